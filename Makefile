@@ -1,0 +1,71 @@
+# Tandem: `make demo` serves a synthetic practice; `make test` runs the whole suite.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON := $(shell scripts/find-python)
+UV := .tools/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON := $(PYTHON)
+
+PG_URL ?= postgres://postgres@127.0.0.1:5432/tandem
+DEMO_PATIENTS ?= 5000
+DEMO_SEED ?= 42
+PYTEST_WORKERS ?= 2
+
+.PHONY: help install system python assets demo demo-data serve test lint test-sqlite test-postgres clean
+
+help:
+	@echo "make demo   install, migrate, load a synthetic practice, print logins, serve on http://127.0.0.1:8000"
+	@echo "make test   the whole suite (set TANDEM_TEST_POSTGRES=1 for the PostgreSQL leg too)"
+
+install: system python assets
+
+system:
+	@scripts/setup-system
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet --disable-pip-version-check uv==0.13.8
+
+python: $(UV)
+	$(UV) sync --frozen --quiet
+
+assets: node_modules/.package-lock.json
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+demo: install demo-data serve
+
+demo-data:
+	$(BIN)/tandem migrate --verbosity 0
+	$(BIN)/tandem demo_setup --patients $(DEMO_PATIENTS) --seed $(DEMO_SEED)
+
+serve:
+	@echo "Tandem is at http://127.0.0.1:8000 (Ctrl-C to stop)"
+	$(BIN)/tandem serve 127.0.0.1:8000 --noreload
+
+lint: install
+	$(BIN)/ruff check tandem tests bench
+	$(BIN)/lint-imports --no-cache
+	$(BIN)/tandem makemigrations --check --dry-run --verbosity 1
+
+test: lint test-sqlite
+	@if [ "$$TANDEM_TEST_POSTGRES" = "1" ]; then $(MAKE) --no-print-directory test-postgres; \
+	 else echo "PostgreSQL leg not run (set TANDEM_TEST_POSTGRES=1 to run it)."; fi
+
+test-sqlite: install
+	@echo "== Tests on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+
+test-postgres: install
+	@echo "== Tests on PostgreSQL ($(PG_URL)) =="
+	@rm -f var/postgres-leg.ok
+	DATABASE_URL=$(PG_URL) TANDEM_EXPECT_DB=postgresql $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+	@mkdir -p var && touch var/postgres-leg.ok
+
+clean:
+	rm -rf .venv .tools node_modules var

@@ -1,0 +1,40 @@
+"""Writes to tenancy and staff. Atomic, keyword-only, and the acting user is named."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from . import audit
+from .models import Membership, OrganisationGroup, Practice, User
+from .rules import Role
+
+
+@transaction.atomic
+def create_practice(*, ods_code: str, name: str, by: User | None, group: OrganisationGroup | None = None,
+                    address_line1: str = "", address_line2: str = "", town: str = "", postcode: str = "",
+                    phone: str = "") -> Practice:
+    practice = Practice.objects.create(
+        ods_code=ods_code.strip().upper(), name=name, group=group, address_line1=address_line1,
+        address_line2=address_line2, town=town, postcode=postcode, phone=phone,
+    )
+    audit.record(by=by, practice=practice, action="create", what="practice", object_id=practice.pk)
+    return practice
+
+
+@transaction.atomic
+def add_staff(*, practice: Practice, username: str, role: Role, by: User | None, password: str | None = None,
+              first_name: str = "", last_name: str = "", email: str = "") -> User:
+    """Create the user if new, and give them `role` in `practice` (replacing any earlier role there)."""
+    user, created = User.objects.get_or_create(
+        username=username, defaults={"first_name": first_name, "last_name": last_name, "email": email}
+    )
+    if created:
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save()
+    Membership.objects.update_or_create(user=user, practice=practice, defaults={"role": Role(role).value})
+    audit.record(by=by, practice=practice, action="create" if created else "update", what="membership",
+                 object_id=user.pk, detail={"role": Role(role).value})
+    return user

@@ -1,0 +1,127 @@
+"""Tenancy (organisation groups and practices), staff, and the audit log."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+from .rules import ROLE_LABELS, Role
+
+
+class OrganisationGroup(models.Model):
+    """A primary care network or an integrated care board: practices grouped for shared views."""
+
+    class Kind(models.TextChoices):
+        PCN = "pcn", "Primary care network"
+        ICB = "icb", "Integrated care board"
+
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=3, choices=Kind.choices)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Practice(models.Model):
+    """A GP practice: the tenant. Every patient belongs to exactly one practice."""
+
+    ods_code = models.CharField("ODS code", max_length=10, unique=True)
+    name = models.CharField(max_length=200)
+    address_line1 = models.CharField(max_length=200, blank=True)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    town = models.CharField(max_length=100, blank=True)
+    postcode = models.CharField(max_length=10, blank=True)
+    phone = models.CharField(max_length=30, blank=True)
+    group = models.ForeignKey(
+        OrganisationGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="practices"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ods_code})"
+
+    @property
+    def address(self) -> str:
+        parts = [self.address_line1, self.address_line2, self.town, self.postcode]
+        return ", ".join(p for p in parts if p)
+
+
+class User(AbstractUser):
+    """A member of staff. What they may do follows their role in each practice."""
+
+    def roles_in(self, practice: Practice) -> frozenset[Role]:
+        return frozenset(
+            Role(r) for r in self.memberships.filter(practice=practice).values_list("role", flat=True)
+        )
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class Membership(models.Model):
+    """A user's role in one practice."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=12, choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "practice"], name="one_role_per_practice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.role} at {self.practice_id}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The audit log is append-only: rows cannot be updated.")
+
+    def delete(self):
+        raise PermissionError("The audit log is append-only: rows cannot be deleted.")
+
+
+class AuditEvent(models.Model):
+    """Who viewed or changed which patient's data, and when. Append-only.
+
+    `detail` holds only non-identifying facts (counts, field names, resource types),
+    never names, NHS numbers or free text.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", "Viewed"
+        CREATE = "create", "Created"
+        UPDATE = "update", "Updated"
+        DELETE = "delete", "Deleted"
+        IMPORT = "import", "Imported"
+        EXPORT = "export", "Exported"
+        SEARCH = "search", "Searched"
+
+    at = models.DateTimeField(db_index=True)
+    user = models.ForeignKey(User, null=True, on_delete=models.PROTECT, related_name="+")
+    practice = models.ForeignKey(Practice, null=True, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    what = models.CharField(max_length=60, help_text="e.g. patient.summary, condition, fhir.bundle")
+    patient_id = models.BigIntegerField(null=True, db_index=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["practice", "at"])]
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The audit log is append-only: rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The audit log is append-only: rows cannot be deleted.")

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "patients"
+
+urlpatterns = [
+    path("", views.search, name="search"),
+    path("<int:pk>/", views.summary, name="summary"),
+]

@@ -1,0 +1,224 @@
+"""Tandem's one settings module, driven by the environment.
+
+Every value that differs between a laptop demo, the test suite and a production
+deployment comes from an environment variable; nothing else changes. A missing
+or malformed required value stops start-up with a hint saying what to set.
+
+  DATABASE_URL        sqlite:///path (default: var/tandem.sqlite3, WAL mode) or postgres://...
+  TANDEM_PROFILE      "dev" (default) or "production" (secure cookies, HSTS, no DEBUG)
+  SECRET_KEY          required when TANDEM_PROFILE=production
+  ALLOWED_HOSTS       comma-separated; required when TANDEM_PROFILE=production
+  EMAIL_URL           smtp://host:port (default smtp://127.0.0.1:1025, the demo's local sink)
+  TANDEM_LOG_LEVEL    INFO by default
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PACKAGE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("TANDEM_VAR_DIR", BASE_DIR / "var"))
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+PROFILE = _env("TANDEM_PROFILE", "dev")
+if PROFILE not in ("dev", "production"):
+    raise ImproperlyConfigured(
+        f"TANDEM_PROFILE must be 'dev' or 'production', not {PROFILE!r}."
+    )
+PRODUCTION = PROFILE == "production"
+
+DEBUG = not PRODUCTION and _env("TANDEM_DEBUG", "1") == "1"
+
+if PRODUCTION:
+    SECRET_KEY = _env("SECRET_KEY")
+    if not SECRET_KEY or len(SECRET_KEY) < 50:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be set to a random string of at least 50 characters when "
+            "TANDEM_PROFILE=production. Generate one with: "
+            "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
+        )
+    hosts = _env("ALLOWED_HOSTS")
+    if not hosts:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must list the host names Tandem is served on (comma-separated) "
+            "when TANDEM_PROFILE=production."
+        )
+    ALLOWED_HOSTS = [h.strip() for h in hosts.split(",") if h.strip()]
+else:
+    SECRET_KEY = _env("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789")
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
+
+INSTALLED_APPS = [
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "tandem.core",
+    "tandem.terminology",
+    "tandem.patients",
+    "tandem.synth",
+    "tandem.fhir",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "tandem.core.middleware.CurrentPracticeMiddleware",
+]
+
+ROOT_URLCONF = "tandem.urls"
+WSGI_APPLICATION = "tandem.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"environment": "tandem.jinja2env.environment"},
+    },
+    {
+        # Only for Django's own internals (e.g. error pages of contrib apps).
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ]
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------
+DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'tandem.sqlite3'}"
+DATABASE_URL = _env("DATABASE_URL", DEFAULT_SQLITE)
+try:
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+except Exception as exc:  # dj_database_url raises several types for bad URLs
+    raise ImproperlyConfigured(
+        f"DATABASE_URL could not be read ({exc}). Use sqlite:///path/to/file.sqlite3 "
+        "or postgres://user@host:5432/dbname."
+    ) from exc
+if _db["ENGINE"] == "django.db.backends.sqlite3":
+    Path(_db["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    _db["OPTIONS"] = {
+        # WAL lets readers carry on while a writer works; IMMEDIATE avoids
+        # "database is locked" upgrades mid-transaction.
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+    }
+    _db["TEST"] = {"NAME": _env("TANDEM_TEST_SQLITE_NAME")}
+elif _db["ENGINE"] == "django.db.backends.postgresql":
+    _db.setdefault("TEST", {})
+elif "ENGINE" not in _db or not _db["ENGINE"]:
+    raise ImproperlyConfigured("DATABASE_URL must be a sqlite:/// or postgres:// URL.")
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_USER_MODEL = "core.User"
+LOGIN_URL = "core:login"
+LOGIN_REDIRECT_URL = "core:home"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = False
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+NODE_MODULES = BASE_DIR / "node_modules"
+STATICFILES_DIRS = [
+    ("nhsuk", NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"),
+    ("htmx", NODE_MODULES / "htmx.org" / "dist"),
+    PACKAGE_DIR / "static",
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
+WHITENOISE_USE_FINDERS = not PRODUCTION
+
+# Uploads: FHIR files can be large; they are streamed to disk above this size.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- Security -------------------------------------------------------------------
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if PRODUCTION:
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_SSL_REDIRECT = _env("TANDEM_SSL_REDIRECT", "1") == "1"
+    SECURE_HSTS_SECONDS = 31536000
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Email ----------------------------------------------------------------------
+_email = _env("EMAIL_URL", "smtp://127.0.0.1:1025")
+if not _email.startswith("smtp://"):
+    raise ImproperlyConfigured("EMAIL_URL must look like smtp://host:port")
+_host, _, _port = _email.removeprefix("smtp://").partition(":")
+MAILERS = {
+    "default": {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {"host": _host or "127.0.0.1", "port": int(_port or 25), "timeout": 10},
+    }
+}
+DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "tandem@practice.invalid")
+
+# --- Logging: primary keys only, never names, NHS numbers or free text ----------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact": {"()": "tandem.core.logging.RedactIdentifiersFilter"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    },
+    "root": {"handlers": ["console"], "level": _env("TANDEM_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Django's request logger puts URLs (which can hold search terms) in messages.
+        "django.request": {"level": "ERROR"},
+        "django.server": {"level": "WARNING"},
+    },
+}
+
+# Tandem's own knobs
+TANDEM_FIXED_TODAY = _env("TANDEM_TODAY")  # ISO date; pins the clock (demo and tests)

@@ -1,0 +1,11 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("tandem.core.urls")),
+    path("patients/", include("tandem.patients.urls")),
+    path("import/", include("tandem.fhir.urls")),
+]
+
+handler403 = "tandem.core.views.forbidden"
+handler404 = "tandem.core.views.not_found"
+handler500 = "tandem.core.views.server_error"

@@ -1,0 +1,63 @@
+"""Shared fixtures: a small universe of two practices built through the actions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from tandem.core import clock
+
+TODAY = dt.date(2026, 6, 15)
+
+
+def pytest_configure(config):
+    expected = os.environ.get("TANDEM_EXPECT_DB")
+    if expected:
+        from django.conf import settings
+
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if not engine.endswith(expected):
+            raise pytest.UsageError(f"TANDEM_EXPECT_DB={expected} but DATABASE_URL selects {engine}")
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock():
+    with clock.frozen(TODAY):
+        yield
+
+
+@pytest.fixture
+def universe(db):
+    from tandem.core import actions as core_actions
+    from tandem.core.rules import Role
+    from tandem.patients import actions as patient_actions
+
+    class U:
+        pass
+
+    u = U()
+    u.practice = core_actions.create_practice(ods_code="A81001", name="Riverside Surgery", by=None)
+    u.other_practice = core_actions.create_practice(ods_code="B82002", name="Hillview Medical Centre", by=None)
+    u.nurse = core_actions.add_staff(practice=u.practice, username="nurse", role=Role.NURSE, by=None,
+                                     password="correct-horse-battery", first_name="Nia", last_name="Evans")
+    u.admin = core_actions.add_staff(practice=u.practice, username="admin", role=Role.ADMIN, by=None,
+                                     password="correct-horse-battery")
+    u.other_nurse = core_actions.add_staff(practice=u.other_practice, username="othernurse", role=Role.NURSE,
+                                           by=None, password="correct-horse-battery")
+    u.patient = patient_actions.register_patient(
+        practice=u.practice, by=None, nhs_number="999 000 0018", given_name="Margaret", family_name="Okafor",
+        date_of_birth=dt.date(1948, 3, 2), sex="female", postcode="LS1 4AB",
+    )
+    u.foreign_patient = patient_actions.register_patient(
+        practice=u.other_practice, by=None, nhs_number="9990000026", given_name="Brian", family_name="Hollis",
+        date_of_birth=dt.date(1955, 9, 12), sex="male",
+    )
+    return u
+
+
+@pytest.fixture
+def nurse_client(client, universe):
+    client.force_login(universe.nurse)
+    return client
