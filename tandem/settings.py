@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "tandem.patients",
     "tandem.synth",
     "tandem.fhir",
+    "tandem.demo",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,89 @@
+"""Set up the demo: a primary care network with a synthetic practice and named staff logins.
+
+Safe to run again: an existing demo practice is left as it is (use --replace to rebuild it).
+Refuses to run with TANDEM_PROFILE=production.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from tandem.core import actions as core_actions
+from tandem.core.models import OrganisationGroup, Practice
+from tandem.core.rules import ROLE_LABELS, Role
+
+DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - a published password for a local synthetic demo only
+
+PRACTICES = [
+    # ODS-style codes in a range not used by real practices (Y9xxxx is unallocated)
+    {"ods_code": "Y90001", "name": "Riverside Surgery", "address_line1": "1 Mill Lane", "town": "Leeds",
+     "postcode": "LS1 4AB", "phone": "0113 496 0000"},
+    {"ods_code": "Y90002", "name": "Hillview Medical Centre", "address_line1": "22 Park Road", "town": "Leeds",
+     "postcode": "LS6 2QQ", "phone": "0113 496 0999"},
+]
+
+STAFF = [
+    # username, first, last, role, practices (indexes into PRACTICES)
+    ("nurse", "Nia", "Evans", Role.NURSE, [0]),
+    ("gp", "Samir", "Patel", Role.GP, [0]),
+    ("hca", "Grace", "Okoro", Role.HCA, [0]),
+    ("pharmacist", "Tom", "Walsh", Role.PHARMACIST, [0]),
+    ("manager", "Helen", "Brooks", Role.MANAGER, [0, 1]),
+    ("admin", "Priya", "Shah", Role.ADMIN, [0]),
+]
+
+
+class Command(BaseCommand):
+    help = "Create the demo organisation, practices, synthetic patients and staff logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--patients", type=int, default=5000, help="patients in the main demo practice")
+        parser.add_argument("--seed", type=int, default=42)
+        parser.add_argument("--replace", action="store_true", help="rebuild the synthetic patients")
+
+    def handle(self, *args, patients: int, seed: int, replace: bool, **options):
+        if settings.PRODUCTION:
+            raise CommandError("demo_setup creates published logins and refuses to run with TANDEM_PROFILE=production.")
+        with transaction.atomic():
+            icb, _ = OrganisationGroup.objects.get_or_create(
+                code="QY9", defaults={"name": "Example Integrated Care Board", "kind": OrganisationGroup.Kind.ICB})
+            pcn, _ = OrganisationGroup.objects.get_or_create(
+                code="U99999", defaults={"name": "Riverside Primary Care Network",
+                                         "kind": OrganisationGroup.Kind.PCN, "parent": icb})
+            practices = []
+            for spec in PRACTICES:
+                practice = Practice.objects.filter(ods_code=spec["ods_code"]).first()
+                if practice is None:
+                    practice = core_actions.create_practice(by=None, group=pcn, **spec)
+                practices.append(practice)
+            users = {}
+            for username, first, last, role, where in STAFF:
+                for index in where:
+                    users[username] = core_actions.add_staff(
+                        practice=practices[index], username=username, role=role, by=None,
+                        password=DEMO_PASSWORD, first_name=first, last_name=last)
+                users[username].set_password(DEMO_PASSWORD)
+                users[username].save(update_fields=["password"])
+
+        sizes = [patients, max(200, patients // 10)]
+        for practice, size, practice_seed in zip(practices, sizes, (seed, seed + 1), strict=True):
+            has_patients = practice.patients.exists()
+            if has_patients and not replace:
+                self.stdout.write(f"{practice.name}: already has patients; leaving them (use --replace to rebuild).")
+                continue
+            call_command("synth", patients=size, seed=practice_seed, practice=practice.ods_code,
+                         replace=replace, stdout=self.stdout)
+
+        from tandem.synth.load import assign_named_clinicians
+
+        assign_named_clinicians(practice=practices[0], clinicians=[users["nurse"], users["gp"]])
+        assign_named_clinicians(practice=practices[1], clinicians=[users["manager"]])
+
+        self.stdout.write("")
+        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        for username, first, last, role, where in STAFF:
+            at = " and ".join(PRACTICES[i]["name"] for i in where)
+            self.stdout.write(f"  {username:<11} {first} {last}, {ROLE_LABELS[role]} at {at}")
