@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-ALIASES = {"serve": "runserver", "import-fhir": "import_fhir", "demo-users": "demo_users"}
+ALIASES = {"serve": "runserver", "import-fhir": "import_fhir", "demo-setup": "demo_setup"}
 
 
 def main(argv: list[str] | None = None) -> None:

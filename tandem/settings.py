@@ -8,7 +8,7 @@ or malformed required value stops start-up with a hint saying what to set.
   TANDEM_PROFILE      "dev" (default) or "production" (secure cookies, HSTS, no DEBUG)
   SECRET_KEY          required when TANDEM_PROFILE=production
   ALLOWED_HOSTS       comma-separated; required when TANDEM_PROFILE=production
-  EMAIL_URL           smtp://host:port (default smtp://127.0.0.1:1025, the demo's local sink)
+  EMAIL_URL           smtp://host:port (default smtp://127.0.0.1:1025)
   TANDEM_LOG_LEVEL    INFO by default
 """
 
@@ -223,3 +223,5 @@ LOGGING = {
 
 # Tandem's own knobs
 TANDEM_FIXED_TODAY = _env("TANDEM_TODAY")  # ISO date; pins the clock (demo and tests)
+if TANDEM_FIXED_TODAY and PRODUCTION:
+    raise ImproperlyConfigured("TANDEM_TODAY pins the clock for demos and tests; unset it when TANDEM_PROFILE=production.")
