@@ -83,7 +83,7 @@ class Command(BaseCommand):
         assign_named_clinicians(practice=practices[1], clinicians=[users["manager"]])
 
         self.stdout.write("")
-        self.stdout.write("Demo logins (password for all: %s)" % DEMO_PASSWORD)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, first, last, role, where in STAFF:
             at = " and ".join(PRACTICES[i]["name"] for i in where)
             self.stdout.write(f"  {username:<11} {first} {last}, {ROLE_LABELS[role]} at {at}")
