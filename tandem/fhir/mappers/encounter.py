@@ -1,0 +1,137 @@
+"""FHIR Encounter -> Tandem Encounter (a contact in general practice) or HospitalEvent. Pure.
+
+Encounter.class (HL7 v3 ActCode, http://terminology.hl7.org/CodeSystem/v3-ActCode):
+- AMB ambulatory -> face to face; VR virtual -> video, or telephone when its type says
+  so; HH home health and FLD field -> home visit. Other classes are recorded as face
+  to face, with a warning.
+- EMER emergency -> an A&E attendance (HospitalEvent "ae").
+- IMP inpatient, ACUTE, NONAC, SS short stay -> an admission (HospitalEvent), emergency
+  or planned by Encounter.priority (v3 ActPriority, or SNOMED CT priority qualifiers),
+  then hospitalization.admitSource ("emd": from the emergency department -> emergency;
+  "outp": from an outpatient clinic -> planned). With neither, the admission is
+  recorded as an emergency and a warning says so: for finding people at risk, missing
+  an emergency admission is the worse mistake.
+
+Encounter.status: finished, arrived, triaged, in-progress, onleave, unknown -> attended;
+planned -> booked; cancelled -> cancelled; entered-in-error -> skipped. Hospital stays
+that are planned or cancelled did not happen and are skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .common import (
+    SNOMED,
+    Context,
+    Mapped,
+    MappingError,
+    Row,
+    clip,
+    code_of,
+    coding_in,
+    codings,
+    is_sctid,
+    period_end,
+    period_start,
+    subject_of,
+    text_of,
+)
+
+GP_CLASSES = {"AMB": "face_to_face", "VR": "video", "HH": "home_visit", "FLD": "home_visit"}
+ADMISSION_CLASSES = {"IMP", "ACUTE", "NONAC", "SS"}
+AE_CLASSES = {"EMER"}
+
+# HL7 v3 ActPriority (http://terminology.hl7.org/CodeSystem/v3-ActPriority) and SNOMED CT
+# priority qualifiers: 25876001 Emergency, 394849002 High priority, 709122007 As soon as
+# possible; 394848005 Normal priority, 373113001 Routine.
+EMERGENCY_PRIORITIES = {"EM", "S", "UR", "A", "T", "25876001", "394849002", "709122007"}
+ELECTIVE_PRIORITIES = {"EL", "R", "P", "PRN", "394848005", "373113001"}
+# SNOMED CT: 185317003 Telephone encounter, 386472008 Telephone consultation.
+TELEPHONE_TYPES = {"185317003", "386472008"}
+
+_STATUS = {
+    "finished": "attended", "arrived": "attended", "triaged": "attended", "in-progress": "attended",
+    "onleave": "attended", "unknown": "attended", "planned": "booked", "cancelled": "cancelled",
+}
+
+
+def _is_telephone(resource: Any) -> bool:
+    for concept in [*(resource.type or []), resource.serviceType]:
+        if concept is None:
+            continue
+        if any(c.code in TELEPHONE_TYPES for c in codings(concept)):
+            return True
+        words = " ".join([concept.text or "", *[c.display or "" for c in codings(concept)]]).lower()
+        if "telephone" in words or "phone call" in words:
+            return True
+    return False
+
+
+def _reason(resource: Any) -> tuple[str, str]:
+    """(words, SNOMED CT code) for why the encounter happened."""
+    for concept in resource.reasonCode or []:
+        coding = coding_in(concept, [SNOMED])
+        code = coding.code if coding is not None and is_sctid(coding.code) else ""
+        words = (coding.display if coding is not None else "") or text_of(concept)
+        if words or code:
+            return words, code
+    for concept in resource.type or []:
+        if text_of(concept):
+            return text_of(concept), ""
+    return "", ""
+
+
+def _admission_kind(resource: Any, mapped: Mapped) -> str:
+    priority = {c.code for c in codings(resource.priority) if c.code}
+    if priority & EMERGENCY_PRIORITIES:
+        return "emergency"
+    if priority & ELECTIVE_PRIORITIES:
+        return "elective"
+    source = code_of(resource.hospitalization.admitSource) if resource.hospitalization else ""
+    if source == "emd":
+        return "emergency"
+    if source == "outp":
+        return "elective"
+    mapped.warnings.append("admission not marked emergency or planned; recorded as an emergency admission")
+    return "emergency"
+
+
+def map_encounter(resource: Any, ctx: Context) -> Mapped:
+    mapped = Mapped(subject=subject_of(resource.subject))
+    if resource.status == "entered-in-error":
+        mapped.skipped = "Encounter (entered in error)"
+        return mapped
+    klass = (resource.class_fhir.code or "").upper() if resource.class_fhir is not None else ""
+    start = period_start(resource.period)
+    end = period_end(resource.period)
+    words, reason_code = _reason(resource)
+
+    if klass in AE_CLASSES or klass in ADMISSION_CLASSES:
+        if resource.status in ("planned", "cancelled"):
+            mapped.skipped = f"Encounter (hospital stay {resource.status})"
+            return mapped
+        if start is None:
+            raise MappingError("has no start date (period.start).")
+        if end is not None and end < start:
+            raise MappingError(f"ends on {end:%d %B %Y}, before it started on {start:%d %B %Y}.")
+        kind = "ae" if klass in AE_CLASSES else _admission_kind(resource, mapped)
+        mapped.rows.append(Row("hospital_event", {
+            "kind": kind, "start_date": start, "end_date": end, "reason": clip(words, 200),
+            "reason_code": reason_code,
+        }))
+        return mapped
+
+    if start is None:
+        raise MappingError("has no date (period.start).")
+    kind = GP_CLASSES.get(klass)
+    if kind is None:
+        kind = "face_to_face"
+        mapped.warnings.append(f"contact type '{clip(klass, 20) or 'none'}' recorded as face to face")
+    if kind == "video" and _is_telephone(resource):
+        kind = "telephone"
+    mapped.rows.append(Row("encounter", {
+        "date": start, "kind": kind, "status": _STATUS.get(resource.status or "", "attended"),
+        "reason": clip(words, 120), "clinician_role": "",
+    }))
+    return mapped
