@@ -13,10 +13,12 @@ TODAY = dt.date(2026, 6, 15)
 
 
 def pytest_configure(config):
+    from django.conf import settings
+
+    # Fast hashing for test users; real deployments keep Django's default (PBKDF2).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     expected = os.environ.get("TANDEM_EXPECT_DB")
     if expected:
-        from django.conf import settings
-
         engine = settings.DATABASES["default"]["ENGINE"]
         if not engine.endswith(expected):
             raise pytest.UsageError(f"TANDEM_EXPECT_DB={expected} but DATABASE_URL selects {engine}")

@@ -37,12 +37,6 @@ def with_nhs_number(patient: dict, number: str) -> dict:
     return patient
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """The universe's staff get passwords; hashing them properly is most of each test's time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def run_import(universe):
     """Import files into the universe's first practice as its administrator; returns the reports."""
