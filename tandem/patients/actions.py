@@ -6,10 +6,21 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
-from tandem.core import audit
-from tandem.core.models import Practice, User
+from tandem.core import audit, clock
+from tandem.core.models import Membership, Practice, User
+from tandem.core.rules import Role
+from tandem.terminology import codelists, observations
 
-from .models import Patient
+from .models import (
+    Condition,
+    Encounter,
+    HospitalEvent,
+    Medication,
+    Observation,
+    Patient,
+    ReasonableAdjustment,
+    RelatedPerson,
+)
 from .rules import InvalidNHSNumber, normalise_nhs_number
 
 
@@ -35,4 +46,237 @@ def register_patient(*, practice: Practice, by: User | None, nhs_number: str, gi
     except IntegrityError as exc:
         raise PatientError("A patient with this NHS number is already registered at this practice.") from exc
     audit.record(by=by, practice=practice, action="create", what="patient", patient_id=patient.pk)
+    return patient
+
+
+# --- The clinical record of one patient -------------------------------------------
+# Each function writes one fact about one patient and one audit row naming the
+# kind of fact (never its free text). The bulk paths (synthetic data, FHIR import)
+# write many rows at once through their own set-based code; these are for single
+# entries, tests and the screens that record one thing at a time.
+
+
+def _not_in_future(day: dt.date, what: str) -> None:
+    if day > clock.today():
+        raise PatientError(f"The {what} cannot be in the future.")
+
+
+def _audit_created(*, by: User | None, patient: Patient, what: str, row, detail: dict | None = None) -> None:
+    audit.record(by=by, practice=patient.practice, action="create", what=what, patient_id=patient.pk,
+                 object_id=row.pk, detail=detail)
+
+
+@transaction.atomic
+def record_condition(*, patient: Patient, by: User | None, code: str, onset_date: dt.date, term: str = "",
+                     resolved_date: dt.date | None = None, source_id: str = "") -> Condition:
+    """A SNOMED CT coded diagnosis. The term defaults to the codelist's term for the code."""
+    code = code.strip()
+    if not code.isdigit():
+        raise PatientError("A condition needs a SNOMED CT concept id (digits only).")
+    _not_in_future(onset_date, "date the condition started")
+    if resolved_date is not None and resolved_date < onset_date:
+        raise PatientError("A condition cannot be resolved before it started.")
+    term = term.strip() or codelists.term_for(code) or f"SNOMED CT {code}"
+    row = Condition.objects.create(
+        practice=patient.practice, patient=patient, code=code, term=term, onset_date=onset_date,
+        resolved_date=resolved_date, source_id=source_id,
+    )
+    _audit_created(by=by, patient=patient, what="condition", row=row, detail={"code": code})
+    return row
+
+
+@transaction.atomic
+def resolve_condition(*, condition: Condition, by: User | None, resolved_date: dt.date) -> Condition:
+    _not_in_future(resolved_date, "date the condition resolved")
+    if resolved_date < condition.onset_date:
+        raise PatientError("A condition cannot be resolved before it started.")
+    condition.resolved_date = resolved_date
+    condition.save(update_fields=["resolved_date"])
+    audit.record(by=by, practice=condition.practice, action="update", what="condition",
+                 patient_id=condition.patient_id, object_id=condition.pk, detail={"fields": ["resolved_date"]})
+    return condition
+
+
+@transaction.atomic
+def record_observation(*, patient: Patient, by: User | None, concept: str, effective_date: dt.date,
+                       value: float | None = None, unit: str | None = None, value_code: str = "",
+                       code: str = "", code_system: str = "", source_id: str = "") -> Observation:
+    """A measurement in any unit the concept understands, stored in its canonical unit."""
+    known = observations.BY_KEY.get(concept)
+    if known is None:
+        raise PatientError(f"'{concept}' is not a measurement Tandem knows.")
+    _not_in_future(effective_date, "date of the measurement")
+    if known.coded:
+        if not value_code:
+            raise PatientError(f"{known.name} is recorded as a code, not a number.")
+        value = None
+    else:
+        if value is None:
+            raise PatientError(f"{known.name} needs a value.")
+        try:
+            value = observations.to_canonical(known, float(value), unit if unit is not None else known.unit)
+        except observations.UnknownUnit as exc:
+            raise PatientError(str(exc)) from exc
+        if known.plausible and not known.plausible[0] <= value <= known.plausible[1]:
+            low, high = known.plausible
+            raise PatientError(f"{known.name} of {value:g} {known.unit} is outside the plausible range "
+                               f"({low:g} to {high:g}). Check it was typed correctly.")
+    if not code:
+        code_system, code = _default_code(known, value)
+    row = Observation.objects.create(
+        practice=patient.practice, patient=patient, concept=known.key, code_system=code_system, code=code,
+        value=value, value_code=value_code, unit=known.unit, effective_date=effective_date, source_id=source_id,
+    )
+    _audit_created(by=by, patient=patient, what="observation", row=row, detail={"concept": known.key})
+    return row
+
+
+def _default_code(concept: observations.Concept, value: float | None) -> tuple[str, str]:
+    """The code a reading is recorded under when none is given: MRC grades have one finding code each."""
+    if concept.key == "mrc_dyspnoea" and value is not None:
+        by_grade = {grade: code for code, grade in observations.MRC_GRADE_CODES.items()}
+        if int(value) in by_grade:
+            return "snomed", by_grade[int(value)]
+    if concept.loinc:
+        return "loinc", concept.loinc[0]
+    if concept.snomed:
+        return "snomed", concept.snomed[0]
+    return "", ""
+
+
+@transaction.atomic
+def record_blood_pressure(*, patient: Patient, by: User | None, systolic: float, diastolic: float,
+                          effective_date: dt.date) -> tuple[Observation, Observation]:
+    """A clinic blood pressure reading: its two halves, recorded together."""
+    if diastolic >= systolic:
+        raise PatientError("The diastolic (bottom) number must be lower than the systolic (top) number.")
+    return (
+        record_observation(patient=patient, by=by, concept="systolic_bp", value=systolic,
+                           effective_date=effective_date),
+        record_observation(patient=patient, by=by, concept="diastolic_bp", value=diastolic,
+                           effective_date=effective_date),
+    )
+
+
+@transaction.atomic
+def record_medication(*, patient: Patient, by: User | None, name: str, start_date: dt.date, dose: str = "",
+                      dmd_code: str = "", is_regular: bool = True, end_date: dt.date | None = None,
+                      source_id: str = "") -> Medication:
+    """A medicine the patient takes; with an end date it is recorded as stopped."""
+    name = name.strip()
+    if not name:
+        raise PatientError("A medicine needs a name.")
+    _not_in_future(start_date, "date the medicine started")
+    if end_date is not None and end_date < start_date:
+        raise PatientError("A medicine cannot stop before it started.")
+    row = Medication.objects.create(
+        practice=patient.practice, patient=patient, name=name, dose=dose.strip(), dmd_code=dmd_code.strip(),
+        is_regular=is_regular, start_date=start_date, end_date=end_date,
+        status=Medication.Status.STOPPED if end_date else Medication.Status.ACTIVE, source_id=source_id,
+    )
+    _audit_created(by=by, patient=patient, what="medication", row=row, detail={"dmd_code": row.dmd_code})
+    return row
+
+
+@transaction.atomic
+def stop_medication(*, medication: Medication, by: User | None, end_date: dt.date) -> Medication:
+    _not_in_future(end_date, "date the medicine stopped")
+    if end_date < medication.start_date:
+        raise PatientError("A medicine cannot stop before it started.")
+    medication.status = Medication.Status.STOPPED
+    medication.end_date = end_date
+    medication.save(update_fields=["status", "end_date"])
+    audit.record(by=by, practice=medication.practice, action="update", what="medication",
+                 patient_id=medication.patient_id, object_id=medication.pk, detail={"fields": ["status", "end_date"]})
+    return medication
+
+
+@transaction.atomic
+def record_encounter(*, patient: Patient, by: User | None, date: dt.date,
+                     kind: str = Encounter.Kind.FACE_TO_FACE, clinician_role: str = "",
+                     status: str = Encounter.Status.ATTENDED, reason: str = "", source_id: str = "") -> Encounter:
+    """An appointment: booked (may be in the future), attended, missed or cancelled."""
+    kind, status = Encounter.Kind(kind), Encounter.Status(status)
+    if clinician_role:
+        clinician_role = Role(clinician_role).value
+    if status in (Encounter.Status.ATTENDED, Encounter.Status.DNA):
+        _not_in_future(date, "date of an attended or missed appointment")
+    row = Encounter.objects.create(
+        practice=patient.practice, patient=patient, date=date, kind=kind, clinician_role=clinician_role,
+        status=status, reason=reason.strip(), source_id=source_id,
+    )
+    _audit_created(by=by, patient=patient, what="encounter", row=row, detail={"status": status.value})
+    return row
+
+
+@transaction.atomic
+def record_hospital_event(*, patient: Patient, by: User | None, kind: str, start_date: dt.date,
+                          end_date: dt.date | None = None, reason: str = "", reason_code: str = "",
+                          source_id: str = "") -> HospitalEvent:
+    """An A&E attendance or a hospital admission (with its discharge date once known)."""
+    kind = HospitalEvent.Kind(kind)
+    _not_in_future(start_date, "date of the hospital attendance or admission")
+    if end_date is not None and end_date < start_date:
+        raise PatientError("A hospital stay cannot end before it started.")
+    row = HospitalEvent.objects.create(
+        practice=patient.practice, patient=patient, kind=kind, start_date=start_date, end_date=end_date,
+        reason=reason.strip(), reason_code=reason_code.strip(), source_id=source_id,
+    )
+    _audit_created(by=by, patient=patient, what="hospital_event", row=row, detail={"kind": kind.value})
+    return row
+
+
+@transaction.atomic
+def add_related_person(*, patient: Patient, by: User | None, name: str, relationship: str,
+                       is_carer: bool = False, is_next_of_kin: bool = False, has_proxy_access: bool = False,
+                       phone: str = "", email: str = "") -> RelatedPerson:
+    """A carer or someone important to the patient."""
+    name = name.strip()
+    if not name:
+        raise PatientError("Enter the person's name.")
+    row = RelatedPerson.objects.create(
+        patient=patient, name=name, relationship=RelatedPerson.Relationship(relationship),
+        is_carer=is_carer, is_next_of_kin=is_next_of_kin, has_proxy_access=has_proxy_access,
+        phone=phone.strip(), email=email.strip(),
+    )
+    _audit_created(by=by, patient=patient, what="related_person", row=row,
+                   detail={"relationship": row.relationship, "carer": is_carer})
+    return row
+
+
+@transaction.atomic
+def set_reasonable_adjustment(*, patient: Patient, by: User | None, kind: str,
+                              detail: str = "") -> ReasonableAdjustment:
+    """Record (or update the detail of) one reasonable adjustment, e.g. an interpreter for Polish."""
+    kind = ReasonableAdjustment.Kind(kind)
+    detail = detail.strip()
+    if kind in (ReasonableAdjustment.Kind.INTERPRETER, ReasonableAdjustment.Kind.OTHER) and not detail:
+        raise PatientError("Say which language is needed." if kind == ReasonableAdjustment.Kind.INTERPRETER
+                           else "Describe the adjustment needed.")
+    row, created = ReasonableAdjustment.objects.update_or_create(
+        patient=patient, kind=kind, defaults={"detail": detail}
+    )
+    audit.record(by=by, practice=patient.practice, action="create" if created else "update",
+                 what="reasonable_adjustment", patient_id=patient.pk, object_id=row.pk, detail={"kind": kind.value})
+    return row
+
+
+@transaction.atomic
+def remove_reasonable_adjustment(*, patient: Patient, by: User | None, kind: str) -> None:
+    kind = ReasonableAdjustment.Kind(kind)
+    deleted, _ = ReasonableAdjustment.objects.filter(patient=patient, kind=kind).delete()
+    if deleted:
+        audit.record(by=by, practice=patient.practice, action="delete", what="reasonable_adjustment",
+                     patient_id=patient.pk, detail={"kind": kind.value})
+
+
+@transaction.atomic
+def set_named_clinician(*, patient: Patient, by: User | None, clinician: User | None) -> Patient:
+    """The clinician who leads this person's care; they must work at the patient's practice."""
+    if clinician is not None and not Membership.objects.filter(user=clinician, practice=patient.practice).exists():
+        raise PatientError("The named clinician must be a member of staff at the patient's practice.")
+    patient.named_clinician = clinician
+    patient.save(update_fields=["named_clinician", "updated_at"])
+    audit.record(by=by, practice=patient.practice, action="update", what="patient", patient_id=patient.pk,
+                 detail={"fields": ["named_clinician"]})
     return patient

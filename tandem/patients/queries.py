@@ -3,13 +3,21 @@ person's record are audited. Views never touch Patient.objects directly."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import calendar
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from functools import reduce
+from operator import and_, or_
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from tandem.core import audit
-from tandem.core.models import AuditEvent, Practice, User
+from tandem.core.models import AuditEvent, Membership, Practice, User
 
-from .models import Patient
+from .models import Condition, Encounter, HospitalEvent, Medication, Observation, Patient
+from .rules import InvalidNHSNumber, normalise_nhs_number
 
 
 def patients_of(practice: Practice) -> QuerySet[Patient]:
@@ -21,9 +29,278 @@ def get_patient(*, practice: Practice, pk: int, by: User, what: str = "patient.s
 
     A patient of another practice is indistinguishable from one that does not exist.
     """
+    return _get_audited(patients_of(practice).select_related("named_clinician"), practice=practice, pk=pk,
+                        by=by, what=what)
+
+
+def _get_audited(queryset: QuerySet[Patient], *, practice: Practice, pk: int, by: User, what: str) -> Patient:
     try:
-        patient = patients_of(practice).select_related("named_clinician").get(pk=pk)
+        patient = queryset.get(pk=pk)
     except (Patient.DoesNotExist, ValueError, TypeError):
         raise Http404("No such patient in this practice") from None
     audit.record(by=by, practice=practice, action=AuditEvent.Action.VIEW, what=what, patient_id=patient.pk)
     return patient
+
+
+# --- Finding a patient -------------------------------------------------------------
+# Parsing what was typed is pure (no database), so it is tested on its own.
+
+_MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+_MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if name}
+_MONTHS["sept"] = 9
+_MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
+
+_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?![\d/.-])")
+_ISO_DATE = re.compile(r"(?<![\d/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/.-])")
+_WORDY_DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_WORDS})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"\d[\d\s-]*\d|\d")
+_NAME_CHARS = re.compile(r"[^\w\s,'-]|\d|_")
+
+
+class SearchKind:
+    EMPTY = "empty"
+    NHS_NUMBER = "nhs_number"
+    NAME = "name"
+    DATE_OF_BIRTH = "date_of_birth"
+    NAME_AND_DATE_OF_BIRTH = "name_and_date_of_birth"
+    INVALID = "invalid"
+
+
+@dataclass(frozen=True)
+class PatientSearch:
+    """What a search box entry asks for. `error` says, in words a person can act on, why it cannot run."""
+
+    kind: str
+    nhs_number: str = ""
+    date_of_birth: dt.date | None = None
+    family: str = ""  # from "family, given"
+    given: str = ""
+    names: tuple[str, ...] = ()  # each must match the family or the given name
+    error: str = ""
+
+    @property
+    def runnable(self) -> bool:
+        return self.kind not in (SearchKind.EMPTY, SearchKind.INVALID)
+
+
+def _make_date(day: int, month: int, year: int, *, today: dt.date, written: str) -> dt.date | str:
+    """A date of birth, or an error message."""
+    if year < 100:  # two-digit year: the most recent century that is not in the future
+        year += 2000 if 2000 + year <= today.year else 1900
+    try:
+        value = dt.date(year, month, day)
+    except ValueError:
+        return f"{written} is not a real date. Enter a date of birth like 2/3/1948 or 2 March 1948."
+    if value > today:
+        return f"{written} is in the future. Enter a date of birth like 2/3/1948 or 2 March 1948."
+    if value.year < 1880:
+        return f"{written} is too long ago to be a date of birth."
+    return value
+
+
+def parse_search(text: str, *, today: dt.date) -> PatientSearch:
+    """Work out whether `text` is an NHS number, a name, a date of birth or a name with a date of birth.
+
+    Accepts: '999 000 0018', 'smith', 'john smith', 'smith, john', '2/3/1948', '1948-03-02',
+    '2 March 1948', '02031948', 'smith 02/03/1948'.
+    """
+    text = (text or "").strip().replace("\u2019", "'")
+    if not text:
+        return PatientSearch(SearchKind.EMPTY)
+    compact = re.sub(r"[\s-]", "", text)
+    if compact.isdigit() and len(compact) == 10:
+        try:
+            return PatientSearch(SearchKind.NHS_NUMBER, nhs_number=normalise_nhs_number(compact))
+        except InvalidNHSNumber as exc:
+            return PatientSearch(SearchKind.INVALID, error=str(exc))
+    if re.fullmatch(r"\d{2}\s?\d{2}\s?\d{4}", text):  # ddmmyyyy, or a mistyped NHS number
+        found = _make_date(int(compact[:2]), int(compact[2:4]), int(compact[4:]), today=today, written=text)
+        if isinstance(found, str):
+            return PatientSearch(
+                SearchKind.INVALID,
+                error="An NHS number has 10 digits; this one has 8. As a date of birth, it is not a real date.",
+            )
+        return PatientSearch(SearchKind.DATE_OF_BIRTH, date_of_birth=found)
+
+    dates: list[dt.date] = []
+    rest = text
+    for pattern, order in ((_WORDY_DATE, "dmy"), (_ISO_DATE, "ymd"), (_NUMERIC_DATE, "dmy")):
+        for match in pattern.finditer(rest):
+            a, b, c = match.groups()
+            if order == "ymd":
+                day, month, year = int(c), int(b), int(a)
+            else:
+                day, year = int(a), int(c)
+                month = int(b) if b.isdigit() else _MONTHS[b.lower()]
+            found = _make_date(day, month, year, today=today, written=match.group(0))
+            if isinstance(found, str):
+                return PatientSearch(SearchKind.INVALID, error=found)
+            dates.append(found)
+        rest = pattern.sub(" ", rest)
+    if len(set(dates)) > 1:
+        return PatientSearch(SearchKind.INVALID, error="Enter only one date of birth.")
+
+    leftover_digits = [d for d in _DIGIT_RUN.findall(rest) if d.strip()]
+    if leftover_digits:
+        if compact.isdigit():  # only digits, but not 10 of them: a mistyped NHS number
+            try:
+                normalise_nhs_number(compact)
+            except InvalidNHSNumber as exc:
+                return PatientSearch(SearchKind.INVALID, error=str(exc))
+        if len(leftover_digits) == 1 and len(re.sub(r"[\s-]", "", leftover_digits[0])) == 10:
+            return PatientSearch(
+                SearchKind.INVALID,
+                error="Search by NHS number on its own: an NHS number identifies one person.",
+            )
+        return PatientSearch(
+            SearchKind.INVALID,
+            error="Enter an NHS number (10 digits), a name, or a date of birth like 2/3/1948 or 2 March 1948.",
+        )
+
+    cleaned = _NAME_CHARS.sub(" ", rest)
+    family = given = ""
+    names: tuple[str, ...] = ()
+    if "," in cleaned:
+        before, _, after = cleaned.partition(",")
+        family = " ".join(before.replace(",", " ").split()).strip("'-")
+        given = " ".join(after.replace(",", " ").split()).strip("'-")
+    else:
+        names = tuple(w for w in (w.strip("'-") for w in cleaned.split()) if w)
+    has_name = bool(family or given or names)
+    date_of_birth = dates[0] if dates else None
+    if not has_name and date_of_birth is None:
+        return PatientSearch(SearchKind.INVALID, error="Enter an NHS number, a name or a date of birth.")
+    if has_name and date_of_birth:
+        kind = SearchKind.NAME_AND_DATE_OF_BIRTH
+    else:
+        kind = SearchKind.NAME if has_name else SearchKind.DATE_OF_BIRTH
+    return PatientSearch(kind, date_of_birth=date_of_birth, family=family, given=given, names=names)
+
+
+def _search_filter(search: PatientSearch) -> Q:
+    """The filter for a parsed search. icontains is case-insensitive on SQLite (for ASCII) and PostgreSQL."""
+    if search.kind == SearchKind.NHS_NUMBER:
+        return Q(nhs_number=search.nhs_number)
+    terms: list[Q] = []
+    if search.date_of_birth is not None:
+        terms.append(Q(date_of_birth=search.date_of_birth))
+    if search.family:
+        terms.append(Q(family_name__icontains=search.family))
+    if search.given:
+        terms.append(Q(given_name__icontains=search.given))
+    for word in search.names:
+        terms.append(Q(family_name__icontains=word) | Q(given_name__icontains=word))
+    return reduce(and_, terms)
+
+
+def _rank(search: PatientSearch) -> Case | Value:
+    """Closest surnames first: the exact surname, then surnames starting with it, then the rest."""
+    words = (search.family,) if search.family else search.names
+    if not words:
+        return Value(0)
+    exact = reduce(or_, (Q(family_name__iexact=w) for w in words))
+    starts = reduce(or_, (Q(family_name__istartswith=w) for w in words))
+    return Case(When(exact, then=Value(0)), When(starts, then=Value(1)), default=Value(2),
+                output_field=IntegerField())
+
+
+@dataclass
+class SearchResults:
+    search: PatientSearch
+    patients: list[Patient] = field(default_factory=list)
+    more: bool = False  # more matched than are shown: ask for a narrower search
+    condition_codes: dict[int, set[str]] = field(default_factory=dict)  # patient id -> current condition codes
+
+
+SEARCH_LIMIT = 50
+
+
+def find_patients(*, practice: Practice, text: str, by: User, today: dt.date,
+                  limit: int = SEARCH_LIMIT) -> SearchResults:
+    """Patients of this practice matching what was typed, at most `limit` of them.
+
+    The search is audited by kind and number of results only: the words typed can be names.
+    """
+    search = parse_search(text, today=today)
+    results = SearchResults(search=search)
+    if not search.runnable:
+        return results
+    rows = list(
+        patients_of(practice).filter(_search_filter(search)).annotate(rank=_rank(search))
+        .order_by("rank", "family_name", "given_name", "date_of_birth", "pk")[: limit + 1]
+    )
+    results.more = len(rows) > limit
+    results.patients = rows[:limit]
+    if results.patients:
+        codes = (
+            Condition.objects.filter(practice=practice, patient__in=[p.pk for p in results.patients],
+                                     resolved_date__isnull=True)
+            .values_list("patient_id", "code").distinct()
+        )
+        for patient_id, code in codes:
+            results.condition_codes.setdefault(patient_id, set()).add(code)
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.SEARCH, what="patient.search",
+                 detail={"kind": search.kind, "results": len(results.patients), "more": results.more})
+    return results
+
+
+# --- The patient summary -------------------------------------------------------------
+
+
+@dataclass
+class SummaryRecord:
+    """Everything the summary page shows about one patient, read in a fixed handful of queries."""
+
+    patient: Patient
+    conditions: list[Condition]
+    observations: list[Observation]
+    medications: list[Medication]
+    encounters: list[Encounter]
+    hospital_events: list[HospitalEvent]
+    named_clinician_role: str = ""
+
+
+def patient_summary(*, practice: Practice, pk: int, by: User, contacts_since: dt.date,
+                    observations_since: dt.date) -> SummaryRecord:
+    """One patient of this practice with their record, audited as viewed; 404 otherwise.
+
+    Observations: every reading since `observations_since` plus the latest of each concept
+    whenever it was. Contacts: appointments from `contacts_since` on (including booked ones
+    ahead), hospital events from `contacts_since`, plus the latest earlier hospital event.
+    """
+    queryset = patients_of(practice).select_related("named_clinician").prefetch_related(
+        Prefetch("conditions", queryset=Condition.objects.order_by("onset_date", "pk")),
+        Prefetch("medications", queryset=Medication.objects.order_by("-start_date", "name", "pk")),
+        Prefetch("encounters",
+                 queryset=Encounter.objects.filter(date__gte=contacts_since).order_by("-date", "-pk")),
+        Prefetch("hospital_events", queryset=HospitalEvent.objects.order_by("-start_date", "-pk")),
+        "adjustments",
+        "related_people",
+    )
+    patient = _get_audited(queryset, practice=practice, pk=pk, by=by, what="patient.summary")
+    # All of the person's readings are needed only for the latest of each concept; a single
+    # query ordered newest first, trimmed to the window in Python, keeps the count fixed.
+    readings = list(Observation.objects.filter(practice=practice, patient=patient)
+                    .order_by("concept", "-effective_date", "-pk"))
+    kept: list[Observation] = []
+    seen: set[str] = set()
+    for row in readings:
+        if row.effective_date >= observations_since or row.concept not in seen:
+            kept.append(row)
+        seen.add(row.concept)
+    role = ""
+    if patient.named_clinician_id:
+        role = (Membership.objects.filter(user_id=patient.named_clinician_id, practice=practice)
+                .values_list("role", flat=True).first() or "")
+    hospital = list(patient.hospital_events.all())
+    recent = [h for h in hospital if h.start_date >= contacts_since]
+    earlier = [h for h in hospital if h.start_date < contacts_since][:1]
+    return SummaryRecord(
+        patient=patient,
+        conditions=list(patient.conditions.all()),
+        observations=kept,
+        medications=list(patient.medications.all()),
+        encounters=list(patient.encounters.all()),
+        hospital_events=recent + earlier,
+        named_clinician_role=role,
+    )

@@ -86,7 +86,7 @@ class Target:
 # QOF 2024/25 (NHS England, Quality and Outcomes Framework guidance 2024/25):
 #   DM006/DM012 HbA1c <= 58 mmol/mol (<= 75 mmol/mol where moderate or severe frailty);
 #   HYP008/HYP009 BP <= 140/90 under 80 years, <= 150/90 from 80 years (clinic readings);
-#   CHOL003/CHOL004 LDL <= 2.0 mmol/L (or non-HDL <= 2.6) on lipid-lowering therapy
+#   CHOL004 LDL <= 2.0 mmol/L (or non-HDL <= 2.6) on lipid-lowering therapy
 #   (NICE NG238 / NHS England lipid management pathway).
 QOF = "QOF 2024/25"
 
@@ -99,5 +99,5 @@ def default_target(concept: str, *, age: int, frail: bool = False) -> Target | N
     if concept == "diastolic_bp":
         return Target("diastolic_bp", 90.0, source=f"{QOF} HYP008/HYP009")
     if concept == "ldl":
-        return Target("ldl", 2.0, source=f"{QOF} CHOL003; NICE NG238")
+        return Target("ldl", 2.0, source=f"{QOF} CHOL004; NICE NG238")
     return None

@@ -1,0 +1,106 @@
+"""Shape the patient record for the staff pages.
+
+Presenters turn rows into plain, already-decided values (text, dates, tags), so the
+templates only lay them out: no queries and no clinical decisions in templates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from ..queries import SearchResults, SummaryRecord
+from .base import (
+    CONTACT_MONTHS,
+    POLYPHARMACY_THRESHOLD,
+    TREND_YEARS,
+    Banner,
+    Tag,
+    banner,
+    contacts_since,
+    month_year,
+    observations_since,
+    role_label,
+    years_before,
+)
+from .condition_groups import (
+    ConditionGroup,
+    Conditions,
+    OtherProblem,
+    conditions,
+    ltc_slugs_for_codes,
+)
+from .contact_history import ContactRow, Contacts, HospitalRow, contacts
+from .medicine_lists import MedicineRow, Medicines, medicines
+from .people import About, Person, about
+from .result_rows import TARGET_REGISTERS, Reading, ResultRow, results
+
+__all__ = [
+    "CONTACT_MONTHS", "POLYPHARMACY_THRESHOLD", "TARGET_REGISTERS", "TREND_YEARS", "About", "Banner",
+    "ConditionGroup", "Conditions", "ContactRow", "Contacts", "HospitalRow", "MedicineRow", "Medicines",
+    "OtherProblem", "Person", "Reading", "ResultRow", "SearchPage", "SearchRow", "Summary", "Tag", "about",
+    "banner", "conditions", "contacts", "contacts_since", "ltc_slugs_for_codes", "medicines", "month_year",
+    "observations_since", "results", "role_label", "search_page", "summary", "years_before",
+]
+
+
+# --- Search results -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SearchRow:
+    banner: Banner
+    postcode: str
+    conditions: int
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    text: str
+    error: str
+    rows: tuple[SearchRow, ...]
+    more: bool
+    searched: bool
+    limit: int
+
+
+def search_page(text: str, results: SearchResults | None, *, today: dt.date, limit: int) -> SearchPage:
+    if results is None:
+        return SearchPage(text=text, error="", rows=(), more=False, searched=False, limit=limit)
+    rows = tuple(
+        SearchRow(banner=banner(p, today=today), postcode=p.postcode,
+                  conditions=len(ltc_slugs_for_codes(results.condition_codes.get(p.pk, ()))))
+        for p in results.patients
+    )
+    return SearchPage(text=text, error=results.search.error, rows=rows, more=results.more,
+                      searched=results.search.runnable, limit=limit)
+
+
+# --- The whole page ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Summary:
+    banner: Banner
+    about: About
+    conditions: Conditions
+    results: tuple[ResultRow, ...]
+    medicines: Medicines
+    contacts: Contacts
+    trend_years: int = TREND_YEARS
+    contact_months: int = CONTACT_MONTHS
+
+
+def summary(record: SummaryRecord, *, today: dt.date) -> Summary:
+    patient = record.patient
+    top = banner(patient, today=today)
+    grouped = conditions(record.conditions)
+    ltcs = {g.slug for g in grouped.current}
+    return Summary(
+        banner=top,
+        about=about(patient, named_clinician_role=record.named_clinician_role),
+        conditions=grouped,
+        results=results(record.observations, age=top.age, ltcs=ltcs, today=today),
+        medicines=medicines(record.medications, ltcs=ltcs, today=today),
+        contacts=contacts(record.encounters, record.hospital_events, today=today),
+    )
