@@ -10,6 +10,7 @@ from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, PackageLoader
 
 from tandem.core import clock
+from tandem.core.rules import Capability, can
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -36,6 +37,7 @@ def environment(**options) -> Environment:
         url=url,
         get_messages=messages.get_messages,
         today=clock.today,
+        can=lambda roles, capability: can(roles, Capability(capability)),
         assetPath="/static/nhsuk/assets",
     )
     env.filters["date"] = date_format

@@ -1,6 +1,9 @@
 from django.urls import include, path
 
+from tandem.patients.views import home
+
 urlpatterns = [
+    path("", home, name="home"),
     path("", include("tandem.core.urls")),
     path("patients/", include("tandem.patients.urls")),
     path("import/", include("tandem.fhir.urls")),

@@ -6,6 +6,8 @@ on every request, so removing a membership takes effect at once.
 
 from __future__ import annotations
 
+from django.utils.cache import patch_cache_control
+
 from .models import Practice
 
 SESSION_KEY = "tandem_practice_id"
@@ -30,7 +32,11 @@ class CurrentPracticeMiddleware:
                 request.practice = chosen[0].practice
                 request.roles = frozenset(m.role for m in chosen)
             request.memberships = memberships
-        return self.get_response(request)
+        response = self.get_response(request)
+        if user is not None and user.is_authenticated:
+            # Pages for signed-in staff carry patient data: never store them in a browser or proxy cache.
+            patch_cache_control(response, no_store=True, private=True)
+        return response
 
 
 def choose_practice(request, practice: Practice) -> None:

@@ -5,7 +5,6 @@ from . import views
 app_name = "core"
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("sign-in/", views.login, name="login"),
     path("sign-out/", views.logout, name="logout"),
     path("practice/", views.choose_practice, name="choose_practice"),

@@ -11,20 +11,19 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from .middleware import choose_practice as set_practice
-from .permissions import practice_required
 from .rules import ROLE_LABELS, Role
 
 
 def login(request):
     if request.user.is_authenticated:
-        return redirect("core:home")
+        return redirect("home")
     form = AuthenticationForm(request, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         auth_login(request, form.get_user())
         target = request.POST.get("next") or request.GET.get("next") or ""
         if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
             return redirect(target)
-        return redirect("core:home")
+        return redirect("home")
     errors = form.errors.get("__all__", []) if request.method == "POST" else []
     if request.method == "POST" and not errors and form.errors:
         errors = ["Enter your username and password."]
@@ -51,22 +50,12 @@ def choose_practice(request):
         chosen = next((m for m in memberships if str(m.practice_id) == wanted), None)
         if chosen is not None:
             set_practice(request, chosen.practice)
-            return redirect("core:home")
+            return redirect("home")
         error = "Select the practice you are working in."
     choices = [
         {"practice": m.practice, "role": ROLE_LABELS[Role(m.role)]} for m in memberships
     ]
     return render(request, "core/choose_practice.jinja", {"choices": choices, "form_errors": [error] if error else []}, status=400 if error else 200)
-
-
-@practice_required()
-def home(request):
-    from django.apps import apps
-
-    patient_model = apps.get_model("patients", "Patient")
-    count = patient_model.objects.filter(practice=request.practice).count()
-    role_labels = [ROLE_LABELS[Role(r)] for r in sorted(request.roles)]
-    return render(request, "core/home.jinja", {"patient_count": count, "role_labels": role_labels})
 
 
 def forbidden(request, exception=None):

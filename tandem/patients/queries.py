@@ -16,12 +16,24 @@ from django.http import Http404
 from tandem.core import audit
 from tandem.core.models import AuditEvent, Membership, Practice, User
 
-from .models import Condition, Encounter, HospitalEvent, Medication, Observation, Patient
+from .models import (
+    Condition,
+    Encounter,
+    HospitalEvent,
+    Medication,
+    Observation,
+    Patient,
+    RegistrationStatus,
+)
 from .rules import InvalidNHSNumber, normalise_nhs_number
 
 
 def patients_of(practice: Practice) -> QuerySet[Patient]:
     return Patient.objects.filter(practice=practice)
+
+
+def registered_count(practice: Practice) -> int:
+    return patients_of(practice).filter(registration_status=RegistrationStatus.REGISTERED).count()
 
 
 def get_patient(*, practice: Practice, pk: int, by: User, what: str = "patient.summary") -> Patient:

@@ -2,32 +2,55 @@
 
 from __future__ import annotations
 
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
 from tandem.core import clock
 from tandem.core.permissions import practice_required
-from tandem.core.rules import Capability, can
+from tandem.core.rules import ROLE_LABELS, Capability, Role, can
 
 from . import presenters, queries
 
 
+@practice_required()
+def home(request):
+    """The practice's home page: who you are here, and where to start."""
+    return render(request, "patients/home.jinja", {
+        "patient_count": queries.registered_count(request.practice),
+        "role_labels": [ROLE_LABELS[Role(r)] for r in sorted(request.roles)],
+    })
+
+
+SEARCH_SESSION_KEY = "tandem_patient_search"
+
+
 @practice_required(Capability.VIEW_PATIENT)
 def search(request):
-    text = request.GET.get("q", "")[:200]
+    """Search is POSTed and the last search kept in the session (post-redirect-get), so names,
+    NHS numbers and dates of birth never appear in URLs, browser history or access logs."""
+    if request.method == "POST":
+        text = request.POST.get("q", "")[:200]
+        request.session[SEARCH_SESSION_KEY] = {"practice": request.practice.pk, "text": text}
+        if not request.htmx:
+            return redirect("patients:search")
+    else:
+        if "new" in request.GET:
+            request.session.pop(SEARCH_SESSION_KEY, None)
+        last = request.session.get(SEARCH_SESSION_KEY) or {}
+        text = last.get("text") if last.get("practice") == request.practice.pk else None
     today = clock.today()
     results = None
-    if "q" in request.GET:
+    if text is not None:
         results = queries.find_patients(practice=request.practice, text=text, by=request.user, today=today)
-    page = presenters.search_page(text, results, today=today, limit=queries.SEARCH_LIMIT)
+    page = presenters.search_page(text or "", results, today=today, limit=queries.SEARCH_LIMIT)
     context = {
         "page": page,
         "can_view_clinical": can(request.roles, Capability.VIEW_CLINICAL),
         "active_section": "patients",
         "form_errors": [page.error] if page.error else [],
     }
-    # htmx swaps in just the form and results; a history restore needs the whole page.
-    partial = request.htmx and not request.htmx.history_restore_request
+    # htmx swaps in just the form and results.
+    partial = request.htmx and request.method == "POST"
     response = render(request, "patients/_search_results.jinja" if partial else "patients/search.jinja", context)
     patch_vary_headers(response, ["HX-Request"])
     return response

@@ -26,8 +26,8 @@ def test_filter_rewrites_records_from_any_library():
 def test_a_working_session_logs_no_identifiers(client, universe, caplog):
     caplog.set_level(logging.DEBUG)
     client.post(reverse("core:login"), {"username": "nurse", "password": "correct-horse-battery"})
-    client.get(reverse("patients:search"), {"q": "Okafor"})
-    client.get(reverse("patients:search"), {"q": "999 000 0018"})
+    client.post(reverse("patients:search"), {"q": "Okafor"}, follow=True)
+    client.post(reverse("patients:search"), {"q": "999 000 0018"}, follow=True)
     client.get(reverse("patients:summary", args=[universe.patient.pk]))
     client.get(reverse("patients:summary", args=[universe.foreign_patient.pk]))  # a 404 is logged
     logged = "\n".join(r.getMessage() for r in caplog.records)

@@ -15,7 +15,7 @@ def test_sign_in_page_rejects_wrong_password_with_a_clear_message(client, univer
 def test_sign_in_takes_a_single_practice_member_straight_home(client, universe):
     response = client.post(reverse("core:login"), {"username": "nurse", "password": "correct-horse-battery"})
     assert response.status_code == 302
-    home = client.get(reverse("core:home"))
+    home = client.get(reverse("home"))
     assert "Riverside Surgery" in home.content.decode()
 
 
@@ -57,3 +57,23 @@ def test_administrator_cannot_see_clinical_summary(client, universe):
     client.force_login(universe.admin)
     response = client.get(reverse("patients:summary", args=[universe.patient.pk]))
     assert response.status_code == 403
+
+
+def test_staff_pages_are_never_cached(nurse_client, universe):
+    response = nurse_client.get(reverse("patients:summary", args=[universe.patient.pk]))
+    assert "no-store" in response["Cache-Control"]
+    assert "private" in response["Cache-Control"]
+
+
+def test_import_is_offered_only_to_roles_that_may_import(client, universe):
+    client.force_login(universe.nurse)
+    assert "Import records" not in client.get(reverse("home")).content.decode()
+    client.force_login(universe.admin)
+    assert "Import records" in client.get(reverse("home")).content.decode()
+
+
+def test_home_counts_only_registered_patients(nurse_client, universe):
+    from tandem.patients.models import Patient
+
+    Patient.objects.filter(pk=universe.patient.pk).update(registration_status="deceased")
+    assert "0 patients are registered here" in nurse_client.get(reverse("home")).content.decode()

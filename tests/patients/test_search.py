@@ -183,7 +183,7 @@ def test_many_matches_are_cut_off_and_flagged(universe):
 # --- The search page ----------------------------------------------------------------
 
 def test_search_page_lists_matches_with_number_date_of_birth_age_and_postcode(nurse_client, people):
-    page = nurse_client.get(reverse("patients:search"), {"q": "smith 2/3/1948"}).content.decode()
+    page = nurse_client.post(reverse("patients:search"), {"q": "smith 2/3/1948"}, follow=True).content.decode()
     assert "1 patient found" in page
     assert "999 000 0034" in page
     assert "2 March 1948" in page and "(78 years)" in page
@@ -193,7 +193,7 @@ def test_search_page_lists_matches_with_number_date_of_birth_age_and_postcode(nu
 
 
 def test_search_page_says_clearly_when_an_nhs_number_is_not_valid(nurse_client, people):
-    response = nurse_client.get(reverse("patients:search"), {"q": "999 000 0019"})
+    response = nurse_client.post(reverse("patients:search"), {"q": "999 000 0019"}, follow=True)
     page = response.content.decode()
     assert response.status_code == 200
     assert "<title>Error: Find a patient" in page
@@ -202,21 +202,21 @@ def test_search_page_says_clearly_when_an_nhs_number_is_not_valid(nurse_client, 
 
 
 def test_search_page_says_when_nobody_matches(nurse_client, people):
-    page = nurse_client.get(reverse("patients:search"), {"q": "Featherstonehaugh"}).content.decode()
+    page = nurse_client.post(reverse("patients:search"), {"q": "Featherstonehaugh"}, follow=True).content.decode()
     assert "No patients found" in page
     assert "Riverside Surgery" in page
 
 
 def test_search_page_asks_to_refine_when_there_are_too_many(nurse_client, universe):
     many_joneses(universe, 51)
-    page = nurse_client.get(reverse("patients:search"), {"q": "jones"}).content.decode()
+    page = nurse_client.post(reverse("patients:search"), {"q": "jones"}, follow=True).content.decode()
     assert "More than 50 patients found" in page
     assert "Refine your search" in page
     assert page.count(">Ann") == 50
 
 
 def test_htmx_search_returns_only_the_form_and_results(nurse_client, people):
-    response = nurse_client.get(reverse("patients:search"), {"q": "okafor"}, HTTP_HX_REQUEST="true")
+    response = nurse_client.post(reverse("patients:search"), {"q": "okafor"}, HTTP_HX_REQUEST="true")
     page = response.content.decode()
     assert "<html" not in page
     assert 'id="search-status" hx-swap-oob="innerHTML"' in page
@@ -227,21 +227,34 @@ def test_htmx_search_returns_only_the_form_and_results(nurse_client, people):
 def test_names_typed_and_stored_are_escaped(nurse_client, universe):
     actions.register_patient(practice=universe.practice, by=None, nhs_number="9990000034",
                              given_name="<b>Bold</b>", family_name="Okafor", date_of_birth=dt.date(1950, 1, 1))
-    page = nurse_client.get(reverse("patients:search"), {"q": 'okafor "><script>'}).content.decode()
+    page = nurse_client.post(reverse("patients:search"), {"q": 'okafor "><script>'}, follow=True).content.decode()
     assert '"><script>' not in page
     assert "&lt;script&gt;" in page  # what was typed is shown back, escaped
-    page = nurse_client.get(reverse("patients:search"), {"q": "okafor"}).content.decode()
+    page = nurse_client.post(reverse("patients:search"), {"q": "okafor"}, follow=True).content.decode()
     assert "&lt;b&gt;Bold&lt;/b&gt;" in page
     assert "<b>Bold</b>" not in page
 
 
 def test_administrator_can_search_but_results_do_not_link_to_the_clinical_summary(client, people):
     client.force_login(people.admin)
-    page = client.get(reverse("patients:search"), {"q": "okafor"}).content.decode()
+    page = client.post(reverse("patients:search"), {"q": "okafor"}, follow=True).content.decode()
     assert "Margaret OKAFOR" in page
     assert reverse("patients:summary", args=[people.patient.pk]) not in page
 
 
 def test_search_needs_sign_in(client, universe):
-    response = client.get(reverse("patients:search"), {"q": "okafor"})
+    response = client.post(reverse("patients:search"), {"q": "okafor"})
     assert response.status_code == 302
+    assert reverse("core:login") in response["Location"]
+
+
+def test_search_terms_never_appear_in_the_address(nurse_client, people):
+    response = nurse_client.post(reverse("patients:search"), {"q": "okafor 999 000 0018"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("patients:search")
+    # the last search is shown again when coming back to the page
+    again = nurse_client.get(reverse("patients:search")).content.decode()
+    assert 'value="okafor 999 000 0018"' in again
+    # and a new search starts empty
+    fresh = nurse_client.get(reverse("patients:search"), {"new": "1"}).content.decode()
+    assert "okafor" not in fresh

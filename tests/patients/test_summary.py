@@ -212,7 +212,7 @@ def test_health_care_assistant_can_read_the_summary(client, universe, dorothy):
 def test_administrator_can_search_but_not_read_the_clinical_summary(client, universe, dorothy):
     client.force_login(universe.admin)
     assert client.get(reverse("patients:summary", args=[dorothy.pk])).status_code == 403
-    found = client.get(reverse("patients:search"), {"q": "whitfield"})
+    found = client.post(reverse("patients:search"), {"q": "whitfield"}, follow=True)
     assert found.status_code == 200
     assert "Dorothy WHITFIELD" in found.content.decode()
 
