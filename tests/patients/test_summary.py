@@ -147,6 +147,18 @@ def test_recent_contacts_with_counts_for_the_last_12_months(nurse_client, doroth
     assert "Exacerbation of COPD" not in contacts  # 30 months ago
 
 
+def test_a_busy_year_shows_the_latest_contacts_first_and_folds_the_rest(universe, nurse_client):
+    for week in range(20):
+        actions.record_encounter(patient=universe.patient, by=None, date=TODAY - dt.timedelta(weeks=week + 1),
+                                 clinician_role="nurse", reason=f"Visit {week + 1}")
+    contacts = section(summary_page(nurse_client, universe.patient), "contacts")
+    assert "20 appointments attended" in contacts
+    first_table, folded = contacts.split("Earlier in the last 12 months (12 more)")
+    assert "Visit 1 " in first_table and "Visit 8 " in first_table
+    assert "Visit 9 " not in first_table
+    assert "Visit 9 " in folded and "Visit 20 " in folded
+
+
 def test_earlier_hospital_stay_is_mentioned_when_none_is_recent(universe, nurse_client):
     patient = actions.register_patient(practice=universe.practice, by=None, nhs_number="9990000034",
                                        given_name="Ada", family_name="Byrne", date_of_birth=dt.date(1950, 1, 1))
