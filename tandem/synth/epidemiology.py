@@ -44,6 +44,15 @@ Sources
        (Tillin T et al., SABRE cohort, Diabetes Care 2013;36:383-93; NICE PH38); COPD and smoking
        (GOLD 2024 report); heart failure with CHD and AF, stroke with AF (NICE NG106, NG196);
        depression with other long-term conditions and deprivation [BAR].
+[POLY] Polypharmacy (regular medicines per person). Payne RA et al. Prevalence of polypharmacy in a
+       Scottish primary care population. Eur J Clin Pharmacol 2014;70:575-81 (medicines prescribed
+       regularly: adults 4.6% on 10+ and 16.9% on 4-9; aged 60-69 7.4% and 28.6%; aged 80+ 18.6% and
+       51.8%; 1.1% on 10+ with two conditions, 41.7% with six or more). Guthrie B et al. The rising tide
+       of polypharmacy and drug-drug interactions. BMC Med 2015;13:74 (Tayside 2010, drug classes
+       dispensed in 84 days: adults 20.8% on 5+ and 5.8% on 10+; 10+ in 0.3% aged 20-29 and 24.0% aged
+       80+; commoner in deprived areas). DHSC, Good for you, good for us, good for everybody: a plan to
+       reduce overprescribing (National overprescribing review), 2021: about 15% of people in England
+       take five or more medicines a day and 7% take eight or more.
 """
 
 from __future__ import annotations
@@ -347,6 +356,17 @@ def by_age(table: tuple[tuple[int, float], ...], age: int) -> float:
         if age >= start:
             value = rate
     return value
+
+
+# Polypharmacy targets [POLY]: (group, at least this many regular medicines) -> share of the group.
+# The generator's everyday medicines (generate/general_medicines.py) are tuned to land near these.
+POLYPHARMACY_TARGETS: dict[tuple[str, int], float] = {
+    ("adults", 10): 0.05,  # Payne 4.6%, Guthrie 5.8%
+    ("aged 65+", 10): 0.16,  # between Payne (7.4% at 60-69, 18.6% at 80+) and Guthrie (24.0% at 80+)
+    ("aged 80+", 10): 0.21,  # Payne 18.6%, Guthrie 24.0%
+    ("everyone", 5): 0.15,  # overprescribing review
+    ("everyone", 8): 0.07,  # overprescribing review
+}
 
 
 # Mortality (Gompertz approximation to ONS National life tables, England 2020-22):

@@ -10,9 +10,10 @@ import pytest
 
 from tandem.patients.rules import is_valid_nhs_number
 from tandem.synth.generate import CAPACITY, COLUMNS, RangeExhausted, generate
+from tandem.synth.generate.general_medicines import FROM_CONDITION_CATALOGUE, general_catalogue
 from tandem.synth.generate.nhs_numbers import nhs_numbers
 from tandem.terminology import codelists
-from tandem.terminology.observations import BY_KEY
+from tandem.terminology.observations import BY_KEY, MRC_GRADE_CODES
 
 TODAY = dt.date(2026, 6, 15)
 
@@ -128,7 +129,9 @@ def test_observations_use_canonical_concepts_units_codes_and_plausible_values(pr
     for o in observations:
         concept = BY_KEY[o["concept"]]
         assert o["unit"] == concept.unit
-        if o["code_system"] == "snomed":
+        if concept.key == "mrc_dyspnoea":  # one finding code per grade, as GP systems record it
+            assert o["code_system"] == "snomed" and MRC_GRADE_CODES[o["code"]] == o["value"], o
+        elif o["code_system"] == "snomed":
             assert o["code"] in concept.snomed
         elif o["code_system"] == "loinc":
             assert o["code"] in concept.loinc
@@ -150,21 +153,47 @@ def test_results_are_dated_within_each_life_and_registration(practice_rows):
     for c in as_dicts(practice_rows, "conditions"):
         p = patients[c["patient"]]
         assert p["date_of_birth"] <= c["onset_date"] <= TODAY
+    for m in as_dicts(practice_rows, "medications"):
+        p = patients[m["patient"]]
+        end = p["date_of_death"] or p["left_on"] or TODAY
+        assert p["date_of_birth"] <= m["start_date"] <= end, m
+        assert m["end_date"] is None or m["start_date"] < m["end_date"] <= end, m
 
 
-def test_medicines_come_from_the_catalogue_and_fit_a_condition(practice_rows):
-    catalogue = {m.name: m for m in codelists.medicines()}
+def test_medicines_come_from_the_catalogues_and_fit_the_person(practice_rows):
+    for_conditions = {m.name: m for m in codelists.medicines()}
+    everyday = {m.name: m for m in general_catalogue()}
+    assert not set(for_conditions) & set(everyday)
     slugs = defaultdict(set)
     for c in as_dicts(practice_rows, "conditions"):
         slugs[c["patient"]].update(codelists.conditions_for_code(c["code"]))
+    sex = {i: p["sex"] for i, p in enumerate(as_dicts(practice_rows, "patients"))}
     medications = as_dicts(practice_rows, "medications")
     assert any(m["status"] == "stopped" for m in medications)
+    assert {m["name"] for m in medications} & set(everyday)
     for m in medications:
-        medicine = catalogue[m["name"]]
+        medicine = for_conditions.get(m["name"]) or everyday[m["name"]]
         assert m["dmd_code"] == (medicine.dmd_code or "")
         assert m["is_regular"] == medicine.regular
-        assert set(medicine.for_conditions) & slugs[m["patient"]], m
+        assert m["dose"] == medicine.dose
+        if m["name"] in for_conditions and m["name"] not in FROM_CONDITION_CATALOGUE:
+            assert set(medicine.for_conditions) & slugs[m["patient"]], m
+        if m["name"].startswith(("Tamsulosin", "Finasteride")):
+            assert sex[m["patient"]] == "male"
+        if m["name"].startswith(("Estradiol", "Progesterone")):
+            assert sex[m["patient"]] == "female"
         assert (m["status"] == "stopped") == (m["end_date"] is not None)
+
+
+def test_everyday_medicines_catalogue_is_well_formed_and_cited():
+    from tests.terminology.test_codelists import is_snomed_id
+
+    catalogue = general_catalogue()
+    assert len({m.name for m in catalogue}) == len(catalogue) >= 15
+    for medicine in catalogue:
+        assert medicine.dose and medicine.for_conditions == ()
+        assert medicine.dmd_code is None or is_snomed_id(medicine.dmd_code), medicine
+    assert FROM_CONDITION_CATALOGUE <= {m.name for m in codelists.medicines()}
 
 
 def test_values_are_valid_model_choices(practice_rows):

@@ -11,7 +11,8 @@ Everyone else has occasional opportunistic readings (NHS Health Check ages 40-74
 Concepts, codes and units come from `tandem.terminology.observations`; values are clipped to
 each concept's plausible range. The code is the concept's first SNOMED CT code (UK primary
 care records are SNOMED coded), else its first LOINC code, else none (the concept key still says
-what it is).
+what it is). The MRC dyspnoea grade is recorded as GP systems record it: under the finding code
+of that grade (`MRC_GRADE_CODES`, QOF cluster MRC_COD), with the grade as the value.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import datetime as dt
 import math
 import random
 
-from tandem.terminology.observations import BY_KEY
+from tandem.terminology.observations import BY_KEY, MRC_GRADE_CODES
 
 from .. import epidemiology as epi
 from .people import YEAR, Person
@@ -31,6 +32,7 @@ CODES = {
 }
 UNITS = {key: c.unit for key, c in BY_KEY.items()}
 PLAUSIBLE = {key: c.plausible for key, c in BY_KEY.items()}
+MRC_CODE = {grade: code for code, grade in MRC_GRADE_CODES.items()}  # grade -> SNOMED CT finding
 
 CARDIOMETABOLIC = ("hypertension", "diabetes_type1", "diabetes_type2", "ckd_3_5", "coronary_heart_disease",
                    "stroke_tia", "atrial_fibrillation", "heart_failure", "serious_mental_illness")
@@ -64,7 +66,7 @@ class _Writer:
         low, high = PLAUSIBLE[key]
         value = min(high, max(low, value))
         value = round(value, decimals) if decimals else float(round(value))
-        system, code = CODES[key]
+        system, code = ("snomed", MRC_CODE[int(value)]) if key == "mrc_dyspnoea" else CODES[key]
         self.rows.append((self.pid, key, system, code, value, "", UNITS[key], dt.date.fromordinal(day)))
 
     def coded(self, key: str, day: int, value_code: str) -> None:
