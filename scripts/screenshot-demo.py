@@ -2,8 +2,9 @@
 
     .venv/bin/python scripts/screenshot-demo.py [--base http://127.0.0.1:8000] [--out docs/screenshots]
 
-Picks the demo practice's patient with the most long-term conditions, signs in as the
-demo nurse, finds them by NHS number and opens their summary.
+Picks a typical multimorbid person from the demo practice (4 to 6 long-term conditions, with a
+carer and a reasonable adjustment), signs in as the demo nurse, finds them by NHS number and
+opens their summary.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
-def most_multimorbid_patient():
+def typical_multimorbid_patient():
     import django
 
     django.setup()
@@ -35,8 +36,10 @@ def most_multimorbid_patient():
         Patient.objects.filter(practice__ods_code="Y90001", registration_status="registered")
         .annotate(ltcs=Count("conditions", filter=Q(conditions__code__in=ltc_codes,
                                                         conditions__resolved_date__isnull=True), distinct=True),
-                  adjustments_n=Count("adjustments", distinct=True))
-        .order_by("-ltcs", "-adjustments_n", "pk")
+                  adjustments_n=Count("adjustments", distinct=True),
+                  carers_n=Count("related_people", filter=Q(related_people__is_carer=True), distinct=True))
+        .filter(ltcs__gte=4, ltcs__lte=6, adjustments_n__gte=1, carers_n__gte=1)
+        .order_by("-ltcs", "pk")
         .first()
     )
 
@@ -48,7 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    patient = most_multimorbid_patient()
+    patient = typical_multimorbid_patient()
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     from playwright.sync_api import sync_playwright
 
