@@ -45,8 +45,11 @@ demo-data:
 	$(BIN)/tandem demo_setup --patients $(DEMO_PATIENTS) --seed $(DEMO_SEED)
 
 serve:
-	@echo "Tandem is at http://127.0.0.1:8000 (Ctrl-C to stop)"
-	$(BIN)/tandem serve 127.0.0.1:8000 --noreload
+	@echo "Tandem is at http://127.0.0.1:8000 (Ctrl-C to stop); demo emails arrive in its Messages > Demo mailbox"
+	$(BIN)/tandem mailsink --port 1025 & SINK=$$!; \
+	 $(BIN)/tandem worker & WORKER=$$!; \
+	 trap 'kill $$SINK $$WORKER 2>/dev/null' EXIT INT TERM; \
+	 $(BIN)/tandem serve 127.0.0.1:8000 --noreload
 
 lint: install
 	$(BIN)/ruff check tandem tests bench

@@ -10,6 +10,7 @@ or malformed required value stops start-up with a hint saying what to set.
   ALLOWED_HOSTS       comma-separated; required when TANDEM_PROFILE=production
   EMAIL_URL           smtp://host:port (default smtp://127.0.0.1:1025)
   TANDEM_LOG_LEVEL    INFO by default
+  TANDEM_SMS_GATEWAY  dotted path of the SMS gateway class (default: the demo gateway, which only records)
 """
 
 from __future__ import annotations
@@ -70,6 +71,10 @@ INSTALLED_APPS = [
     "tandem.patients",
     "tandem.synth",
     "tandem.fhir",
+    "tandem.registers",
+    "tandem.jobs",
+    "tandem.messaging",
+    "tandem.recall",
     "tandem.demo",
 ]
 
@@ -202,6 +207,7 @@ MAILERS = {
         "OPTIONS": {"host": _host or "127.0.0.1", "port": int(_port or 25), "timeout": 10},
     }
 }
+TANDEM_SMS_GATEWAY = _env("TANDEM_SMS_GATEWAY")
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "tandem@practice.invalid")
 
 # --- Logging: primary keys only, never names, NHS numbers or free text ----------

@@ -7,6 +7,8 @@ urlpatterns = [
     path("", include("tandem.core.urls")),
     path("patients/", include("tandem.patients.urls")),
     path("import/", include("tandem.fhir.urls")),
+    path("jobs/", include("tandem.jobs.urls")),
+    path("messages/", include("tandem.messaging.urls")),
 ]
 
 handler403 = "tandem.core.views.forbidden"

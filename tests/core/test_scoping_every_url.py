@@ -12,7 +12,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 PATIENT_KWARGS = {"pk", "patient_id", "patient_pk"}
 # Namespaced URL names whose integer parameter is not a patient (say what it is instead).
-NOT_PATIENT_URLS: dict[str, str] = {}
+NOT_PATIENT_URLS: dict[str, str] = {
+    "jobs:detail": "a background job id",
+    "jobs:progress": "a background job id",
+    "jobs:status": "a background job id",
+    "jobs:retry": "a background job id",
+    "messaging:message": "an outbox message id",
+    "messaging:letter": "an outbox message id",
+    "messaging:resolve": "an outbox message id",
+    "messaging:demo_email": "an email in the demo mailbox",
+}
 
 
 def _walk(patterns, prefix_ns=""):

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from . import views
+
+app_name = "messaging"
+
+urlpatterns = [
+    path("", views.outbox, name="outbox"),
+    path("send/", views.send, name="send"),
+    path("<int:message_id>/", views.message, name="message"),
+    path("<int:message_id>/letter.pdf", views.letter, name="letter"),
+    path("<int:message_id>/check/", views.resolve, name="resolve"),
+    path("demo/texts/", views.demo_texts, name="demo_texts"),
+    path("demo/mailbox/", views.demo_mailbox, name="demo_mailbox"),
+    path("demo/mailbox/<int:email_id>/", views.demo_email, name="demo_email"),
+]

@@ -1,0 +1,125 @@
+"""The outbox pages, a letter's PDF, and the demo text message log and mailbox."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from tandem.core import audit, clock
+from tandem.core.models import AuditEvent
+from tandem.core.permissions import practice_required
+from tandem.core.rules import Capability
+from tandem.jobs import presenters as job_presenters
+from tandem.jobs import queries as job_queries
+
+from . import actions, gateways, presenters, queries
+from .models import Channel, OutboxMessage
+
+PAGE_SIZE = 50
+
+
+def _demo_only():
+    if getattr(settings, "PRODUCTION", False):
+        raise Http404("Demo pages are not available in production")
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def outbox(request):
+    state = request.GET.get("state", "")
+    channel = request.GET.get("channel", "")
+    state = state if state in OutboxMessage.State.values else ""
+    channel = channel if channel in Channel.values else ""
+    page = Paginator(queries.outbox(request.practice, state=state, channel=channel), PAGE_SIZE).get_page(
+        request.GET.get("page"))
+    now = clock.now()
+    messages = list(page.object_list)
+    audit.record(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW, what="message.outbox",
+                 detail={"shown": len(messages), "state": state, "channel": channel})
+    counts = queries.counts_by_state(request.practice)
+    latest = job_queries.latest(practice=request.practice, kind=actions.DISPATCH_JOB)
+    query = "&".join(f"{k}={v}" for k, v in (("state", state), ("channel", channel)) if v)
+    return render(request, "messaging/outbox.jinja", {
+        "rows": presenters.rows(messages, letters=queries.ids_with_letters(m.pk for m in messages), now=now),
+        "page": page, "query": query, "state": state, "channel": channel,
+        "state_items": presenters.filter_items(presenters.STATE_FILTERS, state, counts),
+        "channel_items": presenters.filter_items(presenters.CHANNEL_FILTERS, channel),
+        "queued": counts.get(OutboxMessage.State.QUEUED, 0), "total": sum(counts.values()),
+        "job": job_presenters.progress(latest) if latest and not latest.finished else None,
+        "send_token": secrets.token_urlsafe(16), "demo": not getattr(settings, "PRODUCTION", False),
+        "demo_sms": gateways.is_demo(), "active_section": "messages",
+    })
+
+
+@require_POST
+@practice_required(Capability.VIEW_PATIENT)
+def send(request):
+    """Ask the worker to send what is queued. The form carries a one-off token, so pressing the button
+    twice (or resubmitting the page) asks once."""
+    token = request.POST.get("token", "")[:64] or secrets.token_urlsafe(16)
+    job = actions.request_dispatch(practice=request.practice, by=request.user, idempotency_key=f"dispatch:{token}")
+    return redirect(reverse("jobs:detail", kwargs={"job_id": job.pk}) + "?back=" + reverse("messaging:outbox"))
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def message(request, message_id: int):
+    item = queries.get_message(practice=request.practice, pk=message_id, by=request.user)
+    has_letter = bool(queries.ids_with_letters([item.pk]))
+    return render(request, "messaging/message.jinja", {
+        "message": presenters.message_detail(item, has_letter=has_letter, now=clock.now()),
+        "active_section": "messages",
+    })
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def letter(request, message_id: int):
+    pdf = queries.letter_pdf(practice=request.practice, pk=message_id, by=request.user)
+    response = HttpResponse(bytes(pdf.pdf), content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    response["Content-Disposition"] = f'{disposition}; filename="letter-{message_id}.pdf"'
+    return response
+
+
+@require_POST
+@practice_required(Capability.VIEW_PATIENT)
+def resolve(request, message_id: int):
+    item = queries.get_message(practice=request.practice, pk=message_id, by=request.user, what="message.check")
+    outcome = request.POST.get("outcome")
+    if outcome in ("sent", "again"):
+        try:
+            actions.resolve_sending(message=item, by=request.user, sent=outcome == "sent")
+        except actions.MessagingError:
+            pass  # someone else checked it first; the page shows its state now
+    return redirect("messaging:message", message_id=item.pk)
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def demo_texts(request):
+    _demo_only()
+    rows = [{"to": text.to, "text": text.text, "received": presenters.when(text.received_at),
+             "message_id": message.pk if message else None, "patient_name": message.recipient_name if message else ""}
+            for text, message in queries.demo_texts(request.practice)]
+    return render(request, "messaging/demo_texts.jinja", {"rows": rows, "active_section": "messages",
+                                                          "demo_sms": gateways.is_demo()})
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def demo_mailbox(request):
+    _demo_only()
+    emails = [{"id": e.pk, "subject": e.subject or "(no subject)", "to": e.recipients,
+               "received": presenters.when(e.received_at)} for e in queries.demo_mailbox(request.practice)]
+    return render(request, "messaging/demo_mailbox.jinja", {"emails": emails, "active_section": "messages",
+                                                            "demo_sms": gateways.is_demo()})
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def demo_email(request, email_id: int):
+    _demo_only()
+    email = queries.sink_email(practice=request.practice, pk=email_id)
+    return render(request, "messaging/demo_email.jinja", {"email": presenters.sink_email(email),
+                                                          "active_section": "messages"})

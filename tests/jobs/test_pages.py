@@ -1,0 +1,78 @@
+"""A job's progress as staff see it: the polled partial, the page and the JSON status."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tandem.jobs import actions, worker
+from tandem.jobs.models import Job
+
+
+@pytest.fixture
+def job(universe, tasks):
+    def send(job, progress):
+        progress(123, 400, message="123 letters made")
+
+    tasks.add("test.send", send, title="Send this month's invitations", atomic=False)
+    return actions.enqueue(kind="test.send", practice=universe.practice, by=universe.admin, idempotency_key="k")
+
+
+def test_progress_partial_keeps_polling_while_the_job_runs(nurse_client, job):
+    actions.claim_next(worker="w")
+    actions.record_progress(job=job, done=123, total=400)
+    html = nurse_client.get(reverse("jobs:progress", kwargs={"job_id": job.pk}), HTTP_HX_REQUEST="true").content.decode()
+    assert 'hx-trigger="every 1s"' in html
+    assert re.search(r'<progress[^>]*max="400" value="123"', html)
+    assert 'aria-valuetext="123 of 400"' in html
+    assert "123 of 400" in html and "in progress" in html
+    assert "hx-swap-oob" not in html  # nothing announced until it ends
+
+
+def test_progress_partial_stops_polling_and_announces_once_the_job_is_done(nurse_client, job):
+    worker.run_pending()
+    html = nurse_client.get(reverse("jobs:progress", kwargs={"job_id": job.pk}), HTTP_HX_REQUEST="true").content.decode()
+    assert "hx-trigger" not in html
+    assert "400 of 400" in html
+    assert 'hx-swap-oob="innerHTML"' in html and "Send this month&#39;s invitations: finished. 400 of 400." in html
+
+
+def test_job_page_names_the_job_and_who_asked(client, universe, job):
+    client.force_login(universe.admin)
+    html = client.get(reverse("jobs:detail", kwargs={"job_id": job.pk})).content.decode()
+    assert "<h1>Send this month&#39;s invitations</h1>" in html
+    assert 'role="status"' in html and "waiting to start" in html
+    assert "admin" in html
+
+
+def test_status_json(nurse_client, job):
+    worker.run_pending()
+    data = nurse_client.get(reverse("jobs:status", kwargs={"job_id": job.pk})).json()
+    assert data["state"] == "done" and data["done"] == 400 and data["total"] == 400
+    assert data["count_text"] == "400 of 400" and data["finished"] is True
+
+
+def test_a_failed_job_shows_why_and_can_be_tried_again(nurse_client, universe, tasks):
+    from tandem.jobs.registry import JobError
+
+    def broken(job, progress):
+        raise JobError("The mail server <b>refused</b> the batch.")
+
+    tasks.add("test.broken", broken)
+    job = actions.enqueue(kind="test.broken", practice=universe.practice, by=None, idempotency_key="b")
+    worker.run_pending()
+    html = nurse_client.get(reverse("jobs:detail", kwargs={"job_id": job.pk})).content.decode()
+    assert "The mail server &lt;b&gt;refused&lt;/b&gt; the batch." in html
+    assert "Try again" in html
+    nurse_client.post(reverse("jobs:retry", kwargs={"job_id": job.pk}))
+    job.refresh_from_db()
+    assert job.state == Job.State.QUEUED
+
+
+def test_another_practices_job_is_not_found(client, universe, job):
+    client.force_login(universe.other_nurse)
+    for name in ("jobs:detail", "jobs:progress", "jobs:status"):
+        assert client.get(reverse(name, kwargs={"job_id": job.pk})).status_code == 404
+    assert client.post(reverse("jobs:retry", kwargs={"job_id": job.pk})).status_code == 404

@@ -1,0 +1,79 @@
+"""Which channel and format reach a person, mobile numbers, SMS length, and what follows an attempt."""
+
+from __future__ import annotations
+
+import pytest
+
+from tandem.messaging import rules
+from tandem.messaging.rules import Outcome
+
+
+@pytest.mark.parametrize(("preferred", "reachable", "expected"), [
+    ("sms", {"letter", "sms", "email"}, "sms"),
+    ("email", {"letter", "email"}, "email"),
+    ("email", {"letter", "sms"}, "letter"),  # no email address: a letter
+    ("phone", {"letter", "sms"}, "letter"),  # a phone call is not something the outbox sends
+    ("letter", {"sms", "email"}, "sms"),  # no postal address
+    ("letter", set(), None),
+])
+def test_channel_for(preferred, reachable, expected):
+    assert rules.channel_for(preferred, reachable) == expected
+
+
+@pytest.mark.parametrize(("adjustments", "variant"), [
+    (set(), "standard"),
+    ({"interpreter"}, "standard"),
+    ({"large_print"}, "large_print"),
+    ({"easy_read"}, "easy_read"),
+    ({"easy_read", "large_print"}, "easy_read"),
+])
+def test_variant_follows_reasonable_adjustments(adjustments, variant):
+    assert rules.variant_for(adjustments) == variant
+
+
+@pytest.mark.parametrize(("typed", "e164"), [
+    ("07700 900123", "+447700900123"),
+    ("+44 7700 900123", "+447700900123"),
+    ("0044 (0)7700-900123".replace("(0)", ""), "+447700900123"),
+    ("07624 123456", "+447624123456"),
+    ("0113 496 0000", None),  # a landline
+    ("07000 123456", None),  # personal numbering, not a mobile
+    ("0770090012", None),  # a digit short
+    ("", None),
+])
+def test_normalise_mobile(typed, e164):
+    assert rules.normalise_mobile(typed) == e164
+
+
+def test_postal_lines_need_a_street_and_a_postcode():
+    assert rules.postal_lines(name="Margaret Okafor", address_line1="12 Mill Lane", address_line2="",
+                              town="Leeds", postcode="ls1 4ab") == ["Margaret Okafor", "12 Mill Lane", "Leeds", "LS1 4AB"]
+    assert rules.postal_lines(name="M", address_line1="", address_line2="", town="Leeds", postcode="LS1 4AB") == []
+    assert rules.postal_lines(name="M", address_line1="12 Mill Lane", address_line2="", town="Leeds", postcode="") == []
+
+
+@pytest.mark.parametrize(("text", "parts"), [
+    ("a" * 160, 1),
+    ("a" * 161, 2),
+    ("a" * 306, 2),
+    ("a" * 307, 3),
+    ("€" * 80, 1),  # extension characters count twice
+    ("€" * 81, 2),
+    ("Zoë" + "a" * 67, 1),  # ë is not GSM 7-bit: 70 UCS-2 characters fit
+    ("Zoë" + "a" * 68, 2),
+])
+def test_sms_parts(text, parts):
+    assert rules.sms_parts(text) == parts
+
+
+@pytest.mark.parametrize(("outcome", "attempts", "state"), [
+    (Outcome.SENT, 1, "sent"),
+    (Outcome.DELIVERED, 1, "delivered"),
+    (Outcome.RETRY, 1, "queued"),
+    (Outcome.RETRY, rules.MAX_ATTEMPTS, "failed"),
+    (Outcome.REJECTED, 1, "failed"),
+    (Outcome.UNKNOWN, 1, "sending"),  # held for a person: never sent again automatically
+    (Outcome.UNKNOWN, rules.MAX_ATTEMPTS, "sending"),
+])
+def test_state_after_an_attempt(outcome, attempts, state):
+    assert rules.state_after(outcome, attempts=attempts) == state
