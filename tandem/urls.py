@@ -8,6 +8,7 @@ urlpatterns = [
     path("patients/", include("tandem.patients.urls")),
     path("import/", include("tandem.fhir.urls")),
     path("jobs/", include("tandem.jobs.urls")),
+    path("registers/", include("tandem.registers.urls")),
     path("messages/", include("tandem.messaging.urls")),
 ]
 

@@ -21,6 +21,8 @@ NOT_PATIENT_URLS: dict[str, str] = {
     "messaging:letter": "an outbox message id",
     "messaging:resolve": "an outbox message id",
     "messaging:demo_email": "an email in the demo mailbox",
+    "registers:cohort_edit": "a cohort id",
+    "registers:cohort_delete": "a cohort id",
 }
 
 
