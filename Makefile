@@ -43,7 +43,6 @@ demo: install demo-data serve
 demo-data:
 	$(BIN)/tandem migrate --verbosity 0
 	$(BIN)/tandem demo_setup --patients $(DEMO_PATIENTS) --seed $(DEMO_SEED)
-	$(BIN)/tandem refresh-registers
 
 serve:
 	@echo "Tandem is at http://127.0.0.1:8000 (Ctrl-C to stop); demo emails arrive in its Messages > Demo mailbox"

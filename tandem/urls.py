@@ -9,6 +9,7 @@ urlpatterns = [
     path("import/", include("tandem.fhir.urls")),
     path("jobs/", include("tandem.jobs.urls")),
     path("registers/", include("tandem.registers.urls")),
+    path("recall/", include("tandem.recall.urls")),
     path("messages/", include("tandem.messaging.urls")),
 ]
 

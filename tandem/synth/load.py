@@ -187,6 +187,9 @@ def existing_synthetic_message(practice: Practice) -> str | None:
     )
 
 
+ANALYZED = (Patient, Condition, Observation, Medication, Encounter, HospitalEvent, RelatedPerson, ReasonableAdjustment)
+
+
 def load_practice(*, practice: Practice, patients: int, seed: int, by: User | None, replace: bool = False,
                   today: dt.date | None = None, chunk_size: int = 5000,
                   progress: Callable[[int, int], None] | None = None) -> LoadResult:
@@ -219,6 +222,10 @@ def load_practice(*, practice: Practice, patients: int, seed: int, by: User | No
         audit.record(by=by, practice=practice, action="create", what="synth.run", object_id=practice.pk,
                      detail={"seed": seed, "patients": patients, "rows": result.total_rows,
                              "replaced": result.deleted, "reference_date": today.isoformat()})
+    if connection.vendor == "postgresql":
+        # Fresh planner statistics: queries straight after a large load otherwise pick poor plans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE " + ", ".join(model._meta.db_table for model in ANALYZED))
     result.seconds = time.perf_counter() - started
     logger.info("synthetic load practice=%s patients=%s rows=%s seconds=%.1f",
                 practice.pk, patients, result.total_rows, result.seconds)

@@ -82,6 +82,21 @@ class Command(BaseCommand):
         assign_named_clinicians(practice=practices[0], clinicians=[users["nurse"], users["gp"]])
         assign_named_clinicians(practice=practices[1], clinicians=[users["manager"]])
 
+        from tandem.recall.actions import plan_reviews
+        from tandem.recall.actions.settings import SettingsChange, save_settings
+        from tandem.registers.actions import refresh_practice
+
+        for practice, size in zip(practices, sizes, strict=True):
+            refresh_practice(practice=practice, by=None)
+            # A practice's week: roughly 1 HCA session and 2 nurse sessions per 1,000 patients on a register.
+            per_thousand = max(1, size // 1000)
+            save_settings(practice=practice, by=users["manager"], change=SettingsChange(
+                scheme="birth_month", condition_months=(), first_invitation_weeks=4, reminder_weeks=(2, 4),
+                response_wait_days=14, hca_minutes=180 * per_thousand, nurse_minutes=300 * per_thousand,
+                pharmacist_minutes=60 * per_thousand, gp_minutes=60 * per_thousand))
+            planned = plan_reviews(practice=practice, by=None)
+            self.stdout.write(f"{practice.name}: registers and risk tiers worked out; {planned.created:,} reviews planned.")
+
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, first, last, role, where in STAFF:

@@ -1,0 +1,219 @@
+"""Sending invitations through the outbox, in chunks, idempotently; and asking for it as a job."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.db.models import Q
+
+from tandem.core import audit, clock
+from tandem.core.models import AuditEvent, Practice, User
+from tandem.jobs import actions as job_actions
+from tandem.jobs.models import Job
+from tandem.messaging import actions as messaging_actions
+from tandem.messaging.actions import MessageRequest, MessagingError
+from tandem.patients.models import RegistrationStatus
+
+from .. import queries
+from ..models import Invitation, Review, ReviewEvent
+from ..rules import dates, delivery, schedule
+from ..rules import status as status_rules
+from ..rules.review import GP_OR_SPECIALIST_NURSE, ReviewPlan
+from ..rules.status import Status
+from ._common import _chunks
+from .responses import apply_no_response_exceptions
+
+logger = logging.getLogger(__name__)
+
+SEND_JOB = "recall.send_invitations"
+INVITATION_TEMPLATE = "recall_invitation"
+REMINDER_TEMPLATE = "recall_reminder"
+
+
+@dataclass
+class SendSummary:
+    considered: int = 0
+    first: int = 0
+    reminders: int = 0
+    no_address: int = 0
+    not_queued: int = 0
+    exceptions: int = 0
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def queued(self) -> int:
+        return self.first + self.reminders
+
+    def text(self) -> str:
+        parts = [f"{self.first:,} invitations and {self.reminders:,} reminders queued"]
+        if self.no_address:
+            parts.append(f"{self.no_address:,} people with no address to send to")
+        if self.not_queued:
+            parts.append(f"{self.not_queued:,} could not be queued")
+        if self.exceptions:
+            parts.append(f"{self.exceptions:,} exceptions for no response")
+        return "; ".join(parts)
+
+
+def _who(roles: Iterable[str]) -> str:
+    names = {"hca": "a health care assistant", "nurse": "a practice nurse", "pharmacist": "a clinical pharmacist",
+             "gp": "a GP"}
+    found = [names[r] for r in ("hca", "nurse", "pharmacist", "gp") if r in set(roles)]
+    return " and ".join(found)
+
+
+def message_context(*, review: Review, plan: ReviewPlan, nxt: schedule.NextInvitation, channel: str,
+                    policy: schedule.InvitationPolicy) -> dict:
+    """What the invitation templates (tandem.messaging recall_invitation / recall_reminder) are told.
+    Condition names go in letters only: a text message or email may be read by someone else."""
+    # Blood and urine tests are named by their sample ("a blood test"), measurements by themselves.
+    tests = list(dict.fromkeys(step.item.plain for step in plan.tests.steps if not step.item.needs))
+    context = {
+        "due_month": review.due_month,
+        "tests": [t for t in tests if t],
+        "tests_minutes": plan.tests.minutes,
+        "tests_with": _who(step.role for step in plan.tests.steps),
+        "review_with": ("a GP or specialist nurse" if plan.conversation.lead == GP_OR_SPECIALIST_NURSE
+                        else "your practice nurse"),
+        "prepare": list(plan.tests.prepare),  # what to bring or do beforehand (a urine sample, inhalers)
+    }
+    if channel == delivery.LETTER:
+        context["conditions"] = [queries.condition_name(c) for c in plan.conditions]
+    if not nxt.is_first:
+        context["invited_on"] = review.first_sent_on
+        context["final"] = nxt.stage == policy.stages
+    return context
+
+
+def _candidates(practice: Practice, *, month_end: dt.date, today: dt.date,
+                policy: schedule.InvitationPolicy) -> list[int]:
+    """Reviews that may have an invitation to send: a wide SQL filter, then the pure rule decides."""
+    year = dates.review_year_of(today)
+    sendable = [s.value for s in status_rules.SENDABLE]
+    wide = Q(stage=0, round=1, due_month__lte=month_end + dt.timedelta(weeks=policy.first_weeks_before))
+    wide |= Q(stage=0, round__gt=1, round_started_on__lte=today)
+    if policy.reminder_weeks:
+        wide |= Q(stage__gt=0, stage__lt=policy.stages,
+                  first_sent_on__lte=today - dt.timedelta(weeks=policy.reminder_weeks[0]))
+    rows = (Review.objects.filter(practice=practice, review_year=year, status__in=sendable,
+                                  patient__registration_status=RegistrationStatus.REGISTERED)
+            .filter(wide).order_by("due_month", "pk"))
+    return [r.pk for r in rows if schedule.invitation_to_send(r.state(), policy, month_end=month_end, today=today)]
+
+
+def send_due_invitations(*, practice: Practice, month: dt.date, by: User | None,
+                         progress: Callable[..., None] | None = None, today: dt.date | None = None,
+                         chunk_size: int = 200) -> SendSummary:
+    """Queue the invitations and reminders due for `month` through the outbox (tandem.messaging),
+    each through the person's channel and format. Safe to run again: each invitation has an
+    idempotency key `recall:{review id}:{round}-{stage}`, so nothing already queued is queued again.
+    Also applies no-response exceptions first."""
+    today = today or clock.today()
+    month_end = dates.end_of_month(month)
+    settings = queries.settings_for(practice)
+    policy = settings.policy()
+    summary = SendSummary()
+    summary.exceptions = apply_no_response_exceptions(practice=practice, by=by, today=today)
+    ids = _candidates(practice, month_end=month_end, today=today, policy=policy)
+    total = len(ids)
+    if progress:
+        progress(0, total, message=f"{total:,} invitations to send")
+    done = 0
+    for chunk in _chunks(ids, chunk_size):
+        _send_chunk(practice=practice, ids=chunk, by=by, policy=policy, month_end=month_end, today=today,
+                    summary=summary)
+        done += len(chunk)
+        summary.considered = done
+        if progress:
+            progress(done, total, message=summary.text())
+    logger.info("recall: practice %s sent %s first invitations, %s reminders (%s without address)",
+                practice.pk, summary.first, summary.reminders, summary.no_address)
+    return summary
+
+
+@transaction.atomic
+def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, policy: schedule.InvitationPolicy,
+                month_end: dt.date, today: dt.date, summary: SendSummary) -> None:
+    now = clock.now()
+    reviews = list(Review.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("patient")
+                   .order_by("pk"))
+    facts = queries.person_facts(practice, [r.patient_id for r in reviews])
+    empty = queries.PersonFacts()
+    planned: list[tuple[Review, schedule.NextInvitation, delivery.Delivery, MessageRequest]] = []
+    for review in reviews:
+        nxt = schedule.invitation_to_send(review.state(), policy, month_end=month_end, today=today)
+        if nxt is None:
+            continue
+        person = facts.get(review.patient_id, empty)
+        how = delivery.choose(preferred=review.patient.preferred_channel,
+                              reachable=messaging_actions.reachable_channels(review.patient),
+                              adjustments=person.adjustments)
+        if not how.reachable:
+            summary.no_address += 1
+            continue
+        plan = queries.plan_for(person, today=today)
+        template = INVITATION_TEMPLATE if nxt.is_first else REMINDER_TEMPLATE
+        request = MessageRequest(
+            patient=review.patient, channel=how.channel, template=template, variant=how.variant,
+            idempotency_key=f"recall:{review.pk}:{nxt.round}-{nxt.stage}",
+            context=message_context(review=review, plan=plan, nxt=nxt, channel=how.channel, policy=policy))
+        planned.append((review, nxt, how, request))
+    if not planned:
+        return
+    try:
+        messages = messaging_actions.queue_messages(practice=practice, by=by, requests=[p[3] for p in planned])
+    except MessagingError:
+        messages = []
+        for _review, _nxt, _how, request in planned:  # find the one(s) that cannot go; queue the rest
+            try:
+                with transaction.atomic():
+                    messages.append(messaging_actions.queue_message(
+                        practice=practice, patient=request.patient, channel=request.channel,
+                        template=request.template, context=request.context,
+                        idempotency_key=request.idempotency_key, by=by, variant=request.variant))
+            except MessagingError as exc:
+                messages.append(None)
+                summary.not_queued += 1
+                if str(exc) not in summary.problems:
+                    summary.problems.append(str(exc))
+    sent = [(review, nxt, how, request, message)
+            for (review, nxt, how, request), message in zip(planned, messages, strict=True) if message is not None]
+    Invitation.objects.bulk_create(
+        [Invitation(practice=practice, review=review, round=nxt.round, stage=nxt.stage, channel=how.channel,
+                    variant=how.variant, template=request.template, scheduled_on=nxt.on, sent_on=today,
+                    message=message, idempotency_key=request.idempotency_key, created_at=now, created_by=by)
+         for review, nxt, how, request, message in sent],
+        ignore_conflicts=True)
+    moved: list[tuple[Review, schedule.NextInvitation]] = []
+    groups: dict[tuple[int, int], list[Review]] = {}
+    for review, nxt, *_ in sent:
+        groups.setdefault((nxt.round, nxt.stage), []).append(review)
+    for (round_, stage), group in groups.items():
+        changes = {"status": Status.INVITED, "stage": stage, "last_sent_on": today, "status_on": today,
+                   "updated_at": now}
+        if stage == 1:
+            changes["first_sent_on"] = today
+        updated = Review.objects.filter(pk__in=[r.pk for r in group], round=round_, stage=stage - 1).update(**changes)
+        if updated:
+            moved.extend((r, schedule.NextInvitation(round_, stage, today)) for r in group)
+    ReviewEvent.objects.bulk_create(
+        [ReviewEvent(practice=practice, review=r, kind=ReviewEvent.Kind.INVITED, status=Status.INVITED, on=today,
+                     round=n.round, stage=n.stage, recorded_at=now, recorded_by=by) for r, n in moved])
+    summary.first += sum(1 for _, n in moved if n.stage == 1)
+    summary.reminders += sum(1 for _, n in moved if n.stage > 1)
+    if moved:
+        audit.record_many(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="recall.invitation",
+                          patient_ids=[r.patient_id for r, _ in moved])
+
+
+def request_sending(*, practice: Practice, by: User | None, month: dt.date | None = None) -> Job:
+    """Ask for this month's invitations to be sent in the background. Pressing again the same day
+    returns the same job; on a later day a new job sends only what has become due since."""
+    today = clock.today()
+    month = dates.first_of_month(month or today)
+    return job_actions.enqueue(kind=SEND_JOB, practice=practice, by=by, params={"month": month.isoformat()},
+                               idempotency_key=f"recall:send:{month:%Y-%m}:{today.isoformat()}")

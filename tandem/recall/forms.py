@@ -1,0 +1,158 @@
+"""Forms for recall: recording a response, and the practice's recall settings."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+
+from django import forms
+
+from tandem.terminology import codelists
+
+from .actions import SettingsChange
+from .models import RecallSettings
+from .rules import schedule
+from .rules.status import RESPONSE_LABELS, Response
+
+MONTH_CHOICES = [("", "Not set")] + [(str(i), calendar.month_name[i]) for i in range(1, 13)]
+
+
+def _date_from(data, prefix: str, *, label: str) -> tuple[dt.date | None, str]:
+    """A date from three boxes (day, month, year) as the NHS.UK date input sends it."""
+    parts = [(data.get(f"{prefix}-{p}") or "").strip() for p in ("day", "month", "year")]
+    if not any(parts):
+        return None, ""
+    if not all(p.isdigit() for p in parts):
+        return None, f"{label} must be a real date, like 15 6 2026"
+    day, month, year = (int(p) for p in parts)
+    if year < 100:
+        return None, f"{label}: enter the year in full, like 2026"
+    try:
+        return dt.date(year, month, day), ""
+    except ValueError:
+        return None, f"{label} must be a real date, like 15 6 2026"
+
+
+class ResponseForm(forms.Form):
+    response = forms.ChoiceField(choices=[(r.value, label) for r, label in RESPONSE_LABELS.items()],
+                                 error_messages={"required": "Choose what the person did",
+                                                 "invalid_choice": "Choose what the person did"})
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.on: dt.date | None = None
+        self.appointment_on: dt.date | None = None
+        self.date_errors: dict[str, str] = {}  # "on" / "appointment" -> message, for the date inputs
+
+    def clean(self):
+        data = super().clean()
+        on, error = _date_from(self.data, "on", label="The date it happened")
+        if not error and on is not None and on > self.today:
+            error = "The date it happened cannot be in the future"
+        if error:
+            self.date_errors["on"] = error
+            self.add_error(None, error)
+        self.on = on
+        appointment, error = _date_from(self.data, "appointment", label="The appointment date")
+        if error:
+            self.date_errors["appointment"] = error
+            self.add_error(None, error)
+        self.appointment_on = appointment if data.get("response") == Response.BOOKED else None
+        return data
+
+
+def _condition_fields():
+    for slug in codelists.LTC_SLUGS:
+        yield slug, f"month_{slug}", f"order_{slug}"
+
+
+class SettingsForm(forms.Form):
+    scheme = forms.ChoiceField(choices=[(s.value, label) for s, label in schedule.SCHEME_LABELS.items()],
+                               widget=forms.RadioSelect)
+    first_invitation_weeks = forms.IntegerField(
+        min_value=0, max_value=12, error_messages={"required": "Enter how many weeks before the due month",
+                                                   "invalid": "Enter a whole number of weeks",
+                                                   "min_value": "Enter 0 to 12 weeks",
+                                                   "max_value": "Enter 0 to 12 weeks"})
+    reminder_weeks = forms.CharField(required=False, max_length=40)
+    response_wait_days = forms.IntegerField(
+        min_value=0, max_value=90, error_messages={"required": "Enter how many days to wait",
+                                                   "invalid": "Enter a whole number of days",
+                                                   "min_value": "Enter 0 to 90 days",
+                                                   "max_value": "Enter 0 to 90 days"})
+    hca_minutes = forms.IntegerField(min_value=0, max_value=50_000)
+    nurse_minutes = forms.IntegerField(min_value=0, max_value=50_000)
+    pharmacist_minutes = forms.IntegerField(min_value=0, max_value=50_000)
+    gp_minutes = forms.IntegerField(min_value=0, max_value=50_000)
+
+    MINUTES_ERRORS = {"required": "Enter the minutes a week (0 if none)", "invalid": "Enter a whole number of minutes",
+                      "min_value": "Minutes cannot be negative", "max_value": "Enter at most 50,000 minutes"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("hca_minutes", "nurse_minutes", "pharmacist_minutes", "gp_minutes"):
+            self.fields[name].error_messages.update(self.MINUTES_ERRORS)
+        for _slug, month, order in _condition_fields():
+            self.fields[month] = forms.ChoiceField(choices=MONTH_CHOICES, required=False)
+            self.fields[order] = forms.IntegerField(
+                required=False, min_value=1, max_value=99,
+                error_messages={"invalid": "Enter a number from 1 to 99", "min_value": "Enter a number from 1 to 99",
+                                "max_value": "Enter a number from 1 to 99"})
+
+    @classmethod
+    def initial_from(cls, settings: RecallSettings) -> dict:
+        initial = {
+            "scheme": settings.scheme, "first_invitation_weeks": settings.first_invitation_weeks,
+            "reminder_weeks": ", ".join(str(w) for w in settings.reminder_weeks),
+            "response_wait_days": settings.response_wait_days, "hca_minutes": settings.hca_minutes,
+            "nurse_minutes": settings.nurse_minutes, "pharmacist_minutes": settings.pharmacist_minutes,
+            "gp_minutes": settings.gp_minutes,
+        }
+        for position, (slug, month) in enumerate(settings.month_pairs(), start=1):
+            initial[f"month_{slug}"] = str(month)
+            initial[f"order_{slug}"] = position
+        return initial
+
+    def clean_reminder_weeks(self) -> tuple[int, ...]:
+        text = self.cleaned_data.get("reminder_weeks", "") or ""
+        parts = [p for p in text.replace(" and ", ",").replace(";", ",").split(",") if p.strip()]
+        if not all(p.strip().isdigit() for p in parts):
+            raise forms.ValidationError("Enter the weeks as whole numbers, like 2, 4")
+        weeks = tuple(int(p) for p in parts)
+        if len(weeks) > 3:
+            raise forms.ValidationError("Send at most 3 reminders")
+        if any(w < 1 for w in weeks) or list(weeks) != sorted(set(weeks)):
+            raise forms.ValidationError("Each reminder must go at least 1 week after the first, and later than "
+                                        "the one before, like 2, 4")
+        return weeks
+
+    def clean(self):
+        data = super().clean()
+        if data.get("scheme") == schedule.Scheme.CONDITION and not self.condition_months():
+            self.add_error("scheme", "Give at least one condition a month to recall by condition")
+        return data
+
+    def condition_months(self) -> tuple[tuple[str, int], ...]:
+        chosen = []
+        for index, (slug, month, order) in enumerate(_condition_fields()):
+            value = self.cleaned_data.get(month)
+            if value:
+                position = self.cleaned_data.get(order)
+                chosen.append(((position if position is not None else 100), index, slug, int(value)))
+        return tuple((slug, month) for _, _, slug, month in sorted(chosen))
+
+    def change(self) -> SettingsChange:
+        d = self.cleaned_data
+        return SettingsChange(
+            scheme=d["scheme"], condition_months=self.condition_months(),
+            first_invitation_weeks=d["first_invitation_weeks"], reminder_weeks=d["reminder_weeks"],
+            response_wait_days=d["response_wait_days"], hca_minutes=d["hca_minutes"],
+            nurse_minutes=d["nurse_minutes"], pharmacist_minutes=d["pharmacist_minutes"], gp_minutes=d["gp_minutes"],
+        )
+
+    def condition_rows(self) -> list[dict]:
+        rows = []
+        for slug, month, order in _condition_fields():
+            rows.append({"slug": slug, "name": codelists.display_name(slug), "month": month, "order": order})
+        return rows

@@ -1,0 +1,268 @@
+"""Shapes recall data for the templates and the CSV export. No queries, no writes."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.urls import reverse
+
+from tandem.messaging.actions import reachable_channels
+from tandem.patients.models import Patient
+
+from . import queries
+from .models import RecallSettings, Review
+from .rules import capacity as capacity_rules
+from .rules import dates, delivery, schedule
+from .rules.export import safe_row
+from .rules.protocols import ROLE_NAMES
+from .rules.review import GP_OR_SPECIALIST_NURSE, PRACTICE_NURSE, ReviewPlan
+from .rules.status import (
+    EXCEPTION_LABELS,
+    RESPONSE_LABELS,
+    STATUS_LABELS,
+    ExceptionReason,
+    Status,
+    allowed_responses,
+)
+
+TAG_COLOURS = {
+    Status.PLANNED: "nhsuk-tag--grey", Status.INVITED: "nhsuk-tag--blue", Status.BOOKED: "nhsuk-tag--aqua-green",
+    Status.DID_NOT_ATTEND: "nhsuk-tag--orange", Status.ATTENDED: "nhsuk-tag--green",
+    Status.DECLINED: "nhsuk-tag--purple", Status.EXCEPTED: "nhsuk-tag--red", Status.WITHDRAWN: "nhsuk-tag--white",
+}
+
+
+def day(value: dt.date | None) -> str:
+    return f"{value.day} {value:%B %Y}" if value else ""
+
+
+def short_day(value: dt.date | None) -> str:
+    return f"{value.day} {value:%b}" if value else ""
+
+
+def stage_text(review: Review, policy: schedule.InvitationPolicy) -> str:
+    """Where the review is in its invitations, in words: 'First reminder sent 29 June'."""
+    status = Status(review.status)
+    if status is Status.BOOKED:
+        return f"Booked for {day(review.booked_for)}" if review.booked_for else "Booked"
+    if status in (Status.INVITED, Status.EXCEPTED) and review.stage:
+        sent = f"{schedule.stage_name(review.stage).capitalize()} sent {short_day(review.last_sent_on)}"
+        return sent + (" (after a missed appointment)" if review.round > 1 else "")
+    if status is Status.DID_NOT_ATTEND:
+        return f"Did not attend on {short_day(review.status_on)}"
+    return STATUS_LABELS[status]
+
+
+def next_step(review: Review, policy: schedule.InvitationPolicy, *, today: dt.date) -> str:
+    status = Status(review.status)
+    nxt = schedule.next_invitation(review.state(), policy)
+    if nxt is not None:
+        name = schedule.stage_name(nxt.stage).capitalize()
+        when = "now" if nxt.on <= today else f"on {short_day(nxt.on)}"
+        return f"{name} due {when}"
+    exception_on = schedule.no_response_exception_on(review.state(), policy)
+    if exception_on is not None:
+        return f"Waiting for a reply until {short_day(exception_on)}"
+    if status is Status.BOOKED:
+        return "Record whether they attended"
+    return ""
+
+
+@dataclass(frozen=True)
+class ResponseChoice:
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Row:
+    review_id: int
+    patient_id: int
+    name: str
+    nhs_number: str
+    date_of_birth: str
+    due: str
+    status: str
+    status_label: str
+    tag_class: str
+    stage: str
+    next_step: str
+    conditions: list[str]
+    tier: str
+    tests_summary: str
+    tests: list[str]
+    not_due: list[str]
+    prepare: list[str]
+    conversation: str
+    conversation_reasons: str
+    channel: str
+    notes: list[str]
+    responses: list[ResponseChoice]
+    review_url: str
+    respond_url: str
+
+
+TIER_LABELS = {"case_management": "Case management", "disease_management": "Disease management",
+               "self_care": "Self-care support"}
+
+
+LEAD_PHRASES = {PRACTICE_NURSE: "a practice nurse", GP_OR_SPECIALIST_NURSE: "a GP or specialist nurse"}
+
+
+def conversation_text(plan: ReviewPlan) -> str:
+    return f"{plan.conversation.minutes} min with {LEAD_PHRASES[plan.conversation.lead]}"
+
+
+def row(item: queries.BoardRow, *, policy: schedule.InvitationPolicy, today: dt.date) -> Row:
+    review, patient, facts, plan = item.review, item.patient, item.facts, item.plan
+    how = delivery.choose(preferred=patient.preferred_channel, reachable=reachable_channels(patient),
+                          adjustments=facts.adjustments)
+    status = Status(review.status)
+    return Row(
+        review_id=review.pk, patient_id=patient.pk, name=patient.full_name, nhs_number=patient.nhs_number_display,
+        date_of_birth=day(patient.date_of_birth), due=dates.month_label(review.due_month), status=status.value,
+        status_label=STATUS_LABELS[status], tag_class=TAG_COLOURS[status], stage=stage_text(review, policy),
+        next_step=next_step(review, policy, today=today),
+        conditions=[queries.condition_name(c) for c in facts.conditions], tier=TIER_LABELS.get(facts.tier, ""),
+        tests_summary=plan.tests.summary(),
+        tests=[f"{s.item.name} ({ROLE_NAMES[s.role]}, {s.minutes} min)" for s in plan.tests.steps],
+        not_due=[f"{n.item.name}: done {day(n.last_done)}" for n in plan.tests.not_due],
+        prepare=list(plan.tests.prepare),
+        conversation=conversation_text(plan),
+        conversation_reasons="; ".join(plan.conversation.lead_reasons),
+        channel=how.label, notes=list(how.notes),
+        responses=[ResponseChoice(r.value, RESPONSE_LABELS[r]) for r in allowed_responses(status)],
+        review_url=reverse("recall:review", kwargs={"patient_id": patient.pk}),
+        respond_url=reverse("recall:respond", kwargs={"patient_id": patient.pk}),
+    )
+
+
+def rows(items: list[queries.BoardRow], *, policy: schedule.InvitationPolicy, today: dt.date) -> list[Row]:
+    return [row(i, policy=policy, today=today) for i in items]
+
+
+# --- CSV -----------------------------------------------------------------------------------
+
+CSV_HEADER = ["NHS number", "Name", "Date of birth", "Due", "Status", "Stage", "Next step", "Conditions",
+              "Risk tier", "Tests appointment", "Tests", "Bring or do beforehand", "Conversation", "Invite by",
+              "Notes"]
+
+
+def csv_rows(view_rows: list[Row]) -> list[list[str]]:
+    """The board as CSV rows, every cell safe to open in a spreadsheet."""
+    out = [safe_row(CSV_HEADER)]
+    for r in view_rows:
+        out.append(safe_row([
+            r.nhs_number, r.name, r.date_of_birth, r.due, r.status_label, r.stage, r.next_step,
+            "; ".join(r.conditions), r.tier, r.tests_summary, "; ".join(r.tests), " ".join(r.prepare),
+            r.conversation, r.channel, " ".join(r.notes),
+        ]))
+    return out
+
+
+# --- Capacity ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CapacityLineView:
+    label: str
+    needed: str
+    available: str
+    shortfall: int
+    enough: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class CapacityView:
+    month: str
+    people: int
+    lines: list[CapacityLineView]
+    enough: bool
+    no_capacity_set: bool
+
+
+def capacity(months: list[capacity_rules.MonthCapacity]) -> list[CapacityView]:
+    out = []
+    for m in months:
+        lines = []
+        for line in m.lines:
+            if line.enough:
+                message = "Enough time"
+            else:
+                minutes = "minute" if line.shortfall == 1 else "minutes"
+                message = (f"{line.shortfall:,} {minutes} a week short ({line.needed_per_week:,} needed, "
+                           f"{line.available_per_week:,} available)")
+            lines.append(CapacityLineView(label=line.label, needed=f"{line.needed_per_week:,}",
+                                          available=f"{line.available_per_week:,}", shortfall=line.shortfall,
+                                          enough=line.enough, message=message))
+        out.append(CapacityView(month=dates.month_label(m.month), people=m.people, lines=lines, enough=m.enough,
+                                no_capacity_set=all(line.available_per_week == 0 for line in m.lines)))
+    return out
+
+
+# --- One person's review --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    when: str
+    what: str
+    who: str
+
+
+EVENT_TEXT = {
+    "planned": "Review planned", "invited": "Invitation sent", "booked": "Booked", "attended": "Attended",
+    "did_not_attend": "Did not attend", "declined": "Declined (informed dissent)",
+    "excepted": "Exception: did not respond to invitations", "withdrawn": "No longer needed",
+    "reopened": "Needed again", "replanned": "Due month changed",
+}
+
+
+def history(events, invitations) -> list[HistoryLine]:
+    by_stage = {(i.round, i.stage): i for i in invitations}
+    out = []
+    for e in events:
+        what = EVENT_TEXT.get(e.kind, e.kind)
+        if e.kind == "invited" and e.stage:
+            what = schedule.stage_name(e.stage).capitalize() + " sent"
+            inv = by_stage.get((e.round, e.stage))
+            if inv is not None:
+                what += " by " + delivery.Delivery(inv.channel, inv.variant).label.lower()
+        if e.kind == "booked" and e.appointment_on:
+            what += f" for {day(e.appointment_on)}"
+        who = e.recorded_by.display_name if e.recorded_by else "Tandem"
+        out.append(HistoryLine(when=day(e.on), what=what, who=who))
+    return out
+
+
+def exception_lines(exceptions) -> list[str]:
+    out = []
+    for x in exceptions:
+        text = f"{EXCEPTION_LABELS[ExceptionReason(x.reason)]}, from {day(x.on)} (review year " \
+               f"{dates.review_year_label(x.review_year)})"
+        if x.lifted_on:
+            text += f"; lifted {day(x.lifted_on)}"
+        out.append(text)
+    return out
+
+
+def response_choices(status: str) -> list[ResponseChoice]:
+    return [ResponseChoice(r.value, RESPONSE_LABELS[r]) for r in allowed_responses(status)]
+
+
+def settings_summary(settings: RecallSettings) -> dict:
+    policy = settings.policy()
+    return {
+        "scheme": schedule.SCHEME_LABELS[schedule.Scheme(settings.scheme)],
+        "first": f"{policy.first_weeks_before} weeks before the due month",
+        "reminders": ", ".join(f"{w} weeks" for w in policy.reminder_weeks) + " after the first"
+        if policy.reminder_weeks else "No reminders",
+    }
+
+
+def patient_heading(patient: Patient) -> dict:
+    return {"name": patient.full_name, "nhs_number": patient.nhs_number_display,
+            "date_of_birth": day(patient.date_of_birth)}
+

@@ -1,0 +1,15 @@
+from django.urls import path
+
+from . import views
+
+app_name = "recall"
+
+urlpatterns = [
+    path("", views.board, name="board"),
+    path("export.csv", views.export, name="export"),
+    path("plan/", views.plan, name="plan"),
+    path("send/", views.send, name="send"),
+    path("settings/", views.settings_page, name="settings"),
+    path("patients/<int:patient_id>/", views.review, name="review"),
+    path("patients/<int:patient_id>/respond/", views.respond, name="respond"),
+]
