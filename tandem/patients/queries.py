@@ -189,19 +189,23 @@ def parse_search(text: str, *, today: dt.date) -> PatientSearch:
     return PatientSearch(kind, date_of_birth=date_of_birth, family=family, given=given, names=names)
 
 
-def _search_filter(search: PatientSearch) -> Q:
-    """The filter for a parsed search. icontains is case-insensitive on SQLite (for ASCII) and PostgreSQL."""
+def search_filter(search: PatientSearch, *, prefix: str = "") -> Q:
+    """The filter for a parsed search, on Patient (or, with prefix="patient__", on a model that has
+    a `patient`). icontains is case-insensitive on SQLite (for ASCII) and PostgreSQL."""
+    def q(lookup: str, value) -> Q:
+        return Q(**{prefix + lookup: value})
+
     if search.kind == SearchKind.NHS_NUMBER:
-        return Q(nhs_number=search.nhs_number)
+        return q("nhs_number", search.nhs_number)
     terms: list[Q] = []
     if search.date_of_birth is not None:
-        terms.append(Q(date_of_birth=search.date_of_birth))
+        terms.append(q("date_of_birth", search.date_of_birth))
     if search.family:
-        terms.append(Q(family_name__icontains=search.family))
+        terms.append(q("family_name__icontains", search.family))
     if search.given:
-        terms.append(Q(given_name__icontains=search.given))
+        terms.append(q("given_name__icontains", search.given))
     for word in search.names:
-        terms.append(Q(family_name__icontains=word) | Q(given_name__icontains=word))
+        terms.append(q("family_name__icontains", word) | q("given_name__icontains", word))
     return reduce(and_, terms)
 
 
@@ -238,7 +242,7 @@ def find_patients(*, practice: Practice, text: str, by: User, today: dt.date,
     if not search.runnable:
         return results
     rows = list(
-        patients_of(practice).filter(_search_filter(search)).annotate(rank=_rank(search))
+        patients_of(practice).filter(search_filter(search)).annotate(rank=_rank(search))
         .order_by("rank", "family_name", "given_name", "date_of_birth", "pk")[: limit + 1]
     )
     results.more = len(rows) > limit

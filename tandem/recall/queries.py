@@ -12,16 +12,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache, reduce
-from operator import and_
+from functools import lru_cache
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.http import Http404
 
 from tandem.core import audit
 from tandem.core.models import AuditEvent, Practice, User
 from tandem.patients.models import Observation, Patient, ReasonableAdjustment, RegistrationStatus
-from tandem.patients.queries import PatientSearch, SearchKind, parse_search
+from tandem.patients.queries import parse_search, search_filter
 from tandem.registers import queries as register_queries
 from tandem.registers.models import Cohort, PatientRisk, RegisterMembership
 from tandem.terminology import codelists
@@ -166,21 +165,6 @@ class BadFilter(ValueError):
     pass
 
 
-def _search_q(search: PatientSearch) -> Q:
-    if search.kind == SearchKind.NHS_NUMBER:
-        return Q(patient__nhs_number=search.nhs_number)
-    terms: list[Q] = []
-    if search.date_of_birth is not None:
-        terms.append(Q(patient__date_of_birth=search.date_of_birth))
-    if search.family:
-        terms.append(Q(patient__family_name__icontains=search.family))
-    if search.given:
-        terms.append(Q(patient__given_name__icontains=search.given))
-    for word in search.names:
-        terms.append(Q(patient__family_name__icontains=word) | Q(patient__given_name__icontains=word))
-    return reduce(and_, terms)
-
-
 def month_range(when: str, today: dt.date) -> tuple[dt.date | None, dt.date | None]:
     """First and last due month (first days) a `when` choice covers; None for open-ended."""
     this = dates.first_of_month(today)
@@ -230,7 +214,7 @@ def board_queryset(practice: Practice, filters: BoardFilters, *, today: dt.date)
         search = parse_search(filters.search, today=today)
         if not search.runnable:
             raise BadFilter(search.error or "Enter an NHS number, a name or a date of birth.")
-        qs = qs.filter(_search_q(search))
+        qs = qs.filter(search_filter(search, prefix="patient__"))
     return qs
 
 
