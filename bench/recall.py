@@ -3,7 +3,6 @@
     .venv/bin/python bench/recall.py [--practice-patients 10000] [--scale-practices 0]
         [--scale-patients 100000] [--runs 30] [--reuse]
 
-(Meant to live in bench/recall.py; it sits here until it is moved.)
 
 On PostgreSQL (database tandem_bench_recall on 127.0.0.1, created here; --reuse keeps one already
 loaded) it measures, as of 15 June 2026:
