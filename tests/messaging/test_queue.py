@@ -125,3 +125,14 @@ def test_what_people_typed_is_escaped_in_letters_and_plain_in_texts(queue, patie
     # text messages and emails are plain text: no HTML entities reach the phone or inbox
     sms = queue("sms")
     assert f"Hello {NASTY}," in sms.body and "&amp;" not in sms.body
+
+
+def test_invitations_say_what_to_bring_or_do_before_the_tests(queue):
+    prepare = ["Please bring all your inhalers and spacers.", "Please wear socks and shoes you can take off easily."]
+    for channel, variant in (("letter", "standard"), ("letter", "easy_read"), ("email", "standard")):
+        message = queue(channel, variant=variant, context={**CONTEXT, "prepare": prepare})
+        text = message.letter_html if channel == "letter" else message.body
+        assert "Please bring all your inhalers and spacers." in text, (channel, variant)
+        assert "Please wear socks and shoes you can take off easily." in text, (channel, variant)
+    without = queue("email", key="no-prepare", context=CONTEXT)
+    assert "Before your tests appointment" not in without.body
