@@ -24,66 +24,15 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
+from common import analyze, ensure_practice, fresh_postgres_database, start_django
+
 PG_NAME = "tandem_bench_recall"
 REFERENCE_DAY = dt.date(2026, 6, 15)
 ODS = "Y70000"
 SEED = 20260615
-
-
-def _admin(sql: str):
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        cursor = conn.execute(sql)
-        return cursor.fetchall() if cursor.description else None
-
-
-def setup(reuse: bool) -> None:
-    exists = _admin(f"SELECT 1 FROM pg_database WHERE datname = '{PG_NAME}'")
-    if not (reuse and exists):
-        _admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        _admin(f"CREATE DATABASE {PG_NAME}")
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
-    os.environ["TANDEM_DEBUG"] = "0"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def ensure_practice(ods: str, patients: int, seed: int, log):
-    from tandem.core import actions
-    from tandem.core.models import Practice
-    from tandem.synth.load import load_practice
-
-    practice = Practice.objects.filter(ods_code=ods).first()
-    if practice is not None and practice.patients.exists():
-        return practice
-    if practice is None:
-        practice = actions.create_practice(ods_code=ods, name=f"Bench {ods}", by=None)
-    started = time.perf_counter()
-    load_practice(practice=practice, patients=patients, seed=seed, by=None)
-    log(f"loaded {patients:,} patients into {ods} in {time.perf_counter() - started:.0f} s")
-    return practice
-
-
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 def prepare(practice) -> None:
@@ -221,7 +170,7 @@ def run(args, log) -> dict:
 
     out: dict = {}
     with clock.frozen(REFERENCE_DAY), override_settings(ALLOWED_HOSTS=["*"]):
-        practice = ensure_practice(ODS, args.practice_patients, SEED, log)
+        practice, _ = ensure_practice(ODS, args.practice_patients, SEED, log)
         analyze()
         if args.replan:
             Review.objects.filter(practice=practice).delete()
@@ -242,7 +191,7 @@ def run(args, log) -> dict:
             f"whole list ({out['bulk_rows']} rows) {out['bulk_s']:.2f} s, naive {out['naive_s']:.2f} s")
         if args.scale_practices:
             for i in range(args.scale_practices):
-                other = ensure_practice(f"Y7{i + 1:04d}", args.scale_patients, SEED + 1 + i, log)
+                other, _ = ensure_practice(f"Y7{i + 1:04d}", args.scale_patients, SEED + 1 + i, log)
                 if not Review.objects.filter(practice=other).exists():
                     analyze()  # fresh statistics for the rows just loaded, before the registers refresh
                     started = time.perf_counter()
@@ -267,7 +216,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--replan", action="store_true", help="plan the one practice's reviews afresh")
     args = parser.parse_args()
-    setup(args.reuse)
+    start_django(fresh_postgres_database(PG_NAME, reuse=args.reuse))
 
     def log(message: str) -> None:
         print(message, flush=True)  # noqa: T201

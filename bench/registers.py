@@ -34,63 +34,21 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
+from common import (
+    DOCS,
+    ROOT,
+    analyze,
+    ensure_practice,
+    fresh_postgres_database,
+    start_django,
+    write_docs_section,
+)
+
 HEADING = "## Registers and risk tiers"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "tandem_bench_registers"
 REFERENCE_DAY = dt.date(2026, 6, 15)
 SMALL_ODS = "Y80000"
 SEED = 20260615
-
-
-def _admin(sql: str):
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        cursor = conn.execute(sql)
-        return cursor.fetchall() if cursor.description else None
-
-
-def setup(reuse: bool) -> None:
-    exists = _admin(f"SELECT 1 FROM pg_database WHERE datname = '{PG_NAME}'")
-    if not (reuse and exists):
-        _admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        _admin(f"CREATE DATABASE {PG_NAME}")
-    os.environ["DATABASE_URL"] = f"{PG_SERVER}/{PG_NAME}"
-    os.environ["TANDEM_DEBUG"] = "0"  # no query logging: it would slow the naive path most
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
-
-def ensure_practice(ods: str, patients: int, seed: int, log) -> tuple:
-    from tandem.core import actions
-    from tandem.core.models import Practice
-    from tandem.synth.load import load_practice
-
-    practice = Practice.objects.filter(ods_code=ods).first()
-    if practice is not None and practice.patients.exists():
-        return practice, 0.0
-    if practice is None:
-        practice = actions.create_practice(ods_code=ods, name=f"Bench {ods}", by=None)
-    started = time.perf_counter()
-    load_practice(practice=practice, patients=patients, seed=seed, by=None)
-    seconds = time.perf_counter() - started
-    log(f"loaded {patients:,} patients into {ods} in {seconds:.0f} s")
-    return practice, seconds
-
-
-def analyze() -> None:
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
 
 
 def registered(practice) -> int:
@@ -284,17 +242,6 @@ def render(r: dict, info: dict, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_docs(section: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    start = text.find(HEADING)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    DOCS.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--practice-patients", type=int, default=10_000)
@@ -308,7 +255,7 @@ def main() -> None:
     def log(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
-    setup(args.reuse)
+    start_django(fresh_postgres_database(PG_NAME, reuse=args.reuse))
     results = run(args, log)
     command = (f".venv/bin/python bench/registers.py --practice-patients {args.practice_patients} "
                f"--scale-practices {args.scale_practices} --scale-patients {args.scale_patients} "
@@ -317,7 +264,7 @@ def main() -> None:
     section = render(results, machine(), command)
     print(section)
     if args.write_docs:
-        write_docs(section)
+        write_docs_section(HEADING, section)
         print(f"Wrote {DOCS.relative_to(ROOT)}")
 
 

@@ -33,20 +33,12 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs" / "benchmarks.md"
+from common import DOCS, PG_SERVER, ROOT, postgres_admin, start_django, write_docs_section
+
 HEADING = "## Synthetic practice load"
-PG_SERVER = "postgres://postgres@127.0.0.1:5432"
 PG_NAME = "tandem_bench_synth"
 SEED = 20260615
 REFERENCE_DAY = dt.date(2026, 6, 15)
-
-
-def _postgres_admin(sql: str) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(sql)
 
 
 def _setup(database: str) -> str:
@@ -54,19 +46,10 @@ def _setup(database: str) -> str:
         folder = tempfile.mkdtemp(prefix="tandem-bench-")
         url = f"sqlite:///{folder}/bench.sqlite3"
     else:
-        _postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
-        _postgres_admin(f"CREATE DATABASE {PG_NAME}")
+        postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        postgres_admin(f"CREATE DATABASE {PG_NAME}")
         url = f"{PG_SERVER}/{PG_NAME}"
-    os.environ["DATABASE_URL"] = url
-    os.environ["TANDEM_DEBUG"] = "0"  # no query logging: it would slow the naive path most
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
+    start_django(url)
     return url
 
 
@@ -156,7 +139,7 @@ def run(database: str, patients: int, naive_patients: int) -> dict:
         assert written == out["subset_rows"]
     connection.close()
     if database == "postgres":
-        _postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
     else:
         shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
     return out
@@ -178,7 +161,7 @@ def run_scale(database: str, patients: int) -> dict:
            "scale_peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
     connection.close()
     if database == "postgres":
-        _postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+        postgres_admin(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
     else:
         shutil.rmtree(Path(url.removeprefix("sqlite:///")).parent, ignore_errors=True)
     return out
@@ -269,17 +252,6 @@ def render(results: list[dict], info: dict, command: str) -> str:
     return "\n".join(lines)
 
 
-def write_docs(section: str) -> None:
-    text = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n\nMeasured on this machine; each section says how to reproduce it.\n"
-    start = text.find(HEADING)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        end = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + (text[end + 1:] if end != -1 else "")
-    DOCS.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--patients", type=int, default=10_000)
@@ -318,7 +290,7 @@ def main() -> None:
     section = render(results, machine(), command)
     print(section)
     if args.write_docs:
-        write_docs(section)
+        write_docs_section(HEADING, section)
         print(f"Wrote {DOCS.relative_to(ROOT)}")
 
 
