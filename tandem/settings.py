@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "tandem.jobs",
     "tandem.messaging",
     "tandem.recall",
+    "tandem.prepare",
     "tandem.demo",
 ]
 

@@ -11,6 +11,8 @@ urlpatterns = [
     path("registers/", include("tandem.registers.urls")),
     path("recall/", include("tandem.recall.urls")),
     path("messages/", include("tandem.messaging.urls")),
+    path("prepare/", include("tandem.prepare.urls")),
+    path("r/", include("tandem.prepare.public_urls")),
 ]
 
 handler403 = "tandem.core.views.forbidden"

@@ -18,6 +18,7 @@ from .models import (
     Medication,
     Observation,
     Patient,
+    PersonalTarget,
     ReasonableAdjustment,
     RelatedPerson,
 )
@@ -280,3 +281,37 @@ def set_named_clinician(*, patient: Patient, by: User | None, clinician: User | 
     audit.record(by=by, practice=patient.practice, action="update", what="patient", patient_id=patient.pk,
                  detail={"fields": ["named_clinician"]})
     return patient
+
+
+@transaction.atomic
+def agree_target(*, patient: Patient, by: User | None, concept: str, upper: float | None = None,
+                 lower: float | None = None, reason: str = "", agreed_on: dt.date | None = None) -> PersonalTarget:
+    """Record a target the person has agreed as their own; it replaces any current one for that
+    measurement (the old one is ended, not deleted, so the history stays)."""
+    known = observations.BY_KEY.get(concept)
+    if known is None or known.coded:
+        raise PatientError(f"'{concept}' is not a measurement a target can be agreed for.")
+    if upper is None and lower is None:
+        raise PatientError(f"A target for {known.name} needs an upper or a lower limit.")
+    for limit in (upper, lower):
+        if limit is not None and known.plausible and not known.plausible[0] <= limit <= known.plausible[1]:
+            raise PatientError(f"A {known.name} target of {limit:g} {known.unit} is outside the plausible range.")
+    if upper is not None and lower is not None and lower > upper:
+        raise PatientError("The lower limit of a target cannot be above its upper limit.")
+    agreed_on = agreed_on or clock.today()
+    _not_in_future(agreed_on, "date the target was agreed")
+    PersonalTarget.objects.filter(patient=patient, concept=known.key, ended_on__isnull=True).update(ended_on=agreed_on)
+    row = PersonalTarget.objects.create(practice=patient.practice, patient=patient, concept=known.key, upper=upper,
+                                        lower=lower, reason=reason.strip()[:300], agreed_on=agreed_on, agreed_by=by,
+                                        created_at=clock.now())
+    _audit_created(by=by, patient=patient, what="personal_target", row=row, detail={"concept": known.key})
+    return row
+
+
+@transaction.atomic
+def end_target(*, target: PersonalTarget, by: User | None, ended_on: dt.date | None = None) -> None:
+    """The person's own target no longer applies: the guideline default is used again."""
+    ended_on = ended_on or clock.today()
+    PersonalTarget.objects.filter(pk=target.pk, ended_on__isnull=True).update(ended_on=ended_on)
+    audit.record(by=by, practice=target.practice, action="update", what="personal_target",
+                 patient_id=target.patient_id, object_id=target.pk, detail={"ended": True})

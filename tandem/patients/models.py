@@ -292,3 +292,32 @@ class HospitalEvent(ClinicalRow):
     class Meta:
         constraints = [_source_unique("hospital_event")]
         indexes = [models.Index(fields=["practice", "kind", "start_date"]), models.Index(fields=["patient", "start_date"])]
+
+
+class PersonalTarget(models.Model):
+    """A clinical target the person agreed as their own (in a care planning conversation). It
+    overrides the guideline default wherever Tandem shows a target, until it is ended or replaced.
+    Written only through tandem.patients.actions.agree_target."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="personal_targets")
+    concept = models.CharField(max_length=20, help_text="tandem.terminology.observations concept key")
+    upper = models.FloatField(null=True, blank=True, help_text="in target at or below this")
+    lower = models.FloatField(null=True, blank=True, help_text="in target at or above this")
+    reason = models.CharField(max_length=300, blank=True, help_text="why this target suits the person")
+    agreed_on = models.DateField()
+    agreed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    ended_on = models.DateField(null=True, blank=True, help_text="replaced or no longer agreed")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "concept"], condition=Q(ended_on__isnull=True),
+                                    name="one_current_personal_target"),
+            models.CheckConstraint(condition=Q(upper__isnull=False) | Q(lower__isnull=False),
+                                   name="personal_target_has_a_limit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"PersonalTarget {self.pk}"

@@ -23,9 +23,10 @@ from .models import (
     Medication,
     Observation,
     Patient,
+    PersonalTarget,
     RegistrationStatus,
 )
-from .rules import InvalidNHSNumber, normalise_nhs_number
+from .rules import InvalidNHSNumber, Target, normalise_nhs_number
 
 
 def patients_of(practice: Practice) -> QuerySet[Patient]:
@@ -274,6 +275,7 @@ class SummaryRecord:
     encounters: list[Encounter]
     hospital_events: list[HospitalEvent]
     named_clinician_role: str = ""
+    personal_targets: dict = field(default_factory=dict)  # concept -> rules.Target
 
 
 def patient_summary(*, practice: Practice, pk: int, by: User, contacts_since: dt.date,
@@ -319,4 +321,17 @@ def patient_summary(*, practice: Practice, pk: int, by: User, contacts_since: dt
         encounters=list(patient.encounters.all()),
         hospital_events=recent + earlier,
         named_clinician_role=role,
+        personal_targets=personal_targets(practice, [patient.pk]).get(patient.pk, {}),
     )
+
+
+def personal_targets(practice: Practice, patient_ids) -> dict[int, dict[str, Target]]:
+    """The targets each person has agreed as their own and that still apply: {patient: {concept:
+    Target}}. One query; `patient_ids` may be a list or a values_list QuerySet."""
+    out: dict[int, dict[str, Target]] = {}
+    rows = (PersonalTarget.objects.filter(practice=practice, patient_id__in=patient_ids, ended_on__isnull=True)
+            .values_list("patient_id", "concept", "upper", "lower", "agreed_on"))
+    for patient_id, concept, upper, lower, agreed_on in rows:
+        out.setdefault(patient_id, {})[concept] = Target(
+            concept, upper, lower, source=f"own target, agreed {agreed_on.day} {agreed_on:%B %Y}", personal=True)
+    return out

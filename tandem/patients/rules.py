@@ -68,6 +68,7 @@ class Target:
     upper: float | None
     lower: float | None = None
     source: str = ""
+    personal: bool = False  # agreed with the person as their own (overrides the default)
 
     def met_by(self, value: float) -> bool:
         if self.upper is not None and value > self.upper:
@@ -101,3 +102,32 @@ def default_target(concept: str, *, age: int, frail: bool = False) -> Target | N
     if concept == "ldl":
         return Target("ldl", 2.0, source=f"{QOF} CHOL004; NICE NG238")
     return None
+
+
+# Which people a default target is meant for (None: everyone). A target shown to someone it was
+# never set for (an HbA1c target for a person without diabetes) would mislead. QOF 2024/25: DM006/
+# DM012 apply to the diabetes register; CHOL004 to the CHD, stroke/TIA and PAD registers; the blood
+# pressure thresholds of HYP008/HYP009 are also NICE NG136's clinic treatment targets for adults
+# generally, so they apply to everyone. A person's own agreed target always applies.
+TARGET_REGISTERS: dict[str, frozenset[str] | None] = {
+    "hba1c": frozenset({"diabetes_type1", "diabetes_type2"}),
+    "blood_pressure": None,
+    "systolic_bp": None,
+    "diastolic_bp": None,
+    "ldl": frozenset({"coronary_heart_disease", "stroke_tia"}),
+}
+
+
+def target_applies(concept: str, ltcs, personal: dict[str, Target] | None = None) -> bool:
+    if personal and concept in personal:
+        return True
+    registers = TARGET_REGISTERS.get(concept, frozenset())
+    return registers is None or bool(registers & set(ltcs))
+
+
+def target_for(concept: str, *, age: int, frail: bool = False, personal: dict[str, Target] | None = None) -> Target | None:
+    """The target that applies to this person: their own agreed one if they have one, else the
+    guideline default."""
+    if personal and concept in personal:
+        return personal[concept]
+    return default_target(concept, age=age, frail=frail)

@@ -100,7 +100,8 @@ def summary(record: SummaryRecord, *, today: dt.date) -> Summary:
         banner=top,
         about=about(patient, named_clinician_role=record.named_clinician_role),
         conditions=grouped,
-        results=results(record.observations, age=top.age, ltcs=ltcs, today=today),
+        results=results(record.observations, age=top.age, ltcs=ltcs, today=today,
+                        personal=record.personal_targets),
         medicines=medicines(record.medications, ltcs=ltcs, today=today),
         contacts=contacts(record.encounters, record.hospital_events, today=today),
     )

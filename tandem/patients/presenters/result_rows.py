@@ -10,19 +10,8 @@ from tandem.terminology import observations
 
 from .. import charts
 from ..models import Observation
-from ..rules import default_target
+from ..rules import TARGET_REGISTERS, Target, target_for
 from .base import TREND_YEARS, Tag, month_year, observations_since
-
-# Which people a default target is meant for. A target shown to someone it was never
-# set for (an HbA1c target for a person without diabetes) would mislead.
-# QOF 2024/25: DM006/DM012 apply to the diabetes register; CHOL004 to the CHD, stroke/TIA
-# and PAD registers; the blood pressure thresholds of HYP008/HYP009 are also NICE NG136's
-# clinic treatment targets for adults generally, so they are shown for everyone.
-TARGET_REGISTERS: dict[str, frozenset[str] | None] = {
-    "hba1c": frozenset({"diabetes_type1", "diabetes_type2"}),
-    "blood_pressure": None,
-    "ldl": frozenset({"coronary_heart_disease", "stroke_tia"}),
-}
 
 _UNITS = {"kg/m2": "kg/m²", "mL/min/1.73m2": "mL/min/1.73m²", "score": "", "grade": ""}
 
@@ -72,8 +61,11 @@ def _description(name: str, readings: list[Reading], target: str) -> str:
     return f"{text} Target {target}." if target else text
 
 
-def results(rows: list[Observation], *, age: int, ltcs: set[str], today: dt.date) -> tuple[ResultRow, ...]:
-    """The latest of each measurement, with its trend and whether it meets the default target."""
+def results(rows: list[Observation], *, age: int, ltcs: set[str], today: dt.date,
+            personal: dict[str, Target] | None = None) -> tuple[ResultRow, ...]:
+    """The latest of each measurement, with its trend and whether it meets the target that applies:
+    the person's own agreed target (`personal`, by concept) if they have one, else the default."""
+    personal = personal or {}
     by_concept: dict[str, list[Observation]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: (r.effective_date, r.pk), reverse=True):
         by_concept[row.concept].append(row)
@@ -83,7 +75,7 @@ def results(rows: list[Observation], *, age: int, ltcs: set[str], today: dt.date
         if concept.key == "diastolic_bp":
             continue
         if concept.key == "systolic_bp":
-            row = _blood_pressure(by_concept, age=age, ltcs=ltcs, start=start, today=today)
+            row = _blood_pressure(by_concept, age=age, ltcs=ltcs, start=start, today=today, personal=personal)
             if row:
                 out.append(row)
             continue
@@ -100,7 +92,9 @@ def results(rows: list[Observation], *, age: int, ltcs: set[str], today: dt.date
         windowed = [r for r in shown if r.date >= start]
         target_text, status, target_values = "", None, ()
         applies = TARGET_REGISTERS.get(concept.key, frozenset())
-        target = default_target(concept.key, age=age) if applies is None or applies & ltcs else None
+        own = concept.key in personal
+        target = (target_for(concept.key, age=age, personal=personal)
+                  if own or applies is None or applies & ltcs else None)
         if target is not None:
             target_text = f"{target.describe(_unit(concept))} ({target.source})"
             status = _status(target.met_by(readings[0].value), concept)
@@ -121,7 +115,8 @@ def _status(met: bool, concept: observations.Concept) -> Tag:
     return Tag("Above target" if concept.higher_is_worse else "Below target", "red")
 
 
-def _blood_pressure(by_concept, *, age: int, ltcs: set[str], start: dt.date, today: dt.date) -> ResultRow | None:
+def _blood_pressure(by_concept, *, age: int, ltcs: set[str], start: dt.date, today: dt.date,
+                   personal: dict[str, Target]) -> ResultRow | None:
     """Systolic and diastolic readings taken on the same day, shown together as 138/82."""
     diastolic = {r.effective_date: r for r in reversed(by_concept.get("diastolic_bp", []))}
     pairs = [(s, diastolic[s.effective_date]) for s in by_concept.get("systolic_bp", [])
@@ -130,8 +125,8 @@ def _blood_pressure(by_concept, *, age: int, ltcs: set[str], start: dt.date, tod
         return None
     shown = [Reading(s.effective_date, f"{s.value:.0f}/{d.value:.0f} mmHg") for s, d in pairs]
     windowed = [r for r in shown if r.date >= start]
-    sys_target = default_target("systolic_bp", age=age)
-    dia_target = default_target("diastolic_bp", age=age)
+    sys_target = target_for("systolic_bp", age=age, personal=personal)
+    dia_target = target_for("diastolic_bp", age=age, personal=personal)
     target_text = f"{sys_target.upper:g}/{dia_target.upper:g} mmHg or lower ({sys_target.source})"
     latest_s, latest_d = pairs[0]
     met = sys_target.met_by(latest_s.value) and dia_target.met_by(latest_d.value)

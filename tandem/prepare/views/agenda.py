@@ -1,0 +1,3 @@
+"""Views (agenda)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views (public)."""
+
+urlpatterns: list = []

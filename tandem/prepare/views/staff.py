@@ -1,0 +1,3 @@
+"""Views (staff)."""
+
+urlpatterns: list = []

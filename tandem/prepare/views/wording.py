@@ -1,0 +1,3 @@
+"""Views (wording)."""
+
+urlpatterns: list = []
