@@ -1,0 +1,1 @@
+"""Shaping prepare data for templates."""
