@@ -11,6 +11,8 @@ or malformed required value stops start-up with a hint saying what to set.
   EMAIL_URL           smtp://host:port (default smtp://127.0.0.1:1025)
   TANDEM_LOG_LEVEL    INFO by default
   TANDEM_SMS_GATEWAY  dotted path of the SMS gateway class (default: the demo gateway, which only records)
+  TANDEM_PUBLIC_URL   the address people use to reach Tandem, for reply links in packs
+                      (default http://127.0.0.1:8000; required when TANDEM_PROFILE=production)
 """
 
 from __future__ import annotations
@@ -209,6 +211,10 @@ MAILERS = {
     }
 }
 TANDEM_SMS_GATEWAY = _env("TANDEM_SMS_GATEWAY")
+TANDEM_PUBLIC_URL = _env("TANDEM_PUBLIC_URL", "" if PRODUCTION else "http://127.0.0.1:8000")
+if PRODUCTION and not TANDEM_PUBLIC_URL.startswith("https://"):
+    raise ImproperlyConfigured("TANDEM_PUBLIC_URL must be the https:// address people use to reach Tandem "
+                               "when TANDEM_PROFILE=production (it goes into the reply links in packs).")
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "tandem@practice.invalid")
 
 # --- Logging: primary keys only, never names, NHS numbers or free text ----------

@@ -2,7 +2,7 @@
 
 Tandem's own log calls carry primary keys only. This filter is the safety net for
 anything else (library messages, exceptions): it masks digit runs that look like NHS
-numbers and e-mail addresses before a record is written.
+numbers, e-mail addresses, postcodes and reply-link tokens before a record is written.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ import re
 _NHS = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.IGNORECASE)
+# A reply link's token (tandem.prepare) is a password in a URL path: request logs must not keep it.
+_REPLY_TOKEN = re.compile(r"/r/[A-Za-z0-9_-]{16,}")
 
 
 def redact(text: str) -> str:
+    text = _REPLY_TOKEN.sub("/r/[link]", text)
     text = _NHS.sub("[nhs-number]", text)
     text = _EMAIL.sub("[email]", text)
     return _POSTCODE.sub("[postcode]", text)

@@ -16,7 +16,7 @@ from tandem.jobs import actions as job_actions
 from tandem.jobs.models import Job
 from tandem.patients.models import Patient
 
-from . import catalogue, rules
+from . import catalogue, letters, rules
 from .delivery import HEADER, Attempt, Senders
 from .models import LetterPdf, OutboxMessage, SinkEmail
 from .rules import Outcome
@@ -203,6 +203,10 @@ def dispatch_pending(*, practice: Practice | None = None, limit: int | None = No
     breaks after the provider may have accepted it), the message stays in `sending` and is shown as
     needing a check (resolve_sending), rather than being sent again.
 
+    Letters' PDFs are made ahead, in batches of up to letters.BATCH_SIZE (in a pool of processes for
+    a long run), just before those letters are claimed; making a PDF contacts no one, so it changes
+    nothing above. A letter whose batch could not be made is made on its own when it is sent.
+
     Must not run inside a transaction (it commits as it goes): call it from a job with atomic=False,
     a command, or a request without ATOMIC_REQUESTS.
     """
@@ -211,23 +215,45 @@ def dispatch_pending(*, practice: Practice | None = None, limit: int | None = No
         queued = queued.filter(practice=practice)
     work = list(queued.order_by("created_at", "pk").values_list("pk", "channel")[:limit])
     summary = DispatchSummary()
-    with Senders() as senders:
-        for done, (pk, channel) in enumerate(work, start=1):
-            if channel in senders.down or (channel == rules.EMAIL and not senders.mail_ready()):
-                summary.waiting += 1
-            else:
-                message = _claim(pk)
-                if message is None:
+    workers = letters.workers_for(sum(1 for _, channel in work if channel == rules.LETTER))
+    step = letters.BATCH_SIZE * workers
+    with Senders() as senders, letters.prepared(workers=workers) as ready:
+        for start in range(0, len(work), step):
+            chunk = work[start:start + step]
+            _prepare_letters(ready, [pk for pk, channel in chunk if channel == rules.LETTER])
+            for done, (pk, channel) in enumerate(chunk, start=start + 1):
+                if channel in senders.down or (channel == rules.EMAIL and not senders.mail_ready()):
                     summary.waiting += 1
                 else:
-                    attempt = senders.deliver(message)
-                    state = _record(message, attempt)
-                    _count(summary, state, attempt)
-            if progress is not None:
-                progress(done, len(work), message=summary.text())
+                    message = _claim(pk)
+                    if message is None:
+                        summary.waiting += 1
+                    else:
+                        attempt = senders.deliver(message)
+                        state = _record(message, attempt)
+                        _count(summary, state, attempt)
+                if progress is not None:
+                    progress(done, len(work), message=summary.text())
+            ready.clear()
     summary.problems = sorted(set(senders.down.values()))
     logger.info("messaging: dispatch %s", summary.text())
     return summary
+
+
+def _prepare_letters(ready: letters.Prepared, pks: list[int]) -> None:
+    """Make the PDFs of these queued letters now, in batches, before any of them is claimed; sending
+    each one then takes its PDF (letters.to_pdf). Any letter not made here (its batch could not be
+    made, or it changed) is made on its own when it is sent, as before."""
+    if not pks:
+        return
+    htmls = list(OutboxMessage.objects.filter(pk__in=pks, state=OutboxMessage.State.QUEUED)
+                 .values_list("letter_html", flat=True))
+    try:
+        made = ready.add(htmls)
+    except Exception as exc:  # noqa: BLE001 - only a speed-up: each letter is made when it is sent
+        logger.warning("messaging: letters could not be made ahead (%s)", type(exc).__name__)
+        return
+    logger.info("messaging: %s of %s letters made ahead", made, len(htmls))
 
 
 def _count(summary: DispatchSummary, state: str, attempt: Attempt) -> None:

@@ -11,7 +11,7 @@ from email.utils import formataddr, make_msgid
 
 from django.conf import settings
 from django.core import mail
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
 
 from . import gateways, letters
 from .models import OutboxMessage
@@ -118,10 +118,13 @@ class Senders:
         sender = settings.DEFAULT_FROM_EMAIL
         domain = sender.rpartition("@")[2] or "tandem.invalid"
         message_id = make_msgid(idstring=f"outbox.{message.pk}", domain=domain)
-        email = EmailMessage(
+        email = EmailMultiAlternatives(
             subject=message.subject, body=message.body, from_email=formataddr((message.practice.name, sender)),
             to=[message.recipient], headers={"Message-ID": message_id, HEADER: str(message.pk)},
         )
+        if message.letter_html:
+            # The template's email.html.jinja: the same message laid out as HTML, beside the plain text.
+            email.attach_alternative(message.letter_html, "text/html")
         try:
             self._mail.send_messages([email])
         except (OSError, smtplib.SMTPException) as exc:

@@ -199,7 +199,7 @@ def _review_page(request, patient, *, form=None, status=200):
         settings = queries.settings_for(request.practice)
         events, invitations, exceptions = queries.review_history(review)
         context.update(
-            review=presenters.row(item, policy=settings.policy(), today=today), plan=item.plan,
+            review=presenters.row(item, policy=settings.policy(), today=today), plan=item.plan, review_pk=review.pk,
             history=presenters.history(events, invitations), exceptions=presenters.exception_lines(exceptions),
             topics=[t.item.name for t in item.plan.conversation.topics], role_names=ROLE_LABELS,
         )

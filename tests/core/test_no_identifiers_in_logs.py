@@ -17,6 +17,14 @@ def test_redaction_masks_nhs_numbers_emails_and_postcodes():
     assert text.count("[nhs-number]") == 2
 
 
+def test_redaction_masks_a_reply_links_token():
+    from tandem.prepare.rules import links
+
+    token, _ = links.new_token()
+    text = redact(f'"GET /r/{token}/pack/ HTTP/1.1" 410')
+    assert token not in text and "/r/[link]/pack/" in text
+
+
 def test_filter_rewrites_records_from_any_library():
     record = logging.LogRecord("lib", logging.ERROR, __file__, 1, "failed for %s", ("9990000018",), None)
     RedactIdentifiersFilter().filter(record)

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls.converters import IntConverter
 
-PATIENT_KWARGS = {"pk", "patient_id", "patient_pk"}
+PATIENT_KWARGS = {"pk", "patient_id", "patient_pk", "review_pk"}
+# URLs whose parameter is an object belonging to one patient (not the patient itself): the
+# namespace and parameter say which kind of object to make for the patient under test.
+PATIENT_OBJECTS: dict[tuple[str, str], str] = {
+    ("prepare", "pk"): "conversation",
+    ("prepare", "review_pk"): "review",
+}
 # Namespaced URL names whose integer parameter is not a patient (say what it is instead).
 NOT_PATIENT_URLS: dict[str, str] = {
     "jobs:detail": "a background job id",
@@ -23,6 +30,14 @@ NOT_PATIENT_URLS: dict[str, str] = {
     "messaging:demo_email": "an email in the demo mailbox",
     "registers:cohort_edit": "a cohort id",
     "registers:cohort_delete": "a cohort id",
+    "prepare:wording_version": "a version number of the practice's own pack wording",
+    "prepare:wording_use_again": "a version number of the practice's own pack wording",
+    # The person's reply link: no account, a random token checked with their date of birth
+    # (tests/prepare/test_agenda.py: unknown 404, expired or locked 410, another pack unreachable).
+    "reply:start": "a reply link's token",
+    "reply:pack": "a reply link's token",
+    "reply:reply": "a reply link's token",
+    "reply:sent": "a reply link's token",
 }
 
 
@@ -39,7 +54,7 @@ def patient_urls() -> list[tuple[str, str]]:
     found = []
     for name, pattern in _walk(get_resolver().url_patterns):
         converters = getattr(pattern.pattern, "converters", {})
-        params = set(converters)
+        params = {k for k, c in converters.items() if isinstance(c, IntConverter)}
         if not params or name in NOT_PATIENT_URLS:
             continue
         patient_params = params & PATIENT_KWARGS
@@ -54,6 +69,32 @@ def patient_urls() -> list[tuple[str, str]]:
 URLS = patient_urls()
 
 
+def _object_id(name: str, param: str, patient) -> int:
+    """The id to put in the URL for this patient: the patient's own, or one of their objects."""
+    kind = PATIENT_OBJECTS.get((name.split(":")[0], param))
+    if kind is None:
+        return patient.pk
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tandem.core import clock
+    from tandem.prepare import actions
+    from tandem.recall.models import Review
+
+    now = clock.now()
+    review, _ = Review.objects.get_or_create(
+        patient=patient, review_year=2026,
+        defaults={"practice": patient.practice, "due_month": dt.date(2026, 7, 1), "status_on": clock.today(),
+                  "created_at": now, "updated_at": now})
+    if kind == "review":
+        return review.pk
+    starts = dt.datetime.combine(clock.today() + dt.timedelta(days=10), dt.time(10), tzinfo=timezone.get_current_timezone())
+    conversation = review.conversations.filter(state="booked").first() or actions.book_conversation(
+        review=review, by=None, starts_at=starts, minutes=20, clinician=None)
+    return conversation.pk
+
+
 def test_there_are_patient_urls_to_check():
     assert URLS, "no patient URLs discovered - the discovery is broken"
 
@@ -61,12 +102,13 @@ def test_there_are_patient_urls_to_check():
 @pytest.mark.parametrize(("name", "param"), URLS)
 def test_other_practices_patient_is_not_found(client, universe, name, param):
     client.force_login(universe.nurse)
-    own = client.get(reverse(name, kwargs={param: universe.patient.pk}))
+    ours, theirs = _object_id(name, param, universe.patient), _object_id(name, param, universe.foreign_patient)
+    own = client.get(reverse(name, kwargs={param: ours}))
     assert own.status_code in (200, 302, 405), f"{name} should work for our own patient"
-    response = client.get(reverse(name, kwargs={param: universe.foreign_patient.pk}))
+    response = client.get(reverse(name, kwargs={param: theirs}))
     assert response.status_code == 404, f"{name} leaked another practice's patient"
     if own.status_code == 405:  # POST-only endpoints
-        response = client.post(reverse(name, kwargs={param: universe.foreign_patient.pk}))
+        response = client.post(reverse(name, kwargs={param: theirs}))
         assert response.status_code == 404
 
 
@@ -77,5 +119,5 @@ def test_manager_of_other_practice_cannot_see_patient(client, universe, name, pa
 
     manager = actions.add_staff(practice=universe.other_practice, username="othermanager", role=Role.MANAGER, by=None)
     client.force_login(manager)
-    response = client.get(reverse(name, kwargs={param: universe.patient.pk}))
+    response = client.get(reverse(name, kwargs={param: _object_id(name, param, universe.patient)}))
     assert response.status_code == 404

@@ -23,6 +23,7 @@ PRODUCTION = {
     "TANDEM_PROFILE": "production",
     "SECRET_KEY": "k" * 20 + "Zq8-v2_Lr9" * 5,
     "ALLOWED_HOSTS": "tandem.example.org",
+    "TANDEM_PUBLIC_URL": "https://tandem.example.org",
 }
 
 
@@ -43,3 +44,10 @@ def test_bad_database_url_gives_a_hint(tmp_path):
                    "TANDEM_VAR_DIR": str(tmp_path)}, "check")
     assert result.returncode != 0
     assert "DATABASE_URL" in result.stderr
+
+
+def test_production_profile_refuses_a_reply_link_address_that_is_not_https(tmp_path):
+    result = _run({**PRODUCTION, "TANDEM_VAR_DIR": str(tmp_path), "TANDEM_PUBLIC_URL": "http://tandem.example.org"},
+                  "check")
+    assert result.returncode != 0
+    assert "TANDEM_PUBLIC_URL must be the https:// address" in result.stderr

@@ -32,7 +32,7 @@ def _results(patient, by, rows):
 
 
 @pytest.fixture
-def booked(planned):
+def booked(planned):  # noqa: F811 - the recall fixture, imported above
     """`planned` plus results and booked conversations (see the module docstring)."""
     from django.utils import timezone
 

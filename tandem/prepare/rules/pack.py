@@ -41,7 +41,7 @@ SHOWN = ("hba1c", "blood_pressure", "total_cholesterol", "ldl", "egfr", "urine_a
 REQUIRED = frozenset({"hba1c", "systolic_bp", "diastolic_bp", "total_cholesterol", "ldl", "egfr", "urine_acr",
                       "weight", "bmi", "fev1", "cat_score", "mrc_dyspnoea"})
 # A change smaller than this is "about the same" (about the size of a test's own day-to-day variation).
-SAME_WITHIN = {"hba1c": 3.0, "blood_pressure": 5.0, "total_cholesterol": 0.3, "ldl": 0.2, "egfr": 5.0,
+SAME_WITHIN = {"hba1c": 3.0, "blood_pressure": 5.0, "total_cholesterol": 0.3, "ldl": 0.2, "egfr": 3.0,
                "urine_acr": 1.0, "weight": 1.5, "bmi": 0.5, "fev1": 0.1, "cat_score": 2.0}
 TITLES = {
     "hba1c": "Blood sugar (HbA1c)", "blood_pressure": "Blood pressure", "total_cholesterol": "Cholesterol",

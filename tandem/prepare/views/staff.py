@@ -1,3 +1,253 @@
-"""Views (staff)."""
+"""Staff pages: the packs for a clinic day or month, one conversation (agenda first, then the pack),
+booking the conversation, the person's choice about results in advance, and when packs go out."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from tandem.core import audit, clock
+from tandem.core.models import AuditEvent, Membership
+from tandem.core.permissions import practice_required
+from tandem.core.rules import ROLE_LABELS, Capability, Role, can
+from tandem.jobs import presenters as job_presenters
+from tandem.jobs import queries as job_queries
+from tandem.recall import queries as recall_queries
+
+from .. import actions
+from ..models import Conversation, PackPreference, PrepareSettings
+from ..presenters import packs as presenters
+from ..queries import agenda as agenda_queries
+from ..queries import packs as queries
+from ..rules import timing
+
+SECTION = "prepare"
+
+
+def _context(request, **extra) -> dict:
+    return {"active_section": SECTION, "can_manage": can(request.roles, Capability.MANAGE_PRACTICE), **extra}
+
+
+def _scope(request) -> tuple[dt.date | None, dt.date | None, str]:
+    """(day, month, error) from ?day=YYYY-MM-DD or ?month=YYYY-MM; neither: the coming four weeks."""
+    day_text, month_text = request.GET.get("day", ""), request.GET.get("month", "")
+    try:
+        if day_text:
+            return dt.date.fromisoformat(day_text), None, ""
+        if month_text:
+            return None, dt.date.fromisoformat(f"{month_text}-01"), ""
+    except ValueError:
+        return None, None, "That date was not recognised, so the coming four weeks are shown."
+    return None, None, ""
+
+
+def _send_job(practice, today):
+    job = job_queries.latest(practice=practice, kind=actions.SEND_JOB)
+    if job is None or (job.finished and job.created_at.date() != today):
+        return None
+    return job_presenters.progress(job)
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def packs(request):
+    day, month, error = _scope(request)
+    today = clock.today()
+    conversations = list(queries.in_scope(request.practice, day=day, month=month)
+                         .select_related("patient", "review", "clinician", "practice").order_by("starts_at", "pk"))
+    prepared = queries.prepare_many(request.practice, conversations, today=today)
+    audit.record_many(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW,
+                      what="prepare.packs", patient_ids=[c.patient_id for c in conversations])
+    rows = [presenters.row(p, today=today) for p in prepared]
+    settings = queries.settings_for(request.practice)
+    return render(request, "prepare/packs.jinja", _context(
+        request, here="packs", rows=rows, counts=presenters.counts(rows), day=day, month=month, error=error,
+        scope=presenters.scope_label(day=day, month=month, today=today),
+        nav=presenters.scope_nav(day=day, month=month, today=today),
+        job=_send_job(request.practice, today), settings=settings, today=today,
+        scope_params={"day": day.isoformat()} if day else ({"month": f"{month:%Y-%m}"} if month else {})))
+
+
+@require_POST
+@practice_required(Capability.VIEW_PATIENT)
+def send(request):
+    try:
+        day = dt.date.fromisoformat(request.POST["day"]) if request.POST.get("day") else None
+        month = dt.date.fromisoformat(request.POST["month"] + "-01") if request.POST.get("month") else None
+    except ValueError:
+        messages.error(request, "That day or month was not recognised: nothing was sent.")
+        return redirect(reverse("prepare:packs"))
+    job = actions.request_sending(practice=request.practice, by=request.user, day=day, month=month)
+    messages.success(request, f"Sending the packs that are due: {job_presenters.progress(job).state_label.lower()}.")
+    query = f"?day={day.isoformat()}" if day else (f"?month={month:%Y-%m}" if month else "")
+    return redirect(reverse("prepare:packs") + query + "#send")
+
+
+def _clinicians(practice):
+    rows = (Membership.objects.filter(practice=practice, role__in=[Role.NURSE, Role.GP, Role.PHARMACIST])
+            .select_related("user").order_by("user__last_name", "user__first_name"))
+    return [(m.user, ROLE_LABELS[Role(m.role)]) for m in rows]
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def conversation(request, pk: int):
+    talk = queries.get_conversation(practice=request.practice, pk=pk, by=request.user)
+    today = clock.today()
+    prepared = queries.prepare_many(request.practice, [talk], today=today)[0]
+    agenda = agenda_queries.latest_agenda(request.practice, talk)
+    preference = PackPreference.objects.filter(patient_id=talk.patient_id).first()
+    return render(request, "prepare/conversation.jinja", _context(
+        request, talk=talk, item=presenters.row(prepared, today=today), agenda=agenda,
+        agenda_history=agenda_queries.agenda_history(request.practice, talk),
+        pack=prepared.sent, composed=prepared.pack, preference=preference,
+        can_clinical=can(request.roles, Capability.VIEW_CLINICAL),
+        when=presenters.when_text(talk), how_labels=Conversation.How.choices))
+
+
+@practice_required(Capability.VIEW_CLINICAL)
+def preview(request, pk: int):
+    """The pack as sent, or as it would be composed now, in one of its formats."""
+    talk = queries.get_conversation(practice=request.practice, pk=pk, by=request.user, what="prepare.pack.preview")
+    variant = request.GET.get("variant", "")
+    if variant not in ("", "standard", "large_print", "easy_read"):
+        raise Http404("No such format")
+    sent = getattr(talk, "pack", None) if not variant else None
+    pack = queries.compose_for(talk, variant=variant or None) if sent is None else None
+    return render(request, "prepare/preview.jinja", _context(
+        request, talk=talk, sent=sent, pack=pack, variant=variant, when=presenters.when_text(talk)))
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def preference(request, pk: int):
+    """Record their choice (POST); another practice's conversation is not found, whatever the method."""
+    talk = queries.get_conversation(practice=request.practice, pk=pk, by=request.user)
+    if request.method != "POST":
+        return redirect(reverse("prepare:conversation", args=[talk.pk]) + "#results-in-advance")
+    wanted = request.POST.get("results_in_advance")
+    if wanted not in ("yes", "no"):
+        messages.error(request, "Choose whether they want their results before the appointment.")
+        return redirect(reverse("prepare:conversation", args=[talk.pk]) + "#results-in-advance")
+    actions.set_results_in_advance(practice=request.practice, patient=talk.patient, by=request.user,
+                                   wanted=wanted == "yes", note=request.POST.get("note", ""))
+    messages.success(request, "Saved. Their packs will " + ("include" if wanted == "yes" else "not include")
+                     + " results from now on, every year, until they tell us otherwise.")
+    return redirect(reverse("prepare:conversation", args=[talk.pk]))
+
+
+def _book_form_values(request) -> tuple[dict, list[tuple[str, str]], dict]:
+    """The booking form's values as typed, the problems with them (field id, message), and the
+    cleaned values when there are none."""
+    post = request.POST
+    values = {k: post.get(k, "").strip() for k in ("date", "time", "minutes", "how", "place", "clinician", "version")}
+    errors: list[tuple[str, str]] = []
+    cleaned: dict = {}
+    try:
+        day = dt.date.fromisoformat(values["date"])
+    except ValueError:
+        errors.append(("date", "Enter the date of the conversation, for example 2026-07-14."))
+        day = None
+    try:
+        hour, minute = (int(x) for x in values["time"].split(":"))
+        at = dt.time(hour, minute)
+    except ValueError:
+        errors.append(("time", "Enter the time as hours and minutes, for example 10:30."))
+        at = None
+    if day and at:
+        cleaned["starts_at"] = dt.datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
+        if day < clock.today():
+            errors.append(("date", "The conversation cannot be booked in the past."))
+    if not values["minutes"].isdigit() or not 5 <= int(values["minutes"]) <= 120:
+        errors.append(("minutes", "Enter how long it will take, in minutes, between 5 and 120."))
+    else:
+        cleaned["minutes"] = int(values["minutes"])
+    if values["how"] not in Conversation.How.values:
+        errors.append(("how", "Choose how the conversation will happen."))
+    cleaned["how"] = values["how"]
+    cleaned["place"] = values["place"][:120]
+    clinicians = {str(u.pk): u for u, _ in _clinicians(request.practice)}
+    if values["clinician"] not in clinicians:
+        errors.append(("clinician", "Choose who the person will talk with."))
+    else:
+        cleaned["clinician"] = clinicians[values["clinician"]]
+    cleaned["expected_version"] = int(values["version"]) if values["version"].isdigit() else None
+    return values, errors, cleaned
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def book(request, review_pk: int):
+    """Book (or move) the conversation for a review."""
+    review = recall_queries.reviews_of(request.practice).select_related("patient").filter(pk=review_pk).first()
+    if review is None:
+        raise Http404("No such review")
+    audit.record(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW,
+                 what="prepare.conversation.book", patient_id=review.patient_id, object_id=review.pk)
+    current = Conversation.objects.filter(review=review, state=Conversation.State.BOOKED).first()
+    errors: list[tuple[str, str]] = []
+    if request.method == "POST":
+        values, errors, cleaned = _book_form_values(request)
+        if not errors:
+            try:
+                talk = actions.book_conversation(review=review, by=request.user, **cleaned)
+            except actions.ConversationError as exc:
+                errors.append(("date", str(exc)))
+                current = Conversation.objects.filter(review=review, state=Conversation.State.BOOKED).first()
+            else:
+                messages.success(request, "The care planning conversation is booked.")
+                return redirect(reverse("prepare:conversation", args=[talk.pk]))
+    else:
+        values = presenters.booking_values(current, review)
+    facts = recall_queries.person_facts(request.practice, [review.patient_id]).get(
+        review.patient_id, recall_queries.PersonFacts())
+    plan = recall_queries.plan_for(facts, today=clock.today())
+    return render(request, "prepare/book.jinja", _context(
+        request, review=review, patient=review.patient, current=current, values=values, errors=errors,
+        error_for=dict(reversed(errors)), clinicians=_clinicians(request.practice), plan=plan,
+        how_choices=Conversation.How.choices), status=400 if errors else 200)
+
+
+@practice_required(Capability.MANAGE_PRACTICE)
+def settings_page(request):
+    current = queries.settings_for(request.practice)
+    error = ""
+    values = {"earliest": str(current.send_earliest_days), "latest": str(current.send_latest_days)}
+    if request.method == "POST":
+        values = {"earliest": request.POST.get("earliest", "").strip(), "latest": request.POST.get("latest", "").strip()}
+        version = request.POST.get("version", "")
+        try:
+            earliest, latest = int(values["earliest"]), int(values["latest"])
+            timing.check(earliest, latest)
+        except ValueError as exc:
+            error = str(exc) if isinstance(exc, timing.WindowError) else "Enter whole numbers of days."
+        else:
+            saved = actions.save_settings(practice=request.practice, by=request.user, earliest=earliest,
+                                          latest=latest, expected_version=int(version) if version.isdigit() else None)
+            if saved is None:
+                error = ("Someone else changed these settings while you were editing them. The saved values are "
+                         "shown below: check them and make your change again.")
+                current = queries.settings_for(request.practice)
+                values = {"earliest": str(current.send_earliest_days), "latest": str(current.send_latest_days)}
+            else:
+                messages.success(request, "Saved. Packs will go out between "
+                                 f"{earliest} and {latest} days before each conversation.")
+                return redirect(reverse("prepare:settings"))
+    return render(request, "prepare/settings.jinja", _context(
+        request, here="settings", values=values, error=error, version=current.version if current.pk else 0),
+        status=400 if error else 200)
+
+
+urlpatterns = [
+    path("", packs, name="packs"),
+    path("send/", send, name="send"),
+    path("settings/", settings_page, name="settings"),
+    path("conversations/<int:pk>/", conversation, name="conversation"),
+    path("conversations/<int:pk>/pack/", preview, name="preview"),
+    path("conversations/<int:pk>/results-in-advance/", preference, name="preference"),
+    path("reviews/<int:review_pk>/book/", book, name="book"),
+]
+
+__all__ = ["PrepareSettings", "urlpatterns"]

@@ -6,6 +6,8 @@ Refuses to run with TANDEM_PROFILE=production.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -96,9 +98,31 @@ class Command(BaseCommand):
                 pharmacist_minutes=60 * per_thousand, gp_minutes=60 * per_thousand))
             planned = plan_reviews(practice=practice, by=None)
             self.stdout.write(f"{practice.name}: registers and risk tiers worked out; {planned.created:,} reviews planned.")
+        self._clinics(practices[0], users, seed)
 
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")
         for username, first, last, role, where in STAFF:
             at = " and ".join(PRACTICES[i]["name"] for i in where)
             self.stdout.write(f"  {username:<11} {first} {last}, {ROLE_LABELS[role]} at {at}")
+
+    def _clinics(self, practice, users, seed):
+        """Tests done, conversations booked and the packs that are due sent, for people due now."""
+        from tandem.core import clock
+        from tandem.demo.clinics import book_clinics
+        from tandem.messaging.actions import dispatch_pending
+        from tandem.prepare import actions as prepare_actions
+        from tandem.prepare.models import Conversation
+
+        if Conversation.objects.filter(practice=practice).exists():
+            return
+        counts = book_clinics(practice=practice, nurse=users["nurse"], gp=users["gp"], admin=users["admin"],
+                              hca=users["hca"], seed=seed)
+        this_month = clock.today().replace(day=1)
+        sent = 0
+        for month in (this_month, (this_month + dt.timedelta(days=32)).replace(day=1)):
+            sent += prepare_actions.send_packs(practice=practice, by=users["admin"], month=month).queued
+        dispatch_pending(practice=practice)
+        self.stdout.write(f"{practice.name}: {counts['booked']} care planning conversations booked "
+                          f"({counts['waiting']} waiting for a result, {counts['no_results']} without results in "
+                          f"advance, {counts['agendas']} agendas already in); {sent} packs sent.")

@@ -1,0 +1,138 @@
+"""Shaping packs and conversations for the staff pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tandem.messaging.models import Channel, Variant
+
+from ..models import Conversation
+from ..queries import packs as queries
+from ..queries.packs import Prepared
+from ..rules.timing import When
+
+
+@dataclass(frozen=True)
+class Row:
+    conversation_id: int
+    patient_id: int
+    name: str
+    nhs_number: str
+    starts: str  # "Tue 23 Jun, 10:30am"
+    with_name: str
+    status: str  # sent | ready | not_due | waiting | no_results | too_late | no_address
+    label: str
+    tag: str  # NHS.UK tag colour class
+    detail: str
+    missing: tuple[str, ...]
+    how: str  # "Letter, large print"
+    reading_age: float | None
+
+
+CHANNEL_LABELS = dict(Channel.choices)
+VARIANT_LABELS = dict(Variant.choices)
+STATUS_ORDER = ("waiting", "ready", "not_due", "sent", "no_address", "too_late")
+STATUS_LABELS = {
+    "sent": ("Sent", "nhsuk-tag--green"),
+    "ready": ("Ready to send", "nhsuk-tag--blue"),
+    "not_due": ("Not due yet", "nhsuk-tag--grey"),
+    "waiting": ("Waiting for results", "nhsuk-tag--orange"),
+    "no_address": ("No address", "nhsuk-tag--red"),
+    "too_late": ("Not sent", "nhsuk-tag--red"),
+}
+
+
+def day_text(day: dt.date) -> str:
+    return f"{day:%A} {day.day} {day:%B %Y}"
+
+
+def time_text(when: dt.datetime) -> str:
+    hour = when.hour % 12 or 12
+    return f"{hour}:{when.minute:02d}{'am' if when.hour < 12 else 'pm'}"
+
+
+def when_text(talk: Conversation) -> str:
+    starts = queries.local(talk.starts_at)
+    return f"{day_text(starts.date())} at {time_text(starts)}"
+
+
+def how_text(channel: str | None, variant: str) -> str:
+    if channel is None:
+        return "No address to send to"
+    text = CHANNEL_LABELS.get(channel, channel)
+    return f"{text}, {VARIANT_LABELS.get(variant, variant).lower()}" if variant != "standard" else text
+
+
+def row(prepared: Prepared, *, today: dt.date) -> Row:
+    talk, pack, sent = prepared.conversation, prepared.pack, prepared.sent
+    when = prepared.window.when(today)
+    missing = pack.missing if prepared.with_results else ()
+    if sent is not None:
+        status = "sent"
+        detail = f"Sent {sent.sent_on.day} {sent.sent_on:%B}" + ("" if sent.with_results else ", without results")
+    elif when is When.PAST:
+        status, detail = "too_late", "The conversation has passed"
+    elif prepared.channel is None:
+        status, detail = "no_address", "Add an address, mobile number or email to send a pack"
+    elif not pack.ready:
+        status, detail = "waiting", "Outstanding: " + ", ".join(pack.missing)
+    elif when is When.TOO_EARLY:
+        status, detail = "not_due", f"Goes out from {prepared.window.opens.day} {prepared.window.opens:%B}"
+    else:
+        status = "ready"
+        detail = "Late: send now" if when is When.LATE else "Goes out when packs are next sent"
+    if not prepared.with_results and status != "sent":
+        detail += ". No results in advance (their choice)"
+    label, tag = STATUS_LABELS[status]
+    starts = queries.local(talk.starts_at)
+    patient = talk.patient
+    return Row(conversation_id=talk.pk, patient_id=patient.pk, name=f"{patient.given_name} {patient.family_name}",
+               nhs_number=patient.nhs_number_display, starts=f"{starts:%a} {starts.day} {starts:%b}, {time_text(starts)}",
+               with_name=queries.clinician_name(talk), status=status, label=label, tag=tag, detail=detail,
+               missing=missing, how=how_text(sent.channel if sent else prepared.channel,
+                                             sent.variant if sent else prepared.variant),
+               reading_age=sent.reading_age if sent else None)
+
+
+def counts(rows: list[Row]) -> list[tuple[str, str, int]]:
+    out = []
+    for status in STATUS_ORDER:
+        n = sum(1 for r in rows if r.status == status)
+        if n:
+            out.append((status, STATUS_LABELS[status][0], n))
+    return out
+
+
+def scope_label(*, day: dt.date | None, month: dt.date | None, today: dt.date) -> str:
+    if day is not None:
+        return day_text(day)
+    if month is not None:
+        return f"{month:%B %Y}"
+    first, after = queries.scope_dates(today=today)
+    last = after - dt.timedelta(days=1)
+    return f"the next four weeks ({first.day} {first:%B} to {last.day} {last:%B})"
+
+
+def scope_nav(*, day: dt.date | None, month: dt.date | None, today: dt.date) -> dict:
+    """Links to the previous and next day (or month)."""
+    if day is None and month is None:
+        month = today.replace(day=1)
+    if day is not None:
+        before, after = day - dt.timedelta(days=1), day + dt.timedelta(days=1)
+        return {"previous": ({"day": before.isoformat()}, day_text(before)),
+                "next": ({"day": after.isoformat()}, day_text(after)), "month": {"month": f"{day:%Y-%m}"}}
+    before = (month - dt.timedelta(days=1)).replace(day=1)
+    after = (month + dt.timedelta(days=32)).replace(day=1)
+    return {"previous": ({"month": f"{before:%Y-%m}"}, f"{before:%B %Y}"),
+            "next": ({"month": f"{after:%Y-%m}"}, f"{after:%B %Y}"), "month": None}
+
+
+def booking_values(current: Conversation | None, review) -> dict:
+    if current is None:
+        return {"date": "", "time": "", "minutes": "", "how": Conversation.How.IN_PERSON, "place": "",
+                "clinician": "", "version": ""}
+    starts = queries.local(current.starts_at)
+    return {"date": starts.date().isoformat(), "time": f"{starts:%H:%M}", "minutes": str(current.minutes),
+            "how": current.how, "place": current.place, "clinician": str(current.clinician_id or ""),
+            "version": str(current.version)}

@@ -1,0 +1,116 @@
+"""Reads for the person's agenda: the pack behind a reply link, the agenda's versions, and the
+prompt sheet's wording the reply form asks with.
+
+Staff reads start from a practice. The public pages start from a reply link's token (looked up by
+its digest, never stored) and then from the pack id the session holds after the right date of birth.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tandem.core import audit
+from tandem.core.models import AuditEvent, Practice
+
+from ..models import Agenda, Conversation, Pack
+from ..rules import links
+from ..rules import wording as wording_rules
+from .wording import current_texts
+
+PROMPTS = ("what_matters", "talk_about", "topics_intro", "questions")
+
+
+def pack_for_token(token: str) -> Pack | None:
+    """The pack a reply link belongs to, or None for anything that is not one of our links."""
+    if not links.looks_like_token(token):
+        return None
+    pack = (Pack.objects.select_related("practice", "conversation")
+            .filter(link_token_hash=links.digest(token)).first())
+    if pack is None or not links.matches(token, pack.link_token_hash):
+        return None
+    return pack
+
+
+def link_state(pack: Pack, *, now: dt.datetime) -> links.LinkState:
+    """Open, expired or locked. A cancelled conversation's link no longer works either."""
+    found = links.state(expires=pack.link_expires_at, locked_at=pack.link_locked_at, now=now)
+    if found is links.LinkState.OPEN and pack.conversation.state == Conversation.State.CANCELLED:
+        return links.LinkState.EXPIRED
+    return found
+
+
+def can_change_reply(pack: Pack, *, now: dt.datetime) -> bool:
+    """The person can send or change their reply until the conversation starts."""
+    return now < pack.conversation.starts_at and pack.conversation.state == Conversation.State.BOOKED
+
+
+def agendas_of(practice: Practice):
+    return Agenda.objects.filter(practice=practice)
+
+
+def latest_agenda(practice: Practice, conversation: Conversation | int) -> Agenda | None:
+    """The reply that counts: the latest version for this conversation, or None."""
+    conversation_id = getattr(conversation, "pk", conversation)
+    return (agendas_of(practice).filter(conversation_id=conversation_id)
+            .select_related("entered_by").order_by("-version").first())
+
+
+def latest_version(practice: Practice, conversation: Conversation | int) -> int:
+    """The latest version number, 0 when nobody has replied yet."""
+    agenda = latest_agenda(practice, conversation)
+    return agenda.version if agenda is not None else 0
+
+
+def agenda_history(practice: Practice, conversation: Conversation | int) -> list[Agenda]:
+    """Every version, latest first."""
+    conversation_id = getattr(conversation, "pk", conversation)
+    return list(agendas_of(practice).filter(conversation_id=conversation_id)
+                .select_related("entered_by").order_by("-version"))
+
+
+def agendas_since(practice: Practice, conversation: Conversation | int, version: int) -> list[Agenda]:
+    """Versions saved after `version`, latest first: what arrived while someone was typing."""
+    conversation_id = getattr(conversation, "pk", conversation)
+    return list(agendas_of(practice).filter(conversation_id=conversation_id, version__gt=version)
+                .select_related("entered_by").order_by("-version"))
+
+
+def latest_for_pack(pack: Pack) -> Agenda | None:
+    """The person's latest reply, for their own pages (reached through their link)."""
+    return latest_agenda(pack.practice, pack.conversation_id)
+
+
+@dataclass(frozen=True)
+class Prompts:
+    """The prompt sheet's questions, in the practice's current wording."""
+
+    what_matters: str
+    talk_about: str
+    topics_intro: str
+    questions: str
+    topics: tuple[str, ...]
+
+
+def topic_labels(practice: Practice) -> tuple[str, ...]:
+    """The prompt sheet's topics (the practice's current standard wording). Ticked topics are
+    stored by these labels, so staff read the same words whichever variant the person had."""
+    text = current_texts(practice, wording_rules.STANDARD).get("topics") or wording_rules.block("topics").standard
+    return tuple(wording_rules.pieces(text, wording_rules.LIST))
+
+
+def prompts(practice: Practice, variant: str = wording_rules.STANDARD) -> Prompts:
+    """The questions in the variant the person's pack used (easy read or standard); the topics'
+    labels are always the standard ones (see topic_labels)."""
+    variant = variant if variant in wording_rules.VARIANTS else wording_rules.STANDARD
+    texts = current_texts(practice, variant)
+    words = {key: " ".join(wording_rules.pieces(texts.get(key) or wording_rules.block(key).default(variant),
+                                                wording_rules.PARAGRAPHS))
+             for key in PROMPTS}
+    return Prompts(topics=topic_labels(practice), **words)
+
+
+def audit_pack_viewed_online(pack: Pack) -> None:
+    """The person (or whoever has their link and date of birth) read the pack online."""
+    audit.record(by=None, practice=pack.practice, action=AuditEvent.Action.VIEW, what="prepare.pack.viewed_online",
+                 patient_id=pack.patient_id, object_id=pack.pk)
