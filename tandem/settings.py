@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "tandem.messaging",
     "tandem.recall",
     "tandem.prepare",
+    "tandem.careplans",
     "tandem.demo",
 ]
 

@@ -1,0 +1,187 @@
+"""Writes of the careplans app: saving a plan version, autosaved drafts, copies given, services.
+
+Saving a plan is one transaction: the new version, the person's agreed targets (which then override
+the defaults everywhere), tasks for referrals, the clinician's draft removed, and the audit row.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from tandem.core import audit, clock
+from tandem.core.models import AuditEvent, Membership, Practice, User
+from tandem.patients import actions as patient_actions
+from tandem.patients.models import Patient, PersonalTarget
+from tandem.prepare.models import Conversation
+from tandem.terminology import observations
+
+from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion, Task
+from ..rules import document
+from ..rules.document import Plan
+
+
+class PlanError(ValueError):
+    """A plan that cannot be saved: `problems` says what, field by field."""
+
+    def __init__(self, problems: list[document.Problem]):
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+
+class PlanConflict(Exception):
+    """Someone saved the plan since this clinician started: nothing was saved. `current` is the
+    version now saved; the clinician's own plan is kept (in their draft) to compare and merge."""
+
+    def __init__(self, current: PlanVersion):
+        self.current = current
+        super().__init__(f"The plan was saved as version {current.version} meanwhile.")
+
+
+def known_concepts() -> dict[str, tuple[float, float] | None]:
+    return {c.key: c.plausible for c in observations.CONCEPTS if not c.coded}
+
+
+def _plan_for(patient: Patient, now: dt.datetime) -> CarePlan:
+    plan, _ = CarePlan.objects.get_or_create(patient=patient, defaults={
+        "practice": patient.practice, "created_at": now, "updated_at": now})
+    return plan
+
+
+@dataclass(frozen=True)
+class Saved:
+    version: PlanVersion
+    tasks: int
+    targets: int
+
+
+@transaction.atomic
+def save_plan(*, patient: Patient, by: User | None, plan: Plan, base_version: int,
+              conversation: Conversation | None = None, note: str = "", on: dt.date | None = None) -> Saved:
+    """Save the plan as its next version. `base_version` is the version the clinician started from
+    (0 for a first plan). Raises PlanError (nothing saved) for problems, PlanConflict if someone else
+    saved meanwhile."""
+    now = clock.now()
+    today = on or clock.today()
+    plan = document.with_ids(plan)
+    problems = document.validate(plan, known_concepts=known_concepts(), today=today)
+    if problems:
+        raise PlanError(problems)
+    if conversation is not None and conversation.patient_id != patient.pk:
+        raise PlanError([document.Problem("conversation", "That conversation is not this person's.")])
+    record = CarePlan.objects.select_for_update().filter(pk=_plan_for(patient, now).pk).get()
+    if record.version != base_version:
+        raise PlanConflict(PlanVersion.objects.get(plan=record, version=record.version))
+    previous = (Plan.from_dict(PlanVersion.objects.get(plan=record, version=record.version).content)
+                if record.version else Plan())
+    record.version += 1
+    record.updated_at = now
+    record.save(update_fields=["version", "updated_at"])
+    version = PlanVersion.objects.create(
+        practice=patient.practice, plan=record, patient=patient, version=record.version, content=plan.as_dict(),
+        conversation=conversation, note=note.strip()[:200], created_at=now, created_by=by)
+    targets = _apply_targets(patient=patient, by=by, plan=plan, previous=previous, on=today)
+    tasks = _tasks_for(patient=patient, by=by, plan=plan, version=version, now=now)
+    if by is not None:
+        Draft.objects.filter(patient=patient, user=by).delete()
+    audit.record(by=by, practice=patient.practice, action=AuditEvent.Action.CREATE, what="careplans.version",
+                 patient_id=patient.pk, object_id=version.pk, detail={"version": version.version})
+    return Saved(version=version, tasks=tasks, targets=targets)
+
+
+def _apply_targets(*, patient: Patient, by: User | None, plan: Plan, previous: Plan, on: dt.date) -> int:
+    """The targets in the plan become the person's own; one dropped from the plan ends."""
+    current = {t.concept: t for t in PersonalTarget.objects.filter(patient=patient, ended_on__isnull=True)}
+    changed = 0
+    for target in plan.targets:
+        existing = current.get(target.concept)
+        if existing is not None and (existing.upper, existing.lower) == (target.upper, target.lower):
+            continue
+        patient_actions.agree_target(patient=patient, by=by, concept=target.concept, upper=target.upper,
+                                     lower=target.lower, reason=target.reason, agreed_on=on)
+        changed += 1
+    dropped = {t.concept for t in previous.targets} - {t.concept for t in plan.targets}
+    for concept in dropped:
+        if concept in current:
+            patient_actions.end_target(target=current[concept], by=by, ended_on=on)
+            changed += 1
+    return changed
+
+
+def _tasks_for(*, patient: Patient, by: User | None, plan: Plan, version: PlanVersion, now: dt.datetime) -> int:
+    """Each new referral becomes a task for that person or role (once: re-saving the plan keeps it)."""
+    have = set(Task.objects.filter(patient=patient).values_list("referral_id", flat=True))
+    staff = set(Membership.objects.filter(practice=patient.practice).values_list("user_id", flat=True))
+    new = []
+    for ref in plan.referrals:
+        if ref.id in have:
+            continue
+        to_user = ref.to_user_id if ref.to_user_id in staff else None
+        new.append(Task(practice=patient.practice, patient=patient, version=version, referral_id=ref.id,
+                        what=ref.what[:500], to_role=ref.to_role, to_user_id=to_user,
+                        due_on=dt.date.fromisoformat(ref.by_when) if ref.by_when else None,
+                        created_at=now, created_by=by))
+    Task.objects.bulk_create(new)
+    return len(new)
+
+
+def autosave(*, patient: Patient, by: User, content: dict, base_version: int,
+             conversation: Conversation | None = None) -> Draft:
+    """Keep what the clinician has typed so far (not a version; not validated beyond its shape)."""
+    plan = Plan.from_dict(content)  # keeps only known fields
+    draft, _ = Draft.objects.update_or_create(patient=patient, user=by, defaults={
+        "practice": patient.practice, "conversation": conversation, "base_version": base_version,
+        "content": plan.as_dict(), "updated_at": clock.now()})
+    return draft
+
+
+def discard_draft(*, patient: Patient, by: User) -> None:
+    Draft.objects.filter(patient=patient, user=by).delete()
+
+
+@transaction.atomic
+def record_copy_given(*, version: PlanVersion, by: User | None, how: str, on: dt.date | None = None) -> CopyGiven:
+    if how not in CopyGiven.How.values:
+        raise ValueError("Choose how the copy was given.")
+    on = on or clock.today()
+    if on > clock.today():
+        raise ValueError("The date a copy was given cannot be in the future.")
+    copy = CopyGiven.objects.create(practice=version.practice, version=version, how=how, on=on,
+                                    recorded_at=clock.now(), recorded_by=by)
+    audit.record(by=by, practice=version.practice, action=AuditEvent.Action.EXPORT, what="careplans.copy_given",
+                 patient_id=version.patient_id, object_id=version.pk, detail={"how": how})
+    return copy
+
+
+@transaction.atomic
+def save_service(*, practice: Practice, by: User | None, name: str, kind: str, description: str = "",
+                 contact: str = "", how_to_refer: str = "", active: bool = True, service: LocalService | None = None,
+                 expected_version: int | None = None) -> LocalService:
+    """Add a service to the practice's directory, or change one (with the version the editor saw)."""
+    name = " ".join(name.split())
+    if not name:
+        raise ValueError("Give the service a name.")
+    if kind not in LocalService.Kind.values:
+        raise ValueError("Choose what kind of service it is.")
+    clash = LocalService.objects.filter(practice=practice, name__iexact=name)
+    if service is not None:
+        clash = clash.exclude(pk=service.pk)
+    if clash.exists():
+        raise ValueError(f"There is already a service called {name} in the directory.")
+    now = clock.now()
+    if service is None:
+        service = LocalService(practice=practice, version=0)
+    else:
+        service = LocalService.objects.select_for_update().get(pk=service.pk, practice=practice)
+        if expected_version is not None and expected_version != service.version:
+            raise ValueError("Someone else changed this service while you were editing it. Check it and try again.")
+    service.name, service.kind, service.description = name[:120], kind, description.strip()[:500]
+    service.contact, service.how_to_refer, service.active = contact.strip()[:200], how_to_refer.strip()[:300], active
+    service.version += 1
+    service.updated_at, service.updated_by = now, by
+    service.save()
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="careplans.service",
+                 object_id=service.pk)
+    return service

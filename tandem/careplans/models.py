@@ -1,0 +1,182 @@
+"""Care plans: one living plan per person, every change a new version; drafts autosaved while a
+clinician works; copies given to the person; tasks for other members of the team; and the
+practice's local services directory.
+
+Written only through tandem.careplans.actions. PlanVersion rows never change once written.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from tandem.core.models import Practice
+from tandem.patients.models import Patient
+from tandem.prepare.models import Conversation
+
+
+class CarePlan(models.Model):
+    """A person's care plan. Its content is in its versions; `version` is the latest."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.OneToOneField(Patient, on_delete=models.CASCADE, related_name="care_plan")
+    version = models.PositiveIntegerField(default=0, help_text="the latest version's number")
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"CarePlan {self.pk}"
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("Care plan versions are kept as written: they cannot be changed.")
+
+    def delete(self):
+        raise PermissionError("Care plan versions are kept as written: they cannot be deleted.")
+
+
+class PlanVersion(models.Model):
+    """One saved version of a care plan: the whole plan (tandem.careplans.rules.document.Plan) as
+    JSON, who saved it and when, and the conversation it came from."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(CarePlan, on_delete=models.CASCADE, related_name="versions")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField()
+    content = models.JSONField()
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="plan_versions")
+    note = models.CharField(max_length=200, blank=True, help_text="what changed, in a few words")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [models.UniqueConstraint(fields=["plan", "version"], name="plan_version_unique")]
+
+    def __str__(self) -> str:
+        return f"PlanVersion {self.pk} (v{self.version})"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("Care plan versions are kept as written: they cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("Care plan versions are kept as written: they cannot be deleted.")
+
+
+class Draft(models.Model):
+    """What a clinician has typed but not saved yet, kept as they type (autosave), so nothing is
+    lost if the browser closes. One per clinician per person; saving the plan removes it."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL,
+                                     related_name="+")
+    base_version = models.PositiveIntegerField(help_text="the plan version the clinician started from (0: none)")
+    content = models.JSONField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["patient", "user"], name="one_draft_per_clinician")]
+
+    def __str__(self) -> str:
+        return f"Draft {self.pk}"
+
+
+class CopyGiven(models.Model):
+    """A copy of a plan version given to the person: how and when."""
+
+    class How(models.TextChoices):
+        PRINTED = "printed", "Printed and handed over"
+        POSTED = "posted", "Posted"
+        EMAIL = "email", "Emailed"
+        PORTAL = "portal", "Online (reply link or portal)"
+        LARGE_PRINT = "large_print", "Large print, handed over or posted"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="copies")
+    how = models.CharField(max_length=12, choices=How.choices)
+    on = models.DateField()
+    recorded_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+
+    def __str__(self) -> str:
+        return f"CopyGiven {self.pk}"
+
+
+class LocalService(models.Model):
+    """A service the practice signposts or refers people to (its local services directory)."""
+
+    class Kind(models.TextChoices):
+        SOCIAL_PRESCRIBING = "social_prescribing", "Social prescribing"
+        EXERCISE = "exercise", "Exercise and activity"
+        SMOKING = "smoking", "Stopping smoking"
+        WEIGHT = "weight", "Weight management"
+        CARERS = "carers", "Carers' support"
+        TALKING_THERAPIES = "talking_therapies", "Talking therapies"
+        PULMONARY_REHAB = "pulmonary_rehab", "Pulmonary rehabilitation"
+        EDUCATION = "education", "Structured education"
+        BENEFITS = "benefits", "Benefits and money advice"
+        OTHER = "other", "Other"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="local_services")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.CharField(max_length=500, blank=True)
+    contact = models.CharField(max_length=200, blank=True, help_text="phone, email or web address")
+    how_to_refer = models.CharField(max_length=300, blank=True)
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["practice", "name"], name="local_service_name_unique")]
+
+    def __str__(self) -> str:
+        return f"LocalService {self.pk}"
+
+
+class Task(models.Model):
+    """A need for another member of the team, from a care plan: "bring them back to whoever is
+    appropriate". Assigned to a person or to a role at the practice."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "To do"
+        DONE = "done", "Done"
+        CANCELLED = "cancelled", "Cancelled"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_tasks")
+    version = models.ForeignKey(PlanVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
+    referral_id = models.CharField(max_length=12, help_text="the referral's id in the plan")
+    what = models.CharField(max_length=500)
+    to_role = models.CharField(max_length=12, blank=True)
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="care_tasks")
+    due_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "referral_id"], name="one_task_per_referral"),
+            models.CheckConstraint(condition=~Q(to_role="") | Q(to_user__isnull=False), name="task_has_someone"),
+        ]
+        indexes = [models.Index(fields=["practice", "status", "to_role"], name="careplans_task_queue")]
+
+    def __str__(self) -> str:
+        return f"Task {self.pk}"

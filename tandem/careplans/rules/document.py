@@ -1,0 +1,317 @@
+"""A personalised care and support plan as data. Pure: no Django.
+
+The plan follows the PRSB Personalised Care and Support Plan standard v2.0 (Professional Record
+Standards Body): About me (what matters most, people important to me, how to communicate with me,
+please do / please don't, strengths), needs and concerns, goals and hopes in the person's own words
+(importance 1-10) with actions (what, who, when, strategies, status, confidence 0-10) and outcomes,
+clinical targets agreed as the person's own, treatment and medication agreements, information and
+self-management support, support services, a contingency plan (warning signs, what should happen,
+who to contact, anticipatory medicines), who took part and that the person agreed it, and the
+planned review date and who is responsible.
+
+A plan is stored whole, as JSON, in each version (tandem.careplans.models.PlanVersion); `from_dict`
+and `as_dict` round-trip it. Items in lists carry a stable `id` so versions can be compared item by
+item (rules/changes.py) and exported with stable FHIR ids. `validate()` returns every problem with
+the field it belongs to, in words a clinician can act on; nothing is saved while there are any.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, fields, replace
+
+# Who does an action (PRSB: "who").
+WHO = {"person": "The person", "carer": "A carer or family member", "professional": "A named professional",
+       "service": "A service"}
+ACTION_STATUS = {"not_started": "Not started", "in_progress": "Under way", "done": "Done",
+                 "stopped": "Stopped"}
+GOAL_STAGE = {"new": "New", "working_on": "Working on it", "achieved": "Achieved",
+              "partly": "Partly achieved", "not_achieved": "Not achieved", "dropped": "No longer wanted"}
+MEDICATION_KINDS = {"start": "Start", "stop": "Stop", "change": "Change the dose or how it is taken",
+                    "deprescribe": "Reduce or stop (deprescribe)", "continue": "Carry on as now"}
+LEVELS = {"green": "Green: a good day", "amber": "Amber: getting worse", "red": "Red: urgent"}
+# The five areas a care planning conversation should cover (the seeds' and PRODUCT.md's checklist).
+AREAS = {
+    "medication_review": "Medication review",
+    "education_self_management": "Education and self-management",
+    "psychological_social": "Psychological and social assessment",
+    "social_support": "Social support",
+    "prevention": "Prevention",
+}
+CONFIDENCE_REWORK_BELOW = 7  # an action the person is less sure of than this: rework it together
+MAX_TEXT = 2000
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+@dataclass(frozen=True)
+class AboutMe:
+    what_matters: str = ""
+    people: str = ""  # people important to me
+    communication: str = ""  # how to communicate with me
+    please_do: str = ""
+    please_dont: str = ""
+    strengths: str = ""
+
+
+@dataclass(frozen=True)
+class Need:
+    id: str
+    text: str
+    conditions: tuple[str, ...] = ()  # register slugs it relates to
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    what: str
+    who: str = "person"  # key of WHO
+    who_name: str = ""  # the carer, professional or service by name
+    when: str = ""  # "every morning", "by the end of March"
+    strategies: str = ""
+    status: str = "not_started"
+    confidence: int | None = None  # 0-10, the person's own
+
+    @property
+    def needs_rework(self) -> bool:
+        return self.confidence is not None and self.confidence < CONFIDENCE_REWORK_BELOW
+
+
+@dataclass(frozen=True)
+class Goal:
+    id: str
+    words: str  # in the person's own words
+    importance: int | None = None  # 1-10
+    stage: str = "new"
+    outcome: str = ""  # how it went, at review
+    actions: tuple[Action, ...] = ()
+
+
+@dataclass(frozen=True)
+class TargetAgreement:
+    concept: str  # tandem.terminology.observations key
+    upper: float | None = None
+    lower: float | None = None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class MedicationAgreement:
+    id: str
+    kind: str  # key of MEDICATION_KINDS
+    medicine: str
+    reason: str = ""
+    agreed_by: str = ""  # who agreed it (the person and the prescriber, by name or role)
+
+
+@dataclass(frozen=True)
+class Signpost:
+    id: str
+    service_id: int | None  # the practice's local services directory
+    name: str
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class WarningSign:
+    id: str
+    level: str  # green | amber | red
+    signs: str
+    what_to_do: str = ""
+    contact: str = ""  # who to contact and how
+
+
+@dataclass(frozen=True)
+class Referral:
+    """A need for another member of the team: becomes a task for that person or role."""
+
+    id: str
+    what: str
+    to_role: str = ""  # tandem.core.rules.Role value
+    to_user_id: int | None = None
+    by_when: str = ""  # ISO date or empty
+
+
+@dataclass(frozen=True)
+class Participant:
+    name: str
+    relationship: str = ""  # carer, daughter, advocate...
+
+
+@dataclass(frozen=True)
+class Plan:
+    about: AboutMe = field(default_factory=AboutMe)
+    needs: tuple[Need, ...] = ()
+    goals: tuple[Goal, ...] = ()
+    targets: tuple[TargetAgreement, ...] = ()
+    medicines: tuple[MedicationAgreement, ...] = ()
+    information: str = ""  # information given
+    self_management: str = ""  # self-management support
+    services: tuple[Signpost, ...] = ()
+    warning_signs: tuple[WarningSign, ...] = ()
+    rescue: str = ""  # anticipatory medicines or rescue packs
+    participants: tuple[Participant, ...] = ()
+    agreed_with_person: bool = False
+    review_date: str = ""  # ISO date
+    review_by: str = ""  # who is responsible for the review (name or role)
+    follow_ups: str = ""  # follow-up contacts to arrange
+    referrals: tuple[Referral, ...] = ()
+    areas: tuple[str, ...] = ()  # AREAS the clinician marked as covered
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping | None) -> Plan:
+        return _build(cls, data or {})
+
+    def goal(self, goal_id: str) -> Goal | None:
+        return next((g for g in self.goals if g.id == goal_id), None)
+
+
+_NESTED = {
+    "about": AboutMe, "needs": Need, "goals": Goal, "actions": Action, "targets": TargetAgreement,
+    "medicines": MedicationAgreement, "services": Signpost, "warning_signs": WarningSign,
+    "referrals": Referral, "participants": Participant,
+}
+
+
+def _build(cls, data: Mapping):
+    known = {f.name: f for f in fields(cls)}
+    values = {}
+    for name, value in data.items():
+        if name not in known:
+            continue  # a field from a newer or older version of the schema: ignored, never fatal
+        nested = _NESTED.get(name)
+        if nested is not None and isinstance(value, list | tuple):
+            value = tuple(_build(nested, v) for v in value if isinstance(v, Mapping))
+        elif nested is not None and isinstance(value, Mapping):
+            value = _build(nested, value)
+        elif isinstance(value, list):
+            value = tuple(value)
+        values[name] = value
+    return cls(**values)
+
+
+# --- Validation ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Problem:
+    field: str  # a path like "goals.0.actions.1.confidence", for the form to point at
+    message: str
+
+
+def _text(value: str, where: str, label: str, problems: list[Problem]) -> None:
+    if len(value or "") > MAX_TEXT:
+        problems.append(Problem(where, f"{label} is too long: keep it under {MAX_TEXT:,} characters."))
+
+
+def _whole(value, low: int, high: int, where: str, label: str, problems: list[Problem]) -> None:
+    if value is None:
+        return
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        problems.append(Problem(where, f"{label} must be a whole number from {low} to {high}."))
+
+
+def validate(plan: Plan, *, known_concepts: Mapping[str, tuple[float, float] | None], today: dt.date) -> list[Problem]:
+    """Everything wrong with a plan. `known_concepts` maps the measurements a target can be agreed
+    for to their plausible range."""
+    problems: list[Problem] = []
+    for name in ("what_matters", "people", "communication", "please_do", "please_dont", "strengths"):
+        _text(getattr(plan.about, name), f"about.{name}", "This answer", problems)
+    for i, need in enumerate(plan.needs):
+        if not need.text.strip():
+            problems.append(Problem(f"needs.{i}.text", "Say what the need or concern is, or remove it."))
+        _text(need.text, f"needs.{i}.text", "A need", problems)
+    for i, goal in enumerate(plan.goals):
+        where = f"goals.{i}"
+        if not goal.words.strip():
+            problems.append(Problem(f"{where}.words", "Write the goal in the person's own words, or remove it."))
+        _text(goal.words, f"{where}.words", "A goal", problems)
+        _whole(goal.importance, 1, 10, f"{where}.importance", "How important it is", problems)
+        if goal.stage not in GOAL_STAGE:
+            problems.append(Problem(f"{where}.stage", "Choose where the goal has got to."))
+        for j, action in enumerate(goal.actions):
+            at = f"{where}.actions.{j}"
+            if not action.what.strip():
+                problems.append(Problem(f"{at}.what", "Say what will be done, or remove the action."))
+            if action.who not in WHO:
+                problems.append(Problem(f"{at}.who", "Choose who will do it."))
+            elif action.who != "person" and not action.who_name.strip():
+                problems.append(Problem(f"{at}.who_name", f"Name the {WHO[action.who].lower().removeprefix('a ')}."))
+            if action.status not in ACTION_STATUS:
+                problems.append(Problem(f"{at}.status", "Choose how the action is going."))
+            _whole(action.confidence, 0, 10, f"{at}.confidence", "Confidence", problems)
+            for name in ("what", "when", "strategies"):
+                _text(getattr(action, name), f"{at}.{name}", "This answer", problems)
+    seen: set[str] = set()
+    for i, target in enumerate(plan.targets):
+        where = f"targets.{i}"
+        if target.concept not in known_concepts:
+            problems.append(Problem(f"{where}.concept", "Choose a measurement a target can be agreed for."))
+            continue
+        if target.concept in seen:
+            problems.append(Problem(f"{where}.concept", "There is already a target for this measurement."))
+        seen.add(target.concept)
+        if target.upper is None and target.lower is None:
+            problems.append(Problem(f"{where}.upper", "Give the target: the highest (or lowest) value agreed."))
+        plausible = known_concepts[target.concept]
+        for name in ("upper", "lower"):
+            value = getattr(target, name)
+            if value is not None and plausible and not plausible[0] <= value <= plausible[1]:
+                problems.append(Problem(f"{where}.{name}", f"{value:g} is outside the plausible range "
+                                                           f"({plausible[0]:g} to {plausible[1]:g}). Check it."))
+        if target.upper is not None and target.lower is not None and target.lower > target.upper:
+            problems.append(Problem(f"{where}.lower", "The lowest value cannot be above the highest."))
+    for i, med in enumerate(plan.medicines):
+        if med.kind not in MEDICATION_KINDS:
+            problems.append(Problem(f"medicines.{i}.kind", "Choose start, stop, change, reduce or carry on."))
+        if not med.medicine.strip():
+            problems.append(Problem(f"medicines.{i}.medicine", "Name the medicine."))
+        if med.kind in ("stop", "deprescribe", "change", "start") and not med.reason.strip():
+            problems.append(Problem(f"medicines.{i}.reason", "Give the reason, in words the person will understand."))
+    for i, sign in enumerate(plan.warning_signs):
+        if sign.level not in LEVELS:
+            problems.append(Problem(f"warning_signs.{i}.level", "Choose green, amber or red."))
+        if not sign.signs.strip():
+            problems.append(Problem(f"warning_signs.{i}.signs", "Describe the warning signs, or remove this row."))
+    for i, ref in enumerate(plan.referrals):
+        if not ref.what.strip():
+            problems.append(Problem(f"referrals.{i}.what", "Say what the other member of the team should do."))
+        if not ref.to_role and ref.to_user_id is None:
+            problems.append(Problem(f"referrals.{i}.to_role", "Choose who should do it."))
+        if ref.by_when and not _is_date(ref.by_when):
+            problems.append(Problem(f"referrals.{i}.by_when", "Enter the date as a real date, for example 2026-07-14."))
+    if plan.review_date:
+        if not _is_date(plan.review_date):
+            problems.append(Problem("review_date", "Enter the review date as a real date, for example 2027-06-14."))
+        elif dt.date.fromisoformat(plan.review_date) <= today:
+            problems.append(Problem("review_date", "The review date must be after today."))
+    unknown = [a for a in plan.areas if a not in AREAS]
+    if unknown:
+        problems.append(Problem("areas", "Only the five areas can be ticked."))
+    for name in ("information", "self_management", "rescue", "follow_ups"):
+        _text(getattr(plan, name), name, "This answer", problems)
+    return problems
+
+
+def _is_date(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def with_ids(plan: Plan) -> Plan:
+    """Give every list item without an id a new one (items typed in a form arrive without)."""
+    def fix(items):
+        return tuple(item if item.id else replace(item, id=new_id()) for item in items)
+
+    goals = tuple(replace(g if g.id else replace(g, id=new_id()), actions=fix(g.actions)) for g in plan.goals)
+    return replace(plan, needs=fix(plan.needs), goals=goals, medicines=fix(plan.medicines),
+                   services=fix(plan.services), warning_signs=fix(plan.warning_signs), referrals=fix(plan.referrals))
