@@ -12,6 +12,7 @@ urlpatterns = [
     path("recall/", include("tandem.recall.urls")),
     path("messages/", include("tandem.messaging.urls")),
     path("prepare/", include("tandem.prepare.urls")),
+    path("care-plans/", include("tandem.careplans.urls")),
     path("r/", include("tandem.prepare.public_urls")),
 ]
 

@@ -185,3 +185,14 @@ def save_service(*, practice: Practice, by: User | None, name: str, kind: str, d
     audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="careplans.service",
                  object_id=service.pk)
     return service
+
+
+@transaction.atomic
+def finish_task(*, task: Task, by: User | None, done: bool = True) -> Task:
+    """A task from a care plan is done (or no longer needed)."""
+    status = Task.Status.DONE if done else Task.Status.CANCELLED
+    Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(status=status)
+    audit.record(by=by, practice=task.practice, action=AuditEvent.Action.UPDATE, what="careplans.task",
+                 patient_id=task.patient_id, object_id=task.pk, detail={"status": status})
+    task.refresh_from_db()
+    return task

@@ -145,7 +145,7 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
                       patient_ids=[r.patient_id for r in rows])
 
 
-STORED_LINK = "(the reply link in your pack)"
+STORED_LINK = "the link in your pack"
 
 
 def _without_link(pack: pack_rules.Pack, link: str) -> pack_rules.Pack:

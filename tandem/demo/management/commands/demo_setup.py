@@ -116,8 +116,14 @@ class Command(BaseCommand):
 
         if Conversation.objects.filter(practice=practice).exists():
             return
+        from tandem.demo.careplans import plans_from_earlier_years, seed_services
+
         counts = book_clinics(practice=practice, nurse=users["nurse"], gp=users["gp"], admin=users["admin"],
                               hca=users["hca"], seed=seed)
+        services = seed_services(practice=practice, by=users["manager"])
+        plans = plans_from_earlier_years(practice=practice, nurse=users["nurse"], gp=users["gp"], seed=seed)
+        self.stdout.write(f"{practice.name}: {services} local services in the directory; {plans} care plans "
+                          "saved at earlier annual reviews.")
         this_month = clock.today().replace(day=1)
         sent = 0
         for month in (this_month, (this_month + dt.timedelta(days=32)).replace(day=1)):

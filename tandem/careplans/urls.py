@@ -1,0 +1,5 @@
+from .views import fhir, services, workspace, written
+
+app_name = "careplans"
+
+urlpatterns = [*workspace.urlpatterns, *written.urlpatterns, *services.urlpatterns, *fhir.urlpatterns]

@@ -1,0 +1,3 @@
+"""Views (fhir)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views (workspace)."""
+
+urlpatterns: list = []

@@ -1,0 +1,3 @@
+"""Views (written)."""
+
+urlpatterns: list = []

@@ -1,0 +1,150 @@
+"""Demo care plans: a practice services directory, and plans from earlier years for people with a
+conversation coming up, so the conversation workspace shows their history.
+
+Every plan is made with tandem.careplans.actions.save_plan, with the clock set to the day of that
+year's conversation, exactly as a clinician would have saved it then. The services are made up.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+
+from tandem.careplans import actions as careplan_actions
+from tandem.careplans.models import LocalService
+from tandem.careplans.rules.document import (
+    AboutMe,
+    Action,
+    Goal,
+    MedicationAgreement,
+    Need,
+    Participant,
+    Plan,
+    Signpost,
+    TargetAgreement,
+    WarningSign,
+)
+from tandem.core import clock
+from tandem.core.models import Practice, User
+from tandem.prepare.models import Conversation
+from tandem.recall import queries as recall_queries
+
+SERVICES = [
+    ("Riverside Social Prescribing", "social_prescribing", "A link worker helps with loneliness, money, housing "
+     "and finding local groups.", "0113 496 0123", "Refer through the practice, or people can call themselves."),
+    ("Leeds Walking for Health", "exercise", "Free, friendly group walks of 30 to 60 minutes, most days.",
+     "walks@example.org", "No referral needed: give the person the leaflet."),
+    ("Stop Smoking Service", "smoking", "Twelve weeks of support and stop smoking medicines, free.",
+     "0113 496 0456", "Refer online or the person can call."),
+    ("Healthy Weight Programme", "weight", "A 12-week group programme on eating well and moving more.",
+     "0113 496 0789", "Refer with a BMI recorded in the last year."),
+    ("Carers Leeds (example)", "carers", "Advice, breaks and a carers' emergency card for unpaid carers.",
+     "0113 496 0321", "Carers can self-refer."),
+    ("Talking Therapies", "talking_therapies", "Talking therapies for low mood, worry and stress.",
+     "0113 496 0654", "People can refer themselves online or by phone."),
+    ("Pulmonary Rehabilitation", "pulmonary_rehab", "A 6 to 8 week exercise and education course for people "
+     "with COPD who are breathless walking on the flat.", "0113 496 0987", "Refer with MRC grade 3 or above."),
+    ("DESMOND (diabetes education)", "education", "A free one-day course for people with type 2 diabetes.",
+     "0113 496 0135", "Refer through the practice."),
+    ("Citizens Advice (benefits)", "benefits", "Free advice on benefits, debts and money worries.",
+     "0113 496 0246", "People can call or drop in."),
+]
+
+# Goals people set, in their own words, with a first action (made up).
+GOALS = [
+    ("Walk to the shops and back without stopping", "Walk for 10 minutes after lunch", "every day", 8),
+    ("Be able to look after my grandchildren on Fridays", "Take my tablets at breakfast so I have more energy",
+     "every morning", 9),
+    ("Get my blood sugar down so I can keep my eyesight", "Swap fizzy drinks for water or sugar-free squash",
+     "from this week", 7),
+    ("Sleep through the night", "Stop tea and coffee after 4pm", "every evening", 6),
+    ("Keep going to my Tuesday club", "Ask my son to drive me when my breathing is bad", "when needed", 8),
+    ("Lose a stone before my daughter's wedding", "Join the Healthy Weight Programme", "start in January", 7),
+]
+STAGES_AFTER_A_YEAR = ["achieved", "partly", "working_on", "not_achieved", "achieved", "dropped"]
+
+
+def seed_services(*, practice: Practice, by: User | None) -> int:
+    made = 0
+    for name, kind, description, contact, how in SERVICES:
+        if LocalService.objects.filter(practice=practice, name=name).exists():
+            continue
+        careplan_actions.save_service(practice=practice, by=by, name=name, kind=kind, description=description,
+                                      contact=contact, how_to_refer=how)
+        made += 1
+    return made
+
+
+def _previous_plan(rng: random.Random, conditions: tuple[str, ...], services: list[LocalService],
+                   year_index: int, base: Plan | None) -> Plan:
+    picks = rng.sample(range(len(GOALS)), 2)
+    goals = []
+    if base is not None:  # last year's goals, with how they went
+        for goal, stage in zip(base.goals, rng.sample(STAGES_AFTER_A_YEAR, len(base.goals)), strict=False):
+            outcome = {"achieved": "Managed it by the summer", "partly": "Some weeks yes, some no",
+                       "not_achieved": "Knee pain got in the way", "dropped": "Other things matter more now"}.get(stage, "")
+            goals.append(Goal(id=goal.id, words=goal.words, importance=goal.importance, stage=stage, outcome=outcome,
+                              actions=goal.actions))
+    for i in picks:
+        words, what, when, confidence = GOALS[i]
+        goals.append(Goal(id="", words=words, importance=rng.randint(6, 10), stage="working_on",
+                          actions=(Action(id="", what=what, who="person", when=when, confidence=confidence,
+                                          status="in_progress"),)))
+    chosen = [s for s in services if (s.kind == "pulmonary_rehab") == ("copd" in conditions)][:1]
+    targets = ()
+    if "diabetes_type2" in conditions:
+        targets = (TargetAgreement(concept="hba1c", upper=58 if year_index else 53,
+                                   reason="Agreed together to protect eyesight and feet"),)
+    signs = ()
+    if "copd" in conditions or "asthma" in conditions:
+        signs = (
+            WarningSign(id="", level="green", signs="Usual breathing, sleeping well", what_to_do="Carry on as usual"),
+            WarningSign(id="", level="amber", signs="More breathless than usual, more phlegm or it changes colour",
+                        what_to_do="Start the rescue pack as the nurse showed you", contact="Call the practice the same day"),
+            WarningSign(id="", level="red", signs="Too breathless to speak, or chest pain",
+                        what_to_do="Call 999", contact="999"),
+        )
+    return Plan(
+        about=AboutMe(what_matters="Staying independent in my own home", people="My daughter Claire, who visits on Sundays",
+                      communication="Please speak slowly; I hear better on my left side", strengths="I like routines"),
+        needs=(Need(id="", text="Worried about falling on the stairs", conditions=()),),
+        goals=tuple(goals), targets=targets,
+        medicines=(MedicationAgreement(id="", kind="continue", medicine="All current medicines",
+                                       agreed_by="Together with the nurse"),),
+        information="Leaflet on looking after your feet; how to use the inhaler spacer",
+        self_management="Keep a note of blood pressure readings at home once a week",
+        services=tuple(Signpost(id="", service_id=s.pk, name=s.name, why="To help with the goals above") for s in chosen),
+        warning_signs=signs,
+        participants=(Participant(name="Claire", relationship="daughter"),) if rng.random() < 0.4 else (),
+        agreed_with_person=True, review_by="Practice nurse",
+        areas=("medication_review", "education_self_management", "prevention"),
+    )
+
+
+def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years: int = 2, seed: int = 42) -> int:
+    """For each person with a conversation coming up, the plans saved at their last `years` annual
+    reviews (about a year apart), each made through save_plan on the day."""
+    rng = random.Random(seed)
+    services = list(LocalService.objects.filter(practice=practice))
+    talks = list(Conversation.objects.filter(practice=practice, state=Conversation.State.BOOKED)
+                 .select_related("patient").order_by("starts_at", "pk"))
+    facts = recall_queries.person_facts(practice, [t.patient_id for t in talks])
+    made = 0
+    for index, talk in enumerate(talks):
+        if index % 4 == 3:
+            continue  # some people have never had a written plan
+        conditions = facts.get(talk.patient_id, recall_queries.PersonFacts()).conditions
+        base = None
+        number = 0
+        for back in range(years, 0, -1):
+            day = talk.starts_at.date() - dt.timedelta(days=365 * back + rng.randint(-20, 20))
+            plan = _previous_plan(rng, conditions, services, back - 1, base)
+            plan = dataclasses.replace(plan, review_date=(day + dt.timedelta(days=365)).isoformat())
+            with clock.frozen(day):
+                saved = careplan_actions.save_plan(patient=talk.patient, by=nurse if index % 2 else gp, plan=plan,
+                                                   base_version=number, note=f"Annual review {day.year}")
+            number = saved.version.version
+            base = Plan.from_dict(saved.version.content)
+            made += 1
+    return made
