@@ -19,7 +19,8 @@ MONTH_CHOICES = [("", "Not set")] + [(str(i), calendar.month_name[i]) for i in r
 
 def _date_from(data, prefix: str, *, label: str) -> tuple[dt.date | None, str]:
     """A date from three boxes (day, month, year) as the NHS.UK date input sends it."""
-    parts = [(data.get(f"{prefix}-{p}") or "").strip() for p in ("day", "month", "year")]
+    # The NHS.UK date input names its boxes on[day], on[month], on[year]; on-day is accepted too.
+    parts = [(data.get(f"{prefix}[{p}]") or data.get(f"{prefix}-{p}") or "").strip() for p in ("day", "month", "year")]
     if not any(parts):
         return None, ""
     if not all(p.isdigit() for p in parts):

@@ -317,3 +317,12 @@ def test_a_recall_session_logs_no_identifiers(admin, planned, caplog):
     logged = "\n".join(r.getMessage() for r in caplog.records)
     for identifier in ("Cole", "Beatrice", "9990000042", "999 000 0042", "LS1 5AB", "Hollis", "colin@example.org"):
         assert identifier not in logged, f"{identifier!r} reached the logs"
+
+
+def test_dates_come_in_as_the_nhsuk_date_input_names_its_boxes(admin, planned):
+    """The NHS.UK date input posts appointment[day], appointment[month], appointment[year]."""
+    url = reverse("recall:respond", kwargs={"patient_id": planned.arthur.pk})
+    response = admin.post(url, {"response": "booked", "appointment[day]": "3", "appointment[month]": "7",
+                                "appointment[year]": "2026"})
+    assert response.status_code == 302
+    assert review_of(planned.arthur).booked_for == D(2026, 7, 3)

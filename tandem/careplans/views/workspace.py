@@ -1,3 +1,306 @@
-"""Views (workspace)."""
+"""The conversation workspace: one screen for the clinician holding the care planning conversation,
+all conditions together. What the person brought (their agenda) first, then their results, the plan
+so far and how its goals went, medicines, care team and carers, and risk tier; then the plan form
+(PRSB sections), with a checklist of what is covered beside it.
 
-urlpatterns: list = []
+What is typed is autosaved as a draft (nothing is lost if the browser closes) and the form works
+without JavaScript: "Add another ..." buttons post the form and come back with one more row. Saving
+makes the plan's next version; a problem (400) or someone else's save meanwhile (409) shows the form
+again with everything typed kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, path, reverse
+
+from tandem.core import clock
+from tandem.core.models import User
+from tandem.core.permissions import practice_required
+from tandem.core.rules import Capability, can
+from tandem.patients import presenters as patient_presenters
+from tandem.patients.models import Patient
+from tandem.patients.queries import patient_summary
+from tandem.prepare.models import Conversation, Pack
+from tandem.prepare.queries import agenda as agenda_queries
+from tandem.prepare.rules import pack as pack_rules
+from tandem.registers import presenters as register_presenters
+from tandem.registers import queries as register_queries
+
+from .. import actions, forms, queries
+from ..models import LocalService, PlanVersion
+from ..presenters import plans as plan_presenters
+from ..presenters import workspace as presenters
+from ..queries import workspace as workspace_queries
+from ..rules import document
+from ..rules.document import Plan
+
+TEMPLATE = "careplans/workspace/page.jinja"
+
+
+@dataclass
+class _Person:
+    """Everything the workspace shows about the person, read once per request."""
+
+    patient: Patient
+    summary: patient_presenters.Summary
+    conversation: Conversation | None
+    agenda: object
+    agenda_history: list
+    pack: Pack | None
+    latest: PlanVersion | None
+    latest_plan: Plan
+    services: list[LocalService]
+    staff: list[tuple[int, str, str]]
+
+    @property
+    def carried(self) -> set[str]:
+        return {g.id for g in self.latest_plan.goals if g.id}
+
+    @property
+    def staff_names(self) -> dict[int, str]:
+        return {pk: name for pk, name, _ in self.staff}
+
+
+def _person(request, patient_id: int) -> _Person:
+    """The person (404 for anyone not at this practice; the read is audited) and their context."""
+    today = clock.today()
+    record = patient_summary(practice=request.practice, pk=patient_id, by=request.user,
+                             contacts_since=patient_presenters.contacts_since(today),
+                             observations_since=patient_presenters.observations_since(today))
+    patient = record.patient
+    conversation = workspace_queries.conversation_for(request.practice, patient, now=clock.now())
+    latest = queries.latest(request.practice, patient)
+    return _Person(
+        patient=patient, summary=patient_presenters.summary(record, today=today), conversation=conversation,
+        agenda=agenda_queries.latest_agenda(request.practice, conversation) if conversation else None,
+        agenda_history=agenda_queries.agenda_history(request.practice, conversation) if conversation else [],
+        pack=workspace_queries.sent_pack(request.practice, conversation), latest=latest,
+        latest_plan=queries.plan_of(latest), services=queries.services(request.practice),
+        staff=workspace_queries.referral_staff(request.practice))
+
+
+def _patient_for_draft(request, patient_id: int) -> Patient:
+    """The person, for writing a draft or answering a small fragment: scoped to the practice (404
+    otherwise) but not audited as a view of their record, since none of it is shown."""
+    patient = workspace_queries.patient_unaudited(request.practice, patient_id)
+    if patient is None:
+        raise Http404("No such patient in this practice")
+    return patient
+
+
+def _options(person: _Person, plan: Plan) -> presenters.Options:
+    medicines = person.summary.medicines
+    return presenters.options(
+        conditions=[(g.slug, g.name) for g in person.summary.conditions.current],
+        medicines=[m.name for m in (*medicines.regular, *medicines.as_needed)],
+        services=person.services, staff=person.staff, plan=plan)
+
+
+def _pack(row: Pack | None) -> pack_rules.Pack | None:
+    if row is None or not row.content:
+        return None
+    try:
+        return pack_rules.Pack.from_dict(row.content)
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _tier(patient: Patient, practice):
+    assessment = register_queries.assess_record(register_queries.patient_record(patient), today=clock.today(),
+                                                thresholds=register_queries.thresholds_for(practice))
+    return register_presenters.patient_tier(patient.pk, assessment)
+
+
+def _written_plan_url(patient_id: int) -> str:
+    try:
+        return reverse("careplans:plan", args=[patient_id])
+    except NoReverseMatch:  # the written plan's pages are not installed
+        return ""
+
+
+def _render(request, person: _Person, *, form: presenters.FormState | None, plan: Plan, status: int = 200,
+            conflict: plan_presenters.Conflict | None = None, draft: presenters.DraftNotice | None = None):
+    patient = person.patient
+    can_edit = can(request.roles, Capability.EDIT_CLINICAL)
+    return render(request, TEMPLATE, {
+        "active_section": "patients",
+        "banner": person.summary.banner, "about": person.summary.about, "results": person.summary.results,
+        "medicines": person.summary.medicines, "given_name": patient.given_name,
+        "conversation_text": presenters.conversation_text(person.conversation),
+        "conversation_id": person.conversation.pk if person.conversation else None,
+        "agenda": person.agenda, "agenda_history": person.agenda_history,
+        "pack_row": person.pack, "pack": _pack(person.pack),
+        "previous": plan_presenters.previous(person.latest, person.latest_plan, today=clock.today(),
+                                             staff=person.staff_names),
+        "tier": _tier(patient, request.practice),
+        "can_edit": can_edit, "form": form if can_edit else None,
+        "options": _options(person, plan),
+        "checklist": presenters.checklist(plan, had_agenda=person.agenda is not None,
+                                          proactive=person.conversation is not None),
+        "conflict": conflict, "draft": draft,
+        "form_errors": [p.message for p in form.problems] if form and can_edit else [],
+        "written_plan_url": _written_plan_url(patient.pk) if person.latest else "",
+        "add_button": presenters.add_button, "patient_id": patient.pk,
+        "review_example": presenters.review_example(clock.today()),
+    }, status=status)
+
+
+def _keep(person: _Person, user: User, parsed: forms.Parsed, conversation: Conversation | None) -> None:
+    """Keep what was typed as the clinician's draft."""
+    actions.autosave(patient=person.patient, by=user, content=parsed.plan.as_dict(),
+                     base_version=parsed.base_version, conversation=conversation)
+
+
+@practice_required(Capability.VIEW_CLINICAL)
+def workspace(request, patient_id: int):
+    if request.method == "POST":
+        if not can(request.roles, Capability.EDIT_CLINICAL):
+            raise PermissionDenied("Your role does not allow changing care plans.")
+        return _save(request, patient_id)
+    person = _person(request, patient_id)
+    conversation_id = person.conversation.pk if person.conversation else None
+    draft = queries.draft(request.practice, person.patient, request.user)
+    if draft is not None and person.latest is not None and plan_presenters.same_content(
+            Plan.from_dict(draft.content), person.latest_plan):
+        draft = None  # nothing in it that is not saved already
+    if draft is not None:
+        plan = Plan.from_dict(draft.content)
+        form = presenters.form_state(forms.values_of(plan), base_version=draft.base_version,
+                                     conversation_id=conversation_id, carried=person.carried)
+        notice = presenters.draft_notice(draft, current_version=person.latest.version if person.latest else 0)
+        return _render(request, person, form=form, plan=plan, draft=notice)
+    plan = person.latest_plan
+    if plan.review_date and plan.review_date <= clock.today().isoformat():
+        plan = replace(plan, review_date="")  # this is the review: a new date is agreed now
+    if not plan.about.what_matters and person.agenda is not None and person.agenda.what_matters:
+        # Their own words from their agenda, to start from (changed with them as needed).
+        plan = replace(plan, about=replace(plan.about, what_matters=person.agenda.what_matters))
+    form = presenters.form_state(forms.values_of(plan), base_version=person.latest.version if person.latest else 0,
+                                 conversation_id=conversation_id, carried=person.carried)
+    return _render(request, person, form=form, plan=plan)
+
+
+def _save(request, patient_id: int):
+    person = _person(request, patient_id)
+    parsed = forms.parse(request.POST, services={s.pk: s.name for s in person.services})
+    conversation = workspace_queries.conversation_of(request.practice, person.patient, parsed.conversation)
+
+    def shown(problems=(), *, base_version: int | None = None, add: str = "") -> presenters.FormState:
+        return presenters.form_state(
+            parsed.values, problems=problems, add=add, carried=person.carried,
+            base_version=parsed.base_version if base_version is None else base_version,
+            conversation_id=conversation.pk if conversation else None)
+
+    if parsed.add:
+        _keep(person, request.user, parsed, conversation)
+        return _render(request, person, form=shown(add=parsed.add), plan=parsed.plan)
+    if "draft" in request.POST:
+        _keep(person, request.user, parsed, conversation)
+        messages.success(request, "Your draft is kept. It becomes part of the plan when you save the plan.")
+        return redirect(reverse("careplans:workspace", args=[person.patient.pk]) + "#plan")
+    problems = parsed.with_problems(document.validate(parsed.plan, known_concepts=actions.known_concepts(),
+                                                      today=clock.today()))
+    if problems:
+        _keep(person, request.user, parsed, conversation)
+        return _render(request, person, form=shown(problems), plan=parsed.plan, status=400)
+    try:
+        saved = actions.save_plan(patient=person.patient, by=request.user, plan=parsed.plan,
+                                  base_version=parsed.base_version, conversation=conversation, note=parsed.note)
+    except actions.PlanError as error:
+        _keep(person, request.user, parsed, conversation)
+        return _render(request, person, form=shown(parsed.with_problems(error.problems)), plan=parsed.plan,
+                       status=400)
+    except actions.PlanConflict as clash:
+        _keep(person, request.user, parsed, conversation)
+        current = clash.current
+        found = plan_presenters.conflict(current, theirs=queries.plan_of(current), yours=parsed.plan,
+                                         staff=person.staff_names)
+        return _render(request, person, form=shown(base_version=current.version), plan=parsed.plan,
+                       conflict=found, status=409)
+    tasks = (f" {saved.tasks} {'task was' if saved.tasks == 1 else 'tasks were'} made for other members of the team."
+             if saved.tasks else "")
+    messages.success(request, f"Care plan saved as version {saved.version.version}.{tasks}")
+    return redirect(_written_plan_url(person.patient.pk) or reverse("careplans:workspace", args=[person.patient.pk]))
+
+
+@practice_required(Capability.EDIT_CLINICAL)
+def autosave(request, patient_id: int):
+    """Keep what has been typed so far (htmx posts it as the clinician types); answers a short
+    status and the checklist as it now stands. Another practice's person is not found, whatever the
+    method."""
+    patient = _patient_for_draft(request, patient_id)
+    if request.method != "POST":
+        return redirect(reverse("careplans:workspace", args=[patient.pk]))
+    parsed = forms.parse(request.POST, services={s.pk: s.name for s in queries.services(request.practice)})
+    conversation = workspace_queries.conversation_of(request.practice, patient, parsed.conversation)
+    latest = queries.latest(request.practice, patient)
+    saved_meanwhile = (latest is not None and latest.version > parsed.base_version
+                       and plan_presenters.same_content(parsed.plan, queries.plan_of(latest)))
+    if not saved_meanwhile:  # not a late autosave of what has just been saved as a version
+        actions.autosave(patient=patient, by=request.user, content=parsed.plan.as_dict(),
+                         base_version=parsed.base_version, conversation=conversation)
+    agenda = agenda_queries.latest_agenda(request.practice, conversation) if conversation else None
+    return render(request, "careplans/workspace/_autosaved.jinja", {
+        "saved_at": plan_presenters.time_text(clock.now()),
+        "checklist": presenters.checklist(parsed.plan, had_agenda=agenda is not None,
+                                          proactive=conversation is not None),
+    })
+
+
+@practice_required(Capability.EDIT_CLINICAL)
+def discard(request, patient_id: int):
+    patient = _patient_for_draft(request, patient_id)
+    if request.method != "POST":
+        return redirect(reverse("careplans:workspace", args=[patient.pk]))
+    actions.discard_draft(patient=patient, by=request.user)
+    messages.success(request, "Your unsaved changes were discarded. The form shows the plan as it was last saved.")
+    return redirect(reverse("careplans:workspace", args=[patient.pk]) + "#plan")
+
+
+@practice_required(Capability.EDIT_CLINICAL)
+def row(request, patient_id: int):
+    """One blank row of a list (htmx, for "Add another ..."), and the button for the row after it.
+    Without htmx the button posts the whole form instead (see _save)."""
+    add, index = request.GET.get("add", ""), request.GET.get("index", "")
+    if not forms.ADDABLE.match(add) or not index.isdigit() or int(index) >= forms.MAX_ROWS:
+        _patient_for_draft(request, patient_id)
+        return redirect(reverse("careplans:workspace", args=[patient_id]))
+    index = int(index)
+    if add == "needs":  # the person's conditions, to link the need to: a read of their record
+        person = _person(request, patient_id)
+        conditions = [(g.slug, g.name) for g in person.summary.conditions.current]
+    else:
+        _patient_for_draft(request, patient_id)
+        conditions = []
+    staff = workspace_queries.referral_staff(request.practice) if add == "referrals" else []
+    options = presenters.options(conditions=conditions, medicines=[], services=[], staff=staff, plan=Plan())
+    form = presenters.new_row(add, index)
+    return render(request, "careplans/workspace/_row.jinja", {
+        "add": add, "index": index, "goal": int(add.split(".")[1]) if add.startswith("goals.") else None,
+        "form": form, "options": options, "patient_id": patient_id,
+        "next_button": presenters.add_button(add, index + 1), "add_button": presenters.add_button,
+    })
+
+
+@practice_required(Capability.VIEW_CLINICAL)
+def confidence(request, patient_id: int):
+    """The prompt to rework an action the person is not sure they can do (htmx, as it is typed)."""
+    _patient_for_draft(request, patient_id)
+    value = next((v for k, v in request.GET.items() if k.endswith(".confidence")), "").strip()
+    low = value.isdigit() and int(value) < document.CONFIDENCE_REWORK_BELOW
+    return render(request, "careplans/workspace/_confidence.jinja", {"low": low})
+
+
+urlpatterns = [
+    path("<int:patient_id>/", workspace, name="workspace"),
+    path("<int:patient_id>/autosave/", autosave, name="workspace_autosave"),
+    path("<int:patient_id>/draft/discard/", discard, name="workspace_discard"),
+    path("<int:patient_id>/row/", row, name="workspace_row"),
+    path("<int:patient_id>/confidence/", confidence, name="workspace_confidence"),
+]

@@ -1,3 +1,262 @@
-"""Views (written)."""
+"""The written care plan: the staff page (the latest version or an earlier one, what changed since
+the version before, the versions with who saved them and when, copies given), the plan as an A4 PDF
+(standard or large print), and recording how and when a copy was given.
 
-urlpatterns: list = []
+Every URL takes one patient id; a version number comes as `?version=N`. Another practice's patient,
+or a version that does not exist, is not found. Viewing is audited as a view of "careplans.plan",
+downloading a PDF as an export (with the version and format).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib import messages
+from django.db.models import prefetch_related_objects
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils import timezone
+
+from tandem.core import audit, clock
+from tandem.core.models import AuditEvent, Practice, User
+from tandem.core.permissions import practice_required
+from tandem.core.rules import ROLE_LABELS, Capability, Role
+from tandem.messaging import actions as messaging
+from tandem.messaging import catalogue, letters
+from tandem.patients.models import Patient
+from tandem.patients.presenters import banner
+from tandem.patients.queries import patients_of
+
+from .. import actions, queries
+from ..models import CopyGiven, PlanVersion
+from ..rules import changes, wording
+
+WHAT = "careplans.plan"
+FORMATS = {"standard": "Standard print", "large_print": "Large print"}
+TEMPLATE = "careplans/plan/letter.html.jinja"
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+def _patient(request, patient_id: int) -> Patient:
+    """The patient in this practice, or not found (the same for another practice's patient)."""
+    try:
+        return patients_of(request.practice).select_related("named_clinician").get(pk=patient_id)
+    except Patient.DoesNotExist:
+        raise Http404("No such patient in this practice") from None
+
+
+def _wanted_version(value: str | None) -> int | None:
+    """?version=N as a number; no version: None (the latest); anything else is not found."""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise Http404("No such version")
+    return int(value)
+
+
+def _chosen(versions: list[PlanVersion], wanted: int | None) -> PlanVersion | None:
+    if not versions:
+        if wanted is not None:
+            raise Http404("No such version")
+        return None
+    if wanted is None:
+        return versions[0]
+    found = next((v for v in versions if v.version == wanted), None)
+    if found is None:
+        raise Http404("No such version")
+    return found
+
+
+def _person_name(patient: Patient) -> str:
+    return messaging.patient_values(patient)["name"]
+
+
+def _staff_name(user: User | None, practice: Practice, role: str = "") -> str:
+    """'Nia Evans, practice nurse': the name, and the role as the practice has it."""
+    if user is None:
+        return ""
+    roles = [role] if role in {r.value for r in Role} else sorted(user.roles_in(practice))
+    label = ROLE_LABELS[Role(roles[0])] if roles else ""
+    if label and label != "GP":
+        label = label[:1].lower() + label[1:]
+    return f"{user.display_name}, {label}" if label else user.display_name
+
+
+def clinician_of(version: PlanVersion, practice: Practice) -> str:
+    """Who held the conversation the plan came from, else who saved it."""
+    talk = version.conversation
+    if talk is not None and talk.clinician is not None:
+        return _staff_name(talk.clinician, practice, talk.clinician_role)
+    return _staff_name(version.created_by, practice)
+
+
+def written(version: PlanVersion, patient: Patient, practice: Practice) -> wording.Written:
+    """The version in the words the person reads, with the practice's service contact details."""
+    directory = {s.pk: wording.ServiceDetails(s.description, s.contact, s.how_to_refer)
+                 for s in queries.services(practice, active_only=False)}
+    talk = version.conversation  # the plan is made, and agreed, in the conversation it came from
+    made = talk.starts_at if talk is not None and talk.starts_at <= version.created_at else version.created_at
+    return wording.build(queries.plan_of(version), name=_person_name(patient),
+                         made_on=timezone.localtime(made).date(),
+                         version=version.version, clinician=clinician_of(version, practice), services=directory,
+                         practice_phone=practice.phone)
+
+
+def document_html(plan: wording.Written, *, practice: Practice, patient: Patient, variant: str,
+                  today: dt.date) -> str:
+    """The plan as the HTML of its PDF (the practice letterhead, the person's address in the window)."""
+    values = {
+        "plan": plan, "variant": variant, "channel": "letter", "today": today,
+        "patient": messaging.patient_values(patient),
+        "practice": {"name": practice.name, "ods_code": practice.ods_code, "phone": practice.phone,
+                     "address_lines": [line for line in (practice.address_line1, practice.address_line2,
+                                                         practice.town, practice.postcode) if line]},
+        "recipient_lines": messaging.postal_lines(patient) or [_person_name(patient)],
+    }
+    return catalogue.environment().get_template(TEMPLATE).render(values)
+
+
+# --- The staff page ------------------------------------------------------------------------------
+
+def _copy_text(copy: CopyGiven) -> str:
+    on = f"{copy.on.day} {copy.on:%B %Y}"
+    by = f", recorded by {copy.recorded_by.display_name}" if copy.recorded_by else ""
+    return f"{copy.get_how_display()} on {on}{by}"
+
+
+def _saved(version: PlanVersion) -> str:
+    when = timezone.localtime(version.created_at).date()
+    by = f" by {version.created_by.display_name}" if version.created_by else ""
+    return f"{when.day} {when:%B %Y}{by}"
+
+
+def _page(request, patient: Patient, *, wanted: int | None, form: dict | None = None, status: int = 200):
+    versions = queries.history(request.practice, patient)
+    chosen = _chosen(versions, wanted)
+    today = clock.today()
+    context = {
+        "banner": banner(patient, today=today), "patient_id": patient.pk, "active_section": "patients",
+        "chosen": None, "versions": [], "formats": FORMATS,
+    }
+    if chosen is None:
+        audit.record(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW, what=WHAT,
+                     patient_id=patient.pk, detail={"version": 0})
+        return render(request, "careplans/written/plan.jinja", context, status=status)
+    prefetch_related_objects(versions, "copies__recorded_by", "conversation__clinician")
+    previous = next((v for v in versions if v.version < chosen.version), None)
+    rows = [{
+        "number": v.version, "saved": _saved(v), "note": v.note, "latest": v is versions[0],
+        "chosen": v is chosen, "url": reverse("careplans:plan", args=[patient.pk]) + f"?version={v.version}",
+        "copies": [_copy_text(c) for c in sorted(v.copies.all(), key=lambda c: (c.on, c.pk), reverse=True)],
+    } for v in versions]
+    form = form or {}
+    on = form.get("on") or today
+    audit.record(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW, what=WHAT,
+                 patient_id=patient.pk, object_id=chosen.pk, detail={"version": chosen.version})
+    context.update(
+        chosen=chosen, latest=versions[0], count=len(versions), rows=rows,
+        chosen_row=next(r for r in rows if r["chosen"]),
+        plan=written(chosen, patient, request.practice), previous=previous,
+        previous_saved=_saved(previous) if previous else "",
+        changes=changes.between(queries.plan_of(previous), queries.plan_of(chosen)) if previous else None,
+        pdf_url=reverse("careplans:plan_pdf", args=[patient.pk]) + f"?version={chosen.version}",
+        how_items=[{"value": value, "text": label, "checked": value == form.get("how")}
+                   for value, label in CopyGiven.How.choices],
+        on_values=form.get("on_values") or {"day": str(on.day), "month": str(on.month), "year": str(on.year)},
+        errors=form.get("errors", {}), form_errors=list(form.get("errors", {}).values()),
+        today=today,
+    )
+    return render(request, "careplans/written/plan.jinja", context, status=status)
+
+
+@practice_required(Capability.VIEW_CLINICAL)
+def plan(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    return _page(request, patient, wanted=_wanted_version(request.GET.get("version")))
+
+
+@practice_required(Capability.VIEW_CLINICAL)
+def plan_pdf(request, patient_id: int):
+    patient = _patient(request, patient_id)
+    variant = request.GET.get("format") or "standard"
+    if variant not in FORMATS:
+        raise Http404("No such format")
+    versions = queries.history(request.practice, patient)
+    chosen = _chosen(versions, _wanted_version(request.GET.get("version")))
+    if chosen is None:
+        messages.info(request, "There is no saved care plan to print yet.")
+        return redirect("careplans:plan", patient_id=patient.pk)
+    html = document_html(written(chosen, patient, request.practice), practice=request.practice, patient=patient,
+                         variant=variant, today=clock.today())
+    pdf, _pages = letters.to_pdf(html)
+    audit.record(by=request.user, practice=request.practice, action=AuditEvent.Action.EXPORT, what=WHAT,
+                 patient_id=patient.pk, object_id=chosen.pk, detail={"version": chosen.version, "format": variant})
+    response = HttpResponse(pdf, content_type="application/pdf")
+    disposition = "attachment" if request.GET.get("download") else "inline"
+    suffix = "-large-print" if variant == "large_print" else ""
+    response["Content-Disposition"] = f'{disposition}; filename="care-plan-{patient.pk}-v{chosen.version}{suffix}.pdf"'
+    return response
+
+
+# --- Recording a copy given ------------------------------------------------------------------------
+
+def _date_from(data, prefix: str) -> tuple[dt.date | None, str]:
+    """A date from the three boxes of an NHS.UK date input (named `on[day]` and so on); (None, "")
+    when all are empty."""
+    parts = [(data.get(f"{prefix}[{p}]") or "").strip()[:10] for p in ("day", "month", "year")]
+    if not any(parts):
+        return None, ""
+    if not all(p.isdigit() for p in parts):
+        return None, "The date the copy was given must be a real date, like 23 6 2026"
+    day, month, year = (int(p) for p in parts)
+    if year < 1000:
+        return None, "Enter the year in full, like 2026"
+    try:
+        return dt.date(year, month, day), ""
+    except ValueError:
+        return None, "The date the copy was given must be a real date, like 23 6 2026"
+
+
+@practice_required(Capability.VIEW_CLINICAL)
+def copy_given(request, patient_id: int):
+    """Record a copy given (POST); another practice's patient is not found, whatever the method."""
+    patient = _patient(request, patient_id)
+    if request.method != "POST":
+        return redirect(reverse("careplans:plan", args=[patient.pk]) + "#copies")
+    wanted = _wanted_version(request.POST.get("version"))
+    versions = queries.history(request.practice, patient)
+    version = _chosen(versions, wanted)
+    if version is None:
+        messages.info(request, "There is no saved care plan yet, so no copy can be recorded.")
+        return redirect("careplans:plan", patient_id=patient.pk)
+    how = request.POST.get("how", "")
+    errors: dict[str, str] = {}
+    if how not in CopyGiven.How.values:
+        errors["how"] = "Choose how the copy was given"
+    on, problem = _date_from(request.POST, "on")
+    if problem:
+        errors["on"] = problem
+    elif on is None:
+        errors["on"] = "Enter the date the copy was given"
+    elif on > clock.today():
+        errors["on"] = "The date the copy was given cannot be in the future"
+    if not errors:
+        try:
+            actions.record_copy_given(version=version, by=request.user, how=how, on=on)
+        except ValueError as exc:
+            errors["on"] = str(exc)
+    if errors:
+        values = {p: (request.POST.get(f"on[{p}]") or "").strip()[:10] for p in ("day", "month", "year")}
+        return _page(request, patient, wanted=version.version, status=400,
+                     form={"how": how, "on_values": values, "errors": errors})
+    messages.success(request, f"Recorded: {CopyGiven.How(how).label.lower()}, version {version.version}.")
+    return redirect(reverse("careplans:plan", args=[patient.pk]) + f"?version={version.version}#copies")
+
+
+urlpatterns = [
+    path("<int:patient_id>/plan/", plan, name="plan"),
+    path("<int:patient_id>/plan.pdf", plan_pdf, name="plan_pdf"),
+    path("<int:patient_id>/plan/copies/", copy_given, name="copy_given"),
+]

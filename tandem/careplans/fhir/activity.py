@@ -1,0 +1,114 @@
+"""Activities that are resources of their own: referrals to other members of the team (Task) and
+support services (ServiceRequest, with the HealthcareService from the practice's directory). Pure.
+
+A referral (Plan.referrals: "needs for another member of the team become tasks"), FHIR R4 Task:
+- intent order, basedOn the CarePlan, for the Patient, requester who saved the plan.
+- description: what the other member of the team should do.
+- performerType: the role it is for (Tandem's staff roles); owner: the named person, if any, with
+  Tandem's staff identifier (and the Practitioner in the document).
+- restriction.period.end: by when. status from the team task Tandem made for it (open: requested,
+  done: completed, cancelled: cancelled). identifier: the referral's id.
+
+A support service or signpost (Plan.services), FHIR R4 ServiceRequest:
+- intent plan (it is part of the person's plan, not an order to the service); status follows the plan.
+- code.text: the service's name as written in the plan, with Tandem's kind of service;
+  reasonCode.text: why; performer: the HealthcareService from the practice's local services
+  directory, with its directory identifier. identifier: the signpost's id.
+"""
+
+from __future__ import annotations
+
+from ..rules.document import Referral, Signpost
+from .common import (
+    CS_SERVICE_KIND,
+    CS_STAFF_ROLE,
+    ID_LOCAL_SERVICE,
+    ID_REFERRAL,
+    ID_SIGNPOST,
+    ID_STAFF,
+    Clinician,
+    Service,
+    coding,
+    compact,
+    concept,
+    ref,
+    stable_id,
+)
+
+TASK_STATUS = {"open": "requested", "done": "completed", "cancelled": "cancelled"}
+
+
+def task(*, plan_key: int, key: str, item: Referral, careplan_id: str, patient: dict, requester: dict,
+         authored: str, status: str, owner: Clinician | None, owner_resource: dict | None,
+         role_label: str) -> dict:
+    owner_ref = None
+    if item.to_user_id is not None:
+        owner_ref = compact({
+            "reference": f"urn:uuid:{owner_resource['id']}" if owner_resource else None,
+            "identifier": {"system": ID_STAFF, "value": str(item.to_user_id)},
+            "display": owner.name if owner else None,
+        })
+    return compact({
+        "resourceType": "Task",
+        "id": stable_id("careplan", plan_key, "referral", key),
+        "identifier": [{"system": ID_REFERRAL, "value": item.id}] if item.id else [],
+        "basedOn": [{"reference": f"urn:uuid:{careplan_id}"}],
+        "status": TASK_STATUS.get(status, "requested"),
+        "intent": "order",
+        "description": item.what,
+        "for": ref(patient),
+        "authoredOn": authored,
+        "requester": requester,
+        "performerType": [concept(coding(CS_STAFF_ROLE, item.to_role, role_label))] if item.to_role else [],
+        "owner": owner_ref,
+        "restriction": {"period": {"end": item.by_when}} if item.by_when else None,
+    })
+
+
+def _telecom(contact: str) -> list[dict]:
+    contact = contact.strip()
+    if not contact:
+        return []
+    if "@" in contact and " " not in contact:
+        return [{"system": "email", "value": contact}]
+    if contact.startswith(("http://", "https://", "www.")):
+        return [{"system": "url", "value": contact}]
+    return [{"system": "phone", "value": contact}]
+
+
+def healthcare_service(service: Service) -> dict:
+    return compact({
+        "resourceType": "HealthcareService",
+        "id": stable_id("local-service", service.key),
+        "identifier": [{"system": ID_LOCAL_SERVICE, "value": str(service.key)}],
+        "type": [concept(coding(CS_SERVICE_KIND, service.kind, service.kind_label), text=service.kind_label)],
+        "name": service.name,
+        "comment": service.description,
+        "telecom": _telecom(service.contact),
+    })
+
+
+def service_request(*, plan_key: int, key: str, item: Signpost, careplan_id: str, status: str, patient: dict,
+                    requester: dict, authored: str, service: Service | None, service_resource: dict | None) -> dict:
+    performer = None
+    if item.service_id is not None:
+        performer = compact({
+            "reference": f"urn:uuid:{service_resource['id']}" if service_resource else None,
+            "identifier": {"system": ID_LOCAL_SERVICE, "value": str(item.service_id)},
+            "display": service.name if service else item.name,
+        })
+    kind = [coding(CS_SERVICE_KIND, service.kind, service.kind_label)] if service else []
+    return compact({
+        "resourceType": "ServiceRequest",
+        "id": stable_id("careplan", plan_key, "service", key),
+        "identifier": [{"system": ID_SIGNPOST, "value": item.id}] if item.id else [],
+        "basedOn": [{"reference": f"urn:uuid:{careplan_id}"}],
+        "status": status,
+        "intent": "plan",
+        "code": concept(*kind, text=item.name),
+        "subject": ref(patient),
+        "authoredOn": authored,
+        "requester": requester,
+        "performer": [performer] if performer else [],
+        "reasonCode": [concept(text=item.why)] if item.why else [],
+    })
