@@ -1,18 +1,18 @@
 """Letters as PDF (A4), made with WeasyPrint from the HTML rendered when the letter was queued.
 
-`to_pdf(html)` makes one letter. `to_pdfs(htmls, workers=2)` makes many, BATCH_SIZE at a time in
-each of `workers` processes; a letter that cannot be made comes back as None and the rest are
-unaffected. `prepared()` lets a dispatcher make the PDFs of the letters it is about to send that
-way, ahead of time: `to_pdf` then takes a letter's PDF from there when its HTML is the same.
+`to_pdf(html)` makes one letter. `to_pdfs(htmls, workers=2)` makes many: letters that share their
+`<head>` and `<body>` attributes (the same template, practice and format) are laid out together,
+up to BATCH_SIZE to a document, which is cut into one PDF per letter with the same pages and words
+as `to_pdf` gives; the batches are spread over `workers` processes. A letter that cannot be laid
+out with the others is made on its own; one that cannot be made at all comes back as None, and the
+rest are unaffected. `prepared()` lets a dispatcher make the PDFs of the letters it is about to send
+that way, ahead of time: `to_pdf` then takes a letter's PDF from there when its HTML is the same.
 
-What makes it fast (measured in docs/benchmarks.md, "Results-and-prompts packs"): each process
-keeps one WeasyPrint font configuration and URL fetcher between letters (setting them up cost about
-a fifth of a short letter's time), and the work is spread over the CPUs. Laying out a batch of
-letters as one document and cutting it into one PDF per letter (`together=True`) gives the same
-pages and words, but is no faster in WeasyPrint 70: it saves parsing the styles per letter, but the
-first page of every letter after the first is laid out twice (the running practice footer changes
-there) and the layout of a long document costs more per page. It is kept, tested and measured so
-that it can be switched on if a later WeasyPrint makes it pay.
+Why (docs/benchmarks.md, "Results-and-prompts packs"): one document per batch parses the HTML
+skeleton and the styles once instead of per letter (a pack carries its own style sheet), and each
+process keeps its WeasyPrint font setup and URL fetcher between documents; laying out a page costs
+the same either way, so most of the speed comes from using every CPU. `together=False` makes one
+document per letter (still in batches and processes).
 
 How a batch laid out as one document keeps each letter as it would be on its own (checked against
 letters made alone in tests/messaging/test_letters_batch.py):
@@ -31,6 +31,9 @@ letters made alone in tests/messaging/test_letters_batch.py):
   pack's prompt sheet). The body itself has no page name in a batch (it would make all the letters
   one page group). Checked after layout, from WeasyPrint's page types: a letter whose pages do not
   start and end as they should is made alone;
+- a running element that every letter of the batch has once, the same (the practice footer), is
+  kept in the first letter only: later pages show the last one placed, which is the same, and
+  WeasyPrint would otherwise lay out again each page on which one first appears;
 - a letter whose styles could tell the difference (page selectors such as `:first`, counters on
   the page, child combinators after `body`, `*`) is made alone.
 """
@@ -110,8 +113,8 @@ logging.getLogger("weasyprint").addFilter(_SameIdsInABatch())
 
 
 def _font_config():
-    """One WeasyPrint font configuration per thread, kept between letters: setting one up costs
-    about as much as laying out a page. Letters use installed fonts only (no @font-face)."""
+    """One WeasyPrint font configuration per thread, kept between letters, so the fonts are not looked
+    up again for each one. Letters use installed fonts only (no @font-face)."""
     config = getattr(_local, "font_config", None)
     if config is None:
         from weasyprint.text.fonts import FontConfiguration
@@ -156,7 +159,7 @@ def workers_for(count: int) -> int:
     return max(1, min(MAX_WORKERS, cpus))
 
 
-def to_pdfs(htmls: Sequence[str], *, workers: int = 1, together: bool = False) -> list[Pdf | None]:
+def to_pdfs(htmls: Sequence[str], *, workers: int = 1, together: bool = True) -> list[Pdf | None]:
     """The PDF and page count of each letter, in order (see Renderer); None for a letter that could
     not be made (the reason is logged), without stopping the others."""
     with Renderer(workers=workers, together=together) as renderer:
@@ -184,6 +187,7 @@ class _Letter:
     page: str  # the named page its body has on its own, which its block gets in a batch
     body: str  # without its <style> blocks
     ids: frozenset[str]  # the HTML ids it uses (not an SVG's own)
+    running: tuple[str, ...]  # its running elements that are plain text (see _document)
 
 
 def _value(match: re.Match | None) -> str:
@@ -196,25 +200,34 @@ def _letter(index: int, html: str) -> _Letter | None:
     if shape is None or _PREFIX in html or re.search(r"\bstyle\s*=", shape["attrs"], re.I):
         return None
     body_styles = "".join(m.group(0) for m in _STYLE.finditer(shape["body"]))
-    pages = _page_names("\n".join(_STYLE.findall(shape["head"]) + _STYLE.findall(body_styles)))
-    if pages is None:
+    styles = _styles("\n".join(_STYLE.findall(shape["head"]) + _STYLE.findall(body_styles)))
+    if styles is None:
         return None
     classes = frozenset(_value(_CLASS.search(shape["attrs"])).split())
-    chosen = max(((len(need), order, name) for order, (need, name) in enumerate(pages) if need <= classes),
-                 default=None)
+    chosen = max(((len(need), order, name) for order, (need, name) in enumerate(styles.pages)
+                  if need <= classes), default=None)
     body = _STYLE.sub("", shape["body"])
+    running = tuple(m.group(0) for name in styles.running for m in re.finditer(
+        rf"""<([a-z][a-z0-9]*)\b[^>]*\bclass\s*=\s*["']{re.escape(name)}["'][^>]*>[^<]*</\1>""", body))
     return _Letter(index=index, key=(shape["prefix"], shape["head"], shape["attrs"], body_styles),
                    page=chosen[2] if chosen and chosen[2] != "auto" else _DEFAULT_PAGE, body=body,
-                   ids=frozenset(_value(m) for m in _ID.finditer(_SVG.sub("", body))))
+                   ids=frozenset(_value(m) for m in _ID.finditer(_SVG.sub("", body))), running=running)
+
+
+@dataclass(frozen=True)
+class _Styles:
+    pages: tuple[tuple[frozenset[str], str], ...]  # (classes the body needs, page name), in source order
+    running: tuple[str, ...]  # classes of running elements (`.practicefooter { position: running(x) }`)
 
 
 @functools.lru_cache(maxsize=64)
-def _page_names(css: str) -> tuple[tuple[frozenset[str], str], ...] | None:
-    """The `page` names these styles give the body, as (classes the body needs, name) in source
-    order; None if the styles could tell that letters share a document (see the module docstring)."""
+def _styles(css: str) -> _Styles | None:
+    """What batching needs to know of these styles; None if they could tell that letters share a
+    document (see the module docstring)."""
     import tinycss2  # WeasyPrint's CSS parser
 
     names: list[tuple[frozenset[str], str]] = []
+    running: list[str] = []
 
     def walk(rules) -> bool:
         for rule in rules:
@@ -240,9 +253,13 @@ def _page_names(css: str) -> tuple[tuple[frozenset[str], str], ...] | None:
                 return False
             for declaration in tinycss2.parse_declaration_list(rule.content, skip_comments=True,
                                                                 skip_whitespace=True):
-                if declaration.type != "declaration" or declaration.lower_name != "page":
+                if declaration.type != "declaration":
                     continue
                 value = tinycss2.serialize(declaration.value).strip()
+                if declaration.lower_name == "position" and value.startswith("running("):
+                    running.extend(s[1:] for s in selectors if re.fullmatch(r"\.[-\w]+", s))
+                if declaration.lower_name != "page":
+                    continue
                 for selector in selectors:
                     body = _BODY_SELECTOR.fullmatch(selector)
                     if body is None:
@@ -254,7 +271,7 @@ def _page_names(css: str) -> tuple[tuple[frozenset[str], str], ...] | None:
 
     if not walk(tinycss2.parse_stylesheet(css, skip_comments=True, skip_whitespace=True)):
         return None
-    return tuple(names)
+    return _Styles(pages=tuple(names), running=tuple(dict.fromkeys(running)))
 
 
 def _touches_page_counter(css: str) -> bool:
@@ -298,7 +315,16 @@ def _document(batch: list[_Letter]) -> str:
     pages = f"string({_PAGES_STRING})"
     parts = [prefix, _PAGES.sub(pages, head), _PAGES.sub(pages, body_styles), "<style>", "\n".join(rules),
              "</style></head><body", attrs, ">"]
+    # A running element (the practice footer) that every letter has once, the same, is kept in the
+    # first letter only: the pages of the others show the last one placed, which is the same, and
+    # WeasyPrint lays out again every page on which a running element first appears.
+    shared = batch[0].running if all(len(x.running) == len(batch[0].running) == len(set(x.running)) and
+                                     x.running == batch[0].running for x in batch) else ()
     for n, letter in enumerate(batch):
+        body = letter.body
+        if n > 0:
+            for element in shared:
+                body = body.replace(element, "", 1)
         if letter.page == _DEFAULT_PAGE:
             # Its body has no page name: only an empty block at its start has one (so its first page
             # starts a page group), as a named block would force a page break after any named page
@@ -306,7 +332,7 @@ def _document(batch: list[_Letter]) -> str:
             start = f'<tandem-letter id="{_PREFIX}-{n}" data-end="#{_PREFIX}-end-{n}"><tandem-start></tandem-start>'
         else:
             start = f'<tandem-letter id="{_PREFIX}-{n}" style="page: {letter.page}" data-end="#{_PREFIX}-end-{n}">'
-        parts += [start, letter.body, f'<tandem-end id="{_PREFIX}-end-{n}"></tandem-end></tandem-letter>']
+        parts += [start, body, f'<tandem-end id="{_PREFIX}-end-{n}"></tandem-end></tandem-letter>']
     parts.append("</body></html>")
     return "".join(parts)
 
@@ -385,12 +411,11 @@ def _render_many(groups: list[list[str]], together: bool) -> list[list[Pdf | Non
 
 
 class Renderer:
-    """Makes PDFs of many letters: `workers` processes (a pool started when first needed, stopped on
-    close()), each making BATCH_SIZE letters at a time, one document per letter, or, with
-    `together`, laid out as one document (see the module docstring and docs/benchmarks.md: in
-    WeasyPrint 70 that is no faster, so it is off by default)."""
+    """Makes PDFs of many letters, BATCH_SIZE at a time: laid out together as one document per batch
+    (or, with together=False, one document per letter), in `workers` processes (a pool started when
+    first needed and stopped on close(); if it cannot start, in this process)."""
 
-    def __init__(self, *, workers: int = 1, batch_size: int | None = None, together: bool = False):
+    def __init__(self, *, workers: int = 1, batch_size: int | None = None, together: bool = True):
         self.workers = max(1, workers)
         self.batch_size = max(1, batch_size or BATCH_SIZE)
         self.together = together

@@ -74,6 +74,21 @@ def test_each_letter_numbers_its_own_pages_and_the_markers_do_not_show(no_single
         assert text.count("Riverside Surgery") >= pages  # the practice footer on every page
 
 
+def test_each_letter_keeps_its_own_running_footer(no_singles):
+    # The same footer in every letter is placed once; different ones stay with their letters.
+    htmls = [letter_html(n, points=12 + n).replace('<div class="practicefooter">Riverside Surgery',
+                                                   f'<div class="practicefooter">Footer{n} Surgery')
+             for n in range(4)]
+    batch = letters._batches(htmls, letters.BATCH_SIZE)[0][0]
+    assert letters._document(batch).count("practicefooter\">") == 4
+    same = [letter_html(n) for n in range(4)]
+    assert letters._document(letters._batches(same, letters.BATCH_SIZE)[0][0]).count("practicefooter\">") == 1
+    for n, (pdf, pages) in enumerate(letters.to_pdfs(htmls, together=True)):
+        text = pdf_text(pdf)
+        assert pages >= 2 and text.count(f"Footer{n} Surgery") == pages
+        assert not re.search(rf"Footer(?!{n} )\d", text)
+
+
 def test_large_print_keeps_its_own_page_style_in_a_batch(no_singles):
     htmls = [letter_html(n, variant="large_print", points=n * 4) for n in range(4)]
     made = letters.to_pdfs(htmls, together=True)
@@ -175,9 +190,10 @@ def test_letters_in_a_batch_fetch_nothing(monkeypatch):
         assert all(made) and asked and all(url.startswith("https://tracker.example/") for url in asked)
 
 
-def test_letters_made_many_at_a_time_are_the_letters_made_one_at_a_time():
+@pytest.mark.parametrize("together", [False, True])
+def test_letters_made_many_at_a_time_are_the_letters_made_one_at_a_time(together):
     htmls = mixed_letters(6) + pack_letters()[:3]
-    same_letters(letters.to_pdfs(htmls), [letters.to_pdf(h) for h in htmls])
+    same_letters(letters.to_pdfs(htmls, together=together), [letters.to_pdf(h) for h in htmls])
 
 
 @pytest.mark.parametrize("together", [False, True])
@@ -228,7 +244,7 @@ def queue_letters(universe, people, **kwargs) -> list[OutboxMessage]:
 def test_dispatch_makes_letters_ahead_in_batches_and_sends_each_once(universe, people, queue, monkeypatch):
     messages = queue_letters(universe, people)
     sms = queue("sms")
-    made_ahead, rendered = [], []
+    made_ahead, documents = [], []
     real_add, real_render = letters.Prepared.add, letters._render
 
     def add(self, htmls):
@@ -238,13 +254,14 @@ def test_dispatch_makes_letters_ahead_in_batches_and_sends_each_once(universe, p
         return real_add(self, htmls)
 
     def render(html):
-        rendered.append(html)
+        documents.append(html)
         return real_render(html)
 
     monkeypatch.setattr(letters.Prepared, "add", add)
     monkeypatch.setattr(letters, "_render", render)
     summary = actions.dispatch_pending()
-    assert made_ahead == [len(messages)] and len(rendered) == len(messages)  # each made once, ahead
+    assert made_ahead == [len(messages)]
+    assert len(documents) == 3  # one document per format (standard, large print, easy read), none when sent
     assert summary.sent + summary.delivered == len(messages) + 1 and summary.failed == summary.held == 0
     assert LetterPdf.objects.filter(message__in=messages).count() == len(messages)
     for message in messages:
