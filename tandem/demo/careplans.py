@@ -77,8 +77,9 @@ def seed_services(*, practice: Practice, by: User | None) -> int:
 
 
 def _previous_plan(rng: random.Random, conditions: tuple[str, ...], services: list[LocalService],
-                   year_index: int, base: Plan | None) -> Plan:
-    picks = rng.sample(range(len(GOALS)), 2)
+                   year_index: int, base: Plan | None, frail: bool = False) -> Plan:
+    taken = {g.words for g in base.goals} if base is not None else set()
+    picks = rng.sample([i for i, g in enumerate(GOALS) if g[0] not in taken], 2)
     goals = []
     if base is not None:  # last year's goals, with how they went
         for goal, stage in zip(base.goals, rng.sample(STAGES_AFTER_A_YEAR, len(base.goals)), strict=False):
@@ -93,7 +94,9 @@ def _previous_plan(rng: random.Random, conditions: tuple[str, ...], services: li
                                           status="in_progress"),)))
     chosen = [s for s in services if (s.kind == "pulmonary_rehab") == ("copd" in conditions)][:1]
     targets = ()
-    if "diabetes_type2" in conditions:
+    if "diabetes_type2" in conditions and frail:
+        targets = (TargetAgreement(concept="hba1c", upper=64, reason="Frailty: avoid low blood sugar and falls"),)
+    elif "diabetes_type2" in conditions:
         targets = (TargetAgreement(concept="hba1c", upper=58 if year_index else 53,
                                    reason="Agreed together to protect eyesight and feet"),)
     signs = ()
@@ -105,16 +108,22 @@ def _previous_plan(rng: random.Random, conditions: tuple[str, ...], services: li
             WarningSign(id="", level="red", signs="Too breathless to speak, or chest pain",
                         what_to_do="Call 999", contact="999"),
         )
+    if base is not None:  # what still stands from last year keeps its place (and its id)
+        chosen_services = base.services
+    else:
+        chosen_services = tuple(Signpost(id="", service_id=s.pk, name=s.name, why="To help with the goals above")
+                                for s in chosen)
     return Plan(
         about=AboutMe(what_matters="Staying independent in my own home", people="My daughter Claire, who visits on Sundays",
                       communication="Please speak slowly; I hear better on my left side", strengths="I like routines"),
-        needs=(Need(id="", text="Worried about falling on the stairs", conditions=()),),
+        needs=base.needs if base is not None else (Need(id="", text="Worried about falling on the stairs"),),
         goals=tuple(goals), targets=targets,
-        medicines=(MedicationAgreement(id="", kind="continue", medicine="All current medicines",
-                                       agreed_by="Together with the nurse"),),
+        medicines=base.medicines if base is not None else (
+            MedicationAgreement(id="", kind="continue", medicine="All current medicines",
+                                agreed_by="Together with the nurse"),),
         information="Leaflet on looking after your feet; how to use the inhaler spacer",
         self_management="Keep a note of blood pressure readings at home once a week",
-        services=tuple(Signpost(id="", service_id=s.pk, name=s.name, why="To help with the goals above") for s in chosen),
+        services=chosen_services,
         warning_signs=signs,
         participants=(Participant(name="Claire", relationship="daughter"),) if rng.random() < 0.4 else (),
         agreed_with_person=True, review_by="Practice nurse",
@@ -134,12 +143,14 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
     for index, talk in enumerate(talks):
         if index % 4 == 3:
             continue  # some people have never had a written plan
-        conditions = facts.get(talk.patient_id, recall_queries.PersonFacts()).conditions
+        person = facts.get(talk.patient_id, recall_queries.PersonFacts())
+        conditions = person.conditions
+        frail = person.frailty in ("moderate", "severe")
         base = None
         number = 0
         for back in range(years, 0, -1):
             day = talk.starts_at.date() - dt.timedelta(days=365 * back + rng.randint(-20, 20))
-            plan = _previous_plan(rng, conditions, services, back - 1, base)
+            plan = _previous_plan(rng, conditions, services, back - 1, base, frail=frail)
             plan = dataclasses.replace(plan, review_date=(day + dt.timedelta(days=365)).isoformat())
             with clock.frozen(day):
                 saved = careplan_actions.save_plan(patient=talk.patient, by=nurse if index % 2 else gp, plan=plan,

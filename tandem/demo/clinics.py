@@ -86,7 +86,7 @@ def book_clinics(*, practice: Practice, nurse: User, gp: User, admin: User, hca:
     chosen = reviews[:most] + rng.sample(rest, min(len(rest), count - most))
     latest = _latest(practice, [r.patient_id for r in chosen])
     slots = _slots(today, len(chosen), rng)
-    counts = {"booked": 0, "waiting": 0, "no_results": 0, "targets": 0}
+    counts = {"booked": 0, "waiting": 0, "no_results": 0}
     for index, (review, starts_at) in enumerate(zip(chosen, slots, strict=True)):
         person = facts.get(review.patient_id, recall_queries.PersonFacts())
         plan = recall_queries.plan_for(person, today=today)
@@ -111,11 +111,6 @@ def book_clinics(*, practice: Practice, nurse: User, gp: User, admin: User, hca:
             prepare_actions.set_results_in_advance(practice=practice, patient=review.patient, by=admin, wanted=False,
                                                    note="Told reception they would rather hear results in person")
             counts["no_results"] += 1
-        if "diabetes_type2" in person.conditions and person.frailty in ("moderate", "severe"):
-            patient_actions.agree_target(patient=review.patient, by=nurse, concept="hba1c", upper=64,
-                                         reason="Moderate frailty: avoid low blood sugar",
-                                         agreed_on=today - dt.timedelta(days=300))
-            counts["targets"] += 1
     counts["agendas"] = _agendas(practice, admin)
     return counts
 
