@@ -4,10 +4,6 @@ the PDF in standard and large print, page breaks, and escaping of what was typed
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -28,26 +24,12 @@ from tandem.careplans.views.written import document_html
 from tandem.core.models import AuditEvent
 from tandem.messaging import letters
 from tests.browser.conftest import browser, check_accessibility, page, screenshot, sign_in, visit  # noqa: F401
+from tests.pdf import page_of, pdf_pages
 
 WALK = "Walk to my daughter's house without stopping"
 NASTY = "<script>alert(1)</script> & \"x\""
 
 
-def pdf_pages(pdf: bytes) -> list[str]:
-    """Each page's text in reading order, spaces tidied (pdftotext ends each page with a form feed)."""
-    pdftotext = shutil.which("pdftotext")
-    assert pdftotext, "pdftotext is missing: install poppler-utils (scripts/setup-system does)"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "plan.pdf"
-        path.write_bytes(pdf)
-        text = subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return [" ".join(text_.split()) for text_ in text.split("\f")[:-1]]
-
-
-def page_of(pages: list[str], text: str) -> int:
-    found = [i for i, on_page in enumerate(pages) if text in on_page]
-    assert found, f"{text!r} is on no page"
-    return found[0]
 
 
 def first_plan(**more) -> Plan:

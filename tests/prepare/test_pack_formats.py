@@ -7,10 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import subprocess
-import tempfile
-from pathlib import Path
 
 import pytest
 
@@ -18,6 +14,7 @@ from tandem.messaging import catalogue, letters
 from tandem.messaging import rules as messaging_rules
 from tandem.prepare.presenters import pack as examples
 from tandem.prepare.rules import pack as rules
+from tests.pdf import page_of, pdf_pages
 
 LINK = examples.EXAMPLE_LINK
 PHONE = examples.EXAMPLE_PRACTICE[1]
@@ -37,21 +34,6 @@ def render(pack: rules.Pack, channel: str, variant: str, **kwargs) -> catalogue.
     return catalogue.render(name="results_pack", channel=channel, variant=variant, values=values(pack, **kwargs))
 
 
-def pdf_pages(pdf: bytes) -> list[str]:
-    """Each page's text in reading order, spaces tidied (pdftotext ends each page with a form feed)."""
-    pdftotext = shutil.which("pdftotext")
-    assert pdftotext, "pdftotext is missing: install poppler-utils (scripts/setup-system does)"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "pack.pdf"
-        path.write_bytes(pdf)
-        text = subprocess.run([pdftotext, str(path), "-"], capture_output=True, text=True, check=True).stdout
-    return [" ".join(page.split()) for page in text.split("\f")[:-1]]
-
-
-def page_of(pages: list[str], text: str) -> int:
-    found = [i for i, page in enumerate(pages) if text in page]
-    assert found, f"{text!r} is on no page"
-    return found[0]
 
 
 class Made:

@@ -11,47 +11,23 @@ purpose; a care plan document is read as a whole and becomes one plan version.
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from tandem.careplans.actions import PlanConflict, PlanError
 from tandem.careplans.actions.fhir import import_plan
-from tandem.core.models import Practice, User
+from tandem.core.management.importing import ImportCommand
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import care plan documents (FHIR R4 document Bundles) as new versions of people's plans."
 
-    def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", help="FHIR JSON document Bundles, one care plan each")
-        parser.add_argument("--practice", help="ODS code of the practice (needed when there is more than one)")
-        parser.add_argument("--user", help="username to record as the person who imported the plans")
-
-    def _practice(self, ods: str | None) -> Practice:
-        if ods:
-            try:
-                return Practice.objects.get(ods_code=ods.strip().upper())
-            except Practice.DoesNotExist:
-                raise CommandError(f"No practice has the ODS code {ods}.") from None
-        practices = list(Practice.objects.all()[:2])
-        if len(practices) == 1:
-            return practices[0]
-        if not practices:
-            raise CommandError("There is no practice to import into; create one first.")
-        raise CommandError("There is more than one practice: say which with --practice ODS_CODE.")
+    files_help = "FHIR JSON document Bundles, one care plan each"
+    user_help = "username to record as the person who imported the plans"
 
     def handle(self, *args, files, practice=None, user=None, **options):
-        target = self._practice(practice)
-        by = None
-        if user:
-            by = User.objects.filter(username=user).first()
-            if by is None:
-                raise CommandError(f"No user is called {user}.")
-        paths = [Path(f) for f in files]
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            raise CommandError("Not found: " + ", ".join(missing))
+        target = self.practice(practice)
+        by = self.user(user)
+        paths = self.paths(files)
         failed = 0
         for file in paths:
             try:

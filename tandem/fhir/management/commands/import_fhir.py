@@ -9,47 +9,24 @@ The exit status is 1 if any file was rejected.
 from __future__ import annotations
 
 from contextlib import ExitStack
-from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
-from tandem.core.models import Practice, User
+from tandem.core.management.importing import ImportCommand
 from tandem.fhir import actions
 from tandem.fhir.report import render_text
 
 
-class Command(BaseCommand):
+class Command(ImportCommand):
     help = "Import FHIR R4 Bundles or NDJSON files into a practice (each file all-or-nothing)."
 
-    def add_arguments(self, parser):
-        parser.add_argument("files", nargs="+", help="FHIR JSON Bundles or NDJSON files")
-        parser.add_argument("--practice", help="ODS code of the practice (needed when there is more than one)")
-        parser.add_argument("--user", help="username to record in the audit log as the importer")
-
-    def _practice(self, ods: str | None) -> Practice:
-        if ods:
-            try:
-                return Practice.objects.get(ods_code=ods.strip().upper())
-            except Practice.DoesNotExist:
-                raise CommandError(f"No practice has the ODS code {ods}.") from None
-        practices = list(Practice.objects.all()[:2])
-        if len(practices) == 1:
-            return practices[0]
-        if not practices:
-            raise CommandError("There is no practice to import into; create one first.")
-        raise CommandError("There is more than one practice: say which with --practice ODS_CODE.")
+    files_help = "FHIR JSON Bundles or NDJSON files"
+    user_help = "username to record in the audit log as the importer"
 
     def handle(self, *args, files, practice=None, user=None, **options):
-        target = self._practice(practice)
-        by = None
-        if user:
-            by = User.objects.filter(username=user).first()
-            if by is None:
-                raise CommandError(f"No user is called {user}.")
-        paths = [Path(f) for f in files]
-        missing = [str(p) for p in paths if not p.is_file()]
-        if missing:
-            raise CommandError("Not found: " + ", ".join(missing))
+        target = self.practice(practice)
+        by = self.user(user)
+        paths = self.paths(files)
         with ExitStack() as stack:
             streams = [(p.name, stack.enter_context(p.open("rb"))) for p in paths]
             reports = actions.import_files(files=streams, practice=target, by=by)
