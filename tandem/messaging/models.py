@@ -49,7 +49,7 @@ class OutboxMessage(models.Model):
     variant = models.CharField(max_length=12, choices=Variant.choices, default=Variant.STANDARD)
     subject = models.CharField(max_length=200, blank=True, help_text="Email subject or letter heading")
     body = models.TextField(help_text="The text as sent (SMS, email), or the letter's text")
-    letter_html = models.TextField(blank=True, help_text="The letter as HTML, made into the PDF when sent")
+    letter_html = models.TextField(blank=True, help_text="The letter as HTML (made into the PDF when sent), or an email's HTML part")
     recipient_name = models.CharField(max_length=200, blank=True)
     recipient = models.TextField(help_text="Email address, mobile number (E.164) or postal address lines")
     idempotency_key = models.CharField(max_length=200)
