@@ -18,15 +18,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
+
+import samples  # noqa: E402 - scripts/samples.py, found through the path set above
 
 VARIANTS = ("standard", "large_print", "easy_read")
 SAMPLE_LINK = "https://tandem.example.nhs.uk/r/7GkQ2mXbN4pR"
@@ -86,9 +86,7 @@ def main() -> None:
     parser.add_argument("--synthetic", action="store_true", help="compose a made-up pack; no database needed")
     parser.add_argument("--out", default=str(ROOT / "docs" / "packs"))
     args = parser.parse_args()
-    pdftoppm = shutil.which("pdftoppm")
-    if not pdftoppm:
-        raise SystemExit("pdftoppm is missing: install poppler-utils (scripts/setup-system does).")
+    samples.pdftoppm()
 
     import django
 
@@ -106,25 +104,11 @@ def main() -> None:
         html = catalogue.render(name="results_pack", channel="letter", variant=variant, values=values).letter_html
         pdf, pages = letters.to_pdf(html)
         stem = f"pack-{variant.replace('_', '-')}"
-        (out / f"{stem}.pdf").write_bytes(pdf)
-        for old in out.glob(f"{stem}-*.png"):
-            old.unlink()
-        with tempfile.TemporaryDirectory() as tmp:
-            subprocess.run([pdftoppm, "-png", "-r", "60", str(out / f"{stem}.pdf"), str(Path(tmp) / "page")],  # noqa: S603
-                           check=True)
-            for png in Path(tmp).glob("page-*.png"):  # pdftoppm pads page numbers; ours are plain
-                number = int(png.stem.rsplit("-", 1)[1])
-                shutil.move(png, out / f"{stem}-{number}.png")
+        samples.write_pdf_and_pages(out, stem, pdf)
         rows.append((variant, stem, pages))
-        print(f"{stem}.pdf: {pages} pages")  # noqa: T201 - a script's report
-    readme = ["# Sample results-and-prompts packs", "",
-              f"Made by `scripts/sample-packs.py{' --synthetic' if args.synthetic else ''}` for "
-              f"{info['about']}. Letters as posted (A4 PDF); PNG pages at 60 dpi.", "",
-              "| format | PDF | pages |", "| --- | --- | --- |"]
-    readme += [f"| {variant.replace('_', ' ')} | [{stem}.pdf]({stem}.pdf) | "
-               + " ".join(f"[{n}]({stem}-{n}.png)" for n in range(1, pages + 1)) + " |"
-               for variant, stem, pages in rows]
-    (out / "README.md").write_text("\n".join(readme) + "\n", encoding="utf-8")
+    samples.write_readme(out, title="Sample results-and-prompts packs", rows=rows, made_by=(
+        f"Made by `scripts/sample-packs.py{' --synthetic' if args.synthetic else ''}` for "
+        f"{info['about']}. Letters as posted (A4 PDF); PNG pages at 60 dpi."))
 
 
 if __name__ == "__main__":

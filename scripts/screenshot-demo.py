@@ -70,7 +70,7 @@ def main() -> None:
         page.screenshot(path=str(out / "demo-search.png"), full_page=True)
         page.goto(f"{args.base}/patients/{patient.pk}/")
         page.screenshot(path=str(out / "demo-patient-summary.png"), full_page=True)
-        print(f"patient {patient.pk}: {patient.ltcs} long-term conditions; screenshots in {out}")
+        print(f"patient {patient.pk}: {patient.ltcs} long-term conditions; screenshots in {out}")  # noqa: T201
         browser.close()
 
 
