@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from tandem.core.models import Practice
+from tandem.core.models import AppendOnly, Practice
 from tandem.patients.models import Patient
 from tandem.prepare.models import Conversation
 
@@ -29,15 +29,7 @@ class CarePlan(models.Model):
         return f"CarePlan {self.pk}"
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("Care plan versions are kept as written: they cannot be changed.")
-
-    def delete(self):
-        raise PermissionError("Care plan versions are kept as written: they cannot be deleted.")
-
-
-class PlanVersion(models.Model):
+class PlanVersion(AppendOnly):
     """One saved version of a care plan: the whole plan (tandem.careplans.rules.document.Plan) as
     JSON, who saved it and when, and the conversation it came from."""
 
@@ -53,7 +45,7 @@ class PlanVersion(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_name = "A care plan's versions"
 
     class Meta:
         ordering = ["-version"]
@@ -61,14 +53,6 @@ class PlanVersion(models.Model):
 
     def __str__(self) -> str:
         return f"PlanVersion {self.pk} (v{self.version})"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("Care plan versions are kept as written: they cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("Care plan versions are kept as written: they cannot be deleted.")
 
 
 class Draft(models.Model):

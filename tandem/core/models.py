@@ -80,14 +80,35 @@ class Membership(models.Model):
 
 
 class AppendOnlyQuerySet(models.QuerySet):
+    """Refuses bulk updates and deletes; the model names itself in `append_only_name`."""
+
     def update(self, **kwargs):
-        raise PermissionError("The audit log is append-only: rows cannot be updated.")
+        raise PermissionError(f"{self.model.append_only_name} is append-only: rows cannot be updated.")
 
     def delete(self):
-        raise PermissionError("The audit log is append-only: rows cannot be deleted.")
+        raise PermissionError(f"{self.model.append_only_name} is append-only: rows cannot be deleted.")
 
 
-class AuditEvent(models.Model):
+class AppendOnly(models.Model):
+    """A model whose rows, once written, are never changed or deleted (history, audit)."""
+
+    append_only_name = "This history"
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError(f"{self.append_only_name} is append-only: rows cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError(f"{self.append_only_name} is append-only: rows cannot be deleted.")
+
+
+class AuditEvent(AppendOnly):
     """Who viewed or changed which patient's data, and when. Append-only.
 
     `detail` holds only non-identifying facts (counts, field names, resource types),
@@ -112,16 +133,8 @@ class AuditEvent(models.Model):
     object_id = models.CharField(max_length=64, blank=True)
     detail = models.JSONField(default=dict, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_name = "The audit log"
 
     class Meta:
         ordering = ["-at", "-id"]
         indexes = [models.Index(fields=["practice", "at"])]
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("The audit log is append-only: rows cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("The audit log is append-only: rows cannot be deleted.")

@@ -64,3 +64,10 @@ def progress(job: Job) -> JobProgress:
         page_url=reverse("jobs:detail", kwargs={"job_id": job.pk}),
         status_url=reverse("jobs:status", kwargs={"job_id": job.pk}),
     )
+
+
+def shown_on_page(job: Job | None, *, today: dt.date) -> JobProgress | None:
+    """A page's latest job of its kind, shown while it runs and on the day it ran; None otherwise."""
+    if job is None or (job.finished and job.created_at.date() != today):
+        return None
+    return progress(job)

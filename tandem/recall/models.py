@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from tandem.core.models import Practice
+from tandem.core.models import AppendOnly, Practice
 from tandem.messaging.models import OutboxMessage
 from tandem.patients.models import Patient
 
@@ -103,15 +103,7 @@ class Review(models.Model):
                                     first_sent_on=self.first_sent_on, last_sent_on=self.last_sent_on)
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise PermissionError("A review's history is append-only: rows cannot be updated.")
-
-    def delete(self):
-        raise PermissionError("A review's history is append-only: rows cannot be deleted.")
-
-
-class ReviewEvent(models.Model):
+class ReviewEvent(AppendOnly):
     """One thing that happened to a review: planned, invited, a response, an exception. Append-only."""
 
     class Kind(models.TextChoices):
@@ -138,7 +130,7 @@ class ReviewEvent(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
 
-    objects = AppendOnlyQuerySet.as_manager()
+    append_only_name = "A review's history"
 
     class Meta:
         ordering = ["recorded_at", "pk"]
@@ -146,14 +138,6 @@ class ReviewEvent(models.Model):
 
     def __str__(self) -> str:
         return f"Review event {self.pk}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise PermissionError("A review's history is append-only: rows cannot be changed.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise PermissionError("A review's history is append-only: rows cannot be deleted.")
 
 
 class Invitation(models.Model):

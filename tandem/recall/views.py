@@ -77,11 +77,8 @@ def _board_url(filters: queries.BoardFilters, **more) -> str:
 
 
 def _send_job(practice, today):
-    """The latest 'send invitations' job, shown while it runs and on the day it ran."""
-    job = job_queries.latest(practice=practice, kind=actions.SEND_JOB)
-    if job is None or (job.finished and job.created_at.date() != today):
-        return None
-    return job_presenters.progress(job)
+    """The latest sending job, shown while it runs and on the day it ran."""
+    return job_presenters.shown_on_page(job_queries.latest(practice=practice, kind=actions.SEND_JOB), today=today)
 
 
 def _options(pairs, chosen) -> list[dict]:

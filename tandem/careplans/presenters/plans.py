@@ -7,8 +7,8 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.utils import timezone
-
+from tandem.prepare.presenters.packs import time_text
+from tandem.prepare.queries.packs import local as local_time
 from tandem.terminology import codelists, observations
 
 from .. import forms
@@ -22,16 +22,9 @@ ROLE_CHOICES = (("gp", "A GP"), ("nurse", "A practice nurse"), ("pharmacist", "A
                 ("admin", "The administration team"))
 
 
-def time_text(when: dt.datetime) -> str:
-    """10:42am, in the practice's time zone."""
-    local = timezone.localtime(when) if timezone.is_aware(when) else when
-    hour = local.hour % 12 or 12
-    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
-
-
 def when_text(when: dt.datetime) -> str:
     """10:42am on 15 June 2026."""
-    local = timezone.localtime(when) if timezone.is_aware(when) else when
+    local = local_time(when)
     return f"{time_text(when)} on {local.day} {local:%B %Y}"
 
 

@@ -48,8 +48,10 @@ def day_text(day: dt.date) -> str:
 
 
 def time_text(when: dt.datetime) -> str:
-    hour = when.hour % 12 or 12
-    return f"{hour}:{when.minute:02d}{'am' if when.hour < 12 else 'pm'}"
+    """10:42am, in the practice's time zone."""
+    local = queries.local(when)
+    hour = local.hour % 12 or 12
+    return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
 
 
 def when_text(talk: Conversation) -> str:

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import QuerySet
+from django.http import Http404
 from django.utils import timezone
 
 from tandem.core import audit, clock
@@ -48,8 +49,6 @@ def conversations_of(practice: Practice) -> QuerySet[Conversation]:
 
 def get_conversation(*, practice: Practice, pk: int, by: User, what: str = "prepare.conversation") -> Conversation:
     """One conversation of this practice, audited as viewed; 404 otherwise."""
-    from django.http import Http404
-
     conversation = (conversations_of(practice).select_related("patient", "review", "clinician")
                     .filter(pk=pk).first())
     if conversation is None:

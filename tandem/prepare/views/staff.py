@@ -21,7 +21,7 @@ from tandem.jobs import queries as job_queries
 from tandem.recall import queries as recall_queries
 
 from .. import actions
-from ..models import Conversation, PackPreference, PrepareSettings
+from ..models import Conversation, PackPreference
 from ..presenters import packs as presenters
 from ..queries import agenda as agenda_queries
 from ..queries import packs as queries
@@ -48,10 +48,8 @@ def _scope(request) -> tuple[dt.date | None, dt.date | None, str]:
 
 
 def _send_job(practice, today):
-    job = job_queries.latest(practice=practice, kind=actions.SEND_JOB)
-    if job is None or (job.finished and job.created_at.date() != today):
-        return None
-    return job_presenters.progress(job)
+    """The latest sending job, shown while it runs and on the day it ran."""
+    return job_presenters.shown_on_page(job_queries.latest(practice=practice, kind=actions.SEND_JOB), today=today)
 
 
 @practice_required(Capability.VIEW_PATIENT)
@@ -249,5 +247,3 @@ urlpatterns = [
     path("conversations/<int:pk>/results-in-advance/", preference, name="preference"),
     path("reviews/<int:review_pk>/book/", book, name="book"),
 ]
-
-__all__ = ["PrepareSettings", "urlpatterns"]
