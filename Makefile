@@ -12,12 +12,15 @@ export UV_PYTHON := $(PYTHON)
 PG_URL ?= postgres://postgres@127.0.0.1:5432/tandem
 DEMO_PATIENTS ?= 5000
 DEMO_SEED ?= 42
+DEMO_ADDRESS ?= 127.0.0.1:8000
+MAILSINK_PORT ?= 1025
 PYTEST_WORKERS ?= 2
 
 .PHONY: help install system python assets demo demo-data serve test lint test-sqlite test-postgres clean
 
 help:
-	@echo "make demo   install, migrate, load a synthetic practice, print logins, serve on http://127.0.0.1:8000"
+	@echo "make demo   install, migrate, load a synthetic practice, print logins, serve on http://$(DEMO_ADDRESS)"
+	@echo "make serve  serve what is already loaded, as make demo does (gunicorn, no DEBUG)"
 	@echo "make test   the whole suite (set TANDEM_TEST_POSTGRES=1 for the PostgreSQL leg too)"
 
 install: system python assets
@@ -44,12 +47,9 @@ demo-data:
 	$(BIN)/tandem migrate --verbosity 0
 	$(BIN)/tandem demo_setup --patients $(DEMO_PATIENTS) --seed $(DEMO_SEED)
 
+# The production server (gunicorn) with the demo profile, the mail sink and the worker: ADR 12.
 serve:
-	@echo "Tandem is at http://127.0.0.1:8000 (Ctrl-C to stop); demo emails arrive in its Messages > Demo mailbox"
-	$(BIN)/tandem mailsink --port 1025 & SINK=$$!; \
-	 $(BIN)/tandem worker & WORKER=$$!; \
-	 trap 'kill $$SINK $$WORKER 2>/dev/null' EXIT INT TERM; \
-	 $(BIN)/tandem serve 127.0.0.1:8000 --noreload
+	TANDEM_BIN=$(BIN) scripts/serve-demo $(DEMO_ADDRESS) $(MAILSINK_PORT)
 
 lint: install
 	$(BIN)/ruff check tandem tests bench

@@ -2,6 +2,7 @@
 
     .venv/bin/python scripts/sample-plan.py [--out docs/careplans]               # from the demo database
     .venv/bin/python scripts/sample-plan.py --synthetic [--out docs/careplans]   # a made-up plan, no database
+    .venv/bin/python scripts/sample-plan.py --after-conversation [--out docs/careplans]
 
 From the demo database (DATABASE_URL, default var/tandem.sqlite3, after `make demo`) it takes the
 latest version of the care plan with the most goals (ties: the most versions). With --synthetic it
@@ -9,6 +10,12 @@ builds a rich plan for a made-up person, Margaret, 76, with type 2 diabetes, COP
 pressure: what matters to her, three goals with actions and how sure she feels, her own targets,
 medicines started and stopped, services from the practice's directory, a green/amber/red plan with
 a rescue pack, who was there, and her next review.
+
+With --after-conversation it first records this year's conversation for a demo person with a booked
+conversation and last year's plan, through the workspace page itself (signed in as the demo nurse, on
+the day of the conversation): it keeps or changes each item offered from last year, closes a
+medicine agreement flagged against their medication list, ticks that the plan was agreed and presses
+"Save the plan". The sample is the plan that makes.
 
 Writes plan-standard.pdf and plan-large-print.pdf, one PNG per page (`pdftoppm -png -r 60`,
 plan-<format>-<page>.png) and README.md listing them.
@@ -30,6 +37,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tandem.settings")
 import samples  # noqa: E402 - scripts/samples.py, found through the path set above
 
 VARIANTS = ("standard", "large_print")
+CONVERSATION_DAY = [dt.date(2026, 6, 23)]  # the day of the conversation recorded (--after-conversation)
 
 
 def synthetic() -> tuple[object, object, object, str]:
@@ -75,9 +83,113 @@ def from_demo():
             f"demo patient {patient.pk}, version {version.version} of their plan")
 
 
+class _Form:
+    """The values a browser would post from the workspace's plan form (inputs, ticks, selects, text)."""
+
+    def __init__(self, html: str):
+        from html.parser import HTMLParser
+
+        self.values: dict[str, list[str]] = {}
+        form = self
+
+        class Reader(HTMLParser):
+            inside = False
+            textarea = select = None
+
+            def handle_starttag(self, tag, attrs):
+                a = dict(attrs)
+                if tag == "form" and a.get("id") == "plan-form":
+                    self.inside = True
+                if not self.inside or "name" not in a or "disabled" in a:
+                    if tag == "option" and self.select and "selected" in a:
+                        form.values.setdefault(self.select, []).append(a.get("value", ""))
+                    return
+                name = a["name"]
+                if tag == "input" and a.get("type") in ("checkbox", "radio"):
+                    if "checked" in a:
+                        form.values.setdefault(name, []).append(a.get("value", ""))
+                elif tag == "input" and a.get("type") != "submit":
+                    form.values.setdefault(name, []).append(a.get("value", ""))
+                elif tag == "textarea":
+                    self.textarea = name
+                    form.values.setdefault(name, []).append("")
+                elif tag == "select":
+                    self.select = name
+
+            def handle_endtag(self, tag):
+                if tag == "form":
+                    self.inside = False
+                elif tag == "textarea":
+                    self.textarea = None
+                elif tag == "select":
+                    self.select = None
+
+            def handle_data(self, data):
+                if self.textarea:
+                    form.values[self.textarea][-1] += data
+
+        Reader().feed(html)
+        for name, got in self.values.items():
+            if name.endswith("_matters") or name.startswith("about.") or name in ("information", "self_management"):
+                got[:] = [v.strip("\n") for v in got]
+
+
+def after_conversation():
+    """Record this year's conversation for a demo person with last year's plan, through the workspace."""
+    import re
+
+    from django.test import Client
+
+    from tandem.careplans.models import PlanVersion
+    from tandem.careplans.views.written import written
+    from tandem.core import clock
+    from tandem.core.models import User
+    from tandem.prepare.models import Conversation
+
+    talks = (Conversation.objects.filter(state=Conversation.State.BOOKED, patient__care_plan__version__gt=0)
+             .select_related("patient", "practice").order_by("starts_at", "pk"))
+    talk = next((t for t in talks if not PlanVersion.objects.filter(conversation=t).exists()), None)
+    if talk is None:
+        raise SystemExit("No demo person with a booked conversation and last year's plan. Run `make demo` first.")
+    nurse = User.objects.get(username="nurse")
+    client = Client(HTTP_HOST="localhost")
+    client.force_login(nurse)
+    workspace = f"/care-plans/{talk.patient_id}/"
+    with clock.frozen(talk.starts_at + dt.timedelta(minutes=talk.minutes)):
+        page = client.get(workspace)
+        assert page.status_code == 200, page.status_code
+        html = page.content.decode()
+        form = _Form(html).values
+        for name in [n for n in form if n.endswith(".id") and f'name="{n[:-3]}.decision"' in html]:
+            row = name[:-3]
+            form[f"{row}.decision"] = ["keep"]
+        for i in range(20):  # a medicine agreement flagged against their medicines now is closed
+            if f"medicines.{i}.id" in form and f"medicines-{i}" in html:
+                part = html.split(f'id="medicines-{i}"')[1].split("</fieldset>")[0]
+                if "Check:" in part:
+                    form[f"medicines.{i}.decision"] = ["close"]
+        form["goals.0.stage"] = ["partly"]
+        form["goals.0.decision"] = ["change"]
+        form["goals.0.outcome"] = ["Some weeks yes, some no"]
+        form["agreed_with_person"] = ["yes"]
+        form["note"] = ["Annual review"]
+        form["save"] = ["plan"]
+        response = client.post(workspace, form)
+        if response.status_code != 302:
+            problems = re.findall(r'<a href="#[^"]*">([^<]*)</a>', response.content.decode())
+            raise SystemExit(f"The conversation could not be saved ({response.status_code}): {problems}")
+    version = PlanVersion.objects.filter(conversation=talk).select_related("practice").latest("version")
+    CONVERSATION_DAY[0] = clock.today() if talk.starts_at is None else talk.starts_at.date()
+    return (written(version, talk.patient, talk.practice), talk.practice, talk.patient,
+            f"demo patient {talk.patient_id}, after this year's conversation was recorded in the workspace "
+            f"(version {version.version} of their plan)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--synthetic", action="store_true", help="a made-up plan; no database needed")
+    parser.add_argument("--after-conversation", action="store_true",
+                        help="record this year's conversation for a demo person first, through the workspace")
     parser.add_argument("--out", default=str(ROOT / "docs" / "careplans"))
     args = parser.parse_args()
     samples.pdftoppm()
@@ -89,10 +201,17 @@ def main() -> None:
     from tandem.core import clock
     from tandem.messaging import letters
 
-    written, practice, patient, about = synthetic() if args.synthetic else from_demo()
+    if args.synthetic:
+        written, practice, patient, about = synthetic()
+    elif args.after_conversation:
+        written, practice, patient, about = after_conversation()
+    else:
+        written, practice, patient, about = from_demo()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     today = dt.date(2026, 6, 23) if args.synthetic else clock.today()
+    if args.after_conversation:
+        today = CONVERSATION_DAY[0]
     rows = []
     for variant in VARIANTS:
         html = document_html(written, practice=practice, patient=patient, variant=variant, today=today)
@@ -100,8 +219,9 @@ def main() -> None:
         stem = f"plan-{variant.replace('_', '-')}"
         samples.write_pdf_and_pages(out, stem, pdf)
         rows.append((variant, stem, pages))
+    flag = " --synthetic" if args.synthetic else (" --after-conversation" if args.after_conversation else "")
     samples.write_readme(out, title="Sample written care plan", rows=rows, made_by=(
-        f"Made by `scripts/sample-plan.py{' --synthetic' if args.synthetic else ''}` for {about}. "
+        f"Made by `scripts/sample-plan.py{flag}` for {about}. "
         "The plan as printed for the person (A4 PDF, standard 12pt and large print 18pt); PNG pages at 60 dpi."))
 
 

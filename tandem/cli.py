@@ -3,7 +3,8 @@
     tandem migrate
     tandem synth --patients 5000 --seed 1
     tandem import-fhir bundle.json more.ndjson
-    tandem serve [addr:port]
+    tandem serve [addr:port]     Django's development server, for developers (auto-reload, DEBUG);
+                                 `make demo` and deployments serve with gunicorn (ADR 12)
 """
 
 from __future__ import annotations

@@ -5,9 +5,12 @@ deployment comes from an environment variable; nothing else changes. A missing
 or malformed required value stops start-up with a hint saying what to set.
 
   DATABASE_URL        sqlite:///path (default: var/tandem.sqlite3, WAL mode) or postgres://...
-  TANDEM_PROFILE      "dev" (default) or "production" (secure cookies, HSTS, no DEBUG)
-  SECRET_KEY          required when TANDEM_PROFILE=production
+  TANDEM_PROFILE      "dev" (default; DEBUG on, for `tandem serve`), "demo" (what `make demo` serves:
+                      no DEBUG, collected static files, plain http on this machine) or "production"
+                      (no DEBUG, collected static files, secure cookies, HSTS); see ADR 12
+  SECRET_KEY          required when TANDEM_PROFILE=production; the demo makes one in var/ if unset
   ALLOWED_HOSTS       comma-separated; required when TANDEM_PROFILE=production
+                      (the demo allows 127.0.0.1, localhost and [::1] unless it is set)
   EMAIL_URL           smtp://host:port (default smtp://127.0.0.1:1025)
   TANDEM_LOG_LEVEL    INFO by default
   TANDEM_SMS_GATEWAY  dotted path of the SMS gateway class (default: the demo gateway, which only records)
@@ -34,13 +37,36 @@ def _env(name: str, default: str | None = None) -> str | None:
 
 
 PROFILE = _env("TANDEM_PROFILE", "dev")
-if PROFILE not in ("dev", "production"):
+if PROFILE not in ("dev", "demo", "production"):
     raise ImproperlyConfigured(
-        f"TANDEM_PROFILE must be 'dev' or 'production', not {PROFILE!r}."
+        f"TANDEM_PROFILE must be 'dev', 'demo' or 'production', not {PROFILE!r}."
     )
 PRODUCTION = PROFILE == "production"
+DEMO = PROFILE == "demo"
+# Served as a deployment is: no DEBUG, static files collected with cache-busted names.
+SERVED = PROFILE in ("demo", "production")
 
-DEBUG = not PRODUCTION and _env("TANDEM_DEBUG", "1") == "1"
+DEBUG = not SERVED and _env("TANDEM_DEBUG", "1") == "1"
+
+
+def _demo_secret_key() -> str:
+    """A random key kept in var/ for this demo installation, made on first use (never a published one)."""
+    path = VAR_DIR / "demo-secret-key"
+    if not path.exists():
+        import secrets
+        import tempfile
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        fd, temporary = tempfile.mkstemp(dir=VAR_DIR)
+        with os.fdopen(fd, "w") as out:
+            out.write(secrets.token_urlsafe(64))
+        try:
+            os.link(temporary, path)  # fails if another process made it first: theirs is kept
+        except FileExistsError:
+            pass
+        finally:
+            os.unlink(temporary)
+    return path.read_text().strip()
 
 if PRODUCTION:
     SECRET_KEY = _env("SECRET_KEY")
@@ -57,6 +83,9 @@ if PRODUCTION:
             "when TANDEM_PROFILE=production."
         )
     ALLOWED_HOSTS = [h.strip() for h in hosts.split(",") if h.strip()]
+elif DEMO:
+    SECRET_KEY = _env("SECRET_KEY") or _demo_secret_key()
+    ALLOWED_HOSTS = [h.strip() for h in (_env("ALLOWED_HOSTS") or "127.0.0.1,localhost,[::1]").split(",") if h.strip()]
 else:
     SECRET_KEY = _env("SECRET_KEY", "dev-only-insecure-key-do-not-use-in-production-0123456789")
     ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver", "[::1]"]
@@ -164,20 +193,30 @@ STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 NODE_MODULES = BASE_DIR / "node_modules"
+# The NHS.UK frontend is served under /static/nhsuk/ by its own finder, which removes the web fonts
+# fetched from assets.nhs.uk (tandem/core/staticfiles.py); htmx is served as published.
+NHSUK_FRONTEND_DIST = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
 STATICFILES_DIRS = [
-    ("nhsuk", NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"),
     ("htmx", NODE_MODULES / "htmx.org" / "dist"),
     PACKAGE_DIR / "static",
 ]
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "tandem.core.staticfiles.NHSUKFrontendFinder",
+]
+# Served profiles use the files `tandem collectstatic` put in var/static: compressed, with the
+# content's hash in each name, so WhiteNoise lets browsers keep them for years (ADR 12).
+# The dev profile serves them straight from where they are, so edits show at once.
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if PRODUCTION
+        if SERVED
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_USE_FINDERS = not SERVED
 
 # Uploads: FHIR files can be large; they are streamed to disk above this size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
@@ -188,9 +227,12 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day
 CSRF_COOKIE_HTTPONLY = True
+CSRF_FAILURE_VIEW = "tandem.core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# The demo serves plain http on this machine, so it cannot have secure-only cookies, HSTS or an
+# https redirect; everything else is as in production (ADR 12).
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

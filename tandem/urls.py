@@ -16,6 +16,7 @@ urlpatterns = [
     path("r/", include("tandem.prepare.public_urls")),
 ]
 
+handler400 = "tandem.core.views.bad_request"
 handler403 = "tandem.core.views.forbidden"
 handler404 = "tandem.core.views.not_found"
 handler500 = "tandem.core.views.server_error"

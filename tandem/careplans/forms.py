@@ -16,13 +16,16 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .rules.document import (
     AREAS,
+    DECISIONS,
     AboutMe,
     Action,
+    Decision,
     Goal,
+    Information,
     MedicationAgreement,
     Need,
     Participant,
@@ -45,10 +48,12 @@ LISTS = {
     "warning_signs": ("id", "level", "signs", "what_to_do", "contact"),
     "participants": ("id", "name", "relationship"),
     "referrals": ("id", "what", "to", "by_when"),
+    "information_items": ("id", "text", "conditions"),
 }
 ACTION_FIELDS = ("id", "what", "who", "who_name", "when", "strategies", "status", "confidence")
 # Where to add a row (the "add" button's value): a list, or one goal's actions.
-ADDABLE = re.compile(r"^(needs|goals|targets|medicines|warning_signs|participants|referrals|goals\.\d{1,3}\.actions)$")
+ADDABLE = re.compile(r"^(needs|goals|targets|medicines|warning_signs|participants|referrals|information_items"
+                     r"|goals\.\d{1,3}\.actions)$")
 MAX_ROWS = 60  # of any one list; more than a conversation could hold
 MAX_NOTE = 200
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
@@ -60,10 +65,13 @@ _MONTHS = {m.lower(): i for i, m in enumerate(
 _MONTHS |= {name[:3]: i for name, i in list(_MONTHS.items())} | {"sept": 9}
 
 
+DATES = ("review_date", "held_on", "agreed_on")  # each typed as day, month and year
+
+
 def field_id(path: str) -> str:
     """The id of the input for a form path."""
-    if path == "review_date":
-        return "review_date-day"
+    if path in DATES:
+        return f"{path}-day"
     return path.replace(".", "-")
 
 
@@ -84,7 +92,7 @@ def read_date(text: str) -> dt.date | None:
     if not match:
         return None
     day, month_text, year_text = match.groups()
-    month = int(month_text) if month_text.isdigit() else _MONTHS.get(month_text)
+    month = int(month_text) if month_text.isdecimal() else _MONTHS.get(month_text)
     year = int(year_text) + (2000 if len(year_text) == 2 else 0)
     try:
         return dt.date(year, month or 0, int(day))
@@ -142,10 +150,11 @@ class Parsed:
 
 
 # Fields in the order the form shows them (within a section, and within a row).
-_SECTIONS = ("base_version", "conversation", "about", "needs", "goals", "targets", "medicines", "information",
-             "self_management", "services", "service", "warning_signs", "rescue", "participants",
-             "agreed_with_person", "review_date", "review_by", "follow_ups", "referrals", "areas", "note")
-_FIELDS = (*ABOUT, "id", "text", "conditions", "words", "importance", "stage", "outcome", "actions", "what", "who",
+_SECTIONS = ("base_version", "conversation", "held_by_id", "held_on", "about", "needs", "goals", "targets",
+             "medicines", "information_items", "information", "self_management", "services", "service",
+             "warning_signs", "rescue", "participants", "agreed_with_person", "agreed_on", "review_date", "review_by",
+             "follow_ups", "referrals", "areas", "decisions", "note")
+_FIELDS = (*ABOUT, "id", "decision", "text", "conditions", "words", "importance", "stage", "outcome", "actions", "what", "who",
            "who_name", "when", "confidence", "status", "strategies", "concept", "upper", "lower", "reason", "kind",
            "medicine", "agreed_by", "why", "level", "signs", "what_to_do", "contact", "name", "relationship", "to",
            "to_role", "by_when")
@@ -155,7 +164,7 @@ def form_order(path: str) -> tuple:
     """Sort key: the order fields appear in on the form."""
     parts = path.split(".")
     rank = _SECTIONS.index(parts[0]) if parts[0] in _SECTIONS else len(_SECTIONS)
-    return (rank, *[(int(p), 0) if p.isdigit() else (-1, _FIELDS.index(p) if p in _FIELDS else len(_FIELDS))
+    return (rank, *[(int(p), 0) if p.isdecimal() else (-1, _FIELDS.index(p) if p in _FIELDS else len(_FIELDS))
                     for p in parts[1:]])
 
 
@@ -165,6 +174,7 @@ class _Reader:
         self.values: dict[str, str | list[str]] = {}
         self.problems: list[Problem] = []
         self.rows: dict[str, str] = {}
+        self.decisions: dict[str, str] = {}  # item id -> keep | change | close
 
     def text(self, path: str, limit: int | None = None) -> str:
         value = tidy(self.data.get(path, ""))
@@ -210,7 +220,12 @@ class _Reader:
 
     def row_id(self, path: str) -> str:
         value = self.text(path)
-        return value if _ID.match(value) else ""
+        value = value if _ID.match(value) else ""
+        if value:  # an item from an earlier plan: what the clinician decided about it, if they have
+            choice = self.text(path.removesuffix(".id") + ".decision")
+            if choice in DECISIONS:
+                self.decisions[value] = choice
+        return value
 
 
 def parse(data: Mapping, *, services: Mapping[int, str] | None = None) -> Parsed:
@@ -218,6 +233,7 @@ def parse(data: Mapping, *, services: Mapping[int, str] | None = None) -> Parsed
     `services`: the practice's directory (id -> name), for the names of the services chosen."""
     r = _Reader(data)
     about = AboutMe(**{name: r.text(f"about.{name}") for name in ABOUT})
+    held_by = r.text("held_by_id")
     plan = Plan(
         about=about, needs=_needs(r), goals=_goals(r), targets=_targets(r), medicines=_medicines(r),
         information=r.text("information"), self_management=r.text("self_management"),
@@ -225,9 +241,14 @@ def parse(data: Mapping, *, services: Mapping[int, str] | None = None) -> Parsed
         participants=_participants(r), agreed_with_person=r.text("agreed_with_person") == "yes",
         review_date=_review_date(r), review_by=r.text("review_by"), follow_ups=r.text("follow_ups"),
         referrals=_referrals(r), areas=tuple(a for a in r.many("areas") if a in AREAS),
+        information_items=_information(r),
+        held_by_id=int(held_by) if held_by.isdecimal() and len(held_by) < 10 else None,
+        held_on=_date_of(r, "held_on", "the conversation was held"),
+        agreed_on=_date_of(r, "agreed_on", "the plan was agreed"),
     )
+    plan = replace(plan, decisions=tuple(Decision(item_id, choice) for item_id, choice in r.decisions.items()))
     base_text = r.text("base_version")
-    base = int(base_text) if base_text.isdigit() and len(base_text) < 9 else 0
+    base = int(base_text) if base_text.isdecimal() and len(base_text) < 9 else 0
     add = r.text("add")
     return Parsed(plan=plan, values=r.values, problems=r.problems, rows=r.rows, base_version=base,
                   conversation=r.text("conversation"), note=r.text("note", MAX_NOTE),
@@ -314,12 +335,25 @@ def _services(r: _Reader, directory: Mapping[int, str]) -> tuple[Signpost, ...]:
     out = []
     for key in r.many("services")[:MAX_ROWS]:
         p = f"service.{key}"
-        service_id = int(key) if key.isdigit() and len(key) < 10 else None
+        service_id = int(key) if key.isdecimal() and len(key) < 10 else None
         name = directory.get(service_id) if service_id is not None else None
         name = name or r.text(f"{p}.name", 120)
         if not name:
             continue  # not in the directory and no name: nothing to signpost to
+        r.rows[f"services.{len(out)}"] = p
         out.append(Signpost(id=r.row_id(f"{p}.id"), service_id=service_id, name=name, why=r.text(f"{p}.why")))
+    return tuple(out)
+
+
+def _information(r: _Reader) -> tuple[Information, ...]:
+    out = []
+    for i in r.indices("information_items"):
+        p = f"information_items.{i}"
+        item = Information(id=r.row_id(f"{p}.id"), text=r.text(f"{p}.text"),
+                           conditions=tuple(c for c in r.many(f"{p}.conditions") if _SLUG.match(c)))
+        if item.text:
+            r.rows[f"information_items.{len(out)}"] = p
+            out.append(item)
     return tuple(out)
 
 
@@ -354,7 +388,7 @@ def _referrals(r: _Reader) -> tuple[Referral, ...]:
         to = r.text(f"{p}.to")
         kind, _, value = to.partition(":")
         to_role = value if kind == "role" and _SLUG.match(value) else ""
-        to_user = int(value) if kind == "user" and value.isdigit() and len(value) < 10 else None
+        to_user = int(value) if kind == "user" and value.isdecimal() and len(value) < 10 else None
         when_text = r.text(f"{p}.by_when")
         when = read_date(when_text) if when_text else None
         if when_text and when is None:
@@ -368,17 +402,21 @@ def _referrals(r: _Reader) -> tuple[Referral, ...]:
 
 
 def _review_date(r: _Reader) -> str:
-    day, month, year = (r.text(f"review_date.{part}") for part in ("day", "month", "year"))
+    return _date_of(r, "review_date", "review date", example="15 6 2027")
+
+
+def _date_of(r: _Reader, name: str, label: str, example: str = "15 6 2026") -> str:
+    """A date typed in three boxes (day, month, year), as an ISO date; a problem if it is not one."""
+    day, month, year = (r.text(f"{name}.{part}") for part in ("day", "month", "year"))
     if not (day or month or year):
         return ""
     try:
-        return dt.date(int(year), int(month), int(day)).isoformat() if len(year) == 4 else _bad_review_date(r)
+        if len(year) == 4:
+            return dt.date(int(year), int(month), int(day)).isoformat()
     except ValueError:
-        return _bad_review_date(r)
-
-
-def _bad_review_date(r: _Reader) -> str:
-    r.problem("review_date", "Enter the review date as a real date, for example 15 6 2027.")
+        pass
+    what = "the review date" if name == "review_date" else f"the date {label}"
+    r.problem(name, f"Enter {what} as a real date, for example {example}.")
     return ""
 
 
@@ -423,12 +461,20 @@ def values_of(plan: Plan) -> dict[str, str | list[str]]:
         to = f"user:{ref.to_user_id}" if ref.to_user_id is not None else (f"role:{ref.to_role}" if ref.to_role else "")
         v |= {f"referrals.{i}.id": ref.id, f"referrals.{i}.what": ref.what, f"referrals.{i}.to": to,
               f"referrals.{i}.by_when": date_text(ref.by_when)}
-    if plan.review_date:
+    for i, item in enumerate(plan.information_items):
+        v |= {f"information_items.{i}.id": item.id, f"information_items.{i}.text": item.text,
+              f"information_items.{i}.conditions": list(item.conditions)}
+    for name in DATES:
         try:
-            day = dt.date.fromisoformat(plan.review_date)
-            v |= {"review_date.day": str(day.day), "review_date.month": str(day.month), "review_date.year": str(day.year)}
+            day = dt.date.fromisoformat(getattr(plan, name))
         except ValueError:
-            pass
+            continue
+        v |= {f"{name}.day": str(day.day), f"{name}.month": str(day.month), f"{name}.year": str(day.year)}
+    v["held_by_id"] = "" if plan.held_by_id is None else str(plan.held_by_id)
+    decided = {d.id: d.choice for d in plan.decisions}
+    for path, value in list(v.items()):
+        if path.endswith(".id") and value in decided:
+            v[path.removesuffix(".id") + ".decision"] = decided[value]
     v["agreed_with_person"] = "yes" if plan.agreed_with_person else ""
     v["areas"] = list(plan.areas)
     return v

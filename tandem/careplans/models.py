@@ -118,6 +118,8 @@ class LocalService(models.Model):
     description = models.CharField(max_length=500, blank=True)
     contact = models.CharField(max_length=200, blank=True, help_text="phone, email or web address")
     how_to_refer = models.CharField(max_length=300, blank=True)
+    conditions = models.JSONField(default=list, blank=True,
+                                  help_text="the registers (slugs) the service is for; empty: for anyone")
     active = models.BooleanField(default=True)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField()

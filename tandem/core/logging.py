@@ -13,8 +13,9 @@ import re
 _NHS = re.compile(r"(?<!\d)\d{3}[ -]?\d{3}[ -]?\d{4}(?!\d)")
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}\b", re.IGNORECASE)
-# A reply link's token (tandem.prepare) is a password in a URL path: request logs must not keep it.
-_REPLY_TOKEN = re.compile(r"/r/[A-Za-z0-9_-]{16,}")
+# A reply link's token or short code (tandem.messaging.links) is a password in a URL path: request
+# logs must not keep it. A code is 8 characters (typed perhaps with a dash).
+_REPLY_TOKEN = re.compile(r"/r/[A-Za-z0-9_-]{8,}")
 
 
 def redact(text: str) -> str:

@@ -17,6 +17,7 @@ from tandem.careplans.rules.document import (
     AboutMe,
     Action,
     Goal,
+    Information,
     MedicationAgreement,
     Need,
     Participant,
@@ -65,13 +66,25 @@ GOALS = [
 STAGES_AFTER_A_YEAR = ["achieved", "partly", "working_on", "not_achieved", "achieved", "dropped"]
 
 
+# The conditions (register slugs) a service is for; a service not listed is for anyone.
+SERVICE_CONDITIONS = {"Pulmonary Rehabilitation": ("copd",),
+                      "DESMOND (diabetes education)": ("diabetes_type2",)}
+# Information given, and the conditions each piece is for (none: for anyone).
+INFORMATION = [
+    ("Leaflet on looking after your feet", ("diabetes_type1", "diabetes_type2")),
+    ("How to use the inhaler spacer", ("asthma", "copd")),
+    ("Leaflet on checking your blood pressure at home", ("hypertension",)),
+    ("Where to find help for low mood (NHS Every Mind Matters)", ()),
+]
+
+
 def seed_services(*, practice: Practice, by: User | None) -> int:
     made = 0
     for name, kind, description, contact, how in SERVICES:
         if LocalService.objects.filter(practice=practice, name=name).exists():
             continue
         careplan_actions.save_service(practice=practice, by=by, name=name, kind=kind, description=description,
-                                      contact=contact, how_to_refer=how)
+                                      contact=contact, how_to_refer=how, conditions=SERVICE_CONDITIONS.get(name, ()))
         made += 1
     return made
 
@@ -121,7 +134,9 @@ def _previous_plan(rng: random.Random, conditions: tuple[str, ...], services: li
         medicines=base.medicines if base is not None else (
             MedicationAgreement(id="", kind="continue", medicine="All current medicines",
                                 agreed_by="Together with the nurse"),),
-        information="Leaflet on looking after your feet; how to use the inhaler spacer",
+        information_items=base.information_items if base is not None else tuple(
+            Information(id="", text=text, conditions=declared) for text, declared in INFORMATION
+            if not declared or set(declared) & set(conditions)),
         self_management="Keep a note of blood pressure readings at home once a week",
         services=chosen_services,
         warning_signs=signs,
@@ -139,6 +154,7 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
     talks = list(Conversation.objects.filter(practice=practice, state=Conversation.State.BOOKED)
                  .select_related("patient").order_by("starts_at", "pk"))
     facts = recall_queries.person_facts(practice, [t.patient_id for t in talks])
+    staff = careplan_actions.clinical_staff(practice)
     made = 0
     for index, talk in enumerate(talks):
         if index % 4 == 3:
@@ -151,9 +167,12 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
         for back in range(years, 0, -1):
             day = talk.starts_at.date() - dt.timedelta(days=365 * back + rng.randint(-20, 20))
             plan = _previous_plan(rng, conditions, services, back - 1, base, frail=frail)
-            plan = dataclasses.replace(plan, review_date=(day + dt.timedelta(days=365)).isoformat())
+            clinician = nurse if index % 2 else gp
+            plan = dataclasses.replace(plan, review_date=(day + dt.timedelta(days=365)).isoformat(),
+                                       held_by_id=clinician.pk, held_by=staff.get(clinician.pk, ""),
+                                       held_on=day.isoformat(), agreed_on=day.isoformat())
             with clock.frozen(day):
-                saved = careplan_actions.save_plan(patient=talk.patient, by=nurse if index % 2 else gp, plan=plan,
+                saved = careplan_actions.save_plan(patient=talk.patient, by=clinician, plan=plan,
                                                    base_version=number, note=f"Annual review {day.year}")
             number = saved.version.version
             base = Plan.from_dict(saved.version.content)

@@ -92,7 +92,8 @@ def book_clinics(*, practice: Practice, nurse: User, gp: User, admin: User, hca:
         plan = recall_queries.plan_for(person, today=today)
         tests_day = today - dt.timedelta(days=rng.randint(2, 9))
         recall_actions.record_response(review=review, response=Response.BOOKED, by=admin,
-                                       on=tests_day - dt.timedelta(days=7), appointment_on=tests_day)
+                                       on=tests_day - dt.timedelta(days=7), appointment_on=tests_day,
+                                       appointment_time=dt.time(9 + index % 8, 0))
         recall_actions.record_response(review=Review.objects.get(pk=review.pk), response=Response.ATTENDED, by=hca,
                                        on=tests_day)
         concepts = [c for step in plan.tests.steps for c in step.item.concepts if c in DRIFT]

@@ -13,6 +13,7 @@ PostgreSQL infers a partial index from Django's ON CONFLICT clause.)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 from collections import defaultdict
@@ -32,7 +33,7 @@ from tandem.patients.models import (
     Patient,
 )
 
-from . import parse
+from . import checks, parse
 from . import plan as planning
 from .report import FileReport, Where
 
@@ -85,6 +86,20 @@ class PracticeLookup:
                 found[source_id].add(number)
         return found
 
+    def birth_dates(self, numbers: set[str]) -> dict[str, dt.date]:
+        found: dict[str, dt.date] = {}
+        for chunk in _chunks(sorted(numbers)):
+            found.update(Patient.objects.filter(practice=self.practice, nhs_number__in=chunk)
+                         .values_list("nhs_number", "date_of_birth"))
+        return found
+
+    def owners(self, table: str, source_ids: set[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(sorted(s for s in source_ids if s)):
+            found.update(TABLES[table].objects.filter(practice=self.practice, source_id__in=chunk)
+                         .values_list("source_id", "patient__nhs_number"))
+        return found
+
 
 def _first_resource_type(name: str, stream: BinaryIO) -> str:
     """The resourceType on the first line of an NDJSON file ('' otherwise); the stream is rewound."""
@@ -128,7 +143,8 @@ def import_file(*, name: str, stream: BinaryIO, practice: Practice, by: User | N
     report.kind, report.entries = parsed.kind, parsed.count
     for problem in parsed.problems:
         report.add_problem(problem.where, problem.reason)
-    if not report.problems:
+    if parsed.entries:
+        # Planned even when reading the file found problems, so the report names all of them at once.
         plan = planning.build(parsed, report, today=clock.today(), lookup=PracticeLookup(practice),
                               medications=medications)
         if not report.problems:
@@ -222,9 +238,7 @@ def _write(plan: planning.Plan, report: FileReport, *, practice: Practice, by: U
             patient_id = pks[row.nhs_number]
             before = existing.get(row.source_id)
             if before is not None and before["patient_id"] != patient_id:
-                collisions.append((row.where, f"this {row.resource_type} has the identity {row.source_id}, which "
-                                              "Tandem already holds for a different patient. It may come from "
-                                              "another system that uses the same ids; nothing was changed."))
+                collisions.append((row.where, checks.different_patient(row.resource_type, row.source_id)))
                 continue
             if before is None:
                 new.append(model(practice=practice, patient_id=patient_id, source_id=row.source_id, **row.fields))

@@ -6,35 +6,26 @@ duplicates; every problem found is collected (the file is rejected if there is o
 What the practice already holds is asked through a `Lookup`, so this module needs no
 database.
 
-Identity (source_id) of a resource, most stable first:
-1. its id, as "Type/id", or as the full URL when the fullUrl is an absolute URL ending
-   in Type/id (this keeps the sending server's base, so two servers' "Observation/1"
-   do not collide);
-2. a business identifier, as "Type?identifier=system|value";
-3. its fullUrl (e.g. urn:uuid:...);
-4. a hash of its content.
-A resource that becomes several rows (a blood-pressure panel) adds "#<concept>".
+How each resource is identified, and how references are read: references.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tandem.patients.rules import InvalidNHSNumber, normalise_nhs_number
 
+from . import checks
 from .mappers import CLINICAL, SUPPORTING
-from .mappers.common import NHS_NUMBER_SYSTEMS, Context, MappingError, SubjectRef
+from .mappers.common import Context, MappingError, SubjectRef
 from .mappers.patient import map_patient, missing_for_new
 from .parse import ParsedFile
+from .references import conditional_nhs_number, fit, identity, keys_of, referenced_type
 from .report import FileReport, Where
 from .validate import validate
-
-SOURCE_ID_LENGTH = 200
 
 
 class Lookup(Protocol):
@@ -43,6 +34,12 @@ class Lookup(Protocol):
     def existing_nhs_numbers(self, numbers: set[str]) -> set[str]: ...
 
     def nhs_numbers_by_source_id(self, source_ids: set[str]) -> dict[str, set[str]]: ...
+
+    def birth_dates(self, numbers: set[str]) -> dict[str, dt.date]: ...
+
+    def owners(self, table: str, source_ids: set[str]) -> dict[str, str]:
+        """The NHS number of the patient each of these rows (by source_id) belongs to now."""
+        ...
 
 
 @dataclass
@@ -68,72 +65,6 @@ class PlannedRow:
 class Plan:
     patients: dict[str, PlannedPatient] = field(default_factory=dict)  # by NHS number
     rows: list[PlannedRow] = field(default_factory=list)
-
-
-def identity(resource: dict, full_url: str) -> str:
-    rtype = resource.get("resourceType", "")
-    rid = resource.get("id")
-    if isinstance(rid, str) and rid:
-        local = f"{rtype}/{rid}"
-        if full_url.startswith(("http://", "https://")) and full_url.rstrip("/").endswith("/" + local):
-            found = full_url.rstrip("/")
-        else:
-            found = local
-    else:
-        found = ""
-        for identifier in resource.get("identifier") or []:
-            if isinstance(identifier, dict) and identifier.get("system") and identifier.get("value"):
-                found = f"{rtype}?identifier={identifier['system']}|{identifier['value']}"
-                break
-        if not found and full_url:
-            found = full_url
-        if not found:
-            digest = hashlib.sha256(json.dumps(resource, sort_keys=True).encode()).hexdigest()
-            found = f"{rtype}#sha256:{digest[:40]}"
-    return _fit(found)
-
-
-def _fit(source_id: str) -> str:
-    if len(source_id) <= SOURCE_ID_LENGTH:
-        return source_id
-    digest = hashlib.sha256(source_id.encode()).hexdigest()[:40]
-    return f"{source_id[: SOURCE_ID_LENGTH - 42]}#{digest}"
-
-
-def _keys(resource: dict, full_url: str) -> set[str]:
-    """The strings another resource may use to refer to this one."""
-    keys = set()
-    rtype, rid = resource.get("resourceType"), resource.get("id")
-    if isinstance(rid, str) and rid:
-        keys.add(f"{rtype}/{rid}")
-    if full_url:
-        keys.add(full_url)
-        tail = "/".join(full_url.rstrip("/").split("/")[-2:])
-        if full_url.startswith(("http://", "https://")) and tail.startswith(f"{rtype}/"):
-            keys.add(tail)
-    return keys
-
-
-def _referenced_type(reference: str) -> str:
-    """'Group' for 'Group/1' or 'http://x/fhir/Group/1'; '' when the form does not say."""
-    if reference.startswith(("urn:", "#")):
-        return ""
-    path = reference.split("?")[0].rstrip("/").split("/")
-    if "?" in reference:
-        return path[-1]
-    if len(path) >= 4 and path[-2] == "_history":
-        path = path[:-2]
-    if len(path) >= 2 and path[-2][:1].isupper():
-        return path[-2]
-    return ""
-
-
-def _conditional_nhs_number(reference: str) -> str:
-    """The NHS number in 'Patient?identifier=https://fhir.nhs.uk/Id/nhs-number|9990000018'."""
-    if not reference.startswith("Patient?identifier="):
-        return ""
-    system, _, value = reference.removeprefix("Patient?identifier=").partition("|")
-    return value if system in NHS_NUMBER_SYSTEMS else ""
 
 
 class _Builder:
@@ -176,7 +107,7 @@ class _Builder:
         medication_entries = []
         for entry in self.parsed.entries:
             rtype = entry.resource.get("resourceType")
-            for key in _keys(entry.resource, entry.where.full_url):
+            for key in keys_of(entry.resource, entry.where.full_url):
                 self.entry_types[key] = str(rtype)
             if rtype == "Patient":
                 patients.append(entry)
@@ -204,13 +135,13 @@ class _Builder:
         if model is None:
             self.problem(entry.where, f"this Medication {reason}")
             return
-        for key in _keys(entry.resource, entry.where.full_url):
+        for key in keys_of(entry.resource, entry.where.full_url):
             self.file_medications[key] = model
             self.medications[key] = model
 
     def _plan_patient(self, entry) -> None:
         model, reason = validate(entry.resource)
-        keys = _keys(entry.resource, entry.where.full_url)
+        keys = keys_of(entry.resource, entry.where.full_url)
         if model is None:
             self.broken_keys |= keys
             self.problem(entry.where, f"this Patient {reason}")
@@ -221,10 +152,11 @@ class _Builder:
             self.broken_keys |= keys
             self.problem(entry.where, f"this Patient {exc}")
             return
-        born = mapped.fields.get("date_of_birth")
-        if born is not None and born > self.ctx.today:
+        reasons = checks.person_dates(mapped.fields, today=self.ctx.today)
+        if reasons:
             self.broken_keys |= keys
-            self.problem(entry.where, f"this Patient has a birth date of {born:%d %B %Y}, which is in the future.")
+            for reason in reasons:
+                self.problem(entry.where, f"this Patient {reason}")
             return
         for warning in mapped.warnings:
             self.report.add_warning(entry.where, warning)
@@ -285,7 +217,7 @@ class _Builder:
                 continue  # a problem was recorded
             if nhs == "":
                 subject = result.subject
-                number = _conditional_nhs_number(subject.reference) or subject.nhs_number
+                number = conditional_nhs_number(subject.reference) or subject.nhs_number
                 if number:
                     try:
                         wanted_numbers.add(normalise_nhs_number(number))
@@ -299,15 +231,25 @@ class _Builder:
             pending.append((entry, rtype, result, nhs))
         known_numbers = self.lookup.existing_nhs_numbers(wanted_numbers) if wanted_numbers else set()
         by_source = self.lookup.nhs_numbers_by_source_id(wanted_source_ids) if wanted_source_ids else {}
-        seen: dict[tuple[str, str], Where] = {}
+        resolved = []
         for entry, rtype, result, nhs in pending:
             if not nhs:
                 nhs = self._resolve_in_practice(entry.where, rtype, result.subject, known_numbers, by_source)
                 if not nhs:
                     continue
+            resolved.append((entry, rtype, result, nhs))
+        births = {number: planned.fields["date_of_birth"] for number, planned in self.plan.patients.items()
+                  if planned.fields.get("date_of_birth")}
+        unknown = {nhs for *_, nhs in resolved} - set(births)
+        if unknown:
+            births.update(self.lookup.birth_dates(unknown))
+        seen: dict[tuple[str, str], Where] = {}
+        for entry, rtype, result, nhs in resolved:
             base = identity(entry.resource, entry.where.full_url)
             for row in result.rows:
-                source_id = _fit(f"{base}#{row.suffix}") if row.suffix else base
+                if not self._plausible(entry.where, rtype, row, births.get(nhs)):
+                    continue
+                source_id = fit(f"{base}#{row.suffix}") if row.suffix else base
                 key = (row.table, source_id)
                 if key in seen:
                     self.report.add_warning(entry.where, f"repeats {seen[key].describe()}; the later one is kept")
@@ -317,6 +259,33 @@ class _Builder:
                     where=entry.where, resource_type=rtype, table=row.table, source_id=source_id,
                     nhs_number=nhs, fields=row.fields,
                 ))
+        self._check_blood_pressure_pairs()
+        self._check_owners()
+
+    def _plausible(self, where: Where, rtype: str, row, born: dt.date | None) -> bool:
+        """Turn ages into dates and check the row's dates against the person's life; False after
+        recording a problem."""
+        reasons = checks.row_dates(rtype, row, born=born, today=self.ctx.today)
+        for reason in reasons:
+            self.problem(where, reason)
+        return not reasons
+
+    def _check_blood_pressure_pairs(self) -> None:
+        for where, reason in checks.blood_pressure_pairs(self.plan.rows):
+            self.problem(where, reason)
+
+    def _check_owners(self) -> None:
+        """A row Tandem already holds for a different patient is not moved (see actions._write, which
+        checks again inside the transaction)."""
+        by_table: dict[str, list[PlannedRow]] = {}
+        for row in self.plan.rows:
+            by_table.setdefault(row.table, []).append(row)
+        for table, rows in by_table.items():
+            owners = self.lookup.owners(table, {r.source_id for r in rows})
+            for row in rows:
+                owner = owners.get(row.source_id)
+                if owner is not None and owner != row.nhs_number:
+                    self.problem(row.where, checks.different_patient(row.resource_type, row.source_id))
 
     def _resolve_in_file(self, where: Where, rtype: str, subject: SubjectRef | None) -> str | None:
         """NHS number from this file; "" to look in the practice; None after recording a problem."""
@@ -329,7 +298,7 @@ class _Builder:
                                 "Tandem needs the Patient as an entry of the file, or an NHS number reference.")
             return None
         if reference:
-            target = _referenced_type(reference) or self.entry_types.get(reference, "")
+            target = referenced_type(reference) or self.entry_types.get(reference, "")
             if target and target != "Patient":
                 self.problem(where, f"this {rtype} is about {reference} (a {target}), not a patient; "
                                     "Tandem imports records about one patient.")
@@ -339,7 +308,7 @@ class _Builder:
                     return None  # its Patient's problem is already reported
                 if key in self.patient_keys:
                     return self.patient_keys[key]
-        number = _conditional_nhs_number(reference) or subject.nhs_number
+        number = conditional_nhs_number(reference) or subject.nhs_number
         if number:
             try:
                 normalised = normalise_nhs_number(number)
@@ -355,7 +324,7 @@ class _Builder:
 
     def _resolve_in_practice(self, where: Where, rtype: str, subject: SubjectRef, known_numbers: set[str],
                              by_source: dict[str, set[str]]) -> str:
-        number = _conditional_nhs_number(subject.reference) or subject.nhs_number
+        number = conditional_nhs_number(subject.reference) or subject.nhs_number
         if number:
             normalised = normalise_nhs_number(number)
             if normalised in known_numbers:

@@ -16,7 +16,7 @@ from tandem.jobs import actions as job_actions
 from tandem.jobs.models import Job
 from tandem.patients.models import Patient
 
-from . import catalogue, letters, rules
+from . import catalogue, letters, queries, rules, wording
 from .delivery import HEADER, Attempt, Senders
 from .models import LetterPdf, OutboxMessage, SinkEmail
 from .rules import Outcome
@@ -63,12 +63,13 @@ def queue_messages(*, practice: Practice, by: User | None, requests: Iterable[Me
     existing = _by_key(practice, set(keys))
     today, now = clock.today(), clock.now()
     practice_values = _practice_values(practice)
+    words = _PracticeWords(practice)
     new: dict[str, OutboxMessage] = {}
     for request, key in zip(requests, keys, strict=True):
         if key in existing or key in new:
             continue
         new[key] = _build(request, key=key, practice=practice, practice_values=practice_values, today=today,
-                          now=now, by=by)
+                          now=now, by=by, words=words.of(request.variant))
     if new:
         OutboxMessage.objects.bulk_create(new.values(), batch_size=500, ignore_conflicts=True)
         created = _by_key(practice, set(new))
@@ -76,6 +77,21 @@ def queue_messages(*, practice: Practice, by: User | None, requests: Iterable[Me
                           patient_ids=[m.patient_id for m in created.values()])
         existing.update(created)
     return [existing[key] for key in keys]
+
+
+class _PracticeWords:
+    """The practice's wording for each variant, read once per batch and only when a template asks."""
+
+    def __init__(self, practice: Practice):
+        self.practice, self._texts = practice, {}
+
+    def of(self, variant: str) -> Callable[..., list[str]]:
+        def words(key: str, **values) -> list[str]:
+            wanted = wording.EASY_READ if variant == wording.EASY_READ else wording.STANDARD
+            if wanted not in self._texts:
+                self._texts[wanted] = queries.current_texts(self.practice, wanted)
+            return wording.Words(self._texts[wanted], wanted)(key, **values)
+        return words
 
 
 def _key(value: str) -> str:
@@ -140,7 +156,7 @@ def _recipient(patient: Patient, channel: str) -> tuple[str, list[str]]:
 
 
 def _build(request: MessageRequest, *, key: str, practice: Practice, practice_values: dict, today, now,
-           by: User | None) -> OutboxMessage:
+           by: User | None, words: Callable[..., list[str]]) -> OutboxMessage:
     patient = request.patient
     if patient.practice_id != practice.pk:
         raise MessagingError("A message can only be queued for a patient of the practice sending it.")
@@ -154,7 +170,7 @@ def _build(request: MessageRequest, *, key: str, practice: Practice, practice_va
     recipient, lines = _recipient(patient, request.channel)
     person = patient_values(patient)
     values = {**request.context, "patient": person, "practice": practice_values, "today": today,
-              "recipient_lines": lines}
+              "recipient_lines": lines, "words": words}
     try:
         rendered = catalogue.render(name=request.template, channel=request.channel, variant=request.variant,
                                     values=values)
@@ -357,5 +373,5 @@ def store_sink_email(envelope) -> SinkEmail:
         received_at=clock.now(), mail_from=envelope.mail_from[:300], recipients=", ".join(envelope.recipients),
         subject=str(parsed.get("Subject", "")).strip()[:300],
         message_id=str(parsed.get("Message-ID", "")).strip()[:300],
-        outbox_id=int(outbox_id) if outbox_id.isdigit() else None, raw=envelope.data,
+        outbox_id=int(outbox_id) if outbox_id.isdecimal() else None, raw=envelope.data,
     )

@@ -24,7 +24,8 @@ not when it is sent; use `{{ x | default("...") }}` for optional wording.
 
 Every template sees `patient` (given_name, family_name, name, nhs_number), `practice` (name,
 address_lines, phone, ods_code), `today` (a date), `variant`, `channel`, plus the caller's `context`
-(which may not reuse those names). Filters: `date` ("15 June 2026"), `day` ("Tuesday 23 June", from a date,
+(which may not reuse those names), and `words(key, **values)`: the practice's wording for a block
+(tandem/messaging/wording), filled in, as a list of paragraphs. Filters: `date` ("15 June 2026"), `day` ("Tuesday 23 June", from a date,
 datetime or ISO string), `month` ("June 2026"), `join_and` (["a", "b", "c"] -> "a, b and c").
 """
 
@@ -45,11 +46,11 @@ from jinja2 import (
 )
 from jinja2.exceptions import TemplateError, UndefinedError
 
-from . import rules
+from . import rules, wording
 
 ROOT = Path(__file__).resolve().parent / "jinja2"  # messaging's own templates
 FOLDER = Path("messaging") / "messages"  # where message templates sit under any app's jinja2/
-RESERVED = frozenset({"patient", "practice", "today", "variant", "channel", "recipient_lines"})
+RESERVED = frozenset({"patient", "practice", "today", "variant", "channel", "recipient_lines", "words"})
 
 
 class TemplateProblem(ValueError):
@@ -183,6 +184,8 @@ def _render(path: str, values: dict) -> str:
         raise TemplateProblem(f"{path} does not exist.") from None
     except TemplateError as exc:
         raise TemplateProblem(f"{path} could not be rendered: {exc.message}") from None
+    except wording.WordingError as exc:
+        raise TemplateProblem(f"{path}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -196,7 +199,7 @@ def render(*, name: str, channel: str, variant: str, values: dict) -> Rendered:
     template = get(name)
     if channel not in template.channels:
         raise TemplateProblem(f"The {name} template has no {channel} version.")
-    values = {**values, "variant": variant, "channel": channel}
+    values = {"words": wording.Words({}, variant), **values, "variant": variant, "channel": channel}
     if channel == rules.SMS:
         return Rendered(subject="", body=_tidy(_render(_pick(name, "sms", "txt", variant), values)))
     if channel == rules.EMAIL:

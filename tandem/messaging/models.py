@@ -113,3 +113,78 @@ class SinkEmail(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-pk"]
+
+
+class WordingVersion(models.Model):
+    """One saved version of one of a practice's wording blocks (a pack's or an invitation's). The
+    latest version is used; a practice with none uses Tandem's standard wording
+    (tandem/messaging/wording/*.toml). Written only through tandem.messaging.wording_actions."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    block = models.CharField(max_length=40)
+    variant = models.CharField(max_length=12, help_text="standard or easy_read")
+    version = models.PositiveIntegerField()
+    text = models.TextField()
+    reading_age = models.FloatField()
+    note = models.CharField(max_length=200, blank=True, help_text="what changed, in a few words")
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "block", "variant", "version"],
+                                    name="messaging_wording_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Wording {self.block} v{self.version}"
+
+
+class ReplyLink(models.Model):
+    """A person's own reply link: the long address in an email or text, and the short code on paper
+    (typed at /r/ or read from the QR code). Only digests are kept, never the token or the code.
+    The link shows nothing until the person's date of birth is given; five wrong dates lock it; it
+    expires; staff can send a fresh one, which revokes it at once. One mechanism for every reply:
+    a pack's (`object_id` is the conversation's id) and an invitation's (the review's id).
+    Written only through tandem.messaging.link_actions."""
+
+    class Purpose(models.TextChoices):
+        PACK = "pack", "Results-and-prompts pack"
+        INVITATION = "invitation", "Invitation"
+
+    class Answer(models.TextChoices):
+        WILL_BOOK = "will_book", "Will book an appointment"
+        CALL_BACK = "call_back", "Asked us to call them back"
+        NOT_THIS_YEAR = "not_this_year", "Does not want a review this year"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    object_id = models.PositiveBigIntegerField(help_text="the conversation's id (pack) or the review's id (invitation)")
+    token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the long link's token")
+    code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True,
+                                 help_text="keyed SHA-256 of the short code (none on links made before codes)")
+    expires_at = models.DateTimeField()
+    failures = models.PositiveSmallIntegerField(default=0, help_text="wrong dates of birth in a row")
+    locked_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True, help_text="a fresh link was sent instead")
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    answer = models.CharField(max_length=14, choices=Answer.choices, blank=True,
+                              help_text="an invitation's reply, for staff to act on")
+    answered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "purpose", "object_id"], name="reply_link_of")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(purpose__in=["pack", "invitation"]),
+                                   name="reply_link_purpose_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Reply link {self.pk} ({self.purpose})"

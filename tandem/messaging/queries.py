@@ -1,14 +1,19 @@
-"""Reads of the outbox, always within one practice. Opening one message or letter is audited."""
+"""Reads of the outbox and of a practice's wording, always within one practice. Opening one message
+or letter is audited."""
 
 from __future__ import annotations
 
-from django.db.models import Count, QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Max, QuerySet
 from django.http import Http404
 
 from tandem.core import audit
 from tandem.core.models import AuditEvent, Practice, User
 
-from .models import DemoSms, LetterPdf, OutboxMessage, SinkEmail
+from . import links, wording
+from .models import DemoSms, LetterPdf, OutboxMessage, ReplyLink, SinkEmail, WordingVersion
 
 
 def outbox(practice: Practice, *, state: str = "", channel: str = "") -> QuerySet[OutboxMessage]:
@@ -73,3 +78,92 @@ def sink_email(*, practice: Practice, pk: int) -> SinkEmail:
         return SinkEmail.objects.get(pk=pk, outbox_id__in=ours)
     except (SinkEmail.DoesNotExist, ValueError, TypeError):
         raise Http404("No such email") from None
+
+
+# --- Wording: what a practice says in packs and invitations -----------------------------------
+
+def wording_versions(practice: Practice) -> QuerySet[WordingVersion]:
+    return WordingVersion.objects.filter(practice=practice)
+
+
+def latest_wording(practice: Practice, *, variant: str | None = None,
+                   keys: Iterable[str] | None = None) -> dict[tuple[str, str], WordingVersion]:
+    """(block, variant) -> the latest version the practice saved, with who saved it."""
+    rows = wording_versions(practice)
+    if variant is not None:
+        rows = rows.filter(variant=variant)
+    if keys is not None:
+        rows = rows.filter(block__in=list(keys))
+    newest = rows.values("block", "variant").annotate(latest=Max("version"))
+    wanted = {(r["block"], r["variant"], r["latest"]) for r in newest}
+    if not wanted:
+        return {}
+    found = rows.filter(version__in={w[2] for w in wanted}).select_related("created_by")
+    return {(r.block, r.variant): r for r in found if (r.block, r.variant, r.version) in wanted}
+
+
+def current_texts(practice: Practice, variant: str, *, document: str | None = None) -> dict[str, str]:
+    """Block key -> the practice's latest text, only for blocks whose wording the practice has changed
+    from Tandem's standard (the rest use the standard wording). `variant` may be a message's format:
+    large print uses the standard wording."""
+    wording_variant = wording.EASY_READ if variant == wording.EASY_READ else wording.STANDARD
+    blocks = wording.blocks() if document is None else wording.blocks_of(document)
+    out = {}
+    for row in latest_wording(practice, variant=wording_variant, keys=blocks).values():
+        block = blocks.get(row.block)
+        if block is not None and row.text != block.default(wording_variant):
+            out[row.block] = row.text
+    return out
+
+
+# --- Reply links ---------------------------------------------------------------------------------
+
+def link_for_key(key: str, *, code_key: str) -> ReplyLink | None:
+    """The reply link a long token or a typed short code belongs to, or None for anything that is not
+    one of ours. Public: not scoped to a practice (the link is the way in), and shows nothing by
+    itself until the date of birth is given."""
+    if links.looks_like_token(key):
+        found = ReplyLink.objects.select_related("practice").filter(token_hash=links.digest(key)).first()
+        return found if found is not None and links.matches(key, found.token_hash) else None
+    code = links.normalise_code(key)
+    if code is None:
+        return None
+    return ReplyLink.objects.select_related("practice").filter(code_hash=links.code_digest(code, key=code_key)).first()
+
+
+def link_state(link: ReplyLink, *, now) -> links.LinkState:
+    return links.state(expires=link.expires_at, locked_at=link.locked_at, revoked_at=link.revoked_at, now=now)
+
+
+@dataclass(frozen=True)
+class LinkStatus:
+    """What staff see of a person's reply link."""
+
+    link: ReplyLink
+    state: links.LinkState
+
+    @property
+    def works(self) -> bool:
+        return self.state is links.LinkState.OPEN
+
+    @property
+    def label(self) -> str:
+        return {links.LinkState.OPEN: "Works", links.LinkState.LOCKED: "Locked after 5 wrong dates of birth",
+                links.LinkState.EXPIRED: "Expired"}[self.state]
+
+
+def current_links(practice: Practice, purpose: str, object_ids: Iterable[int], *, now) -> dict[int, LinkStatus]:
+    """object id -> its newest link that has not been replaced, with its state (for staff pages)."""
+    rows = (ReplyLink.objects.filter(practice=practice, purpose=purpose, object_id__in=list(object_ids),
+                                     revoked_at__isnull=True).order_by("object_id", "-created_at", "-pk"))
+    out: dict[int, LinkStatus] = {}
+    for row in rows:
+        out.setdefault(row.object_id, LinkStatus(link=row, state=link_state(row, now=now)))
+    return out
+
+
+def get_link(practice: Practice, pk: int) -> ReplyLink:
+    row = ReplyLink.objects.filter(practice=practice, pk=pk).select_related("patient").first()
+    if row is None:
+        raise Http404("No such reply link in this practice")
+    return row

@@ -47,6 +47,18 @@ def variant_for(adjustments: set[str] | frozenset[str]) -> str:
     return STANDARD
 
 
+def channel_and_variant(preferred: str, reachable_channels: set[str], adjustments: set[str] | frozenset[str]
+                        ) -> tuple[str | None, str]:
+    """How to reach a person: a letter in the format their reasonable adjustments ask for comes first
+    (a text or email cannot carry large print or easy read), then `channel_for`. (None, ...) when
+    there is no address at all."""
+    variant = variant_for(adjustments)
+    if variant != STANDARD and LETTER in reachable_channels:
+        return LETTER, variant
+    channel = channel_for(preferred, reachable_channels)
+    return channel, (variant if channel == LETTER else STANDARD)
+
+
 # UK mobile numbers: 07 then 9 digits, or +44 7 ... (Ofcom's National Telephone Numbering Plan
 # gives 071-075 and 077-079 to mobiles; 070 is personal numbering and 076 pagers, except 07624,
 # Isle of Man mobiles).

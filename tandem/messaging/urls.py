@@ -10,6 +10,7 @@ urlpatterns = [
     path("<int:message_id>/", views.message, name="message"),
     path("<int:message_id>/letter.pdf", views.letter, name="letter"),
     path("<int:message_id>/check/", views.resolve, name="resolve"),
+    path("links/<int:link_id>/fresh/", views.fresh_link, name="fresh_link"),
     path("demo/texts/", views.demo_texts, name="demo_texts"),
     path("demo/mailbox/", views.demo_mailbox, name="demo_mailbox"),
     path("demo/mailbox/<int:email_id>/", views.demo_email, name="demo_email"),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 
 from django.conf import settings
+from django.contrib import messages as flash
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from tandem.core import audit, clock
@@ -18,10 +21,11 @@ from tandem.core.rules import Capability
 from tandem.jobs import presenters as job_presenters
 from tandem.jobs import queries as job_queries
 
-from . import actions, gateways, presenters, queries
+from . import actions, gateways, link_actions, presenters, queries, rules
 from .models import Channel, OutboxMessage
 
 PAGE_SIZE = 50
+logger = logging.getLogger(__name__)
 
 
 def _demo_only():
@@ -123,3 +127,31 @@ def demo_email(request, email_id: int):
     email = queries.sink_email(practice=request.practice, pk=email_id)
     return render(request, "messaging/demo_email.jinja", {"email": presenters.sink_email(email),
                                                           "active_section": "messages"})
+
+
+@require_POST
+@practice_required(Capability.VIEW_PATIENT)
+def fresh_link(request, link_id: int):
+    """Send the person a fresh reply link (a pack's or an invitation's) by their channel; the old one
+    stops working at once. Back to the page the button was on."""
+    link = queries.get_link(request.practice, link_id)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = reverse("messaging:outbox")
+    patient = link.patient
+    channel, variant = rules.channel_and_variant(patient.preferred_channel, actions.reachable_channels(patient),
+                                                 {a.kind for a in patient.adjustments.all()})
+    if channel is None:
+        flash.error(request, "We hold no address for this person, so a new link cannot be sent. "
+                                "Add their address, mobile number or email first.")
+        return redirect(back)
+    try:
+        fresh = link_actions.send_fresh_link(practice=request.practice, link=link, by=request.user, channel=channel,
+                                             variant=variant, about={"what": link.purpose})
+    except link_actions.LinkError as exc:
+        flash.error(request, str(exc))
+        return redirect(back)
+    how = {"letter": "a letter", "sms": "a text message", "email": "an email"}[channel]
+    flash.success(request, f"A new link is in the outbox, to go by {how}. The old link no longer works.")
+    logger.info("messaging: fresh link %s queued as message %s", fresh.link.pk, fresh.message.pk)
+    return redirect(back)

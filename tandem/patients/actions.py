@@ -22,7 +22,7 @@ from .models import (
     ReasonableAdjustment,
     RelatedPerson,
 )
-from .rules import InvalidNHSNumber, normalise_nhs_number
+from .rules import InvalidNHSNumber, blood_pressure_problem, is_ascii_digits, normalise_nhs_number
 
 
 class PatientError(ValueError):
@@ -36,6 +36,13 @@ def register_patient(*, practice: Practice, by: User | None, nhs_number: str, gi
         number = normalise_nhs_number(nhs_number)
     except InvalidNHSNumber as exc:
         raise PatientError(str(exc)) from exc
+    _not_in_future(date_of_birth, "date of birth")
+    died = fields.get("date_of_death")
+    if died is not None:
+        _not_in_future(died, "date of death")
+        if died < date_of_birth:
+            raise PatientError(f"The date of death ({_long(died)}) is before they were born "
+                               f"({_long(date_of_birth)}). Check both dates.")
     if Patient.objects.filter(practice=practice, nhs_number=number).exists():
         raise PatientError("A patient with this NHS number is already registered at this practice.")
     try:
@@ -62,6 +69,33 @@ def _not_in_future(day: dt.date, what: str) -> None:
         raise PatientError(f"The {what} cannot be in the future.")
 
 
+def _long(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _in_life(patient: Patient, day: dt.date, what: str) -> None:
+    """Nothing about a person happens before they were born."""
+    if day < patient.date_of_birth:
+        raise PatientError(f"The {what} ({_long(day)}) is before the person was born "
+                           f"({_long(patient.date_of_birth)}). Check the date, and that this is the right person.")
+
+
+_BP_PAIR = {"systolic_bp": "diastolic_bp", "diastolic_bp": "systolic_bp"}
+
+
+def _check_blood_pressure_half(patient: Patient, concept: str, value: float, day: dt.date) -> None:
+    """A systolic or diastolic reading entered on its own makes a pair with the other half recorded for
+    the same day (when there is exactly one); the pair must be the right way round."""
+    other = list(Observation.objects.filter(patient=patient, concept=_BP_PAIR[concept], effective_date=day)
+                 .values_list("value", flat=True)[:2])
+    if len(other) != 1 or other[0] is None:
+        return
+    systolic, diastolic = (value, other[0]) if concept == "systolic_bp" else (other[0], value)
+    problem = blood_pressure_problem(systolic, diastolic)
+    if problem:
+        raise PatientError(f"{problem} (The other half of this blood pressure was recorded for the same day.)")
+
+
 def _audit_created(*, by: User | None, patient: Patient, what: str, row, detail: dict | None = None) -> None:
     audit.record(by=by, practice=patient.practice, action="create", what=what, patient_id=patient.pk,
                  object_id=row.pk, detail=detail)
@@ -72,9 +106,10 @@ def record_condition(*, patient: Patient, by: User | None, code: str, onset_date
                      resolved_date: dt.date | None = None, source_id: str = "") -> Condition:
     """A SNOMED CT coded diagnosis. The term defaults to the codelist's term for the code."""
     code = code.strip()
-    if not code.isdigit():
+    if not is_ascii_digits(code):
         raise PatientError("A condition needs a SNOMED CT concept id (digits only).")
     _not_in_future(onset_date, "date the condition started")
+    _in_life(patient, onset_date, "date the condition started")
     if resolved_date is not None and resolved_date < onset_date:
         raise PatientError("A condition cannot be resolved before it started.")
     term = term.strip() or codelists.term_for(code) or f"SNOMED CT {code}"
@@ -101,12 +136,16 @@ def resolve_condition(*, condition: Condition, by: User | None, resolved_date: d
 @transaction.atomic
 def record_observation(*, patient: Patient, by: User | None, concept: str, effective_date: dt.date,
                        value: float | None = None, unit: str | None = None, value_code: str = "",
-                       code: str = "", code_system: str = "", source_id: str = "") -> Observation:
-    """A measurement in any unit the concept understands, stored in its canonical unit."""
+                       code: str = "", code_system: str = "", source_id: str = "",
+                       pair_known: bool = False) -> Observation:
+    """A measurement in any unit the concept understands, stored in its canonical unit. A systolic or
+    diastolic reading is checked against the other half recorded that day, unless it is recorded
+    with its other half (`pair_known`, as record_blood_pressure does)."""
     known = observations.BY_KEY.get(concept)
     if known is None:
         raise PatientError(f"'{concept}' is not a measurement Tandem knows.")
     _not_in_future(effective_date, "date of the measurement")
+    _in_life(patient, effective_date, "date of the measurement")
     if known.coded:
         if not value_code:
             raise PatientError(f"{known.name} is recorded as a code, not a number.")
@@ -122,6 +161,8 @@ def record_observation(*, patient: Patient, by: User | None, concept: str, effec
             low, high = known.plausible
             raise PatientError(f"{known.name} of {value:g} {known.unit} is outside the plausible range "
                                f"({low:g} to {high:g}). Check it was typed correctly.")
+        if known.key in _BP_PAIR and not pair_known:
+            _check_blood_pressure_half(patient, known.key, value, effective_date)
     if not code:
         code_system, code = _default_code(known, value)
     row = Observation.objects.create(
@@ -149,13 +190,14 @@ def _default_code(concept: observations.Concept, value: float | None) -> tuple[s
 def record_blood_pressure(*, patient: Patient, by: User | None, systolic: float, diastolic: float,
                           effective_date: dt.date) -> tuple[Observation, Observation]:
     """A clinic blood pressure reading: its two halves, recorded together."""
-    if diastolic >= systolic:
-        raise PatientError("The diastolic (bottom) number must be lower than the systolic (top) number.")
+    problem = blood_pressure_problem(systolic, diastolic)
+    if problem:
+        raise PatientError(problem)
     return (
         record_observation(patient=patient, by=by, concept="systolic_bp", value=systolic,
-                           effective_date=effective_date),
+                           effective_date=effective_date, pair_known=True),
         record_observation(patient=patient, by=by, concept="diastolic_bp", value=diastolic,
-                           effective_date=effective_date),
+                           effective_date=effective_date, pair_known=True),
     )
 
 
@@ -168,6 +210,7 @@ def record_medication(*, patient: Patient, by: User | None, name: str, start_dat
     if not name:
         raise PatientError("A medicine needs a name.")
     _not_in_future(start_date, "date the medicine started")
+    _in_life(patient, start_date, "date the medicine started")
     if end_date is not None and end_date < start_date:
         raise PatientError("A medicine cannot stop before it started.")
     row = Medication.objects.create(
@@ -202,6 +245,7 @@ def record_encounter(*, patient: Patient, by: User | None, date: dt.date,
         clinician_role = Role(clinician_role).value
     if status in (Encounter.Status.ATTENDED, Encounter.Status.DNA):
         _not_in_future(date, "date of an attended or missed appointment")
+    _in_life(patient, date, "date of the appointment")
     row = Encounter.objects.create(
         practice=patient.practice, patient=patient, date=date, kind=kind, clinician_role=clinician_role,
         status=status, reason=reason.strip(), source_id=source_id,
@@ -217,6 +261,7 @@ def record_hospital_event(*, patient: Patient, by: User | None, kind: str, start
     """An A&E attendance or a hospital admission (with its discharge date once known)."""
     kind = HospitalEvent.Kind(kind)
     _not_in_future(start_date, "date of the hospital attendance or admission")
+    _in_life(patient, start_date, "date of the hospital attendance or admission")
     if end_date is not None and end_date < start_date:
         raise PatientError("A hospital stay cannot end before it started.")
     row = HospitalEvent.objects.create(

@@ -26,7 +26,14 @@ from .models import (
     PersonalTarget,
     RegistrationStatus,
 )
-from .rules import InvalidNHSNumber, Target, normalise_nhs_number
+from .rules import (
+    InvalidNHSNumber,
+    Target,
+    ascii_digits,
+    is_ascii_digits,
+    normalise_nhs_number,
+    without_separators,
+)
 
 
 def patients_of(practice: Practice) -> QuerySet[Patient]:
@@ -63,11 +70,13 @@ _MONTHS |= {name.lower(): i for i, name in enumerate(calendar.month_abbr) if nam
 _MONTHS["sept"] = 9
 _MONTH_WORDS = "|".join(sorted(_MONTHS, key=len, reverse=True))
 
-_NUMERIC_DATE = re.compile(r"(?<![\d/.-])(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})(?![\d/.-])")
-_ISO_DATE = re.compile(r"(?<![\d/.-])(\d{4})-(\d{1,2})-(\d{1,2})(?![\d/.-])")
-_WORDY_DATE = re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_WORDS})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
-_DIGIT_RUN = re.compile(r"\d[\d\s-]*\d|\d")
-_NAME_CHARS = re.compile(r"[^\w\s,'-]|\d|_")
+# What was typed is first read with ascii_digits (the NHS number rule's reading of digits), so the
+# patterns below need only ASCII digits: [0-9], never \d (which matches other scripts' digits too).
+_NUMERIC_DATE = re.compile(r"(?<![0-9/.-])([0-9]{1,2})[/.-]([0-9]{1,2})[/.-]([0-9]{4}|[0-9]{2})(?![0-9/.-])")
+_ISO_DATE = re.compile(r"(?<![0-9/.-])([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(?![0-9/.-])")
+_WORDY_DATE = re.compile(rf"\b([0-9]{{1,2}})(?:st|nd|rd|th)?\s+({_MONTH_WORDS})\.?,?\s+([0-9]{{4}})\b", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"[0-9][0-9\s-]*[0-9]|[0-9]")
+_NAME_CHARS = re.compile(r"[^\w\s,'-]|\d|_")  # \d and \w: digits and numbers of any script are not names
 
 
 class SearchKind:
@@ -117,16 +126,18 @@ def parse_search(text: str, *, today: dt.date) -> PatientSearch:
     Accepts: '999 000 0018', 'smith', 'john smith', 'smith, john', '2/3/1948', '1948-03-02',
     '2 March 1948', '02031948', 'smith 02/03/1948'.
     """
-    text = (text or "").strip().replace("\u2019", "'")
+    typed = text or ""
+    text = ascii_digits(typed).strip().replace("\u2019", "'")
     if not text:
         return PatientSearch(SearchKind.EMPTY)
-    compact = re.sub(r"[\s-]", "", text)
-    if compact.isdigit() and len(compact) == 10:
+    compact = without_separators(text)
+    if is_ascii_digits(compact) and len(compact) == 10:
         try:
-            return PatientSearch(SearchKind.NHS_NUMBER, nhs_number=normalise_nhs_number(compact))
+            # The number as typed, so a refusal can say how digits in other forms were read.
+            return PatientSearch(SearchKind.NHS_NUMBER, nhs_number=normalise_nhs_number(typed))
         except InvalidNHSNumber as exc:
             return PatientSearch(SearchKind.INVALID, error=str(exc))
-    if re.fullmatch(r"\d{2}\s?\d{2}\s?\d{4}", text):  # ddmmyyyy, or a mistyped NHS number
+    if re.fullmatch(r"[0-9]{2}\s?[0-9]{2}\s?[0-9]{4}", text):  # ddmmyyyy, or a mistyped NHS number
         found = _make_date(int(compact[:2]), int(compact[2:4]), int(compact[4:]), today=today, written=text)
         if isinstance(found, str):
             return PatientSearch(
@@ -144,7 +155,7 @@ def parse_search(text: str, *, today: dt.date) -> PatientSearch:
                 day, month, year = int(c), int(b), int(a)
             else:
                 day, year = int(a), int(c)
-                month = int(b) if b.isdigit() else _MONTHS[b.lower()]
+                month = int(b) if is_ascii_digits(b) else _MONTHS.get(b.lower(), 0)  # 0: not a real date
             found = _make_date(day, month, year, today=today, written=match.group(0))
             if isinstance(found, str):
                 return PatientSearch(SearchKind.INVALID, error=found)
@@ -155,9 +166,9 @@ def parse_search(text: str, *, today: dt.date) -> PatientSearch:
 
     leftover_digits = [d for d in _DIGIT_RUN.findall(rest) if d.strip()]
     if leftover_digits:
-        if compact.isdigit():  # only digits, but not 10 of them: a mistyped NHS number
+        if is_ascii_digits(compact):  # only digits, but not 10 of them: a mistyped NHS number
             try:
-                normalise_nhs_number(compact)
+                normalise_nhs_number(typed)
             except InvalidNHSNumber as exc:
                 return PatientSearch(SearchKind.INVALID, error=str(exc))
         if len(leftover_digits) == 1 and len(re.sub(r"[\s-]", "", leftover_digits[0])) == 10:
@@ -170,7 +181,7 @@ def parse_search(text: str, *, today: dt.date) -> PatientSearch:
             error="Enter an NHS number (10 digits), a name, or a date of birth like 2/3/1948 or 2 March 1948.",
         )
 
-    cleaned = _NAME_CHARS.sub(" ", rest)
+    cleaned = "".join(" " if ch.isnumeric() else ch for ch in _NAME_CHARS.sub(" ", rest))  # '௰', '½': not names
     family = given = ""
     names: tuple[str, ...] = ()
     if "," in cleaned:

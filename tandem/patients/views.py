@@ -9,6 +9,7 @@ from tandem.core import clock
 from tandem.core.permissions import practice_required
 from tandem.core.rules import ROLE_LABELS, Capability, Role, can
 
+from . import facts as record_facts
 from . import presenters, queries
 
 
@@ -36,8 +37,10 @@ def search(request):
     else:
         if "new" in request.GET:
             request.session.pop(SEARCH_SESSION_KEY, None)
-        last = request.session.get(SEARCH_SESSION_KEY) or {}
-        text = last.get("text") if last.get("practice") == request.practice.pk else None
+        last = request.session.get(SEARCH_SESSION_KEY)
+        # A search kept from before (or damaged) that is not this practice's text is forgotten.
+        text = (last["text"] if isinstance(last, dict) and last.get("practice") == request.practice.pk
+                and isinstance(last.get("text"), str) else None)
     today = clock.today()
     results = None
     if text is not None:
@@ -63,6 +66,7 @@ def summary(request, pk: int):
         practice=request.practice, pk=pk, by=request.user,
         contacts_since=presenters.contacts_since(today), observations_since=presenters.observations_since(today),
     )
+    facts = record_facts.for_patient(request.practice, record.patient.pk, today=today)
     return render(request, "patients/summary.jinja", {
-        "summary": presenters.summary(record, today=today), "active_section": "patients",
+        "summary": presenters.summary(record, today=today, facts=facts), "active_section": "patients",
     })

@@ -1,5 +1,7 @@
 """Prepare: the care planning conversation's booking, the results-and-prompts pack sent before it,
-the person's choice about results in advance, the person's agenda, and the practice's wording.
+the person's choice about results in advance and the person's agenda. The reply link
+(tandem.messaging.models.ReplyLink) and the practice's wording (WordingVersion) live in messaging,
+so invitations use the same ones.
 
 Written only through tandem.prepare.actions.
 """
@@ -112,10 +114,6 @@ class Pack(models.Model):
     channel = models.CharField(max_length=6)
     variant = models.CharField(max_length=12)
     message = models.ForeignKey(OutboxMessage, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    link_token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the reply link's token")
-    link_expires_at = models.DateTimeField()
-    link_failures = models.PositiveSmallIntegerField(default=0, help_text="wrong dates of birth in a row")
-    link_locked_at = models.DateTimeField(null=True, blank=True)
     sent_on = models.DateField()
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
@@ -161,27 +159,3 @@ class Agenda(models.Model):
     def __str__(self) -> str:
         return f"Agenda {self.pk}"
 
-
-class WordingVersion(models.Model):
-    """One saved version of one of a practice's pack wording blocks. The latest version is used;
-    a practice with none uses Tandem's standard wording (tandem/prepare/wording.toml)."""
-
-    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
-    block = models.CharField(max_length=40)
-    variant = models.CharField(max_length=12, help_text="standard or easy_read")
-    version = models.PositiveIntegerField()
-    text = models.TextField()
-    reading_age = models.FloatField()
-    note = models.CharField(max_length=200, blank=True, help_text="what changed, in a few words")
-    created_at = models.DateTimeField()
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                                   related_name="+")
-
-    class Meta:
-        ordering = ["-version"]
-        constraints = [
-            models.UniqueConstraint(fields=["practice", "block", "variant", "version"], name="wording_version_unique"),
-        ]
-
-    def __str__(self) -> str:
-        return f"Wording {self.block} v{self.version}"

@@ -11,55 +11,65 @@ from tandem.terminology import codelists
 
 from .actions import SettingsChange
 from .models import RecallSettings
-from .rules import schedule
+from .rules import entry, schedule
 from .rules.status import RESPONSE_LABELS, Response
 
 MONTH_CHOICES = [("", "Not set")] + [(str(i), calendar.month_name[i]) for i in range(1, 13)]
 
 
-def _date_from(data, prefix: str, *, label: str) -> tuple[dt.date | None, str]:
-    """A date from three boxes (day, month, year) as the NHS.UK date input sends it."""
-    # The NHS.UK date input names its boxes on[day], on[month], on[year]; on-day is accepted too.
-    parts = [(data.get(f"{prefix}[{p}]") or data.get(f"{prefix}-{p}") or "").strip() for p in ("day", "month", "year")]
-    if not any(parts):
-        return None, ""
-    if not all(p.isdigit() for p in parts):
-        return None, f"{label} must be a real date, like 15 6 2026"
-    day, month, year = (int(p) for p in parts)
-    if year < 100:
-        return None, f"{label}: enter the year in full, like 2026"
-    try:
-        return dt.date(year, month, day), ""
-    except ValueError:
-        return None, f"{label} must be a real date, like 15 6 2026"
+def _boxes(data, prefix: str) -> tuple[str, str, str]:
+    """The three boxes of an NHS.UK date input (named on[day], on[month], on[year]; on-day is accepted too)."""
+    return tuple((data.get(f"{prefix}[{p}]") or data.get(f"{prefix}-{p}") or "")[:40]
+                 for p in ("day", "month", "year"))
+
+
+#: How far from today a response's date, or a booked appointment, may be.
+RESPONSE_DAYS_BACK = 366
+APPOINTMENT_DAYS_AHEAD = 366
 
 
 class ResponseForm(forms.Form):
     response = forms.ChoiceField(choices=[(r.value, label) for r, label in RESPONSE_LABELS.items()],
-                                 error_messages={"required": "Choose what the person did",
-                                                 "invalid_choice": "Choose what the person did"})
+                                 error_messages={"required": "Select the person's response",
+                                                 "invalid_choice": "Select the person's response"})
 
     def __init__(self, *args, today: dt.date, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
         self.on: dt.date | None = None
         self.appointment_on: dt.date | None = None
-        self.date_errors: dict[str, str] = {}  # "on" / "appointment" -> message, for the date inputs
+        self.appointment_time: dt.time | None = None
+        self.date_errors: dict[str, str] = {}  # "on" / "appointment" / "appointment_time" -> message
+
+    def _problem(self, where: str, message: str) -> None:
+        self.date_errors.setdefault(where, message)
+        self.add_error(None, message)
 
     def clean(self):
         data = super().clean()
-        on, error = _date_from(self.data, "on", label="The date it happened")
-        if not error and on is not None and on > self.today:
-            error = "The date it happened cannot be in the future"
-        if error:
-            self.date_errors["on"] = error
-            self.add_error(None, error)
-        self.on = on
-        appointment, error = _date_from(self.data, "appointment", label="The appointment date")
-        if error:
-            self.date_errors["appointment"] = error
-            self.add_error(None, error)
-        self.appointment_on = appointment if data.get("response") == Response.BOOKED else None
+        today = self.today
+        on = entry.read_date(*_boxes(self.data, "on"), label="The date it happened", example=today,
+                             earliest=today - dt.timedelta(days=RESPONSE_DAYS_BACK))
+        if on.error:
+            self._problem("on", on.error)
+        elif on.value is not None and on.value > today:
+            self._problem("on", "The date it happened cannot be in the future")
+        self.on = on.value
+        if data.get("response") != Response.BOOKED:
+            return data
+        day = entry.read_date(*_boxes(self.data, "appointment"), label="The appointment date", example=today,
+                              earliest=today - dt.timedelta(days=RESPONSE_DAYS_BACK),
+                              latest=today + dt.timedelta(days=APPOINTMENT_DAYS_AHEAD))
+        time = entry.read_time((self.data.get("appointment_time") or "")[:40], label="The appointment time")
+        if day.error:
+            self._problem("appointment", day.error)
+        elif day.value is None:
+            self._problem("appointment", "Enter the appointment date")
+        if time.error:
+            self._problem("appointment_time", time.error)
+        elif time.value is None:
+            self._problem("appointment_time", "Enter the appointment time")
+        self.appointment_on, self.appointment_time = day.value, time.value
         return data
 
 
@@ -118,7 +128,7 @@ class SettingsForm(forms.Form):
     def clean_reminder_weeks(self) -> tuple[int, ...]:
         text = self.cleaned_data.get("reminder_weeks", "") or ""
         parts = [p for p in text.replace(" and ", ",").replace(";", ",").split(",") if p.strip()]
-        if not all(p.strip().isdigit() for p in parts):
+        if not all(p.strip().isdecimal() for p in parts):
             raise forms.ValidationError("Enter the weeks as whole numbers, like 2, 4")
         weeks = tuple(int(p) for p in parts)
         if len(weeks) > 3:

@@ -78,6 +78,7 @@ class Review(models.Model):
     first_sent_on = models.DateField(null=True, blank=True, help_text="first invitation of this round")
     last_sent_on = models.DateField(null=True, blank=True)
     booked_for = models.DateField(null=True, blank=True, help_text="the tests appointment, when booked")
+    booked_time = models.TimeField(null=True, blank=True, help_text="the tests appointment's time (practice time)")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -126,6 +127,7 @@ class ReviewEvent(AppendOnly):
     stage = models.PositiveSmallIntegerField(null=True, blank=True)
     round = models.PositiveSmallIntegerField(null=True, blank=True)
     appointment_on = models.DateField(null=True, blank=True)
+    appointment_time = models.TimeField(null=True, blank=True)
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")

@@ -22,8 +22,10 @@ from .rules.status import (
     RESPONSE_LABELS,
     STATUS_LABELS,
     ExceptionReason,
+    Response,
     Status,
     allowed_responses,
+    appointment_has_passed,
 )
 
 TAG_COLOURS = {
@@ -41,14 +43,20 @@ def short_day(value: dt.date | None) -> str:
     return f"{value.day} {value:%b}" if value else ""
 
 
+def appointment_text(on: dt.date | None, at: dt.time | None) -> str:
+    """'2 July 2026 at 10:30'."""
+    return day(on) + (f" at {at:%H:%M}" if on and at else "")
+
+
 def stage_text(review: Review, policy: schedule.InvitationPolicy) -> str:
     """Where the review is in its invitations, in words: 'First reminder sent 29 June'."""
     status = Status(review.status)
     if status is Status.BOOKED:
-        return f"Booked for {day(review.booked_for)}" if review.booked_for else "Booked"
+        return f"Booked for {appointment_text(review.booked_for, review.booked_time)}" if review.booked_for \
+            else "Booked"
     if status in (Status.INVITED, Status.EXCEPTED) and review.stage:
-        sent = f"{schedule.stage_name(review.stage).capitalize()} sent {short_day(review.last_sent_on)}"
-        return sent + (" (after a missed appointment)" if review.round > 1 else "")
+        sent = f"{schedule.stage_name(review.stage, review.round).capitalize()} sent {short_day(review.last_sent_on)}"
+        return sent + (" (after a missed appointment)" if review.round > 1 and review.stage > 1 else "")
     if status is Status.DID_NOT_ATTEND:
         return f"Did not attend on {short_day(review.status_on)}"
     return STATUS_LABELS[status]
@@ -58,14 +66,14 @@ def next_step(review: Review, policy: schedule.InvitationPolicy, *, today: dt.da
     status = Status(review.status)
     nxt = schedule.next_invitation(review.state(), policy)
     if nxt is not None:
-        name = schedule.stage_name(nxt.stage).capitalize()
+        name = schedule.stage_name(nxt.stage, nxt.round).capitalize()
         when = "now" if nxt.on <= today else f"on {short_day(nxt.on)}"
         return f"{name} due {when}"
     exception_on = schedule.no_response_exception_on(review.state(), policy)
     if exception_on is not None:
         return f"Waiting for a reply until {short_day(exception_on)}"
     if status is Status.BOOKED:
-        return "Record whether they attended"
+        return "Record whether they attended, after the appointment"
     return ""
 
 
@@ -99,8 +107,11 @@ class Row:
     channel: str
     notes: list[str]
     responses: list[ResponseChoice]
+    quick_responses: list[ResponseChoice]  # on the board: a booking needs its date and time, on the review page
     review_url: str
     respond_url: str
+    can_book: bool
+    due_reason: str
 
 
 TIER_LABELS = {"case_management": "Case management", "disease_management": "Disease management",
@@ -114,8 +125,23 @@ def conversation_text(plan: ReviewPlan) -> str:
     return f"{plan.conversation.minutes} min with {LEAD_PHRASES[plan.conversation.lead]}"
 
 
-def row(item: queries.BoardRow, *, policy: schedule.InvitationPolicy, today: dt.date) -> Row:
+def response_choices(review: Review, *, now: dt.datetime) -> list[ResponseChoice]:
+    """The responses staff may record now: "did not attend" only once the booked appointment is over."""
+    passed = appointment_has_passed(on=review.booked_for, at=review.booked_time, now=now)
+    return [ResponseChoice(r.value, RESPONSE_LABELS[r])
+            for r in allowed_responses(review.status, appointment_passed=passed)]
+
+
+def _start_of(today: dt.date) -> dt.datetime:
+    return dt.datetime.combine(today, dt.time(0, 0))
+
+
+def row(item: queries.BoardRow, *, policy: schedule.InvitationPolicy, today: dt.date,
+        now: dt.datetime | None = None, due: schedule.DueExplanation | None = None) -> Row:
+    """One person's row. `now` (local time) decides whether a booked appointment is over; without it,
+    only appointments before today count as over."""
     review, patient, facts, plan = item.review, item.patient, item.facts, item.plan
+    choices = response_choices(review, now=now or _start_of(today))
     how = delivery.choose(preferred=patient.preferred_channel, reachable=reachable_channels(patient),
                           adjustments=facts.adjustments)
     status = Status(review.status)
@@ -132,14 +158,24 @@ def row(item: queries.BoardRow, *, policy: schedule.InvitationPolicy, today: dt.
         conversation=conversation_text(plan),
         conversation_reasons="; ".join(plan.conversation.lead_reasons),
         channel=how.label, notes=list(how.notes),
-        responses=[ResponseChoice(r.value, RESPONSE_LABELS[r]) for r in allowed_responses(status)],
+        responses=choices,
+        quick_responses=[c for c in choices if c.value != Response.BOOKED],
+        can_book=any(c.value == Response.BOOKED for c in choices),
         review_url=reverse("recall:review", kwargs={"patient_id": patient.pk}),
         respond_url=reverse("recall:respond", kwargs={"patient_id": patient.pk}),
+        due_reason=due.text if due is not None else "",
     )
 
 
-def rows(items: list[queries.BoardRow], *, policy: schedule.InvitationPolicy, today: dt.date) -> list[Row]:
-    return [row(i, policy=policy, today=today) for i in items]
+def rows(items: list[queries.BoardRow], *, policy: schedule.InvitationPolicy, today: dt.date,
+         now: dt.datetime | None = None, settings: RecallSettings | None = None) -> list[Row]:
+    """The board's rows. With the practice's `settings`, each row whose due month is not the one the
+    scheme gives says why."""
+    out = []
+    for i in items:
+        due = queries.due_explanation(i, settings) if settings is not None else None
+        out.append(row(i, policy=policy, today=today, now=now, due=due))
+    return out
 
 
 # --- CSV -----------------------------------------------------------------------------------
@@ -226,12 +262,14 @@ def history(events, invitations) -> list[HistoryLine]:
     for e in events:
         what = EVENT_TEXT.get(e.kind, e.kind)
         if e.kind == "invited" and e.stage:
-            what = schedule.stage_name(e.stage).capitalize() + " sent"
+            what = schedule.stage_name(e.stage, e.round or 1).capitalize() + " sent"
             inv = by_stage.get((e.round, e.stage))
             if inv is not None:
                 what += " by " + delivery.Delivery(inv.channel, inv.variant).label.lower()
         if e.kind == "booked" and e.appointment_on:
-            what += f" for {day(e.appointment_on)}"
+            what += f" for {appointment_text(e.appointment_on, e.appointment_time)}"
+        if e.kind == "did_not_attend" and e.appointment_on:
+            what += f" the appointment on {appointment_text(e.appointment_on, e.appointment_time)}"
         who = e.recorded_by.display_name if e.recorded_by else "Tandem"
         out.append(HistoryLine(when=day(e.on), what=what, who=who))
     return out
@@ -246,10 +284,6 @@ def exception_lines(exceptions) -> list[str]:
             text += f"; lifted {day(x.lifted_on)}"
         out.append(text)
     return out
-
-
-def response_choices(status: str) -> list[ResponseChoice]:
-    return [ResponseChoice(r.value, RESPONSE_LABELS[r]) for r in allowed_responses(status)]
 
 
 def settings_summary(settings: RecallSettings) -> dict:

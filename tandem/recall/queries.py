@@ -16,18 +16,25 @@ from functools import lru_cache
 
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from tandem.core import audit
 from tandem.core.models import AuditEvent, Practice, User
-from tandem.patients.models import Observation, Patient, ReasonableAdjustment, RegistrationStatus
-from tandem.patients.queries import parse_search, search_filter
+from tandem.patients.models import (
+    Observation,
+    Patient,
+    ReasonableAdjustment,
+    RegistrationStatus,
+    RelatedPerson,
+)
+from tandem.patients.queries import get_patient, parse_search, search_filter
 from tandem.registers import queries as register_queries
 from tandem.registers.models import Cohort, PatientRisk, RegisterMembership
 from tandem.terminology import codelists
 
 from .models import Invitation, RecallException, RecallSettings, Review, ReviewEvent
 from .rules import capacity as capacity_rules
-from .rules import dates, protocols
+from .rules import dates, protocols, schedule
 from .rules.review import ReviewPlan, review_plan
 from .rules.status import OPEN, Status
 
@@ -59,10 +66,42 @@ def current_review(*, practice: Practice, patient_id: int, today: dt.date) -> Re
             .select_related("patient").first())
 
 
+#: The review page lists its history newest first: by the day it happened, then (for things on the
+#: same day) the order they were recorded, and the row id as the last, stable tie-break.
+HISTORY_ORDER = ("-on", "-recorded_at", "-pk")
+
+
 def review_history(review: Review) -> tuple[list[ReviewEvent], list[Invitation], list[RecallException]]:
-    return (list(review.events.select_related("recorded_by").order_by("recorded_at", "pk")),
+    """The review's history newest first (HISTORY_ORDER), its invitations and its exceptions."""
+    return (list(review.events.select_related("recorded_by").order_by(*HISTORY_ORDER)),
             list(review.invitations.all()),
             list(review.exceptions.order_by("recorded_at", "pk")))
+
+
+@dataclass
+class PersonAdmin:
+    """What the administrative page shows: contact details, preferences, adjustments, reviews and
+    invitations. Nothing clinical (no conditions, results or medicines) is loaded."""
+
+    patient: Patient
+    adjustments: list[ReasonableAdjustment]
+    related: list[RelatedPerson]
+    reviews: list[Review]
+    invitations: list[Invitation]
+
+
+def person_admin(*, practice: Practice, patient_id: int, by: User) -> PersonAdmin:
+    """One person's administrative record in this practice, audited as viewed ("patient.admin"); 404
+    for another practice's patient."""
+    patient = get_patient(practice=practice, pk=patient_id, by=by, what="patient.admin")
+    return PersonAdmin(
+        patient=patient,
+        adjustments=list(ReasonableAdjustment.objects.filter(patient=patient).order_by("kind")),
+        related=list(RelatedPerson.objects.filter(patient=patient).order_by("name", "pk")),
+        reviews=list(reviews_of(practice).filter(patient=patient).order_by("-review_year")),
+        invitations=list(Invitation.objects.filter(practice=practice, review__patient=patient)
+                         .select_related("review").order_by("-sent_on", "-round", "-stage", "-pk")),
+    )
 
 
 # --- What the rules need about each person ------------------------------------------------
@@ -137,6 +176,17 @@ def _plan(conditions: tuple[str, ...], tier: str, frailty: str, adjustments: fro
     return review_plan(conditions, protocols=protocols.load(), tier=tier, frailty=frailty,
                        adjustments=adjustments, last_done=dict(last_done), today=today,
                        condition_names={c: condition_name(c) for c in conditions})
+
+
+def due_explanation(item: BoardRow, settings: RecallSettings) -> schedule.DueExplanation | None:
+    """Why this person's review is not due in the month the practice's scheme gives; None if it is."""
+    review, patient = item.review, item.patient
+    person = {"patient_id": patient.pk, "date_of_birth": patient.date_of_birth, "conditions": item.facts.conditions,
+              "scheme": settings.scheme, "condition_months": settings.month_pairs()}
+    scheme_month = schedule.due_month(review_year=review.review_year, **person)
+    basis = schedule.scheme_basis(**person, condition_names={c: condition_name(c) for c in item.facts.conditions})
+    planned_on = timezone.localtime(review.created_at).date()
+    return schedule.explain_due(due=review.due_month, scheme_month=scheme_month, basis=basis, planned_on=planned_on)
 
 
 # --- The board -----------------------------------------------------------------------------
@@ -305,6 +355,26 @@ def unplanned_count(practice: Practice, *, today: dt.date) -> int:
 
 def cohorts(practice: Practice) -> list[Cohort]:
     return list(register_queries.cohorts(practice))
+
+
+def committed_minutes(practice: Practice, *, months: Iterable[dt.date], today: dt.date) -> dict[dt.date, tuple[int, int]]:
+    """HCA and clinician minutes already promised in each month: open reviews due then that have been
+    invited, booked or missed (a planned review not yet invited is not yet a promise). This month
+    also carries such reviews from earlier months."""
+    months = sorted(set(months))
+    this = dates.first_of_month(today)
+    base = (reviews_of(practice).filter(review_year=dates.review_year_of(today),
+                                        status__in=[Status.INVITED, Status.BOOKED, Status.DID_NOT_ATTEND],
+                                        patient__registration_status=RegistrationStatus.REGISTERED))
+    out = {}
+    for month in months:
+        qs = base.filter(due_month__lte=month) if month == this else base.filter(due_month=month)
+        ids = list(qs.values_list("patient_id", flat=True))
+        facts = person_facts(practice, ids)
+        empty = PersonFacts()
+        plans = [plan_for(facts.get(pid, empty), today=today) for pid in ids]
+        out[month] = (sum(p.hca_minutes for p in plans), sum(p.clinician_minutes for p in plans))
+    return out
 
 
 # --- Capacity ------------------------------------------------------------------------------

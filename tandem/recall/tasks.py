@@ -16,7 +16,8 @@ def send_invitations(job, progress):
     # Anyone new on a register since the list was last updated is planned first.
     actions.plan_reviews(practice=job.practice, by=job.created_by)
     summary = actions.send_due_invitations(practice=job.practice, month=month, by=job.created_by,
-                                           progress=progress)
+                                           progress=progress,
+                                           within_capacity=not job.params.get("beyond_capacity", False))
     if summary.queued:
         # The outbox sends them (letters as PDFs, texts, emails) in its own job.
         messaging_actions.request_dispatch(practice=job.practice, by=job.created_by,

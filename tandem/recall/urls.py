@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_person
 
 app_name = "recall"
 
@@ -9,7 +9,9 @@ urlpatterns = [
     path("export.csv", views.export, name="export"),
     path("plan/", views.plan, name="plan"),
     path("send/", views.send, name="send"),
+    path("summary/", views.summary, name="summary"),
     path("settings/", views.settings_page, name="settings"),
     path("patients/<int:patient_id>/", views.review, name="review"),
     path("patients/<int:patient_id>/respond/", views.respond, name="respond"),
+    path("patients/<int:patient_id>/details/", views_person.person, name="person"),
 ]

@@ -15,6 +15,8 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from tandem.core import clock
@@ -22,6 +24,7 @@ from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
 from tandem.jobs import presenters as job_presenters
 from tandem.jobs import queries as job_queries
+from tandem.messaging import queries as messaging_queries
 from tandem.patients.queries import get_patient
 from tandem.terminology import codelists
 
@@ -43,6 +46,11 @@ TIER_CHOICES = [("case_management", "Case management"), ("disease_management", "
                 ("self_care", "Self-care support")]
 
 
+def _now():
+    """The practice's local time now (decides whether a booked appointment is over)."""
+    return timezone.localtime(clock.now()).replace(tzinfo=None)
+
+
 def _context(request, **extra) -> dict:
     return {"active_section": SECTION, "can_manage": can(request.roles, Capability.MANAGE_PRACTICE), **extra}
 
@@ -58,7 +66,7 @@ def _filters(request) -> queries.BoardFilters:
     return queries.BoardFilters(
         when=when if when in queries.WHEN_CHOICES else queries.BOTH,
         status=status if status in {s.value for s in Status} | {queries.OPEN_STATUSES} else "",
-        cohort_id=int(cohort) if cohort.isdigit() else None,
+        cohort_id=int(cohort) if cohort.isdecimal() else None,
         tier=tier if tier in dict(TIER_CHOICES) else "",
         condition=condition if condition in codelists.LTC_SLUGS else "",
         search=saved.get("text", "") if saved.get("practice") == request.practice.pk else "",
@@ -110,7 +118,7 @@ def board(request):
             request.session[SEARCH_KEY] = {"practice": practice.pk, "text": request.POST.get("q", "")[:200]}
         return redirect(_board_url(_filters(request)))
     filters = _filters(request)
-    page_number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    page_number = int(request.GET["page"]) if request.GET.get("page", "").isdecimal() else 1
     error = ""
     try:
         page = queries.board(practice=practice, by=request.user, filters=filters, today=today, page=page_number)
@@ -119,15 +127,11 @@ def board(request):
         page = queries.BoardPage(rows=[], total=0, page=1, pages=1, page_size=queries.PAGE_SIZE)
     settings = queries.settings_for(practice)
     this = dates.first_of_month(today)
-    following = dates.add_months(this, 1)
-    counts = queries.status_counts(practice, months=[this, following], today=today)
     return render(request, "recall/board.jinja", _context(
         request,
-        rows=presenters.rows(page.rows, policy=settings.policy(), today=today),
+        rows=presenters.rows(page.rows, policy=settings.policy(), today=today, now=_now(), settings=settings),
         page=page, filters=filters, error=error, form_errors=[error] if error else [],
-        capacity=presenters.capacity(queries.capacity(practice=practice, months=[this, following], today=today)),
-        months=[(dates.month_label(m), [(label, counts[m][s.value]) for s, label in STATUS_LABELS.items()
-                                        if counts[m].get(s.value)]) for m in (this, following)],
+        **_summary_context(practice, today),
         filter_selects=_filter_selects(filters, queries.cohorts(practice)), job=_send_job(practice, today),
         settings_summary=presenters.settings_summary(settings), review_year=dates.review_year_label(
             dates.review_year_of(today)),
@@ -151,7 +155,8 @@ def export(request):
     settings = queries.settings_for(request.practice)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so spreadsheets read the file as UTF-8
-    csv.writer(buffer).writerows(presenters.csv_rows(presenters.rows(items, policy=settings.policy(), today=today)))
+    csv.writer(buffer).writerows(presenters.csv_rows(presenters.rows(items, policy=settings.policy(), today=today,
+                                                                      now=_now(), settings=settings)))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="recall-{today.isoformat()}.csv"'
     return response
@@ -170,12 +175,59 @@ def plan(request):
     return redirect(reverse("recall:board"))
 
 
-@require_POST
 @practice_required(Capability.VIEW_PATIENT)
 def send(request):
-    job = actions.request_sending(practice=request.practice, by=request.user)
-    messages.success(request, f"Sending this month's invitations: {job_presenters.progress(job).state_label.lower()}.")
-    return redirect(reverse("recall:board") + "#send")
+    """Before sending: how many first invitations the coming weeks' staff time can absorb. Staff send
+    that many (and every reminder due); sending more needs the practice manager's explicit
+    confirmation. Anything wrong is a 400 with the reason, and nothing is sent."""
+    practice, today = request.practice, clock.today()
+    preview = actions.preview_sending(practice=practice, month=today, today=today)
+    can_confirm = can(request.roles, Capability.MANAGE_PRACTICE)
+    error = ""
+    if request.method == "POST":
+        beyond = request.POST.get("scope") == "all"
+        if beyond and not can_confirm:
+            error = "Only the practice manager can send more invitations than the staff time can absorb."
+        elif beyond and request.POST.get("confirm") != "yes" and preview.beyond:
+            error = (f"Confirm that you want to send {preview.beyond:,} more "
+                     f"{'invitation' if preview.beyond == 1 else 'invitations'} than the staff time can absorb")
+        else:
+            job = actions.request_sending(practice=practice, by=request.user, beyond_capacity=beyond)
+            messages.success(request, f"Sending this month's invitations: "
+                                      f"{job_presenters.progress(job).state_label.lower()}.")
+            return redirect(reverse("recall:board") + "#send")
+    return render(request, "recall/send.jinja", _context(
+        request, preview=preview, can_confirm=can_confirm, error=error, form_errors=[error] if error else [],
+        this_month=dates.month_label(dates.first_of_month(today)),
+        capacity=presenters.capacity(queries.capacity(practice=practice, months=_coming(today), today=today)),
+    ), status=400 if error else 200)
+
+
+def _coming(today):
+    this = dates.first_of_month(today)
+    return [this, dates.add_months(this, 1)]
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def summary(request):
+    """The board's counts and staff time, swapped in by htmx while a sending job runs (and once after
+    it finishes), so they never stay stale."""
+    practice, today = request.practice, clock.today()
+    response = render(request, "recall/_summary.jinja", _context(request, **_summary_context(practice, today)))
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _summary_context(practice, today) -> dict:
+    months = _coming(today)
+    counts = queries.status_counts(practice, months=months, today=today)
+    job = _send_job(practice, today)
+    return {
+        "capacity": presenters.capacity(queries.capacity(practice=practice, months=months, today=today)),
+        "months": [(dates.month_label(m), [(label, counts[m][s.value]) for s, label in STATUS_LABELS.items()
+                                           if counts[m].get(s.value)]) for m in months],
+        "summary_polling": job is not None and not job.finished,
+    }
 
 
 def _safe_next(value: str) -> str:
@@ -183,11 +235,11 @@ def _safe_next(value: str) -> str:
     return value if value.startswith(board_path) and "//" not in value and "\\" not in value else ""
 
 
-def _review_page(request, patient, *, form=None, status=200):
+def _review_page(request, patient, *, form=None, status=200, back=""):
     today = clock.today()
     review = queries.current_review(practice=request.practice, patient_id=patient.pk, today=today)
     context = _context(request, patient=presenters.patient_heading(patient), patient_id=patient.pk,
-                       review=None, form=form,
+                       review=None, form=form, back_url=back,
                        form_errors=[e for errs in form.errors.values() for e in errs] if form is not None else [],
                        review_year=dates.review_year_label(dates.review_year_of(today)), today=today)
     if review is not None:
@@ -196,9 +248,14 @@ def _review_page(request, patient, *, form=None, status=200):
         settings = queries.settings_for(request.practice)
         events, invitations, exceptions = queries.review_history(review)
         context.update(
-            review=presenters.row(item, policy=settings.policy(), today=today), plan=item.plan, review_pk=review.pk,
+            review=presenters.row(item, policy=settings.policy(), today=today, now=_now(),
+                                  due=queries.due_explanation(item, settings)),
+            plan=item.plan, review_pk=review.pk,
             history=presenters.history(events, invitations), exceptions=presenters.exception_lines(exceptions),
             topics=[t.item.name for t in item.plan.conversation.topics], role_names=ROLE_LABELS,
+            link_status=messaging_queries.current_links(request.practice, "invitation", [review.pk],
+                                                        now=clock.now()).get(review.pk),
+            link_next=request.get_full_path(),
         )
     return render(request, "recall/review.jinja", context, status=status)
 
@@ -206,12 +263,13 @@ def _review_page(request, patient, *, form=None, status=200):
 @practice_required(Capability.VIEW_PATIENT)
 def review(request, patient_id: int):
     patient = get_patient(practice=request.practice, pk=patient_id, by=request.user, what="recall.review")
-    return _review_page(request, patient)
+    return _review_page(request, patient, back=_safe_next(request.GET.get("next", "")))
 
 
 @practice_required(Capability.VIEW_PATIENT)
 def respond(request, patient_id: int):
-    """Record a response (POST). From the board it returns there; from the review page it shows errors there."""
+    """Record a response (POST). Done, it returns to the board (when sent from there) or the review page.
+    Anything wrong is shown on the review page (400, with the error summary), changing nothing."""
     patient = get_patient(practice=request.practice, pk=patient_id, by=request.user, what="recall.review")
     if request.method != "POST":
         return redirect("recall:review", patient_id=patient.pk)
@@ -225,19 +283,17 @@ def respond(request, patient_id: int):
     elif form.is_valid():
         try:
             actions.record_response(review=current, response=form.cleaned_data["response"], by=request.user,
-                                    on=form.on, appointment_on=form.appointment_on)
+                                    on=form.on, appointment_on=form.appointment_on,
+                                    appointment_time=form.appointment_time)
         except ResponseNotAllowed as exc:
             problem = str(exc)
         else:
             label = dict(form.fields["response"].choices)[form.cleaned_data["response"]]
             messages.success(request, f"Recorded for {patient.full_name}: {label.lower()}.")
             return redirect(back or reverse("recall:review", kwargs={"patient_id": patient.pk}))
-    if back:
-        messages.error(request, f"{patient.full_name}: {problem or form.errors.as_text()}")
-        return redirect(back)
     if problem:
         form.add_error(None, problem)
-    return _review_page(request, patient, form=form, status=400)
+    return _review_page(request, patient, form=form, status=400, back=back)
 
 
 @practice_required(Capability.MANAGE_PRACTICE)

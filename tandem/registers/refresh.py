@@ -52,6 +52,11 @@ def risk_register_order() -> tuple[str, ...]:
 
 def read_risk_inputs(cursor, *, practice_id: int, today: dt.date,
                      memberships: dict[int, dict[str, dt.date]]) -> list[tuple[int, risk.RiskInputs]]:
+    statement, params = sql.features_select(practice_id=practice_id, today=today)
+    cursor.execute(statement, params)
+    features: dict[int, set[str]] = {}
+    for patient_id, feature in cursor.fetchall():
+        features.setdefault(patient_id, set()).add(feature)
     statement, params = sql.risk_inputs_select(practice_id=practice_id, today=today)
     cursor.execute(statement, params)
     rows = []
@@ -65,6 +70,7 @@ def read_risk_inputs(cursor, *, practice_id: int, today: dt.date,
             regular_medicines=int(medicines), emergency_admissions=int(emergency), ae_attendances=int(ae),
             appointments=int(attended), home_visits=int(home), falls=int(falls), breathless=bool(breathless),
             underweight=bool(underweight), has_carer=bool(carer),
+            features=frozenset(features.get(patient_id, ())),
         )))
     return rows
 

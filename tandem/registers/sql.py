@@ -22,6 +22,7 @@ from tandem.patients.models import (
     RegistrationStatus,
     RelatedPerson,
 )
+from tandem.terminology import codelists
 
 from .models import RegisterMembership
 from .rules import risk
@@ -46,11 +47,15 @@ def _literal(text: str) -> str:
 
 @cache
 def _rule_codes(rules: tuple[RegisterRule, ...]) -> str:
-    """VALUES rows (code, register, role): role 'd' diagnoses the register, 'r' resolves it."""
+    """VALUES rows (code, register, role, by_status): role 'd' diagnoses the register, 'r' resolves
+    it, 'm' marks one side of a split register (see `rules.registers.Split`); by_status 1 where a
+    resolved date on a diagnosis row ends membership."""
     rows = []
     for rule in rules:
-        rows += [f"({_literal(code)}, {_literal(rule.slug)}, 'd')" for code in sorted(rule.diagnosis_codes)]
-        rows += [f"({_literal(code)}, {_literal(rule.slug)}, 'r')" for code in sorted(rule.resolution_codes)]
+        status = 1 if rule.status_resolves else 0
+        rows += [f"({_literal(code)}, {_literal(rule.slug)}, 'd', {status})" for code in sorted(rule.diagnosis_codes)]
+        rows += [f"({_literal(code)}, {_literal(rule.slug)}, 'r', 0)" for code in sorted(rule.resolution_codes)]
+        rows += [f"({_literal(code)}, {_literal(rule.slug)}, 'm', 0)" for code in sorted(rule.marker_codes)]
     return ",\n    ".join(rows)
 
 
@@ -59,8 +64,11 @@ def memberships_select(*, today: dt.date, rules: Iterable[RegisterRule] | None =
     """SELECT practice_id, patient_id, register, since for everyone on a register today.
 
     One statement for every register: condition rows are joined to the rule codes, the latest
-    resolution per patient and register is found, and the earliest diagnosis after it is the
-    start of the current episode. Age limits become a date-of-birth bound per register.
+    resolution per patient and register is found (resolved codes, and resolved dates on diagnosis
+    rows where the register's rule lets them count), and the earliest diagnosis after it is the
+    start of the current episode. Age limits become a date-of-birth bound per register, a
+    register's first counting day a bound on the diagnosis date, and a split register keeps the
+    episodes with (or without) one of its marker codes.
     """
     rules = tuple(register_rules() if rules is None else rules)
     params: list = []
@@ -69,6 +77,11 @@ def memberships_select(*, today: dt.date, rules: Iterable[RegisterRule] | None =
         scope = "AND c.practice_id = %s"
         params.append(practice_id)
     params += [today, today, today]
+    too_early = ""
+    for rule in rules:
+        if rule.diagnosed_from is not None:
+            too_early += f"\n  AND NOT (ev.register = {_literal(rule.slug)} AND ev.onset_date < %s)"
+            params.append(rule.diagnosed_from)
     age_terms = []
     for rule in rules:
         born_by = rule.born_on_or_before(today)
@@ -77,30 +90,36 @@ def memberships_select(*, today: dt.date, rules: Iterable[RegisterRule] | None =
             params.append(born_by)
     too_young = f"AND NOT ({' OR '.join(age_terms)})" if age_terms else ""
     params.append(REGISTERED)
+    split_terms = [
+        f"NOT (ev.register = {_literal(rule.slug)} AND "
+        f"MAX(CASE WHEN ev.role = 'm' THEN 1 ELSE 0 END) = {0 if rule.with_marker else 1})"
+        for rule in rules if rule.with_marker is not None
+    ]
+    having = f"\nHAVING {' AND '.join(split_terms)}" if split_terms else ""
     sql = f"""
-WITH rule_code(code, register, role) AS (VALUES
+WITH rule_code(code, register, role, by_status) AS (VALUES
     {_rule_codes(rules)}
 ),
 ev AS (
-    SELECT c.patient_id, r.register, r.role, c.onset_date, c.resolved_date
+    SELECT c.patient_id, r.register, r.role, r.by_status, c.onset_date, c.resolved_date
     FROM {T_CONDITION} c JOIN rule_code r ON r.code = c.code
     WHERE 1 = 1 {scope}
 ),
 last_resolved AS (
     SELECT patient_id, register,
            MAX(CASE WHEN role = 'r' AND onset_date <= %s THEN onset_date
-                    WHEN role = 'd' AND resolved_date <= %s THEN resolved_date END) AS resolved_on
+                    WHEN role = 'd' AND by_status = 1 AND resolved_date <= %s THEN resolved_date END) AS resolved_on
     FROM ev GROUP BY patient_id, register
 )
-SELECT p.practice_id, ev.patient_id, ev.register, MIN(ev.onset_date) AS since
+SELECT p.practice_id, ev.patient_id, ev.register, MIN(CASE WHEN ev.role = 'd' THEN ev.onset_date END) AS since
 FROM ev
 JOIN last_resolved lr ON lr.patient_id = ev.patient_id AND lr.register = ev.register
 JOIN {T_PATIENT} p ON p.id = ev.patient_id
-WHERE ev.role = 'd' AND ev.onset_date <= %s
-  AND (lr.resolved_on IS NULL OR ev.onset_date > lr.resolved_on)
+WHERE ev.role IN ('d', 'm') AND ev.onset_date <= %s
+  AND (lr.resolved_on IS NULL OR ev.onset_date > lr.resolved_on){too_early}
   {too_young}
   AND p.registration_status = %s
-GROUP BY p.practice_id, ev.patient_id, ev.register"""
+GROUP BY p.practice_id, ev.patient_id, ev.register{having}"""
     return sql, params
 
 
@@ -109,6 +128,28 @@ def memberships_insert(*, practice_id: int, today: dt.date) -> tuple[str, list]:
     head, _, tail = select.partition("\nSELECT p.practice_id")
     sql = f"{head}\nINSERT INTO {T_MEMBERSHIP} (practice_id, patient_id, register, since)\nSELECT p.practice_id{tail}"
     return sql, params
+
+
+@cache
+def _feature_codes() -> str:
+    """VALUES rows (code, feature) for the feature codelists the scores read."""
+    rows = []
+    for slug in risk.feature_slugs():
+        rows += [f"({_literal(code)}, {_literal(slug)})" for code in sorted(codelists.get(slug).codes)]
+    return ",\n    ".join(rows)
+
+
+def features_select(*, practice_id: int, today: dt.date) -> tuple[str, list]:
+    """(patient_id, feature) for each feature codelist (eFI deficits, CMS-only conditions) of which
+    a patient of the practice has a code recorded on or before today; one statement."""
+    sql = f"""
+WITH feature_code(code, feature) AS (VALUES
+    {_feature_codes()}
+)
+SELECT DISTINCT c.patient_id, f.feature
+FROM {T_CONDITION} c JOIN feature_code f ON f.code = c.code
+WHERE c.practice_id = %s AND c.onset_date <= %s"""
+    return sql, [practice_id, today]
 
 
 def risk_inputs_select(*, practice_id: int, today: dt.date) -> tuple[str, list]:

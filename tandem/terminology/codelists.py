@@ -10,8 +10,11 @@ The data lives beside this module as CSV files that cite their sources:
   ``dmd_code,name,dose,for_conditions,regular``.
 
 A codelist's ``kind`` is ``diagnosis`` (the concepts that put a patient on a
-condition's register) or ``resolution`` (the "resolved"/"in remission"
-concepts that take them off again, as QOF business rules use them).
+condition's register), ``resolution`` (the "resolved" concepts that take them
+off again, as QOF business rules use them) or ``feature`` (a condition or
+finding that is not a register of its own but that a score counts: the
+Cambridge Multimorbidity Score's conditions and the electronic Frailty Index's
+deficits; see ``tandem.registers.rules.scores``).
 
 Pure Python and stdlib only: no Django import, so it can be used anywhere,
 including in data migrations and scripts. Everything is read once and cached.
@@ -37,6 +40,7 @@ __all__ = [
     "conditions_for_code",
     "diagnosis_codelists",
     "display_name",
+    "feature_codelists",
     "get",
     "medicines",
     "medicines_for",
@@ -62,6 +66,7 @@ LTC_SLUGS: tuple[str, ...] = (
     "depression",
     "dementia",
     "serious_mental_illness",
+    "learning_disability",
     "osteoporosis",
     "rheumatoid_arthritis",
     "cancer",
@@ -71,7 +76,7 @@ LTC_SLUGS: tuple[str, ...] = (
     "chronic_pain",
 )
 
-KINDS: tuple[str, ...] = ("diagnosis", "resolution")
+KINDS: tuple[str, ...] = ("diagnosis", "resolution", "feature")
 
 _REQUIRED_KEYS = ("name", "slug", "kind", "source")
 _KNOWN_KEYS = frozenset(_REQUIRED_KEYS) | {"notes", "resolves", "age_min"}
@@ -160,7 +165,7 @@ def _parse_codelist(filename: str, text: str) -> Codelist:
     resolves = tuple(meta.get("resolves", "").split())
     if kind == "resolution" and not resolves:
         raise CodelistError(f"{filename}: a resolution list needs '# resolves:'")
-    if kind == "diagnosis" and resolves:
+    if kind != "resolution" and resolves:
         raise CodelistError(f"{filename}: only resolution lists resolve other lists")
     age_min: int | None = None
     if meta.get("age_min"):
@@ -260,6 +265,11 @@ def get(slug: str) -> Codelist:
 def diagnosis_codelists() -> dict[str, Codelist]:
     """The diagnosis codelists by slug, in LTC_SLUGS order."""
     return {slug: cl for slug, cl in _codelists().items() if cl.kind == "diagnosis"}
+
+
+def feature_codelists() -> dict[str, Codelist]:
+    """The codelists that scores count but that are not registers, by slug."""
+    return {slug: cl for slug, cl in _codelists().items() if cl.kind == "feature"}
 
 
 def resolution_codelists() -> dict[str, Codelist]:

@@ -2,7 +2,10 @@
 
 Every page a test visits goes through `visit()` (or `check_accessibility()` after a
 click or form submission), which runs axe-core and fails on any serious or critical
-WCAG 2.2 AA violation.
+WCAG 2.2 AA violation, and fails if the page asked any host but the test server for
+anything (fonts, scripts, images): no page may wait on another machine. Such requests
+are refused as they are made, and a test that made one fails at its end even if it
+never checked a page.
 
 Outside CI the tests skip when chromium is not installed; in CI (CI set) they fail.
 Set TANDEM_SCREENSHOTS=1 to write full-page screenshots to docs/screenshots/.
@@ -14,6 +17,7 @@ import datetime as dt
 import json
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -72,10 +76,43 @@ def browser():
 def page(browser, live_server):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900},
                                   locale="en-GB", timezone_id="Europe/London")
+    outside = _refuse_other_hosts(context, live_server.url)
     page = context.new_page()
     page.set_default_timeout(15_000)
+    page.tandem_outside_requests = outside
     yield page
     context.close()
+    assert not outside, _describe_outside(outside)
+
+
+def _refuse_other_hosts(context, server_url: str) -> list[str]:
+    """Refuse, and note, every request the browser makes to a host other than the test server."""
+    server = urlsplit(server_url).netloc
+    outside: list[str] = []
+
+    def is_outside(url: str) -> bool:
+        parts = urlsplit(url)
+        return parts.scheme in ("http", "https") and parts.netloc != server
+
+    def refuse(route):
+        outside.append(route.request.url)
+        route.abort("blockedbyclient")
+
+    context.route(is_outside, refuse)
+    return outside
+
+
+def _describe_outside(urls: list[str]) -> str:
+    hosts = sorted({urlsplit(u).netloc for u in urls})
+    return (f"pages asked other hosts for {len(urls)} file(s) ({', '.join(hosts)}), e.g. {urls[0]}; "
+            "Tandem must serve everything a page needs itself")
+
+
+def check_no_other_hosts(page) -> None:
+    """Fail if the page (or an earlier one in this test) asked a host other than the test server for anything."""
+    outside = getattr(page, "tandem_outside_requests", [])
+    if outside:
+        raise AssertionError(f"on {page.url}: {_describe_outside(outside)}")
 
 
 class AccessibilityViolations(AssertionError):
@@ -93,7 +130,9 @@ def _describe(violations: list[dict]) -> str:
 
 
 def check_accessibility(page) -> None:
-    """Run axe on the page as it is now; fail on serious or critical WCAG 2.2 AA violations."""
+    """Run axe on the page as it is now; fail on serious or critical WCAG 2.2 AA violations,
+    and on any request the page made to another host."""
+    check_no_other_hosts(page)
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE))
     result = page.evaluate(
@@ -105,8 +144,9 @@ def check_accessibility(page) -> None:
 
 
 def visit(page, path: str, *, status: int = 200):
-    """Open `path`, check the response status, and check the page with axe."""
-    response = page.goto(path)
+    """Open `path`, check the response status, and check the page with axe and for other hosts.
+    The page has finished loading (its fonts, styles and scripts) before it is checked."""
+    response = page.goto(path, wait_until="load")
     assert response is not None and response.status == status, (
         f"{path} answered {response.status if response else 'nothing'}, expected {status}"
     )

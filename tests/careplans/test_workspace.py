@@ -26,9 +26,11 @@ def url(name: str, patient, query: str = "") -> str:
 
 
 def the_form(u, **more) -> dict:
-    """What the browser posts for a small plan for Arthur, in this conversation."""
+    """What the browser posts for a small plan for Arthur, in this conversation, from "Save the plan"."""
     return {
-        "base_version": "0", "conversation": str(u.arthur_talk.pk),
+        "save": "plan", "base_version": "0", "conversation": str(u.arthur_talk.pk),
+        "held_by_id": str(u.nurse.pk), "held_on.day": "15", "held_on.month": "6", "held_on.year": "2026",
+        "agreed_on.day": "15", "agreed_on.month": "6", "agreed_on.year": "2026",
         "about.what_matters": "Getting back to the allotment",
         "goals.0.id": "", "goals.0.words": "Walk to the allotment without stopping", "goals.0.importance": "8",
         "goals.0.stage": "new", "goals.0.actions.0.id": "", "goals.0.actions.0.what": "Walk 10 minutes after lunch",

@@ -95,11 +95,14 @@ def test_a_nurse_plans_together_with_arthur_and_saves_the_plan(page, talk):  # n
     expect(page.locator("#care-team")).to_contain_text("Jo Bennett")
     expect(page.locator("#registers-and-tier")).to_contain_text("Why")
 
-    # Last year's goals are in the form, to record how they went.
+    # Last year's goals are in the form, to record how they went, and to keep, change or close.
     expect(page.locator("#goals-0 > legend")).to_contain_text("from the last plan")
     page.locator("#goals-0-stage").select_option("partly")
     page.locator("#goals-0-outcome").fill("Gets halfway, then rests on the bench")
+    page.locator('input[name="goals.0.decision"][value="change"]').check()
+    page.locator('input[name="goals.0.actions.0.decision"][value="keep"]').check()
     page.locator("#goals-1-stage").select_option("achieved")
+    page.locator('input[name="goals.1.decision"][value="close"]').check()
     page.locator("#about-what_matters").fill("Getting back to the allotment. Sleeping through the night.")
 
     # Two new goals, added without leaving the page.

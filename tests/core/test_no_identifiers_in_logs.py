@@ -18,7 +18,7 @@ def test_redaction_masks_nhs_numbers_emails_and_postcodes():
 
 
 def test_redaction_masks_a_reply_links_token():
-    from tandem.prepare.rules import links
+    from tandem.messaging import links
 
     token, _ = links.new_token()
     text = redact(f'"GET /r/{token}/pack/ HTTP/1.1" 410')

@@ -28,6 +28,7 @@ NOT_PATIENT_URLS: dict[str, str] = {
     "messaging:letter": "an outbox message id",
     "messaging:resolve": "an outbox message id",
     "messaging:demo_email": "an email in the demo mailbox",
+    "messaging:fresh_link": "a reply link (tests/messaging/test_reply_links.py: another practice's is not found)",
     "registers:cohort_edit": "a cohort id",
     "registers:cohort_delete": "a cohort id",
     "careplans:service_edit": "a service in the practice's local services directory",

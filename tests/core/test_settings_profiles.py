@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,3 +52,29 @@ def test_production_profile_refuses_a_reply_link_address_that_is_not_https(tmp_p
                   "check")
     assert result.returncode != 0
     assert "TANDEM_PUBLIC_URL must be the https:// address" in result.stderr
+
+
+DEMO = {"DJANGO_SETTINGS_MODULE": "tandem.settings", "TANDEM_PROFILE": "demo"}
+SHOW = ("from django.conf import settings as s; "
+        "print(s.DEBUG, s.SECRET_KEY, ','.join(s.ALLOWED_HOSTS), s.STORAGES['staticfiles']['BACKEND'], sep='|')")
+
+
+def test_demo_profile_is_served_without_debug_with_a_secret_key_of_its_own(tmp_path):
+    first = _run({**DEMO, "TANDEM_VAR_DIR": str(tmp_path / "a")}, "shell", "--no-imports", "-c", SHOW)
+    assert first.returncode == 0, first.stderr
+    debug, key, hosts, storage = first.stdout.strip().split("|")
+    assert debug == "False"
+    assert hosts == "127.0.0.1,localhost,[::1]"
+    assert storage == "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    assert len(key) >= 50 and "insecure" not in key
+    again = _run({**DEMO, "TANDEM_VAR_DIR": str(tmp_path / "a")}, "shell", "--no-imports", "-c", SHOW)
+    assert again.stdout.split("|")[1] == key  # kept, so sign-ins survive a restart
+    elsewhere = _run({**DEMO, "TANDEM_VAR_DIR": str(tmp_path / "b")}, "shell", "--no-imports", "-c", SHOW)
+    assert elsewhere.stdout.split("|")[1] != key  # never one published key for every demo
+
+
+def test_demo_profile_differs_from_production_only_in_what_plain_http_on_this_machine_cannot_have(tmp_path):
+    result = _run({**DEMO, "TANDEM_VAR_DIR": str(tmp_path)}, "check", "--deploy")
+    warnings = set(re.findall(r"\(security\.(W\d+)\)", result.stdout + result.stderr))
+    # HSTS, the https redirect, and secure-only session and CSRF cookies.
+    assert warnings == {"W004", "W008", "W012", "W016"}, result.stdout + result.stderr

@@ -12,9 +12,10 @@ from django.urls import reverse
 
 from tandem.core import clock
 from tandem.core.models import AuditEvent
+from tandem.messaging import link_actions, links
+from tandem.messaging.models import ReplyLink, WordingVersion
 from tandem.prepare.actions import agenda as actions
-from tandem.prepare.models import Agenda, Pack, WordingVersion
-from tandem.prepare.rules import links
+from tandem.prepare.models import Agenda, Pack
 
 ARTHUR_BORN = {"dob[day]": "9", "dob[month]": "3", "dob[year]": "1950"}
 WRONG = {"dob[day]": "10", "dob[month]": "3", "dob[year]": "1950"}
@@ -23,12 +24,13 @@ SCRIPT = "<script>alert(1)</script>"
 
 
 def make_pack(u, patient, talk, *, html=PACK_HTML) -> tuple[Pack, str]:
-    token, digest = links.new_token()
     pack = Pack.objects.create(
         practice=talk.practice, patient=patient, conversation=talk, with_results=True, content={}, html=html,
-        channel="letter", variant="standard", link_token_hash=digest, link_expires_at=links.expires_at(talk.starts_at),
-        sent_on=clock.today(), created_at=clock.now(), created_by=u.admin)
-    return pack, token
+        channel="letter", variant="standard", sent_on=clock.today(), created_at=clock.now(), created_by=u.admin)
+    issued = link_actions.issue_links(practice=talk.practice, by=u.admin, requests=[link_actions.LinkRequest(
+        patient=patient, purpose="pack", object_id=talk.pk, expires_at=links.expires_at(talk.starts_at))])[0]
+    pack.reply_link = issued.link
+    return pack, issued.token
 
 
 @pytest.fixture
@@ -36,6 +38,7 @@ def sent(booked):
     """Arthur's and Beatrice's packs are out, each with its reply link."""
     u = booked
     u.pack, u.token = make_pack(u, u.arthur, u.arthur_talk)
+    u.link = u.pack.reply_link
     u.beatrice_pack, u.beatrice_token = make_pack(u, u.beatrice, u.beatrice_talk)
     return u
 
@@ -104,13 +107,13 @@ def test_the_right_date_of_birth_shows_the_pack_and_is_audited(client, sent):
 def test_the_session_holds_the_pack_id_and_never_the_token(client, sent):
     opened(client, sent.token)
     held = client.session["tandem_reply"]
-    assert set(held) == {"pack", "until"}
-    assert held["pack"] == sent.pack.pk
+    assert set(held) == {"link", "until"}
+    assert held["link"] == sent.link.pk
     assert sent.token not in str(dict(client.session.items()))
     # and the database keeps only the digest
-    row = Pack.objects.filter(pk=sent.pack.pk).values().get()
-    assert sent.token not in str(row)
-    assert row["link_token_hash"] == links.digest(sent.token)
+    row = ReplyLink.objects.filter(pk=sent.link.pk).values().get()
+    assert sent.token not in str(row) and sent.token not in str(Pack.objects.filter(pk=sent.pack.pk).values().get())
+    assert row["token_hash"] == links.digest(sent.token)
 
 
 def test_the_pages_behind_the_date_of_birth_send_a_stranger_back_to_it(client, sent):
@@ -147,10 +150,10 @@ def test_a_wrong_date_of_birth_is_counted_and_says_how_many_tries_are_left(clien
     assert "The date of birth does not match our records" in text
     assert "4 more tries" in text
     assert "Error:" in text  # page title
-    sent.pack.refresh_from_db()
-    assert sent.pack.link_failures == 1
-    failed = AuditEvent.objects.get(what="prepare.link.wrong_date")
-    assert failed.detail == {"failures": 1, "locked": False}
+    sent.link.refresh_from_db()
+    assert sent.link.failures == 1
+    failed = AuditEvent.objects.get(what="messaging.link.wrong_date")
+    assert failed.detail == {"failures": 1, "locked": False, "purpose": "pack"}
     assert "1950" not in str(failed.detail)
 
 
@@ -158,16 +161,16 @@ def test_an_unreal_date_is_an_error_but_not_a_wrong_try(client, sent):
     response = client.post(start(sent.token), {"dob[day]": "31", "dob[month]": "2", "dob[year]": "1950"})
     assert response.status_code == 400
     assert "must be a real date" in response.content.decode()
-    sent.pack.refresh_from_db()
-    assert sent.pack.link_failures == 0
+    sent.link.refresh_from_db()
+    assert sent.link.failures == 0
 
 
 def test_the_right_date_clears_earlier_wrong_ones(client, sent):
     for _ in range(4):
         client.post(start(sent.token), WRONG)
     opened(client, sent.token)
-    sent.pack.refresh_from_db()
-    assert sent.pack.link_failures == 0 and sent.pack.link_locked_at is None
+    sent.link.refresh_from_db()
+    assert sent.link.failures == 0 and sent.link.locked_at is None
 
 
 def test_five_wrong_dates_lock_the_link_and_say_to_call_the_practice(client, sent):
@@ -180,13 +183,13 @@ def test_five_wrong_dates_lock_the_link_and_say_to_call_the_practice(client, sen
     text = response.content.decode()
     assert "This link has been locked" in text
     assert "Riverside Surgery on 0113 496 0000" in text
-    sent.pack.refresh_from_db()
-    assert sent.pack.link_failures == 5 and sent.pack.link_locked_at is not None
+    sent.link.refresh_from_db()
+    assert sent.link.failures == 5 and sent.link.locked_at is not None
     # even the right date no longer opens it, and the pages behind it are closed too
     assert client.post(start(sent.token), ARTHUR_BORN).status_code == 410
     assert client.get(start(sent.token)).status_code == 410
     assert client.get(page("pack", sent.token)).status_code == 410
-    assert AuditEvent.objects.filter(what="prepare.link.wrong_date", detail__locked=True).count() == 1
+    assert AuditEvent.objects.filter(what="messaging.link.wrong_date", detail__locked=True).count() == 1
 
 
 def test_a_locked_link_closes_a_browser_that_had_already_opened_it(client, sent):
@@ -199,14 +202,14 @@ def test_a_locked_link_closes_a_browser_that_had_already_opened_it(client, sent)
 
 def test_an_expired_link_is_gone_and_says_who_to_call(client, sent):
     opened(client, sent.token)
-    with clock.frozen(sent.pack.link_expires_at + dt.timedelta(seconds=1)):
+    with clock.frozen(sent.link.expires_at + dt.timedelta(seconds=1)):
         for response in (client.get(start(sent.token)), client.get(page("pack", sent.token))):
             assert response.status_code == 410
             text = response.content.decode()
             assert "This link does not work" in text
             assert "0113 496 0000" in text
             assert "HbA1c" not in text
-    with clock.frozen(sent.pack.link_expires_at - dt.timedelta(minutes=1)):
+    with clock.frozen(sent.link.expires_at - dt.timedelta(minutes=1)):
         opened(client, sent.token)
         assert client.get(page("pack", sent.token)).status_code == 200
 
@@ -232,8 +235,8 @@ def test_an_unknown_link_is_not_found_and_says_only_that_it_does_not_work(client
 def test_the_date_of_birth_form_is_csrf_protected(sent):
     strict = Client(enforce_csrf_checks=True)
     assert strict.post(start(sent.token), ARTHUR_BORN).status_code == 403
-    sent.pack.refresh_from_db()
-    assert sent.pack.link_failures == 0
+    sent.link.refresh_from_db()
+    assert sent.link.failures == 0
 
 
 def test_the_public_pages_show_no_staff_navigation_even_to_signed_in_staff(client, sent):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tandem.prepare.rules import links
+from tandem.messaging import links
 
 LONDON = ZoneInfo("Europe/London")
 UTC = dt.UTC

@@ -8,8 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tandem.prepare.rules import readability, wording
-from tandem.prepare.rules.readability import EMPTY, Score, count_syllables, limit_for, score
+from tandem.messaging import wording
+from tandem.messaging.wording import readability
+from tandem.messaging.wording.readability import EMPTY, Score, count_syllables, limit_for, score
 
 # Formulas (Flesch 1948; Kincaid et al. 1975):
 #   FRE  = 206.835 - 1.015 (words/sentences) - 84.6 (syllables/words)

@@ -9,11 +9,11 @@ import re
 import pytest
 
 from tandem.core import clock
-from tandem.messaging.models import OutboxMessage
+from tandem.messaging import links
+from tandem.messaging.models import OutboxMessage, ReplyLink
 from tandem.prepare import actions
 from tandem.prepare.models import Pack
 from tandem.prepare.queries import packs as queries
-from tandem.prepare.rules import links
 
 
 def _send(u, **kw):
@@ -37,9 +37,10 @@ def test_the_reply_link_is_stored_only_as_a_hash_and_the_text_message_carries_it
     _send(booked)
     pack = Pack.objects.get(patient=booked.beatrice)
     token = re.search(r"/r/([A-Za-z0-9_-]+)/", pack.message.body).group(1)
-    assert pack.link_token_hash == links.digest(token)
+    link = ReplyLink.objects.get(purpose="pack", object_id=booked.beatrice_talk.pk)
+    assert link.token_hash == links.digest(token)
     assert token not in str(pack.content) and token not in pack.html
-    assert pack.link_expires_at > booked.beatrice_talk.starts_at
+    assert link.expires_at > booked.beatrice_talk.starts_at
 
 
 def test_sending_again_sends_nothing_twice(booked):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tandem.core.models import AuditEvent
-from tandem.prepare.actions import wording as actions
-from tandem.prepare.models import WordingVersion
+from tandem.messaging import wording
+from tandem.messaging import wording_actions as actions
+from tandem.messaging.models import WordingVersion
 from tandem.prepare.queries import wording as queries
-from tandem.prepare.rules import wording
 
 INTRO_STANDARD = wording.block("intro").standard
 MINE = "Dear {given_name}\n\nWe will see you on {date}. This pack helps you get ready."
@@ -44,7 +44,7 @@ def test_each_save_is_a_new_version_and_is_audited_without_the_text(staff):
     assert first.note == "Shorter" and first.created_by == staff.manager
     assert 5 <= second.reading_age <= 11
     assert WordingVersion.objects.filter(practice=staff.practice).count() == 2
-    events = AuditEvent.objects.filter(what="prepare.wording").order_by("pk")
+    events = AuditEvent.objects.filter(what="messaging.wording").order_by("pk")
     assert [e.detail for e in events] == [{"block": "intro", "variant": "standard", "version": 1},
                                           {"block": "intro", "variant": "standard", "version": 2}]
     assert all(e.patient_id is None and e.practice == staff.practice and e.user == staff.manager for e in events)

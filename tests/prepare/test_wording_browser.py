@@ -38,7 +38,7 @@ def practice(transactional_db):
 def test_practice_manager_changes_the_opening_wording(page, practice):  # noqa: F811
     sign_in(page, "manager")
     visit(page, "/prepare/wording/")
-    expect(page.get_by_role("heading", name="Pack wording", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Pack and invitation wording", level=1)).to_be_visible()
     expect(page.get_by_role("heading", name="Opening and closing")).to_be_visible()
     screenshot(page, "prepare-wording-list")
 
@@ -91,7 +91,7 @@ def test_practice_manager_changes_the_opening_wording(page, practice):  # noqa: 
 
 def test_two_managers_editing_at_once_see_a_conflict_and_lose_nothing(page, practice):  # noqa: F811
     from tandem.core.models import User
-    from tandem.prepare.actions import wording as actions
+    from tandem.messaging import wording_actions as actions
 
     sign_in(page, "manager")
     visit(page, "/prepare/wording/closing/easy_read/")

@@ -87,7 +87,7 @@ def test_the_letter_says_what_the_tests_appointment_involves(planned):
     u = planned
     send(u.practice, u.admin)
     letter = OutboxMessage.objects.get(patient=u.colin)
-    assert "Asthma" in letter.body
+    assert "your asthma" in letter.body  # in plain words (tandem.terminology.plain_names)
     assert "a check of how you use your inhalers" in letter.body
     text = OutboxMessage.objects.get(patient=u.beatrice)
     assert "COPD" not in text.body and "obstructive" not in text.body  # no conditions in a text message
@@ -129,7 +129,7 @@ def test_booking_stops_the_reminders(planned):
     u = planned
     send(u.practice, u.admin)
     actions.record_response(review=review_of(u.beatrice), response="booked", by=u.admin,
-                            appointment_on=D(2026, 7, 8))
+                            appointment_on=D(2026, 7, 8), appointment_time=dt.time(10, 0))
     with clock.frozen(D(2026, 6, 29)):
         summary = send(u.practice, u.admin)
     assert summary.reminders == 2
@@ -142,7 +142,8 @@ def test_did_not_attend_invites_again(planned):
     u = planned
     send(u.practice, u.admin)
     review = review_of(u.beatrice)
-    actions.record_response(review=review, response="booked", by=u.admin, appointment_on=D(2026, 7, 8))
+    actions.record_response(review=review, response="booked", by=u.admin, appointment_on=D(2026, 7, 8),
+                            appointment_time=dt.time(10, 0))
     with clock.frozen(D(2026, 7, 8)):
         review = actions.record_response(review=review, response="did_not_attend", by=u.admin)
         assert (review.status, review.round, review.stage) == ("did_not_attend", 2, 0)
@@ -172,7 +173,8 @@ def test_declining_is_an_exception_for_the_year_that_lapses_next_year(planned):
 def test_answering_after_an_exception_lifts_it(planned):
     u = planned
     review = actions.record_response(review=review_of(u.arthur), response="declined", by=u.admin)
-    actions.record_response(review=review, response="booked", by=u.admin)
+    actions.record_response(review=review, response="booked", by=u.admin, appointment_on=D(2026, 7, 1),
+                            appointment_time=dt.time(9, 0))
     exception = RecallException.objects.get(review=review)
     assert exception.lifted_on == D(2026, 6, 15)
 
@@ -188,7 +190,8 @@ def test_impossible_responses_are_refused(planned):
 
 def test_responses_are_history_with_who_and_when(planned):
     u = planned
-    review = actions.record_response(review=review_of(u.arthur), response="booked", by=u.admin)
+    review = actions.record_response(review=review_of(u.arthur), response="booked", by=u.admin,
+                                     appointment_on=D(2026, 6, 20), appointment_time=dt.time(9, 0))
     actions.record_response(review=review, response="attended", by=u.nurse)
     kinds = list(ReviewEvent.objects.filter(review=review).values_list("kind", "recorded_by__username"))
     assert kinds == [("planned", "admin"), ("booked", "admin"), ("attended", "nurse")]

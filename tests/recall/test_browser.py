@@ -5,6 +5,7 @@ way is checked with axe."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -84,12 +85,17 @@ def test_administrator_works_the_recall_board(page, board):  # noqa: F811
     expect(rows).to_have_count(3)
 
     page.get_by_role("button", name="Send this month's invitations").click()
+    page.wait_for_url("**/recall/send/")
+    check_accessibility(page)
+    screenshot(page, "recall-send")
+    page.get_by_role("button", name="Send 3 invitations and the reminders due").click()
     page.wait_for_url("**/recall/#send")
     progress = page.get_by_role("progressbar")
     expect(progress).to_have_count(1)
     check_accessibility(page)
     worker.run_pending(limit=1)
     expect(page.locator(".tandem-job__count")).to_have_text("3 of 3", timeout=10_000)
+    expect(page.locator("#recall-summary")).to_contain_text("Invited: 2", timeout=10_000)  # counts refresh
     check_accessibility(page)
     screenshot(page, "recall-board-sent")
     page.get_by_role("link", name="Show the list as it is now").click()
@@ -97,14 +103,20 @@ def test_administrator_works_the_recall_board(page, board):  # noqa: F811
 
     row = rows.filter(has_text="Colin DARE")
     expect(row).to_contain_text("First invitation sent")
-    row.get_by_label("What Colin DARE did").select_option("booked")
-    row.get_by_role("button", name="Record for Colin DARE").click()
+    row.get_by_role("link", name="Record a booking for Colin DARE").click()
+    page.wait_for_url(re.compile(r".*/recall/patients/\d+/\?next=.*"))
+    page.get_by_label("Booked").check()
+    page.get_by_label("Day").last.fill("2")
+    page.get_by_label("Month").last.fill("7")
+    page.get_by_label("Year").last.fill("2026")
+    page.get_by_label("Tests appointment time (for a booking)").fill("10:30")
+    page.get_by_role("button", name="Record response").click()
     page.wait_for_load_state()
     check_accessibility(page)
     expect(page.get_by_text("Recorded for Colin DARE: booked.")).to_be_visible()
-    expect(rows.filter(has_text="Colin DARE")).to_contain_text("Booked")
+    expect(rows.filter(has_text="Colin DARE")).to_contain_text("Booked for 2 July 2026 at 10:30")
 
-    rows.filter(has_text="Colin DARE").get_by_role("link", name="Colin DARE").click()
+    rows.filter(has_text="Colin DARE").get_by_role("link", name="Colin DARE", exact=True).click()
     page.wait_for_url("**/recall/patients/*/")
     check_accessibility(page)
     expect(page.get_by_role("heading", name="Tests appointment")).to_be_visible()

@@ -150,7 +150,7 @@ def test_send_runs_as_a_job_and_pressing_twice_sends_nothing_new(admin, planned)
     jobs = Job.objects.filter(kind="recall.send_invitations")
     assert jobs.count() == 1
     job = jobs.get()
-    assert job.params == {"month": "2026-06-01"} and job.created_by == planned.admin
+    assert job.params == {"month": "2026-06-01", "beyond_capacity": False} and job.created_by == planned.admin
     page = admin.get(BOARD).content.decode()
     assert f'id="job-{job.pk}-progress"' in page
     worker.run_pending(limit=1)
@@ -170,23 +170,24 @@ def test_send_runs_as_a_job_and_pressing_twice_sends_nothing_new(admin, planned)
 
 def test_record_a_response_from_the_board(admin, planned):
     url = reverse("recall:respond", kwargs={"patient_id": planned.beatrice.pk})
-    response = admin.post(url, {"response": "booked", "next": BOARD + "?when=next"})
+    response = admin.post(url, {"response": "declined", "next": BOARD + "?when=next"})
     assert response.status_code == 302 and response["Location"] == BOARD + "?when=next"
-    assert review_of(planned.beatrice).status == "booked"
+    assert review_of(planned.beatrice).status == "declined"
     follow = admin.get(response["Location"])
-    assert "Recorded for Beatrice COLE: booked." in follow.content.decode()
+    assert "Recorded for Beatrice COLE: declined (informed dissent)." in follow.content.decode()
 
 
 def test_a_response_that_makes_no_sense_is_explained(admin, planned):
     url = reverse("recall:respond", kwargs={"patient_id": planned.beatrice.pk})
     response = admin.post(url, {"response": "did_not_attend", "next": BOARD})
     assert review_of(planned.beatrice).status == "planned"
-    assert "Only a booked review can be missed" in admin.get(response["Location"]).content.decode()
+    assert response.status_code == 400
+    assert "Only a booked review can be missed" in response.content.decode()
 
 
 def test_the_next_address_must_be_the_board(admin, planned):
     url = reverse("recall:respond", kwargs={"patient_id": planned.beatrice.pk})
-    response = admin.post(url, {"response": "booked", "next": "https://evil.example/recall/"})
+    response = admin.post(url, {"response": "declined", "next": "https://evil.example/recall/"})
     assert response["Location"] == reverse("recall:review", kwargs={"patient_id": planned.beatrice.pk})
 
 
@@ -197,12 +198,13 @@ def test_review_page_with_history_and_a_booking_date(admin, planned):
     assert page.count("<td class=\"nhsuk-table__cell\">Blood pressure</td>") == 1
     assert "Please bring a sample of the first urine" in page
     response = admin.post(reverse("recall:respond", kwargs={"patient_id": planned.arthur.pk}), {
-        "response": "booked", "appointment-day": "2", "appointment-month": "7", "appointment-year": "2026"})
+        "response": "booked", "appointment-day": "2", "appointment-month": "7", "appointment-year": "2026",
+        "appointment_time": "10:30"})
     assert response.status_code == 302
     review = review_of(planned.arthur)
-    assert (review.status, review.booked_for) == ("booked", D(2026, 7, 2))
+    assert (review.status, review.booked_for, review.booked_time) == ("booked", D(2026, 7, 2), dt.time(10, 30))
     page = admin.get(url).content.decode()
-    assert "Booked for 2 July 2026" in page
+    assert "Booked for 2 July 2026 at 10:30" in page
     assert AuditEvent.objects.filter(what="recall.review", action="view", patient_id=planned.arthur.pk).exists()
 
 
@@ -212,7 +214,7 @@ def test_review_page_errors_are_shown_on_the_page(admin, planned):
     assert response.status_code == 400
     assert "must be a real date" in response.content.decode()
     response = admin.post(url, {})
-    assert response.status_code == 400 and "Choose what the person did" in response.content.decode()
+    assert response.status_code == 400 and "Select the person&#39;s response" in response.content.decode()
     assert review_of(planned.arthur).status == "planned"
 
 
@@ -323,6 +325,6 @@ def test_dates_come_in_as_the_nhsuk_date_input_names_its_boxes(admin, planned):
     """The NHS.UK date input posts appointment[day], appointment[month], appointment[year]."""
     url = reverse("recall:respond", kwargs={"patient_id": planned.arthur.pk})
     response = admin.post(url, {"response": "booked", "appointment[day]": "3", "appointment[month]": "7",
-                                "appointment[year]": "2026"})
+                                "appointment[year]": "2026", "appointment_time": "9:15"})
     assert response.status_code == 302
     assert review_of(planned.arthur).booked_for == D(2026, 7, 3)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from tandem.recall.rules import protocols
 from tandem.recall.rules.capacity import Available, month_capacity, per_week
 from tandem.recall.rules.review import review_plan
@@ -35,3 +37,31 @@ def test_shortfall_is_flagged_per_group():
 def test_nobody_due_needs_nothing():
     cap = month_capacity(dt.date(2026, 7, 1), [], Available())
     assert cap.people == 0 and cap.enough
+
+
+def _plan(hca: int, clinician: int):
+    """A stand-in with the two numbers capacity reads: the minutes of a real ReviewPlan."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(hca_minutes=hca, clinician_minutes=clinician)
+
+
+JULY = dt.date(2026, 7, 1)  # 31 days: 31/7 weeks
+# Spec table: minutes a week (hca, nurse), already committed in July (hca, clinician), candidates -> how many fit
+WITHIN = [
+    ((70, 70), (0, 0), [(10, 40)] * 5, 5),  # 70 x 31/7 = 310 minutes in July each: 5 x 40 = 200 fits
+    ((70, 70), (0, 0), [(10, 40)] * 10, 7),  # 7 x 40 = 280 fits, 8 x 40 = 320 does not
+    ((70, 70), (250, 0), [(10, 40)] * 10, 6),  # HCA: 250 already + 6 x 10 = 310
+    ((70, 70), (0, 300), [(10, 40)] * 3, 0),  # clinicians already full
+    ((0, 0), (0, 0), [(10, 40)] * 50, 50),  # no staff time set: no limit known
+    ((70, 70), (0, 0), [(10, 400), (10, 40)], 0),  # in order: the first does not fit, so none go
+]
+
+
+@pytest.mark.parametrize(("weekly", "committed", "candidates", "fits"), WITHIN)
+def test_invitations_within_the_staff_time(weekly, committed, candidates, fits):
+    from tandem.recall.rules.capacity import Available, invitations_within
+
+    got = invitations_within([(JULY, _plan(h, c)) for h, c in candidates],
+                             available=Available(hca=weekly[0], nurse=weekly[1]), committed={JULY: committed})
+    assert got == fits

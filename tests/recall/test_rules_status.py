@@ -73,6 +73,42 @@ def test_the_responses_offered_follow_the_status():
     from tandem.recall.rules.status import allowed_responses
 
     assert allowed_responses("planned") == ("booked", "attended", "declined")
-    assert allowed_responses("booked") == ("booked", "attended", "did_not_attend", "declined")
+    assert allowed_responses("booked", appointment_passed=True) == ("booked", "attended", "did_not_attend", "declined")
     assert allowed_responses("attended") == ()
     assert allowed_responses("withdrawn") == ()
+
+
+def test_did_not_attend_is_not_offered_before_the_appointment():
+    from tandem.recall.rules.status import allowed_responses
+
+    assert allowed_responses("booked") == ("booked", "attended", "declined")
+    assert allowed_responses("booked", appointment_passed=False) == ("booked", "attended", "declined")
+
+
+# Spec table: appointment day, time, now -> over?
+AT = dt.datetime
+PASSED = [
+    (dt.date(2026, 7, 8), dt.time(10, 30), AT(2026, 7, 8, 10, 29), False),  # a minute before
+    (dt.date(2026, 7, 8), dt.time(10, 30), AT(2026, 7, 8, 10, 30), True),
+    (dt.date(2026, 7, 8), dt.time(10, 30), AT(2026, 7, 7, 23, 0), False),  # the day before
+    (dt.date(2026, 7, 8), dt.time(10, 30), AT(2026, 7, 9, 8, 0), True),
+    (dt.date(2026, 7, 8), None, AT(2026, 7, 8, 18, 0), False),  # no time: only once the day is over
+    (dt.date(2026, 7, 8), None, AT(2026, 7, 9, 0, 0), True),
+    (None, None, AT(2026, 7, 9, 0, 0), False),  # no appointment recorded
+]
+
+
+@pytest.mark.parametrize(("on", "at", "now", "passed"), PASSED)
+def test_an_appointment_is_over_only_after_its_day_and_time(on, at, now, passed):
+    from tandem.recall.rules.status import appointment_has_passed, why_not_missed
+
+    assert appointment_has_passed(on=on, at=at, now=now) is passed
+    assert (why_not_missed(on=on, at=at, now=now) == "") is passed
+
+
+def test_why_did_not_attend_cannot_be_recorded_yet_is_said_plainly():
+    from tandem.recall.rules.status import why_not_missed
+
+    assert why_not_missed(on=dt.date(2026, 7, 8), at=dt.time(10, 30), now=AT(2026, 6, 15, 12, 0)) == (
+        "The appointment is on 8 July 2026 at 10:30. You can record that the person did not attend only after it.")
+    assert "Record the booking with its date and time first" in why_not_missed(on=None, at=None, now=AT(2026, 6, 15))

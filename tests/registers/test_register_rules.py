@@ -39,6 +39,20 @@ DEPRESSION_RESOLVED = "196381000000100"
 OSTEOPOROSIS = "64859006"
 CHD = "53741008"
 GOUT = "90560007"  # in no codelist
+DM_UNSPECIFIED = "73211009"  # Diabetes mellitus (QOF DM_COD; no type)
+STROKE = "230690007"  # Cerebrovascular accident
+AF = "49436004"
+AF_RESOLVED = "196371000000102"
+SCHIZOPHRENIA = "58214004"
+CANCER = "363346000"  # Malignant neoplastic disease
+LEARNING_DISABILITY = "110359009"  # Intellectual disability
+CKD3 = "433144002"  # Chronic kidney disease stage 3 (CKD_COD)
+CKD3_ANAEMIA = "691421000119108"  # Anemia co-occurrent and due to chronic kidney disease stage 3 (CKD_COD)
+CKD2 = "431856006"  # Chronic kidney disease stage 2 (CKD1AND2_COD)
+CKD_RESOLVED = "939211000000104"
+CLL = "92814006"  # Chronic lymphoid leukemia, disease (haematological cancer)
+RA_RIGHT_KNEE = "1073811000119102"  # Rheumatoid arthritis of right knee (RARTH_COD; side-specific)
+MANIA_PSYCHOTIC = "1089681000000108"  # Mania with psychotic features (MH_COD)
 
 CASES = [
     # (id, date of birth, events, registration, expected {register: since})
@@ -100,6 +114,63 @@ CASES = [
                     ("diagnosis", DEPRESSION, "2012-01-01"), ("resolved", DEPRESSION_RESOLVED, "2013-01-01"),
                     ("diagnosis", DEPRESSION, "2024-02-02")], "registered",
      {"hypertension": "2001-01-01", "copd": "2011-01-01", "depression": "2024-02-02"}),
+    # Resolution follows each register's QOF rule (rules.registers.RESOLUTION).
+    ("a resolved heart attack stays on the CHD register: CHD never resolves",
+     "1950-01-01", [("diagnosis", CHD, "2015-01-01", "2016-01-01")], "registered",
+     {"coronary_heart_disease": "2015-01-01"}),
+    ("a resolved stroke stays on the stroke register: stroke and TIA never resolve",
+     "1950-01-01", [("diagnosis", STROKE, "2018-03-03", "2018-04-01")], "registered", {"stroke_tia": "2018-03-03"}),
+    ("a cancer marked resolved stays on the cancer register",
+     "1950-01-01", [("diagnosis", CANCER, "2022-01-01", "2023-01-01")], "registered", {"cancer": "2022-01-01"}),
+    ("diabetes in remission stays on the diabetes register: only a diabetes resolved code ends it",
+     "1960-01-01", [("diagnosis", T2DM, "2015-01-01", "2020-01-01")], "registered", {"diabetes_type2": "2015-01-01"}),
+    ("schizophrenia in remission stays on the mental health register",
+     "1970-01-01", [("diagnosis", SCHIZOPHRENIA, "2000-01-01", "2010-01-01")], "registered",
+     {"serious_mental_illness": "2000-01-01"}),
+    ("an AF resolved code takes them off the AF register",
+     "1950-01-01", [("diagnosis", AF, "2015-01-01"), ("resolved", AF_RESOLVED, "2020-01-01")], "registered", {}),
+    ("AF recurring after an AF resolved code: on again from the recurrence",
+     "1950-01-01", [("diagnosis", AF, "2015-01-01"), ("resolved", AF_RESOLVED, "2020-01-01"),
+                    ("diagnosis", AF, "2024-01-01")], "registered", {"atrial_fibrillation": "2024-01-01"}),
+    # The diabetes register is the whole of QOF DM_COD, split by type.
+    ("'Diabetes mellitus' with no type puts someone on the diabetes (type 2 and other) register",
+     "1960-01-01", [("diagnosis", DM_UNSPECIFIED, "2019-01-01")], "registered", {"diabetes_type2": "2019-01-01"}),
+    ("a type 1 code after 'Diabetes mellitus': type 1 only, since the first diabetes code",
+     "1990-01-01", [("diagnosis", DM_UNSPECIFIED, "2010-01-01"), ("diagnosis", T1DM, "2012-01-01")], "registered",
+     {"diabetes_type1": "2010-01-01"}),
+    ("a type 1 code resolved before the current episode does not make it type 1",
+     "1960-01-01", [("diagnosis", T1DM, "2000-01-01"), ("resolved", DM_RESOLVED, "2005-01-01"),
+                    ("diagnosis", T2DM, "2020-01-01")], "registered", {"diabetes_type2": "2020-01-01"}),
+    # Cancer counts from 1 April 2003 (QOF CAN001).
+    ("cancer diagnosed before 1 April 2003 is not on the register",
+     "1950-01-01", [("diagnosis", CANCER, "2003-03-31")], "registered", {}),
+    ("cancer diagnosed on 1 April 2003 is on the register",
+     "1950-01-01", [("diagnosis", CANCER, "2003-04-01")], "registered", {"cancer": "2003-04-01"}),
+    ("cancer coded before and after April 2003: since the first code from then",
+     "1950-01-01", [("diagnosis", CANCER, "1999-05-05"), ("diagnosis", CANCER, "2010-02-02")], "registered",
+     {"cancer": "2010-02-02"}),
+    ("learning disability register has no minimum age",
+     "2022-01-01", [("diagnosis", LEARNING_DISABILITY, "2024-01-01")], "registered",
+     {"learning_disability": "2024-01-01"}),
+    # CKD (QOF CKD register): stage 3 to 5 codes, ended by a later resolved or stage 1-2 code.
+    ("anaemia due to CKD stage 3 puts an adult on the CKD register",
+     "1950-01-01", [("diagnosis", CKD3_ANAEMIA, "2021-01-01")], "registered", {"ckd_3_5": "2021-01-01"}),
+    ("a later CKD stage 2 code takes them off the CKD register",
+     "1950-01-01", [("diagnosis", CKD3, "2018-01-01"), ("resolved", CKD2, "2022-01-01")], "registered", {}),
+    ("CKD stage 2 recorded before stage 3 does not keep them off",
+     "1950-01-01", [("resolved", CKD2, "2015-01-01"), ("diagnosis", CKD3, "2018-01-01")], "registered",
+     {"ckd_3_5": "2018-01-01"}),
+    ("CKD stage 3 again after a stage 2 code: on again from then",
+     "1950-01-01", [("diagnosis", CKD3, "2016-01-01"), ("resolved", CKD2, "2018-01-01"), ("diagnosis", CKD3, "2023-01-01")],
+     "registered", {"ckd_3_5": "2023-01-01"}),
+    ("a CKD resolved code takes them off the CKD register",
+     "1950-01-01", [("diagnosis", CKD3, "2016-01-01"), ("resolved", CKD_RESOLVED, "2020-01-01")], "registered", {}),
+    ("a haematological cancer is on the cancer register",
+     "1950-01-01", [("diagnosis", CLL, "2019-01-01")], "registered", {"cancer": "2019-01-01"}),
+    ("rheumatoid arthritis of one knee is on the RA register from 16",
+     "1980-01-01", [("diagnosis", RA_RIGHT_KNEE, "2020-01-01")], "registered", {"rheumatoid_arthritis": "2020-01-01"}),
+    ("mania with psychotic features is on the mental health register",
+     "1980-01-01", [("diagnosis", MANIA_PSYCHOTIC, "2020-01-01")], "registered", {"serious_mental_illness": "2020-01-01"}),
     ("left the practice: on no register", "1960-01-01", [("diagnosis", T2DM, "2020-01-01")], "left", {}),
     ("died: on no register", "1960-01-01", [("diagnosis", T2DM, "2020-01-01")], "deceased", {}),
 ]
@@ -159,17 +230,41 @@ def test_every_register_has_a_rule_from_its_codelist():
     assert rules.rule_for("coronary_heart_disease").resolution_codes == frozenset()
 
 
+def test_every_register_has_its_qof_resolution_rule():
+    never = {"coronary_heart_disease", "stroke_tia", "cancer", "dementia", "learning_disability",
+             "osteoporosis", "rheumatoid_arthritis"}
+    by_code = {"hypertension", "diabetes_type1", "diabetes_type2", "asthma", "copd", "heart_failure",
+               "atrial_fibrillation", "ckd_3_5", "depression", "epilepsy"}
+    for slug in never:
+        rule = rules.rule_for(slug)
+        assert not rule.resolution_codes and not rule.status_resolves, slug
+    for slug in by_code:
+        assert rules.rule_for(slug).resolution_codes, slug
+    assert not rules.rule_for("diabetes_type2").status_resolves  # remission stays on the register
+    assert rules.rule_for("hypertension").status_resolves
+    assert AF_RESOLVED in rules.rule_for("atrial_fibrillation").resolution_codes
+    assert rules.rule_for("cancer").diagnosed_from == dt.date(2003, 4, 1)
+
+
+def test_the_diabetes_registers_together_are_the_whole_qof_cluster():
+    type1, type2 = rules.rule_for("diabetes_type1"), rules.rule_for("diabetes_type2")
+    assert type1.diagnosis_codes == type2.diagnosis_codes
+    assert len(type1.diagnosis_codes) == 86 and DM_UNSPECIFIED in type1.diagnosis_codes
+    assert (type1.with_marker, type2.with_marker) == (True, False)
+
+
 def test_the_generated_sql_names_every_code_once_per_register():
     statement, _ = register_sql.memberships_select(today=TODAY)
     for rule in rules.register_rules():
         for code in rule.diagnosis_codes:
-            assert statement.count(f"('{code}', '{rule.slug}', 'd')") == 1
+            assert statement.count(f"('{code}', '{rule.slug}', 'd', ") == 1
 
 
 # --- Property: the two paths agree on random histories ---------------------------------------
 
 CODES = [T2DM, T2DM_OTHER, T1DM, DM_RESOLVED, HYPERTENSION, HT_RESOLVED, ASTHMA, ASTHMA_RESOLVED,
-         ASTHMA_COPD_OVERLAP, COPD, DEPRESSION, DEPRESSION_RESOLVED, OSTEOPOROSIS, GOUT]
+         ASTHMA_COPD_OVERLAP, COPD, DEPRESSION, DEPRESSION_RESOLVED, OSTEOPOROSIS, GOUT, DM_UNSPECIFIED, CHD,
+         AF, AF_RESOLVED, CANCER]
 dates = st.dates(min_value=dt.date(1990, 1, 1), max_value=dt.date(2027, 12, 31))
 
 
@@ -181,7 +276,7 @@ def histories(draw):
     for _ in range(draw(st.integers(0, 6))):
         code = draw(st.sampled_from(CODES))
         onset = draw(dates)
-        if code in (DM_RESOLVED, HT_RESOLVED, ASTHMA_RESOLVED, DEPRESSION_RESOLVED):
+        if code in (DM_RESOLVED, HT_RESOLVED, ASTHMA_RESOLVED, DEPRESSION_RESOLVED, AF_RESOLVED):
             events.append(("resolved", code, onset))
         elif draw(st.booleans()):
             events.append(("diagnosis", code, onset, onset + dt.timedelta(days=draw(st.integers(0, 4000)))))

@@ -51,6 +51,23 @@ def appointments(n: int, kind: str = "appointment", visit: str = "face_to_face")
 FRAIL = [HT, OA, HYPOTHYROID, *meds(5), ("appointment", "2026-03-01", "home_visit"),
          ("appointment", "2026-04-01", "home_visit"), ("carer",), ("ae", "2026-01-05", "Fall"),
          ("observation", "mrc_dyspnoea", "2025-05-01", 4), ("observation", "bmi", "2025-09-01", 17.9)]
+# Coded deficits from twelve eFI code lists that no register covers (Clegg 2016's Read lists in SNOMED CT).
+CODED_DEFICITS = [("diagnosis", code, "2024-01-01") for code in (
+    "267553005",  # anaemia
+    "495601000000106",  # dizziness
+    "201038005",  # foot problems (corn)
+    "208566002",  # fragility fracture (hip)
+    "411511000000107",  # hearing impairment (hearing aid)
+    "60573004",  # heart valve disease (aortic stenosis)
+    "495491000000101",  # hypotension or syncope (fainting)
+    "416111000000107",  # mobility problems
+    "412191000000104",  # peptic ulcer
+    "201248003",  # skin ulcer (pressure sore)
+    "502171000000108",  # sleep disturbance (insomnia)
+    "498851000000102",  # urinary incontinence
+)]
+ANXIETY = ("diagnosis", "21897009", "2025-01-01")  # Generalized anxiety disorder
+ALCOHOL = ("diagnosis", "161466001", "2001-01-01")  # H/O: alcoholism, long ago: the CMS counts it ever
 NO_COUNT_RULES = {"cm_ltc_count": None, "dm_ltc_count": None, "cm_cms": None, "dm_cms": None}
 
 CASES = [
@@ -88,6 +105,14 @@ CASES = [
      ["1 long-term condition", "3 A&E attendances in 12 months"]),
     ("moderate frailty at 80 (9 of 36 deficits): disease management", "1946-01-01", FRAIL, NO_COUNT_RULES,
      "disease_management", ["3 long-term conditions", "moderate frailty (eFI 0.25)"]),
+    ("deficits coded from the eFI lists count: 13 of 36 is severe frailty at 80, case management", "1946-01-01",
+     [HT, *CODED_DEFICITS], NO_COUNT_RULES, "case_management", ["1 long-term condition", "severe frailty (eFI 0.36)"]),
+    ("anxiety counts as 'anxiety or depression' on the CMS", "1960-01-01", [HT, T2DM, AF, ANXIETY], {},
+     "disease_management", ["3 long-term conditions", "Cambridge Multimorbidity Score 2.67"]),
+    ("alcohol problems count on the CMS, however long ago", "1960-01-01", [HT, T2DM, AF, ALCOHOL], {},
+     "disease_management", ["3 long-term conditions", "Cambridge Multimorbidity Score 2.82"]),
+    ("without the anxiety code the same record scores 2.17", "1960-01-01", [HT, T2DM, AF], {},
+     "self_care", ["3 long-term conditions", "no other factor at the practice's thresholds"]),
     ("the same record at 50 is not given a frailty category", "1976-01-01", FRAIL, NO_COUNT_RULES, "self_care",
      ["3 long-term conditions", "no other factor at the practice's thresholds"]),
     ("six conditions: case management, with every factor that is high", "1945-01-01",
@@ -126,12 +151,26 @@ def test_bulk_path(practice, dob, events, overrides, tier, reasons):
     assert stored.reasons == reasons
 
 
+def test_every_one_of_the_36_deficits_can_be_counted():
+    assert len(risk.DEFICITS) == 36 and risk.NOT_OBSERVED == ()
+    assert set(risk.EFI_CODELISTS) == set(risk.DEFICITS) - {"polypharmacy"}
+
+
+def test_cms_counts_anxiety_hearing_loss_and_alcohol_and_says_which_it_cannot():
+    assert risk.cms_conditions({}, TODAY, {"anxiety", "efi_hearing_impairment", "alcohol_problems"}) == [
+        "Alcohol problems", "Anxiety or depression", "Hearing loss"]
+    counted = set(risk.CMS_CONDITION_FOR_REGISTER.values()) | set(risk.CMS_CONDITION_FOR_FEATURE.values())
+    assert counted | set(risk.CMS_NOT_COUNTED) == set(risk.CMS_WEIGHTS)
+    assert not counted & set(risk.CMS_NOT_COUNTED)
+    assert len(counted) == 18 and set(risk.CMS_NOT_COUNTED) == {"Constipation (treated)", "Irritable bowel syndrome"}
+
+
 def test_frail_record_shows_which_deficits_were_counted(practice):
     patient = add_patient(practice, "1946-01-01", FRAIL)
     actions.refresh_practice(practice=practice, by=None)
     stored = PatientRisk.objects.get(patient=patient)
-    assert stored.efi_deficits == ["arthritis", "dyspnoea", "falls", "hypertension", "polypharmacy", "thyroid",
-                                   "housebound", "requires_care", "weight_loss"]
+    assert stored.efi_deficits == ["arthritis", "dyspnoea", "falls", "housebound", "hypertension", "polypharmacy",
+                                   "requires_care", "thyroid", "weight_loss"]
     assert stored.frailty == "moderate" and stored.efi == 0.25
 
 

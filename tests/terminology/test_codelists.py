@@ -87,6 +87,7 @@ REQUIRED_LTCS = (
     "depression",
     "dementia",
     "serious_mental_illness",
+    "learning_disability",
     "osteoporosis",
     "rheumatoid_arthritis",
     "cancer",
@@ -123,6 +124,19 @@ CANONICAL = {
 # Codes deliberately in more than one diagnosis list, because that is clinically right.
 ALLOWED_OVERLAPS = {
     "10692761000119107": {"asthma", "copd"},  # asthma-COPD overlap syndrome
+}
+# Pairs of registers whose published QOF clusters share codes (the lists are the whole clusters, so
+# a code in two clusters is in both lists): epilepsy syndromes with intellectual disability, vascular
+# dementia after stroke, depression with psychotic features, a syndrome with diabetes and
+# intellectual disability...
+OVERLAPPING_CLUSTERS = {
+    frozenset(pair) for pair in (
+        ("asthma", "copd"), ("epilepsy", "learning_disability"), ("depression", "serious_mental_illness"),
+        ("dementia", "stroke_tia"), ("dementia", "depression"), ("diabetes_type2", "learning_disability"),
+        ("epilepsy", "stroke_tia"), ("dementia", "learning_disability"),
+        # hypertension in CKD stage 3 to 5 due to type 2 diabetes: in both HYP_COD and CKD_COD
+        ("ckd_3_5", "hypertension"),
+    )
 }
 
 
@@ -176,7 +190,8 @@ def test_codes_are_in_one_diagnosis_list_unless_allowed():
     for slug, codelist in codelists.diagnosis_codelists().items():
         for code in codelist.codes:
             shared.setdefault(code, set()).add(slug)
-    unexpected = {c: s for c, s in shared.items() if len(s) > 1 and ALLOWED_OVERLAPS.get(c) != s}
+    unexpected = {c: s for c, s in shared.items()
+                  if len(s) > 1 and ALLOWED_OVERLAPS.get(c) != s and frozenset(s) not in OVERLAPPING_CLUSTERS}
     assert not unexpected
 
 
@@ -197,9 +212,10 @@ def test_resolution_lists_resolve_existing_diagnosis_lists():
         for target in codelist.resolves:
             assert target in diagnosis, f"{slug} resolves unknown {target}"
             assert codelist in codelists.resolutions_for(target)
-        # a "resolved" code must never count as a diagnosis
+        # a "resolved" code must never count as a diagnosis of what it resolves (a CKD stage 1-2 code may
+        # still be a hypertension code: HYP_COD and CKD1AND2_COD share "hypertension in CKD stage 2" codes)
         for code in codelist.codes:
-            assert codelists.conditions_for_code(code) == ()
+            assert not set(codelists.conditions_for_code(code)) & set(codelist.resolves), (slug, code)
 
 
 def test_diabetes_resolved_resolves_both_types():
@@ -279,7 +295,69 @@ def test_parser_rejects_malformed_files():
 NO_MEDICINE = {
     # NICE PH38: managed by lifestyle change and the NHS Diabetes Prevention Programme.
     "non_diabetic_hyperglycaemia",
+    # A learning disability is not treated with medicines (conditions that come with it have their own).
+    "learning_disability",
 }
+
+# Codes in each list, pinned: a list that changes must change here too, with its source line.
+PINNED_COUNTS = {
+    "diabetes_type1": 24, "diabetes_type2": 62, "diabetes_resolved": 1,  # DM_COD 20250627: 86 in all
+    "hypertension": 117, "hypertension_resolved": 1, "asthma": 142, "asthma_resolved": 1, "copd": 58,
+    "copd_resolved": 1, "coronary_heart_disease": 336, "stroke_tia": 280, "heart_failure": 41,
+    "heart_failure_resolved": 1, "dementia": 325, "epilepsy": 210, "epilepsy_resolved": 1, "ckd_resolved": 1,
+    "osteoporosis": 40, "depression": 106, "depression_resolved": 1, "learning_disability": 696,
+    "atrial_fibrillation_resolved": 1, "anxiety": 422,
+    # QOF clusters, whole: AFIB_COD 20260630, CKD_COD 20200812, CKD1AND2_COD 20260630, RARTH_COD 20260630,
+    # MH_COD 20210127; cancer: C19CAN_COD 20210127 (3,520) with C19HAEMCAN_COD 20210127 (817), 10 shared
+    "atrial_fibrillation": 24, "ckd_3_5": 51, "ckd_stage_1_2": 27, "rheumatoid_arthritis": 152,
+    "serious_mental_illness": 190, "cancer": 4327, "alcohol_problems": 86,
+    "efi_activity_limitation": 6, "efi_anaemia": 155, "efi_arthritis": 83, "efi_atrial_fibrillation": 21,
+    "efi_cerebrovascular": 80, "efi_ckd": 43, "efi_diabetes": 157, "efi_dizziness": 37, "efi_dyspnoea": 10,
+    "efi_falls": 13, "efi_foot_problems": 9, "efi_fragility_fracture": 149, "efi_hearing_impairment": 44,
+    "efi_heart_failure": 62, "efi_heart_valve_disease": 5, "efi_housebound": 17, "efi_hypertension": 39,
+    "efi_hypotension": 28, "efi_ischaemic_heart_disease": 64, "efi_memory": 112, "efi_mobility": 32,
+    "efi_osteoporosis": 55, "efi_parkinsonism": 43, "efi_peptic_ulcer": 95, "efi_peripheral_vascular_disease": 27,
+    "efi_requires_care": 11, "efi_respiratory": 265, "efi_skin_ulcer": 97, "efi_sleep_disturbance": 18,
+    "efi_social_vulnerability": 22, "efi_thyroid": 46, "efi_urinary_incontinence": 36,
+    "efi_urinary_system_disease": 40, "efi_visual_impairment": 154, "efi_weight_loss": 14,
+}
+
+
+@pytest.mark.parametrize(("slug", "count"), sorted(PINNED_COUNTS.items()))
+def test_each_list_holds_the_published_count(slug, count):
+    assert len(codelists.get(slug)) == count
+
+
+def test_the_diabetes_lists_together_are_the_whole_qof_diabetes_cluster():
+    union = codelists.get("diabetes_type1").codes | codelists.get("diabetes_type2").codes
+    assert len(union) == 86
+    assert "73211009" in codelists.get("diabetes_type2")  # Diabetes mellitus
+    assert "703136005" in codelists.get("diabetes_type2")  # Diabetes mellitus in remission: still diabetes
+
+
+def test_every_list_says_where_it_comes_from_and_which_release():
+    for slug, codelist in codelists.all_codelists().items():
+        assert "github.com" in codelist.source or "opencodelists.org" in codelist.source \
+            or "not reached" in codelist.notes, slug
+
+
+def test_ckd_stage_1_and_2_codes_end_the_ckd_register_and_are_no_register_of_their_own():
+    stage_1_2 = codelists.get("ckd_stage_1_2")
+    assert stage_1_2.kind == "resolution" and stage_1_2.resolves == ("ckd_3_5",)
+    assert {"431855005", "431856006"} <= stage_1_2.codes  # CKD stage 1, stage 2
+    assert not stage_1_2.codes & codelists.get("ckd_3_5").codes
+    assert stage_1_2 in codelists.resolutions_for("ckd_3_5")
+
+
+def test_the_cancer_register_holds_haematological_cancers_too():
+    cancer = codelists.get("cancer")
+    assert "92814006" in cancer  # Chronic lymphoid leukemia
+    assert "363346000" in cancer  # Malignant neoplastic disease
+
+
+def test_the_efi_has_a_code_list_for_every_deficit_but_polypharmacy():
+    efi = {slug for slug in codelists.feature_codelists() if slug.startswith("efi_")}
+    assert len(efi) == 35
 
 
 def test_medicines_catalogue_is_well_formed():

@@ -7,20 +7,26 @@ the defaults everywhere), tasks for referrals, the clinician's draft removed, an
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.db import transaction
+from django.utils import timezone
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Membership, Practice, User
+from tandem.core.rules import ROLE_LABELS, Role
 from tandem.patients import actions as patient_actions
 from tandem.patients.models import Patient, PersonalTarget
 from tandem.prepare.models import Conversation
-from tandem.terminology import observations
+from tandem.terminology import codelists, observations
+from tandem.terminology.plain_names import PLAIN_NAMES
 
 from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion, Task
-from ..rules import document
+from ..rules import carry, document
 from ..rules.document import Plan
+
+# Who can hold a care planning conversation: the practice's clinical staff.
+HOLDS_CONVERSATIONS = (Role.NURSE, Role.GP, Role.PHARMACIST)
 
 
 class PlanError(ValueError):
@@ -50,6 +56,53 @@ def _plan_for(patient: Patient, now: dt.datetime) -> CarePlan:
     return plan
 
 
+def clinical_staff(practice: Practice) -> dict[int, str]:
+    """Who can hold the conversation (user id -> "Nia Evans, practice nurse"), by name."""
+    rows = (Membership.objects.filter(practice=practice, role__in=HOLDS_CONVERSATIONS, user__is_active=True)
+            .select_related("user").order_by("user__last_name", "user__first_name", "user_id"))
+    out: dict[int, str] = {}
+    for m in rows:
+        label = ROLE_LABELS[Role(m.role)]
+        label = label if label == "GP" else label[:1].lower() + label[1:]
+        out.setdefault(m.user_id, f"{m.user.display_name}, {label}")
+    return out
+
+
+def conversation_day(conversation: Conversation, today: dt.date) -> dt.date:
+    """The day the conversation was held: its booked day, or today if it is booked for later."""
+    return min(timezone.localtime(conversation.starts_at).date(), today)
+
+
+def earlier_plan(patient: Patient, conversation: Conversation) -> Plan:
+    """The plan as it stood before this conversation: its latest version saved in another
+    conversation or between conversations (an empty plan if there is none)."""
+    found = (PlanVersion.objects.filter(patient=patient).exclude(conversation=conversation)
+             .order_by("-version").first())
+    return Plan.from_dict(found.content) if found is not None else Plan()
+
+
+def _the_conversation(plan: Plan, *, patient: Patient, by: User | None, conversation: Conversation,
+                      today: dt.date) -> tuple[Plan, list[document.Problem]]:
+    """Who held the conversation and when (defaults: the clinician saving, on the conversation's
+    day), checked against the practice's clinical staff; and last year's items, each decided."""
+    staff = clinical_staff(patient.practice)
+    problems: list[document.Problem] = []
+    held_by_id = plan.held_by_id
+    if held_by_id is None and by is not None and by.pk in staff:
+        held_by_id = by.pk
+    if held_by_id is None and conversation.clinician_id in staff:
+        held_by_id = conversation.clinician_id
+    if held_by_id not in staff:
+        problems.append(document.Problem("held_by_id", "Choose who held the conversation, from the practice's "
+                                                       "clinical staff."))
+    held_on = plan.held_on or conversation_day(conversation, today).isoformat()
+    agreed_on = plan.agreed_on or (held_on if plan.agreed_with_person else "")
+    plan = replace(plan, held_by_id=held_by_id, held_by=staff.get(held_by_id, ""), held_on=held_on,
+                   agreed_on=agreed_on)
+    plan, undecided = carry.settle(plan, earlier_plan(patient, conversation))
+    return plan, problems + undecided
+
+
 @dataclass(frozen=True)
 class Saved:
     version: PlanVersion
@@ -59,18 +112,25 @@ class Saved:
 
 @transaction.atomic
 def save_plan(*, patient: Patient, by: User | None, plan: Plan, base_version: int,
-              conversation: Conversation | None = None, note: str = "", on: dt.date | None = None) -> Saved:
+              conversation: Conversation | None = None, note: str = "", on: dt.date | None = None,
+              historical: bool = False) -> Saved:
     """Save the plan as its next version. `base_version` is the version the clinician started from
     (0 for a first plan). Raises PlanError (nothing saved) for problems, PlanConflict if someone else
-    saved meanwhile."""
+    saved meanwhile.
+
+    A plan made in a conversation records who held it and when (see _the_conversation), and every
+    item of the plan before that conversation in it must have been kept, changed or closed."""
     now = clock.now()
     today = on or clock.today()
-    plan = document.with_ids(plan)
-    problems = document.validate(plan, known_concepts=known_concepts(), today=today)
-    if problems:
-        raise PlanError(problems)
     if conversation is not None and conversation.patient_id != patient.pk:
         raise PlanError([document.Problem("conversation", "That conversation is not this person's.")])
+    plan = document.with_ids(plan)
+    problems = []
+    if conversation is not None:
+        plan, problems = _the_conversation(plan, patient=patient, by=by, conversation=conversation, today=today)
+    problems = document.validate(plan, known_concepts=known_concepts(), today=today, historical=historical) + problems
+    if problems:
+        raise PlanError(problems)
     record = CarePlan.objects.select_for_update().filter(pk=_plan_for(patient, now).pk).get()
     if record.version != base_version:
         raise PlanConflict(PlanVersion.objects.get(plan=record, version=record.version))
@@ -158,7 +218,7 @@ def record_copy_given(*, version: PlanVersion, by: User | None, how: str, on: dt
 @transaction.atomic
 def save_service(*, practice: Practice, by: User | None, name: str, kind: str, description: str = "",
                  contact: str = "", how_to_refer: str = "", active: bool = True, service: LocalService | None = None,
-                 expected_version: int | None = None) -> LocalService:
+                 expected_version: int | None = None, conditions: tuple[str, ...] | None = None) -> LocalService:
     """Add a service to the practice's directory, or change one (with the version the editor saw)."""
     name = " ".join(name.split())
     if not name:
@@ -179,6 +239,11 @@ def save_service(*, practice: Practice, by: User | None, name: str, kind: str, d
             raise ValueError("Someone else changed this service while you were editing it. Check it and try again.")
     service.name, service.kind, service.description = name[:120], kind, description.strip()[:500]
     service.contact, service.how_to_refer, service.active = contact.strip()[:200], how_to_refer.strip()[:300], active
+    if conditions is not None:  # the registers it is for (slugs); unknown ones are refused
+        unknown = [c for c in conditions if c not in PLAIN_NAMES and c not in codelists.all_codelists()]
+        if unknown:
+            raise ValueError("Choose the conditions the service is for from the list.")
+        service.conditions = sorted(set(conditions))
     service.version += 1
     service.updated_at, service.updated_by = now, by
     service.save()

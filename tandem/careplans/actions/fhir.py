@@ -59,7 +59,8 @@ def import_plan(*, practice: Practice, by: User | None, document: Any, note: str
     if problems:
         raise PlanError(problems)
     base = CarePlan.objects.filter(patient=patient).values_list("version", flat=True).first() or 0
-    saved = save_plan(patient=patient, by=by, plan=plan, base_version=base, note=note)
+    # A document is a plan as it was made: its review date may have passed since (historical).
+    saved = save_plan(patient=patient, by=by, plan=plan, base_version=base, note=note, historical=True)
     audit.record(by=by, practice=practice, action=AuditEvent.Action.IMPORT, what="careplans.fhir",
                  patient_id=patient.pk, object_id=saved.version.pk, detail={"version": saved.version.version})
     return saved

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tandem.patients.rules import is_ascii_digits
 from tandem.terminology import observations
 
 from ..rules.document import (
@@ -233,6 +234,11 @@ def first_display(items: list[dict] | None) -> str:
     return (items or [{}])[0].get("display", "")
 
 
+def _is_key(value: Any) -> bool:
+    """A Tandem primary key as the export writes it: ASCII digits ('²' is a digit to str.isdigit)."""
+    return isinstance(value, str) and is_ascii_digits(value) and len(value) < 10
+
+
 def _task(reader: Reader, resource: dict, where: str) -> Referral:
     to_role = next((code for code in (code_in(c, CS_STAFF_ROLE) for c in resource.get("performerType", [])) if code),
                    "")
@@ -243,7 +249,7 @@ def _task(reader: Reader, resource: dict, where: str) -> Referral:
         ident = next((i for i in (reader.doc.resolve(owner) or {}).get("identifier", [])
                       if i.get("system") == ID_STAFF), {})
     if ident.get("value"):
-        if ident["value"].isdigit():
+        if _is_key(ident["value"]):
             to_user_id = int(ident["value"])
         else:
             reader.problem(where, "The task's owner has a staff identifier Tandem does not recognise.")
@@ -260,7 +266,7 @@ def _service(reader: Reader, resource: dict, where: str) -> Signpost:
         ident = next((i for i in (reader.doc.resolve(performer) or {}).get("identifier", [])
                       if i.get("system") == ID_LOCAL_SERVICE), {})
     if ident.get("value"):
-        if ident["value"].isdigit():
+        if _is_key(ident["value"]):
             service_id = int(ident["value"])
         else:
             reader.problem(where, "The service's identifier in the practice's directory is not one Tandem made.")

@@ -6,6 +6,7 @@ decisions and run no queries.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -15,10 +16,12 @@ from django.utils import timezone
 from tandem.terminology import observations
 
 from .. import forms
+from ..rules import carry
 from ..rules import checklist as checklist_rules
 from ..rules.document import (
     ACTION_STATUS,
     CONFIDENCE_REWORK_BELOW,
+    DECISIONS,
     GOAL_STAGE,
     LEVELS,
     MEDICATION_KINDS,
@@ -31,24 +34,22 @@ from .plans import ROLE_CHOICES, time_text, when_text
 # Rows each list starts with when it has none: one to type into (three for the contingency plan:
 # green, amber and red).
 MIN_ROWS = {"needs": 1, "goals": 1, "actions": 1, "targets": 1, "medicines": 1, "warning_signs": 3,
-            "participants": 1, "referrals": 1}
-LIST_NAMES = ("needs", "goals", "targets", "medicines", "warning_signs", "participants", "referrals")
+            "participants": 1, "referrals": 1, "information_items": 1}
+LIST_NAMES = ("needs", "goals", "targets", "medicines", "warning_signs", "participants", "referrals",
+              "information_items")
 # The first field of a new row, to put the cursor in.
 FIRST_FIELD = {"needs": "text", "goals": "words", "actions": "what", "targets": "concept", "medicines": "kind",
-               "warning_signs": "signs", "participants": "name", "referrals": "what"}
+               "warning_signs": "signs", "participants": "name", "referrals": "what", "information_items": "text"}
 ADD_LABELS = {"needs": "Add another need", "goals": "Add another goal", "actions": "Add another action",
               "targets": "Add another target", "medicines": "Add another medicine agreement",
               "warning_signs": "Add another warning sign", "participants": "Add another person",
-              "referrals": "Add another referral"}
+              "referrals": "Add another referral", "information_items": "Add another piece of information"}
 LEVEL_ORDER = ("green", "amber", "red")
 
 
 def review_example(today: dt.date) -> str:
     """A review date a year from today, as the date fields take it: "15 6 2027"."""
-    try:
-        day = today.replace(year=today.year + 1)
-    except ValueError:  # 29 February
-        day = today.replace(year=today.year + 1, day=28)
+    day = carry.year_after(today)
     return f"{day.day} {day.month} {day.year}"
 
 
@@ -84,6 +85,8 @@ class Options:
     stage: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in GOAL_STAGE.items())
     medication_kinds: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in MEDICATION_KINDS.items())
     levels: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in LEVELS.items())
+    clinicians: tuple[Choice, ...] = ()  # who can hold the conversation
+    decisions: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in DECISIONS.items())
 
 
 def target_concepts() -> tuple[Choice, ...]:
@@ -92,7 +95,7 @@ def target_concepts() -> tuple[Choice, ...]:
 
 
 def options(*, conditions: Iterable[tuple[str, str]], medicines: Iterable[str], services: Sequence,
-            staff: Iterable[tuple[int, str, str]], plan: Plan) -> Options:
+            staff: Iterable[tuple[int, str, str]], plan: Plan, clinicians: Mapping[int, str] | None = None) -> Options:
     """`conditions`: (slug, name); `services`: LocalService rows; `staff`: (user id, name, role)."""
     offered = [ServiceOption(str(s.pk), s.name, s.get_kind_display(), s.description, s.contact) for s in services]
     in_directory = {s.pk for s in services}
@@ -104,7 +107,8 @@ def options(*, conditions: Iterable[tuple[str, str]], medicines: Iterable[str], 
     referral_to += [Choice(f"user:{pk}", f"{name} ({role})") for pk, name, role in staff]
     return Options(conditions=tuple(Choice(slug, name) for slug, name in conditions),
                    concepts=target_concepts(), medicines=tuple(dict.fromkeys(medicines)),
-                   services=tuple(offered), referral_to=tuple(referral_to))
+                   services=tuple(offered), referral_to=tuple(referral_to),
+                   clinicians=tuple(Choice(str(pk), name) for pk, name in (clinicians or {}).items()))
 
 
 @dataclass(frozen=True)
@@ -116,9 +120,10 @@ class FormState:
     counts: Mapping[str, int]  # "goals": 2, "goals.0.actions": 1, ...
     base_version: int
     conversation_id: int | None
-    carried: frozenset[str] = frozenset()  # goal ids from the saved plan (their outcome can be recorded)
+    carried: frozenset[str] = frozenset()  # ids of the items of the plan before this conversation
     focus: str = ""  # the id of the field to put the cursor in (a row just added)
     problems: tuple[Problem, ...] = ()  # in the order of the form
+    flags: Mapping[str, str] = dataclasses.field(default_factory=dict)  # item id -> what to check about it
 
     def v(self, path: str) -> str:
         value = self.values.get(path, "")
@@ -140,11 +145,18 @@ class FormState:
 
     def low_confidence(self, path: str) -> bool:
         text = self.v(path)
-        return text.isdigit() and int(text) < CONFIDENCE_REWORK_BELOW
+        return text.isdecimal() and int(text) < CONFIDENCE_REWORK_BELOW
 
     def is_carried(self, index: int) -> bool:
-        goal_id = self.v(f"goals.{index}.id")
-        return bool(goal_id) and goal_id in self.carried
+        return self.from_before(f"goals.{index}")
+
+    def from_before(self, row: str) -> bool:
+        """Whether the row at `row` ("medicines.2", "service.7") holds an item of the earlier plan."""
+        item_id = self.v(f"{row}.id")
+        return bool(item_id) and item_id in self.carried
+
+    def flag(self, row: str) -> str:
+        return self.flags.get(self.v(f"{row}.id"), "")
 
     @property
     def error_list(self) -> list[dict]:
@@ -152,7 +164,8 @@ class FormState:
 
 
 def form_state(values: Mapping[str, str | list[str]], *, base_version: int, conversation_id: int | None,
-               problems: Sequence[Problem] = (), add: str = "", carried: Iterable[str] = ()) -> FormState:
+               problems: Sequence[Problem] = (), add: str = "", carried: Iterable[str] = (),
+               flags: Mapping[str, str] | None = None) -> FormState:
     counts: dict[str, int] = {}
     for name in LIST_NAMES:
         counts[name] = max(forms.row_count(values, name), MIN_ROWS[name])
@@ -171,7 +184,8 @@ def form_state(values: Mapping[str, str | list[str]], *, base_version: int, conv
     for p in ordered:
         errors.setdefault(p.field, p.message)
     return FormState(values=values, errors=errors, counts=counts, base_version=base_version,
-                     conversation_id=conversation_id, carried=frozenset(carried), focus=focus, problems=ordered)
+                     conversation_id=conversation_id, carried=frozenset(carried), focus=focus, problems=ordered,
+                     flags=dict(flags or {}))
 
 
 def new_row(add: str, index: int) -> FormState:
@@ -261,3 +275,21 @@ def conversation_text(conversation) -> str:
     starts = timezone.localtime(conversation.starts_at)
     who = f" with {conversation.clinician.display_name}" if conversation.clinician_id else ""
     return f"{starts:%A} {starts.day} {starts:%B %Y} at {time_text(starts)}{who}"
+
+
+# --- The plan before this conversation ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CarriedNotes:
+    """What the workspace says about the plan before this conversation: what mattered most then, and
+    what is not offered because it no longer fits the person."""
+
+    last_what_matters: str
+    left_out: tuple[carry.LeftOut, ...]
+
+
+def carried_notes(offered: carry.Offer | None, earlier: Plan) -> CarriedNotes | None:
+    if offered is None or earlier == Plan():
+        return None
+    return CarriedNotes(last_what_matters=offered.last_what_matters, left_out=offered.left_out)

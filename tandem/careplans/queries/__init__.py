@@ -15,6 +15,13 @@ def latest(practice: Practice, patient: Patient) -> PlanVersion | None:
             .order_by("-version").first())
 
 
+def earlier(practice: Practice, patient: Patient, conversation) -> PlanVersion | None:
+    """The plan as it stood before `conversation`: the latest version saved in another conversation
+    or between conversations."""
+    return (PlanVersion.objects.filter(practice=practice, patient=patient).exclude(conversation=conversation)
+            .select_related("created_by").order_by("-version").first())
+
+
 def current_version_number(practice: Practice, patient: Patient) -> int:
     return CarePlan.objects.filter(practice=practice, patient=patient).values_list("version", flat=True).first() or 0
 

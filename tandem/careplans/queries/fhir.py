@@ -3,6 +3,8 @@ record (tandem.careplans.fhir.common.Source). Scoped to the practice; audited as
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.http import Http404
 from django.utils import timezone
 
@@ -43,10 +45,16 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
     if version is None:
         raise Http404("No such version of this care plan")
     plan = Plan.from_dict(version.content)
+    if plan.information_items:  # the FHIR document carries information given as one note
+        plan = replace(plan, information="\n".join([*(i.text for i in plan.information_items), plan.information]).strip())
+    # The document's author is who held the conversation (the plan records it), else who saved it.
+    author_id = plan.held_by_id if plan.held_by_id is not None else version.created_by_id
 
     referral_users = {r.to_user_id for r in plan.referrals if r.to_user_id is not None}
     users = list(User.objects.filter(pk__in=referral_users, memberships__practice=practice).distinct())
-    for extra in (version.created_by, patient.named_clinician):
+    held_by = User.objects.filter(pk=plan.held_by_id, memberships__practice=practice).first() if (
+        plan.held_by_id is not None) else None
+    for extra in (version.created_by, patient.named_clinician, held_by):
         if extra is not None and extra.pk not in {u.pk for u in users}:
             users.append(extra)
     clinicians = _clinicians(practice, users)
@@ -75,7 +83,7 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
         person=Person(key=patient.pk, nhs_number=patient.nhs_number, given_name=patient.given_name,
                       family_name=patient.family_name, birth_date=patient.date_of_birth, sex=patient.sex),
         practice=Organisation(ods_code=practice.ods_code, name=practice.name, phone=practice.phone),
-        saved_by=clinicians.get(version.created_by_id) if version.created_by_id else None,
+        saved_by=clinicians.get(author_id) if author_id else None,
         named_clinician=clinicians.get(patient.named_clinician_id) if patient.named_clinician_id else None,
         carers=carers, diagnoses=diagnoses, registers=registers, register_names=names, services=services,
         staff={pk: c for pk, c in clinicians.items() if pk in referral_users}, task_status=statuses,

@@ -71,6 +71,7 @@ def between(before: Plan, after: Plan) -> list[str]:
     lines += _goals(before, after)
     lines += _targets(before, after)
     lines += _medicines(before, after)
+    lines += _information(before, after)
     for key in ("information", "self_management"):
         line = _text_change(TEXT_NAMES[key], getattr(before, key), getattr(after, key))
         if line:
@@ -223,6 +224,14 @@ def _services(before: Plan, after: Plan) -> list[str]:
         line = _text_change(f"Service {new.name}: why", old.why, new.why)
         if line:
             lines.append(line)
+    return lines
+
+
+def _information(before: Plan, after: Plan) -> list[str]:
+    added, removed, both = _matched(before.information_items, after.information_items)
+    lines = [f"New information given: {q(i.text)}" for i in added]
+    lines += [f"Information no longer in the plan: {q(i.text)}" for i in removed]
+    lines += [f"Information {q(old.text)} changed to {q(new.text)}" for old, new in both if old.text != new.text]
     return lines
 
 

@@ -28,7 +28,8 @@ def areas(plan: Plan) -> list[Check]:
     shown = {
         "medication_review": ("a medication agreement is recorded", bool(plan.medicines)),
         "education_self_management": ("information or self-management support is recorded",
-                                      bool(plan.information.strip() or plan.self_management.strip())),
+                                      bool(plan.information_items or plan.information.strip()
+                                           or plan.self_management.strip())),
         "psychological_social": ("needs or what matters are recorded",
                                  bool(plan.needs or plan.about.what_matters.strip())),
         "social_support": ("people important to them or a support service is recorded",

@@ -18,6 +18,7 @@ the field it belongs to, in words a clinician can act on; nothing is saved while
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -40,6 +41,9 @@ AREAS = {
     "social_support": "Social support",
     "prevention": "Prevention",
 }
+# What the clinician decided, in this conversation, about each item carried over from the plan
+# agreed at an earlier conversation (see rules/carry.py). No item is carried without one.
+DECISIONS = {"keep": "Keep it as it is", "change": "Keep it, changed as shown", "close": "Close it: leave it out"}
 CONFIDENCE_REWORK_BELOW = 7  # an action the person is less sure of than this: rework it together
 MAX_TEXT = 2000
 
@@ -117,6 +121,25 @@ class Signpost:
 
 
 @dataclass(frozen=True)
+class Information:
+    """A piece of information given (a leaflet, a website, advice), and the conditions it is for
+    (register slugs; none: it is for anyone). Information about a condition the person no longer
+    has is not carried into a later plan."""
+
+    id: str
+    text: str
+    conditions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Keep, change or close (DECISIONS) an item (by its id) from the plan of an earlier conversation."""
+
+    id: str
+    choice: str
+
+
+@dataclass(frozen=True)
 class WarningSign:
     id: str
     level: str  # green | amber | red
@@ -149,7 +172,8 @@ class Plan:
     goals: tuple[Goal, ...] = ()
     targets: tuple[TargetAgreement, ...] = ()
     medicines: tuple[MedicationAgreement, ...] = ()
-    information: str = ""  # information given
+    information: str = ""  # information given, as free text (plans saved before information items)
+    information_items: tuple[Information, ...] = ()  # information given, piece by piece
     self_management: str = ""  # self-management support
     services: tuple[Signpost, ...] = ()
     warning_signs: tuple[WarningSign, ...] = ()
@@ -161,6 +185,13 @@ class Plan:
     follow_ups: str = ""  # follow-up contacts to arrange
     referrals: tuple[Referral, ...] = ()
     areas: tuple[str, ...] = ()  # AREAS the clinician marked as covered
+    # The conversation: who held it (a member of the practice's clinical staff, by user id, and their
+    # name and role as the plan shows it), the day it was held, and the day the plan was agreed.
+    held_by_id: int | None = None
+    held_by: str = ""  # "Nia Evans, practice nurse"
+    held_on: str = ""  # ISO date
+    agreed_on: str = ""  # ISO date
+    decisions: tuple[Decision, ...] = ()  # about items carried over from an earlier conversation's plan
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -176,7 +207,7 @@ class Plan:
 _NESTED = {
     "about": AboutMe, "needs": Need, "goals": Goal, "actions": Action, "targets": TargetAgreement,
     "medicines": MedicationAgreement, "services": Signpost, "warning_signs": WarningSign,
-    "referrals": Referral, "participants": Participant,
+    "referrals": Referral, "participants": Participant, "information_items": Information, "decisions": Decision,
 }
 
 
@@ -217,9 +248,11 @@ def _whole(value, low: int, high: int, where: str, label: str, problems: list[Pr
         problems.append(Problem(where, f"{label} must be a whole number from {low} to {high}."))
 
 
-def validate(plan: Plan, *, known_concepts: Mapping[str, tuple[float, float] | None], today: dt.date) -> list[Problem]:
+def validate(plan: Plan, *, known_concepts: Mapping[str, tuple[float, float] | None], today: dt.date,
+             historical: bool = False) -> list[Problem]:
     """Everything wrong with a plan. `known_concepts` maps the measurements a target can be agreed
-    for to their plausible range."""
+    for to their plausible range. A `historical` plan (one read back from a document, made on an
+    earlier day) keeps the review date it was given, even if that day has passed."""
     problems: list[Problem] = []
     for name in ("what_matters", "people", "communication", "please_do", "please_dont", "strengths"):
         _text(getattr(plan.about, name), f"about.{name}", "This answer", problems)
@@ -286,16 +319,92 @@ def validate(plan: Plan, *, known_concepts: Mapping[str, tuple[float, float] | N
             problems.append(Problem(f"referrals.{i}.to_role", "Choose who should do it."))
         if ref.by_when and not _is_date(ref.by_when):
             problems.append(Problem(f"referrals.{i}.by_when", "Enter the date as a real date, for example 2026-07-14."))
+    for i, info in enumerate(plan.information_items):
+        if not info.text.strip():
+            problems.append(Problem(f"information_items.{i}.text", "Say what information was given, or remove it."))
+        _text(info.text, f"information_items.{i}.text", "This answer", problems)
+    problems += medicine_conflicts(plan.medicines)
+    held = _dates(plan, today, problems)
     if plan.review_date:
         if not _is_date(plan.review_date):
             problems.append(Problem("review_date", "Enter the review date as a real date, for example 2027-06-14."))
-        elif dt.date.fromisoformat(plan.review_date) <= today:
+        elif dt.date.fromisoformat(plan.review_date) <= today and not historical:
             problems.append(Problem("review_date", "The review date must be after today."))
+        elif held is not None and dt.date.fromisoformat(plan.review_date) <= held:
+            problems.append(Problem("review_date", "The review date must be after the conversation."))
+    for d in plan.decisions:
+        if d.choice not in DECISIONS:
+            problems.append(Problem("decisions", "Choose keep, change or close for each item from the last plan."))
+            break
     unknown = [a for a in plan.areas if a not in AREAS]
     if unknown:
         problems.append(Problem("areas", "Only the five areas can be ticked."))
     for name in ("information", "self_management", "rescue", "follow_ups"):
         _text(getattr(plan, name), name, "This answer", problems)
+    return problems
+
+
+def _dates(plan: Plan, today: dt.date, problems: list[Problem]) -> dt.date | None:
+    """Check when the conversation was held and when the plan was agreed; the day it was held."""
+    held = agreed = None
+    for name, label in (("held_on", "the conversation was held"), ("agreed_on", "the plan was agreed")):
+        text = getattr(plan, name)
+        if not text:
+            continue
+        if not _is_date(text):
+            problems.append(Problem(name, f"Enter the date {label} as a real date, for example 15 6 2026."))
+            continue
+        day = dt.date.fromisoformat(text)
+        if day > today:
+            problems.append(Problem(name, f"The date {label} cannot be in the future."))
+        if name == "held_on":
+            held = day
+        else:
+            agreed = day
+    if held is not None and agreed is not None and agreed < held:
+        problems.append(Problem("agreed_on", "The plan cannot be agreed before the conversation was held."))
+    if plan.agreed_with_person and plan.held_on and not plan.agreed_on:
+        problems.append(Problem("agreed_on", "Enter the date the plan was agreed."))
+    return held
+
+
+# "Carry on as now" for every medicine the person takes ("All current medicines"; not "All other medicines").
+_ALL_MEDICINES = re.compile(r"^(?!.*\b(except|but|apart|other|besides)\b)\s*(all|every)(\s+(of|my|their|the|current|regular|present|usual))*"
+                            r"\s+(medicines?|medications?|tablets|treatments?)\b", re.IGNORECASE)
+_CHANGING = {"stop": "stopping", "deprescribe": "cutting down", "change": "changing"}
+
+
+def about_all_medicines(medicine: str) -> bool:
+    """Whether an agreement names all the person's medicines at once ("All current medicines")."""
+    return bool(_ALL_MEDICINES.match(medicine or ""))
+
+
+def medicine_key(medicine: str) -> str:
+    """The medicine an agreement is about, for comparing: its first word, in lower case
+    ("Doxazosin 4mg tablets" -> "doxazosin")."""
+    words = re.findall(r"[a-z][a-z-]+", (medicine or "").lower())
+    return words[0] if words else ""
+
+
+def medicine_conflicts(medicines: tuple[MedicationAgreement, ...]) -> list[Problem]:
+    """Agreements that cannot both stand: carrying on with every medicine beside stopping, cutting
+    down or changing one; or carrying on with a medicine and stopping or changing it."""
+    problems: list[Problem] = []
+    changing = [m for m in medicines if m.kind in _CHANGING and m.medicine.strip()]
+    for i, med in enumerate(medicines):
+        if med.kind != "continue":
+            continue
+        if about_all_medicines(med.medicine) and changing:
+            names = ", ".join(f"{_CHANGING[m.kind]} {m.medicine.strip()}" for m in changing[:3])
+            problems.append(Problem(f"medicines.{i}.medicine", f"'Carry on as now' with all medicines cannot stand "
+                                    f"beside {names}: name the medicines they carry on with."))
+            continue
+        key = medicine_key(med.medicine)
+        clash = next((m for m in changing if key and medicine_key(m.medicine) == key), None)
+        if clash is not None:
+            problems.append(Problem(f"medicines.{i}.kind", f"{med.medicine.strip()} is both carried on and "
+                                    f"{'stopped' if clash.kind in ('stop', 'deprescribe') else 'changed'}: "
+                                    "keep one agreement."))
     return problems
 
 
@@ -314,4 +423,5 @@ def with_ids(plan: Plan) -> Plan:
 
     goals = tuple(replace(g if g.id else replace(g, id=new_id()), actions=fix(g.actions)) for g in plan.goals)
     return replace(plan, needs=fix(plan.needs), goals=goals, medicines=fix(plan.medicines),
-                   services=fix(plan.services), warning_signs=fix(plan.warning_signs), referrals=fix(plan.referrals))
+                   services=fix(plan.services), warning_signs=fix(plan.warning_signs), referrals=fix(plan.referrals),
+                   information_items=fix(plan.information_items))

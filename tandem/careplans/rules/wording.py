@@ -17,7 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from tandem.core.rules import ROLE_LABELS, Role
-from tandem.terminology import codelists, observations
+from tandem.patients.rules import Target, TargetInputs, applicable_target
+from tandem.terminology import observations
+from tandem.terminology.plain_names import plain_name
 
 from .document import ACTION_STATUS, GOAL_STAGE, Plan, TargetAgreement
 
@@ -38,16 +40,6 @@ LEVEL_WORDS = {  # what each level means to the person, beside the colour's name
     "amber": ("Amber", "I feel worse than usual"),
     "red": ("Red", "I feel very unwell: get help now"),
 }
-# Conditions as people say them (falls back to the register's name).
-CONDITION_WORDS = {
-    "hypertension": "high blood pressure", "diabetes_type1": "type 1 diabetes", "diabetes_type2": "type 2 diabetes",
-    "non_diabetic_hyperglycaemia": "raised blood sugar", "copd": "COPD (lung disease)", "asthma": "asthma",
-    "coronary_heart_disease": "heart disease", "heart_failure": "heart failure",
-    "atrial_fibrillation": "atrial fibrillation (irregular heartbeat)", "stroke_tia": "stroke or mini-stroke",
-    "ckd_3_5": "kidney disease", "depression": "depression", "dementia": "dementia",
-    "osteoarthritis": "osteoarthritis", "chronic_pain": "long-term pain", "osteoporosis": "osteoporosis",
-}
-
 
 # --- Small helpers ----------------------------------------------------------------------------
 
@@ -100,12 +92,8 @@ def capital(text: str) -> str:
 
 
 def condition_words(slug: str) -> str:
-    if slug in CONDITION_WORDS:
-        return CONDITION_WORDS[slug]
-    try:
-        return codelists.display_name(slug)
-    except KeyError:
-        return slug.replace("_", " ")
+    """The condition's plain name, as in every letter and pack (tandem.terminology.plain_names)."""
+    return plain_name(slug)
 
 
 # --- Targets ----------------------------------------------------------------------------------
@@ -142,11 +130,45 @@ class TargetText:
     name: str  # "Average blood sugar (HbA1c)"
     value: str  # "53 mmol/mol or lower"
     reason: tuple[str, ...] = ()
+    usual: bool = False  # the usual target for the person (none was agreed), not one agreed with them
 
 
-def targets(plan: Plan) -> tuple[TargetText, ...]:
-    """The person's own targets in plain words. A blood pressure agreed as a top and a bottom
-    number with upper limits is one line, as people know it: '140/90 mmHg or lower'."""
+USUAL_TARGET = "The usual target for me. We did not agree a different one."
+
+
+def targets(plan: Plan, inputs: TargetInputs | None = None) -> tuple[TargetText, ...]:
+    """The person's targets in plain words: those agreed in the plan, then (given `inputs`, the
+    same inputs every screen passes to tandem.patients.rules.applicable_target) the usual target
+    for each measurement the plan agreed none for, so the plan shows the target the summary, the
+    workspace and the pack show. A blood pressure agreed as a top and a bottom number with upper
+    limits is one line, as people know it: '140/90 mmHg or lower'."""
+    agreed = _agreed_targets(plan)
+    return agreed + (_usual_targets(plan, inputs) if inputs is not None else ())
+
+
+def _usual_targets(plan: Plan, inputs: TargetInputs) -> tuple[TargetText, ...]:
+    personal = {t.concept: Target(t.concept, t.upper, t.lower, personal=True) for t in plan.targets}
+    inputs = TargetInputs.of(age=inputs.age, registers=inputs.registers, frail=inputs.frail, personal=personal)
+    out: list[TargetText] = []
+    for concept in ("hba1c", "blood_pressure", "ldl"):
+        if concept == "blood_pressure":
+            systolic, diastolic = (applicable_target("systolic_bp", inputs),
+                                   applicable_target("diastolic_bp", inputs))
+            if (systolic is None or diastolic is None or systolic.personal or diastolic.personal
+                    or systolic.upper is None or diastolic.upper is None):
+                continue
+            value = f"{number(systolic.upper, 0)}/{number(diastolic.upper, 0)} mmHg or lower"
+            out.append(TargetText("Blood pressure", value, (USUAL_TARGET,), usual=True))
+            continue
+        target = applicable_target(concept, inputs)
+        if target is None or target.personal:
+            continue
+        value = target_value(TargetAgreement(concept=concept, upper=target.upper, lower=target.lower))
+        out.append(TargetText(target_name(concept), value, (USUAL_TARGET,), usual=True))
+    return tuple(out)
+
+
+def _agreed_targets(plan: Plan) -> tuple[TargetText, ...]:
     by_concept = {t.concept: t for t in plan.targets}
     systolic, diastolic = by_concept.get("systolic_bp"), by_concept.get("diastolic_bp")
     out: list[TargetText] = []
@@ -256,7 +278,8 @@ class Written:
     people_there: tuple[str, ...]  # who took part, besides the person and the clinician
     clinician: str  # who held the conversation or saved the plan: "Nia Evans, practice nurse"
     agreed: bool
-    made_on: str  # "23 June 2026"
+    made_on: str  # "23 June 2026": the day of the conversation
+    agreed_on: str  # the day the person agreed it (the day of the conversation unless recorded otherwise)
     review_on: str
     review_by: str
     follow_ups: tuple[str, ...]
@@ -286,9 +309,11 @@ def _out_of_ten(value: int | None) -> str:
 
 
 def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int = 0, clinician: str = "",
-          services: Mapping[int, ServiceDetails] | None = None, practice_phone: str = "") -> Written:
+          services: Mapping[int, ServiceDetails] | None = None, practice_phone: str = "",
+          target_inputs: TargetInputs | None = None) -> Written:
     """The plan in the words the person reads. `services` holds the practice's directory entries by
-    id (for contact details); `clinician` is who held the conversation ("Nia Evans, practice nurse")."""
+    id (for contact details). Who held the conversation and when are the plan's own (held_by,
+    held_on, agreed_on); `clinician` and `made_on` stand in for plans saved before it recorded them."""
     services = services or {}
     about = tuple(Part(label, paragraphs(getattr(plan.about, key))) for key, label in ABOUT_LABELS.items()
                   if paragraphs(getattr(plan.about, key)))
@@ -329,10 +354,12 @@ def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int 
                    for p in plan.participants if p.name.strip())
     return Written(
         title=TITLE, name=name, what_matters=paragraphs(plan.about.what_matters), about=about, needs=needs,
-        goals=goals, targets=targets(plan), medicines=medicines, information=paragraphs(plan.information),
+        goals=goals, targets=targets(plan, target_inputs), medicines=medicines,
+        information=tuple(one_line(i.text) for i in plan.information_items if i.text.strip()) + paragraphs(plan.information),
         self_management=paragraphs(plan.self_management), services=tuple(signposts), team=team,
-        levels=tuple(levels), rescue=paragraphs(plan.rescue), people_there=people, clinician=clinician,
-        agreed=plan.agreed_with_person, made_on=long_date(made_on), review_on=long_date(plan.review_date),
+        levels=tuple(levels), rescue=paragraphs(plan.rescue), people_there=people, clinician=plan.held_by or clinician,
+        agreed=plan.agreed_with_person, made_on=long_date(plan.held_on or made_on),
+        agreed_on=long_date(plan.agreed_on or plan.held_on or made_on), review_on=long_date(plan.review_date),
         review_by=one_line(plan.review_by), follow_ups=paragraphs(plan.follow_ups), version=version,
         practice_phone=practice_phone,
     )

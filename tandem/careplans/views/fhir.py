@@ -26,7 +26,7 @@ def fhir_document(request, patient_id: int):
     number = None
     if "version" in request.GET:
         text = request.GET["version"].strip()
-        if not text.isdigit() or int(text) < 1:
+        if not text.isdecimal() or int(text) < 1:
             raise Http404("No such version of this care plan")
         number = int(text)
     source = export_source(practice=request.practice, patient_id=patient_id, by=request.user, number=number)

@@ -11,6 +11,7 @@ from tandem.core import audit
 from tandem.core.models import AuditEvent
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
+from tandem.terminology.plain_names import PLAIN_NAMES
 
 from .. import actions, queries
 from ..models import LocalService, Task
@@ -38,21 +39,24 @@ def edit(request, service_pk: int | None = None):
             raise Http404("No such service")
     values = {f: getattr(service, f) if service else "" for f in FIELDS}
     values["active"] = service.active if service else True
+    values["conditions"] = list(service.conditions) if service else []
     error = ""
     if request.method == "POST":
         values = {f: request.POST.get(f, "").strip() for f in FIELDS}
         values["active"] = request.POST.get("active") == "yes"
+        values["conditions"] = [c for c in request.POST.getlist("conditions") if c in PLAIN_NAMES]
         version = request.POST.get("version", "")
         try:
             actions.save_service(practice=request.practice, by=request.user, service=service,
-                                 expected_version=int(version) if version.isdigit() else None, **values)
+                                 expected_version=int(version) if version.isdecimal() else None, **values)
         except ValueError as exc:
             error = str(exc)
         else:
             messages.success(request, f"Saved: {values['name']}.")
             return redirect(reverse("careplans:services"))
     return render(request, "careplans/services/edit.jinja", _context(
-        request, service=service, values=values, error=error, kinds=LocalService.Kind.choices),
+        request, service=service, values=values, error=error, kinds=LocalService.Kind.choices,
+        conditions=[(slug, name[:1].upper() + name[1:]) for slug, name in PLAIN_NAMES.items()]),
         status=400 if error else 200)
 
 

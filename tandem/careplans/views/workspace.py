@@ -23,6 +23,7 @@ from tandem.core import clock
 from tandem.core.models import User
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
+from tandem.patients import facts as record_facts
 from tandem.patients import presenters as patient_presenters
 from tandem.patients.models import Patient
 from tandem.patients.queries import patient_summary
@@ -37,7 +38,7 @@ from ..models import LocalService, PlanVersion
 from ..presenters import plans as plan_presenters
 from ..presenters import workspace as presenters
 from ..queries import workspace as workspace_queries
-from ..rules import document
+from ..rules import carry, document
 from ..rules.document import Plan
 
 TEMPLATE = "careplans/workspace/page.jinja"
@@ -55,12 +56,19 @@ class _Person:
     pack: Pack | None
     latest: PlanVersion | None
     latest_plan: Plan
+    earlier: PlanVersion | None  # the plan as it stood before this conversation
     services: list[LocalService]
     staff: list[tuple[int, str, str]]
+    clinical_staff: dict[int, str]
+
+    @property
+    def earlier_plan(self) -> Plan | None:
+        """The earlier conversation's plan whose items are offered to this one (None without a conversation)."""
+        return queries.plan_of(self.earlier) if self.conversation is not None else None
 
     @property
     def carried(self) -> set[str]:
-        return {g.id for g in self.latest_plan.goals if g.id}
+        return carry.carried_ids(self.earlier_plan) if self.earlier_plan is not None else set()
 
     @property
     def staff_names(self) -> dict[int, str]:
@@ -76,13 +84,19 @@ def _person(request, patient_id: int) -> _Person:
     patient = record.patient
     conversation = workspace_queries.conversation_for(request.practice, patient, now=clock.now())
     latest = queries.latest(request.practice, patient)
+    earlier = latest
+    if conversation is not None and latest is not None and latest.conversation_id == conversation.pk:
+        earlier = queries.earlier(request.practice, patient, conversation)
     return _Person(
-        patient=patient, summary=patient_presenters.summary(record, today=today), conversation=conversation,
+        patient=patient, conversation=conversation,
+        summary=patient_presenters.summary(record, today=today, facts=record_facts.for_patient(
+            request.practice, patient.pk, today=today)),
         agenda=agenda_queries.latest_agenda(request.practice, conversation) if conversation else None,
         agenda_history=agenda_queries.agenda_history(request.practice, conversation) if conversation else [],
         pack=workspace_queries.sent_pack(request.practice, conversation), latest=latest,
-        latest_plan=queries.plan_of(latest), services=queries.services(request.practice),
-        staff=workspace_queries.referral_staff(request.practice))
+        latest_plan=queries.plan_of(latest), earlier=earlier, services=queries.services(request.practice),
+        staff=workspace_queries.referral_staff(request.practice),
+        clinical_staff=actions.clinical_staff(request.practice))
 
 
 def _patient_for_draft(request, patient_id: int) -> Patient:
@@ -94,12 +108,30 @@ def _patient_for_draft(request, patient_id: int) -> Patient:
     return patient
 
 
-def _options(person: _Person, plan: Plan) -> presenters.Options:
+def _medicine_names(person: _Person) -> list[str]:
     medicines = person.summary.medicines
+    return [m.name for m in (*medicines.regular, *medicines.as_needed)]
+
+
+def _options(person: _Person, plan: Plan) -> presenters.Options:
     return presenters.options(
         conditions=[(g.slug, g.name) for g in person.summary.conditions.current],
-        medicines=[m.name for m in (*medicines.regular, *medicines.as_needed)],
-        services=person.services, staff=person.staff, plan=plan)
+        medicines=_medicine_names(person), services=person.services, staff=person.staff, plan=plan,
+        clinicians=person.clinical_staff)
+
+
+def _offer(request, person: _Person) -> carry.Offer:
+    """This conversation's plan, started from the plan before it (or from nothing)."""
+    conversation = person.conversation
+    staff = person.clinical_staff
+    held_by = request.user.pk if request.user.pk in staff else (
+        conversation.clinician_id if conversation.clinician_id in staff else None)
+    return carry.offer(
+        queries.plan_of(person.earlier), conditions={g.slug for g in person.summary.conditions.current},
+        medicines=_medicine_names(person), service_conditions={s.pk: tuple(s.conditions) for s in person.services},
+        agenda_what_matters=person.agenda.what_matters if person.agenda is not None else "",
+        held_by_id=held_by, held_by=staff.get(held_by, ""),
+        held_on=actions.conversation_day(conversation, clock.today()))
 
 
 def _pack(row: Pack | None) -> pack_rules.Pack | None:
@@ -125,8 +157,11 @@ def _written_plan_url(patient_id: int) -> str:
 
 
 def _render(request, person: _Person, *, form: presenters.FormState | None, plan: Plan, status: int = 200,
-            conflict: plan_presenters.Conflict | None = None, draft: presenters.DraftNotice | None = None):
+            conflict: plan_presenters.Conflict | None = None, draft: presenters.DraftNotice | None = None,
+            offered: carry.Offer | None = None, unsaved: bool = False):
     patient = person.patient
+    earlier = person.earlier_plan
+    offered = offered or (_offer(request, person) if person.conversation is not None else None)
     can_edit = can(request.roles, Capability.EDIT_CLINICAL)
     return render(request, TEMPLATE, {
         "active_section": "patients",
@@ -141,9 +176,11 @@ def _render(request, person: _Person, *, form: presenters.FormState | None, plan
         "tier": _tier(patient, request.practice),
         "can_edit": can_edit, "form": form if can_edit else None,
         "options": _options(person, plan),
-        "checklist": presenters.checklist(plan, had_agenda=person.agenda is not None,
+        "checklist": presenters.checklist(carry.this_conversation(plan, earlier), had_agenda=person.agenda is not None,
                                           proactive=person.conversation is not None),
         "conflict": conflict, "draft": draft,
+        "carried": presenters.carried_notes(offered, earlier) if earlier is not None else None,
+        "unsaved": unsaved,
         "form_errors": [p.message for p in form.problems] if form and can_edit else [],
         "written_plan_url": _written_plan_url(patient.pk) if person.latest else "",
         "add_button": presenters.add_button, "patient_id": patient.pk,
@@ -175,15 +212,20 @@ def workspace(request, patient_id: int):
                                      conversation_id=conversation_id, carried=person.carried)
         notice = presenters.draft_notice(draft, current_version=person.latest.version if person.latest else 0)
         return _render(request, person, form=form, plan=plan, draft=notice)
-    plan = person.latest_plan
-    if plan.review_date and plan.review_date <= clock.today().isoformat():
-        plan = replace(plan, review_date="")  # this is the review: a new date is agreed now
-    if not plan.about.what_matters and person.agenda is not None and person.agenda.what_matters:
-        # Their own words from their agenda, to start from (changed with them as needed).
-        plan = replace(plan, about=replace(plan.about, what_matters=person.agenda.what_matters))
+    offered = None
+    if person.conversation is None:  # a change between conversations: the plan as it stands
+        plan = person.latest_plan
+        if plan.review_date and plan.review_date <= clock.today().isoformat():
+            plan = replace(plan, review_date="")  # the review is due: a new date is agreed now
+    elif person.latest is not None and person.latest.conversation_id == conversation_id:
+        plan = person.latest_plan  # saved in this conversation already: carry on from it
+    else:  # the plan before this conversation is offered to it, item by item
+        offered = _offer(request, person)
+        plan = offered.plan
     form = presenters.form_state(forms.values_of(plan), base_version=person.latest.version if person.latest else 0,
-                                 conversation_id=conversation_id, carried=person.carried)
-    return _render(request, person, form=form, plan=plan)
+                                 conversation_id=conversation_id, carried=person.carried,
+                                 flags=offered.flags if offered else None)
+    return _render(request, person, form=form, plan=plan, offered=offered)
 
 
 def _save(request, patient_id: int):
@@ -194,6 +236,7 @@ def _save(request, patient_id: int):
     def shown(problems=(), *, base_version: int | None = None, add: str = "") -> presenters.FormState:
         return presenters.form_state(
             parsed.values, problems=problems, add=add, carried=person.carried,
+            flags=carry.medicine_flags(parsed.plan.medicines, _medicine_names(person)),
             base_version=parsed.base_version if base_version is None else base_version,
             conversation_id=conversation.pk if conversation else None)
 
@@ -204,6 +247,11 @@ def _save(request, patient_id: int):
         _keep(person, request.user, parsed, conversation)
         messages.success(request, "Your draft is kept. It becomes part of the plan when you save the plan.")
         return redirect(reverse("careplans:workspace", args=[person.patient.pk]) + "#plan")
+    if request.POST.get("save") != "plan":
+        # Not the "Save the plan" button (Enter pressed in a field, say): nothing is saved as a
+        # version; what was typed is kept as the draft and the form is shown again.
+        _keep(person, request.user, parsed, conversation)
+        return _render(request, person, form=shown(), plan=parsed.plan, unsaved=True)
     problems = parsed.with_problems(document.validate(parsed.plan, known_concepts=actions.known_concepts(),
                                                       today=clock.today()))
     if problems:
@@ -246,9 +294,14 @@ def autosave(request, patient_id: int):
         actions.autosave(patient=patient, by=request.user, content=parsed.plan.as_dict(),
                          base_version=parsed.base_version, conversation=conversation)
     agenda = agenda_queries.latest_agenda(request.practice, conversation) if conversation else None
+    earlier = None
+    if conversation is not None:
+        earlier = latest if latest is None or latest.conversation_id != conversation.pk else queries.earlier(
+            request.practice, patient, conversation)
+    mine = carry.this_conversation(parsed.plan, queries.plan_of(earlier) if conversation is not None else None)
     return render(request, "careplans/workspace/_autosaved.jinja", {
         "saved_at": plan_presenters.time_text(clock.now()),
-        "checklist": presenters.checklist(parsed.plan, had_agenda=agenda is not None,
+        "checklist": presenters.checklist(mine, had_agenda=agenda is not None,
                                           proactive=conversation is not None),
     })
 
@@ -268,11 +321,11 @@ def row(request, patient_id: int):
     """One blank row of a list (htmx, for "Add another ..."), and the button for the row after it.
     Without htmx the button posts the whole form instead (see _save)."""
     add, index = request.GET.get("add", ""), request.GET.get("index", "")
-    if not forms.ADDABLE.match(add) or not index.isdigit() or int(index) >= forms.MAX_ROWS:
+    if not forms.ADDABLE.match(add) or not index.isdecimal() or int(index) >= forms.MAX_ROWS:
         _patient_for_draft(request, patient_id)
         return redirect(reverse("careplans:workspace", args=[patient_id]))
     index = int(index)
-    if add == "needs":  # the person's conditions, to link the need to: a read of their record
+    if add in ("needs", "information_items"):  # the person's conditions, to link it to: a read of their record
         person = _person(request, patient_id)
         conditions = [(g.slug, g.name) for g in person.summary.conditions.current]
     else:
@@ -293,7 +346,7 @@ def confidence(request, patient_id: int):
     """The prompt to rework an action the person is not sure they can do (htmx, as it is typed)."""
     _patient_for_draft(request, patient_id)
     value = next((v for k, v in request.GET.items() if k.endswith(".confidence")), "").strip()
-    low = value.isdigit() and int(value) < document.CONFIDENCE_REWORK_BELOW
+    low = value.isdecimal() and int(value) < document.CONFIDENCE_REWORK_BELOW
     return render(request, "careplans/workspace/_confidence.jinja", {"low": low})
 
 

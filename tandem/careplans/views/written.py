@@ -24,6 +24,7 @@ from tandem.core.permissions import practice_required
 from tandem.core.rules import ROLE_LABELS, Capability, Role
 from tandem.messaging import actions as messaging
 from tandem.messaging import catalogue, letters
+from tandem.patients import facts as record_facts
 from tandem.patients.models import Patient
 from tandem.patients.presenters import banner
 from tandem.patients.queries import patients_of
@@ -51,7 +52,7 @@ def _wanted_version(value: str | None) -> int | None:
     """?version=N as a number; no version: None (the latest); anything else is not found."""
     if not value:
         return None
-    if not value.isdigit():
+    if not value.isdecimal():
         raise Http404("No such version")
     return int(value)
 
@@ -101,7 +102,15 @@ def written(version: PlanVersion, patient: Patient, practice: Practice) -> wordi
     return wording.build(queries.plan_of(version), name=_person_name(patient),
                          made_on=timezone.localtime(made).date(),
                          version=version.version, clinician=clinician_of(version, practice), services=directory,
-                         practice_phone=practice.phone)
+                         practice_phone=practice.phone, target_inputs=_target_inputs(patient, practice))
+
+
+def _target_inputs(patient: Patient, practice: Practice):
+    """Today's registers, frailty and age: the same inputs the summary, the workspace and the pack
+    pass to the one rule that decides which target applies (the plan adds its agreed targets)."""
+    today = clock.today()
+    return record_facts.for_patient(practice, patient.pk, today=today).target_inputs(
+        date_of_birth=patient.date_of_birth, on=today)
 
 
 def document_html(plan: wording.Written, *, practice: Practice, patient: Patient, variant: str,
@@ -208,7 +217,7 @@ def _date_from(data, prefix: str) -> tuple[dt.date | None, str]:
     parts = [(data.get(f"{prefix}[{p}]") or "").strip()[:10] for p in ("day", "month", "year")]
     if not any(parts):
         return None, ""
-    if not all(p.isdigit() for p in parts):
+    if not all(p.isdecimal() for p in parts):
         return None, "The date the copy was given must be a real date, like 23 6 2026"
     day, month, year = (int(p) for p in parts)
     if year < 1000:

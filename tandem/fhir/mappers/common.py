@@ -57,6 +57,9 @@ class Row:
     table: str  # condition | observation | medication | encounter | hospital_event
     fields: dict[str, Any]
     suffix: str = ""  # tells apart the rows made from one resource (a BP panel makes two)
+    # Dates given as the person's age (FHIR onsetAge, abatementAge): field -> (value, UCUM unit).
+    # The planner turns them into dates once it knows whose birth date to count from.
+    ages: dict[str, tuple[float, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -112,6 +115,56 @@ def to_date(value: Any) -> dt.date | None:
         return dt.date(int(year), int(month or 1), int(day or 1))
     except ValueError:
         return None
+
+
+def long_date(day: dt.date) -> str:
+    """'1 January 1950': how dates are written in messages."""
+    return f"{day.day} {day:%B %Y}"
+
+
+# UCUM units of time an Age may be given in (FHIR R4 Age: system http://unitsofmeasure.org), with the
+# words senders also write in Quantity.unit.
+_AGE_UNITS = {
+    "a": "a", "year": "a", "years": "a", "yr": "a", "yrs": "a",
+    "mo": "mo", "month": "mo", "months": "mo",
+    "wk": "wk", "week": "wk", "weeks": "wk",
+    "d": "d", "day": "d", "days": "d",
+}
+
+
+def age_unit(quantity: Any) -> tuple[float, str] | None:
+    """(value, UCUM unit) of a FHIR Age, or None when it has no value or no unit of time Tandem knows."""
+    if quantity is None or quantity.value is None or quantity.value < 0:
+        return None
+    for unit in (quantity.code, quantity.unit):
+        known = _AGE_UNITS.get((unit or "").strip().lower())
+        if known:
+            return float(quantity.value), known
+    return None
+
+
+def date_at_age(born: dt.date, value: float, unit: str) -> dt.date | None:
+    """The day a person born on `born` reached the age `value` `unit` (whole years and months on the
+    anniversary, fractions in days); None if that is not a date."""
+    try:
+        if unit in ("a", "mo"):
+            whole = int(value)
+            months = whole * (12 if unit == "a" else 1)
+            year, month = divmod(born.month - 1 + months, 12)
+            year += born.year
+            day = min(born.day, _days_in(year, month + 1))
+            start = dt.date(year, month + 1, day)
+            fraction_days = (value - whole) * (365.25 if unit == "a" else 30.4375)
+            return start + dt.timedelta(days=round(fraction_days))
+        days = value * (7 if unit == "wk" else 1)
+        return born + dt.timedelta(days=round(days))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _days_in(year: int, month: int) -> int:
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return (following - dt.timedelta(days=1)).day
 
 
 def is_partial_date(value: Any) -> bool:

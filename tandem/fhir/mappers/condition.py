@@ -21,13 +21,16 @@ from .common import (
     Mapped,
     MappingError,
     Row,
+    age_unit,
     clip,
     code_of,
     coding_in,
     future,
     is_sctid,
+    long_date,
     period_end,
     period_start,
+    shown,
     subject_of,
     systems_of,
     to_date,
@@ -48,7 +51,15 @@ def _onset(resource: Any):
         return to_date(resource.onsetDateTime)
     if resource.onsetPeriod is not None and resource.onsetPeriod.start is not None:
         return period_start(resource.onsetPeriod)
-    return to_date(resource.recordedDate)
+    return None
+
+
+def _onset_age(resource: Any) -> tuple[float, str] | None:
+    if resource.onsetAge is not None:
+        return _age(resource.onsetAge, "onsetAge")
+    if resource.onsetRange is not None and resource.onsetRange.low is not None:
+        return _age(resource.onsetRange.low, "onsetRange.low")
+    return None
 
 
 def _abatement(resource: Any):
@@ -59,7 +70,25 @@ def _abatement(resource: Any):
     return None
 
 
+def _abatement_age(resource: Any) -> tuple[float, str] | None:
+    if resource.abatementAge is not None:
+        return _age(resource.abatementAge, "abatementAge")
+    if resource.abatementRange is not None and resource.abatementRange.low is not None:
+        return _age(resource.abatementRange.low, "abatementRange.low")
+    return None
+
+
+def _age(quantity: Any, element: str) -> tuple[float, str]:
+    found = age_unit(quantity)
+    if found is None:
+        raise MappingError(f"gives {element} as {shown(quantity.value)} {shown(quantity.code or quantity.unit)}, "
+                           "which is not an age Tandem can read (a number of years, months, weeks or days).")
+    return found
+
+
 def map_condition(resource: Any, ctx: Context) -> Mapped:
+    """The condition's onset and abatement may be dates or the person's age (onsetAge, abatementAge,
+    or the low end of an age range); ages are turned into dates by the planner, with the birth date."""
     mapped = Mapped(subject=subject_of(resource.subject))
     verification = code_of(resource.verificationStatus)
     if verification in _NOT_STORED:
@@ -77,25 +106,40 @@ def map_condition(resource: Any, ctx: Context) -> Mapped:
         raise MappingError(f"has SNOMED CT code '{clip(code, 30)}', which is not a SNOMED CT concept id.")
     term = coding.display or codelists.term_for(code) or (resource.code.text or "") or f"SNOMED CT {code}"
 
+    ages: dict[str, tuple[float, str]] = {}
     onset = _onset(resource)
     if onset is None:
+        onset_age = _onset_age(resource)
+        if onset_age is not None:
+            ages["onset_date"] = onset_age
+        else:
+            onset = to_date(resource.recordedDate)
+    if onset is None and not ages:
         raise MappingError("has no onset date or recorded date, so Tandem cannot say when it started.")
     if future(onset, ctx):
         raise MappingError(f"starts on {onset:%d %B %Y}, which is in the future.")
 
     resolved = _abatement(resource)
-    if resolved is None and code_of(resource.clinicalStatus) in _RESOLVED_STATUSES:
+    abatement_age = _abatement_age(resource) if resolved is None else None
+    if abatement_age is not None:
+        ages["resolved_date"] = abatement_age
+    ended = code_of(resource.clinicalStatus) in _RESOLVED_STATUSES or bool(resource.abatementString)
+    if resolved is None and abatement_age is None and ended:
+        how = code_of(resource.clinicalStatus) if code_of(resource.clinicalStatus) in _RESOLVED_STATUSES \
+            else "as ended"
         resolved = to_date(resource.recordedDate)
-        if resolved is None or resolved < onset:
+        if onset is None or resolved is None or resolved < onset:
+            if onset is None:
+                ages["resolved_date"] = ages["onset_date"]
             resolved = onset
-            mapped.warnings.append(
-                f"marked {code_of(resource.clinicalStatus)} without a date; recorded as resolved from its onset date"
-            )
-    if resolved is not None and resolved < onset:
+            mapped.warnings.append(f"marked {how} without a date; recorded as resolved from its onset date")
+    if future(resolved, ctx):
+        raise MappingError(f"is recorded as resolved on {resolved:%d %B %Y}, which is in the future.")
+    if resolved is not None and onset is not None and resolved < onset:
         raise MappingError(
-            f"is recorded as resolved on {resolved:%d %B %Y}, before it started on {onset:%d %B %Y}."
+            f"is recorded as resolved on {long_date(resolved)}, before it started on {long_date(onset)}."
         )
     mapped.rows.append(Row("condition", {
         "code": code, "term": clip(term, 255), "onset_date": onset, "resolved_date": resolved,
-    }))
+    }, ages=ages))
     return mapped

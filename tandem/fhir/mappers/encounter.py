@@ -6,7 +6,7 @@ Encounter.class (HL7 v3 ActCode, http://terminology.hl7.org/CodeSystem/v3-ActCod
   to face, with a warning.
 - EMER emergency -> an A&E attendance (HospitalEvent "ae").
 - IMP inpatient, ACUTE, NONAC, SS short stay -> an admission (HospitalEvent), emergency
-  or planned by Encounter.priority (v3 ActPriority, or SNOMED CT priority qualifiers),
+  or planned by the UK Core AdmissionMethod extension when it is there; otherwise by Encounter.priority (v3 ActPriority, or SNOMED CT priority qualifiers),
   then hospitalization.admitSource ("emd": from the emergency department -> emergency;
   "outp": from an outpatient clinic -> planned). With neither, the admission is
   recorded as an emergency and a warning says so: for finding people at risk, missing
@@ -47,6 +47,21 @@ AE_CLASSES = {"EMER"}
 # possible; 394848005 Normal priority, 373113001 Routine.
 EMERGENCY_PRIORITIES = {"EM", "S", "UR", "A", "T", "25876001", "394849002", "709122007"}
 ELECTIVE_PRIORITIES = {"EL", "R", "P", "PRN", "394848005", "373113001"}
+# The UK Core AdmissionMethod extension (context Encounter.hospitalization), bound to the UK Core
+# ValueSet UKCore-AdmissionMethod 2.1.0 (HL7 UK, 2022-01-07): CodeSystems UKCore-AdmissionMethodEngland
+# and UKCore-AdmissionMethodWales 1.0.0, whose codes are the NHS Data Dictionary's "Admission Method
+# Code (Hospital Provider Spell)". When present it decides the kind of admission, ahead of the priority
+# and admit source below: 11-13 elective; 21-28 and 2A-2D emergency; 31-32 maternity and 81-83 other
+# admissions (births, transfers), which are not emergencies; 98 not applicable, 99 not known.
+ADMISSION_METHOD = "https://fhir.hl7.org.uk/StructureDefinition/Extension-UKCore-AdmissionMethod"
+ADMISSION_METHOD_SYSTEMS = ("https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodEngland",
+                            "https://fhir.hl7.org.uk/CodeSystem/UKCore-AdmissionMethodWales")
+ELECTIVE_METHODS = {"11", "12", "13"}
+EMERGENCY_METHODS = {"21", "22", "23", "24", "25", "26", "27", "28", "2A", "2B", "2C", "2D"}
+OTHER_METHODS = {"31": "maternity, admitted ante partum", "32": "maternity, admitted post partum",
+                 "81": "transfer from another hospital, not in an emergency",
+                 "82": "birth of a baby in this hospital", "83": "baby born outside the hospital"}
+UNKNOWN_METHODS = {"98", "99"}
 # SNOMED CT: 185317003 Telephone encounter, 386472008 Telephone consultation.
 TELEPHONE_TYPES = {"185317003", "386472008"}
 
@@ -82,7 +97,34 @@ def _reason(resource: Any) -> tuple[str, str]:
     return "", ""
 
 
+def _admission_method(resource: Any) -> Any | None:
+    """The coding of the UK Core AdmissionMethod extension (on Encounter.hospitalization, where UK Core
+    puts it, or on the Encounter itself), or None."""
+    holders = [resource.hospitalization, resource]
+    for holder in holders:
+        for extension in (getattr(holder, "extension", None) or []) if holder is not None else []:
+            if extension.url == ADMISSION_METHOD and extension.valueCodeableConcept is not None:
+                coding = coding_in(extension.valueCodeableConcept, ADMISSION_METHOD_SYSTEMS)
+                if coding is not None:
+                    return coding
+    return None
+
+
 def _admission_kind(resource: Any, mapped: Mapped) -> str:
+    method = _admission_method(resource)
+    if method is not None:
+        code = method.code.strip().upper()
+        if code in ELECTIVE_METHODS:
+            return "elective"
+        if code in EMERGENCY_METHODS:
+            return "emergency"
+        if code in OTHER_METHODS:
+            mapped.warnings.append(f"admission method {code} ({OTHER_METHODS[code]}) recorded as a planned "
+                                   "admission: it is not an emergency admission")
+            return "elective"
+        if code not in UNKNOWN_METHODS:
+            mapped.warnings.append(f"admission method '{clip(code, 10)}' is not a code Tandem knows; "
+                                   "the admission's priority and source were used instead")
     priority = {c.code for c in codings(resource.priority) if c.code}
     if priority & EMERGENCY_PRIORITIES:
         return "emergency"

@@ -54,6 +54,13 @@ def _medicine(resource: Any, ctx: Context) -> tuple[Any | None, str]:
         return medication.code, ""
     if reference.display:
         return None, reference.display
+    if medication is not None:
+        where = "contained in this resource" if reference.reference.startswith("#") else "in this file"
+        raise MappingError(
+            f"refers to the medicine {clip(reference.reference, 80)}, which is {where} but has no code, so "
+            "Tandem cannot tell which medicine it is. Give that Medication a code (dm+d or SNOMED CT) or a text, "
+            "or name the medicine in the reference's display."
+        )
     raise MappingError(
         f"refers to the medicine {reference.reference or '(no reference)'}, which is not in this file."
     )

@@ -11,7 +11,8 @@
   always a unit mix-up (an HbA1c of 7.5 labelled mmol/mol) or a typing error, and a
   wrong number would reach the results sent to the person and the decisions made
   with them. Better to stop and ask the sender to correct it.
-- A blood-pressure panel becomes two rows, systolic and diastolic.
+- A blood-pressure panel becomes two rows, systolic and diastolic; a systolic reading at or
+  below the diastolic one rejects the file (the two are swapped or mistyped).
 - Smoking status (LOINC 72166-2 with a SNOMED CT finding, or the SNOMED CT finding
   as the code itself, as GP systems in England record it) becomes a coded value.
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tandem.patients.rules import blood_pressure_problem
 from tandem.terminology import observations as obs
 
 from .common import (
@@ -176,4 +178,10 @@ def map_observation(resource: Any, ctx: Context) -> Mapped:
                 mapped.rows.append(row)
     if not mapped.rows and not mapped.skipped:
         mapped.skipped = "Observation (no value)"
+    values = {row.fields["concept"]: row.fields["value"] for row in mapped.rows}
+    if "systolic_bp" in values and "diastolic_bp" in values:
+        problem = blood_pressure_problem(values["systolic_bp"], values["diastolic_bp"])
+        if problem:
+            raise MappingError(f"is a blood pressure that cannot be right. {problem} Correct the reading where "
+                               "it was recorded.")
     return mapped

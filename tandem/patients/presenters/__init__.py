@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from ..facts import RecordFacts
 from ..queries import SearchResults, SummaryRecord
+from ..rules import TARGET_REGISTERS, TargetInputs
 from .base import (
     CONTACT_MONTHS,
     POLYPHARMACY_THRESHOLD,
@@ -33,7 +35,7 @@ from .condition_groups import (
 from .contact_history import ContactRow, Contacts, HospitalRow, contacts
 from .medicine_lists import MedicineRow, Medicines, medicines
 from .people import About, Person, about
-from .result_rows import TARGET_REGISTERS, Reading, ResultRow, results
+from .result_rows import Reading, ResultRow, results
 
 __all__ = [
     "CONTACT_MONTHS", "POLYPHARMACY_THRESHOLD", "TARGET_REGISTERS", "TREND_YEARS", "About", "Banner",
@@ -91,17 +93,23 @@ class Summary:
     contact_months: int = CONTACT_MONTHS
 
 
-def summary(record: SummaryRecord, *, today: dt.date) -> Summary:
+def summary(record: SummaryRecord, *, today: dt.date, facts: RecordFacts | None = None) -> Summary:
+    """The summary page. `facts` (tandem.patients.facts, from the register rules) decide which
+    conditions are current, since when, and which targets apply, as on every other screen."""
     patient = record.patient
     top = banner(patient, today=today)
-    grouped = conditions(record.conditions)
+    grouped = conditions(record.conditions, episodes=facts.episodes if facts is not None else None)
     ltcs = {g.slug for g in grouped.current}
+    if facts is not None:
+        inputs = facts.target_inputs(date_of_birth=patient.date_of_birth, on=today,
+                                     personal=record.personal_targets)
+    else:
+        inputs = TargetInputs.of(age=top.age, registers=ltcs, personal=record.personal_targets)
     return Summary(
         banner=top,
         about=about(patient, named_clinician_role=record.named_clinician_role),
         conditions=grouped,
-        results=results(record.observations, age=top.age, ltcs=ltcs, today=today,
-                        personal=record.personal_targets),
+        results=results(record.observations, today=today, inputs=inputs),
         medicines=medicines(record.medications, ltcs=ltcs, today=today),
         contacts=contacts(record.encounters, record.hospital_events, today=today),
     )

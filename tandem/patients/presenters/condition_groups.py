@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 
@@ -53,11 +54,16 @@ class Conditions:
         return len(self.current)
 
 
-def conditions(rows: list[Condition]) -> Conditions:
+def conditions(rows: list[Condition], *, episodes: Mapping[str, dt.date] | None = None) -> Conditions:
     """Group coded conditions by long-term condition, as QOF registers do.
 
-    A condition is resolved when every diagnosis row has a resolved date, or when a
-    "resolved" code (e.g. hypertension resolved) is dated on or after its latest diagnosis.
+    `episodes` is the register rule's answer (`tandem.patients.facts.RecordFacts.episodes`): the
+    start of each condition's current episode. With it, a condition is current exactly when it has
+    a current episode, and "since" is that episode's start (someone coded with diabetes in 2010,
+    resolved in 2015 and coded again in 2020 has had it since 2020), the same date every screen
+    shows. Without it (pure tests), a condition is resolved when every diagnosis row has a resolved
+    date, or when a "resolved" code (e.g. hypertension resolved) is dated on or after its latest
+    diagnosis, and "since" is its earliest code.
     """
     by_slug: dict[str, list[Condition]] = defaultdict(list)
     resolution_dates: dict[str, dt.date] = {}
@@ -84,6 +90,12 @@ def conditions(rows: list[Condition]) -> Conditions:
             resolved_on = max(r.resolved_date for r in group_rows)
         if slug in resolution_dates and resolution_dates[slug] >= latest:
             resolved_on = max(resolved_on or resolution_dates[slug], resolution_dates[slug])
+        if episodes is not None:
+            if slug in episodes:
+                since, resolved_on = episodes[slug], None
+            elif resolved_on is None:
+                resolved_on = max([r.resolved_date for r in group_rows if r.resolved_date]
+                                  + [resolution_dates.get(slug, latest)])
         group = ConditionGroup(slug=slug, name=codelists.display_name(slug), terms=terms, since=since,
                                resolved_on=resolved_on)
         (resolved if resolved_on else current).append(group)

@@ -10,7 +10,7 @@ from tandem.terminology import observations
 
 from .. import charts
 from ..models import Observation
-from ..rules import TARGET_REGISTERS, Target, target_for
+from ..rules import Target, TargetInputs, applicable_target
 from .base import TREND_YEARS, Tag, month_year, observations_since
 
 _UNITS = {"kg/m2": "kg/m²", "mL/min/1.73m2": "mL/min/1.73m²", "score": "", "grade": ""}
@@ -61,11 +61,14 @@ def _description(name: str, readings: list[Reading], target: str) -> str:
     return f"{text} Target {target}." if target else text
 
 
-def results(rows: list[Observation], *, age: int, ltcs: set[str], today: dt.date,
-            personal: dict[str, Target] | None = None) -> tuple[ResultRow, ...]:
-    """The latest of each measurement, with its trend and whether it meets the target that applies:
-    the person's own agreed target (`personal`, by concept) if they have one, else the default."""
-    personal = personal or {}
+def results(rows: list[Observation], *, today: dt.date, inputs: TargetInputs | None = None, age: int = 0,
+            ltcs: set[str] | frozenset[str] = frozenset(), personal: dict[str, Target] | None = None,
+            frail: bool = False) -> tuple[ResultRow, ...]:
+    """The latest of each measurement, with its trend and whether it meets the target that applies
+    (`rules.applicable_target` with `inputs`: the person's age, registers, frailty and own agreed
+    targets). `age`, `ltcs`, `personal` and `frail` build the inputs when none are given."""
+    if inputs is None:
+        inputs = TargetInputs.of(age=age, registers=ltcs, frail=frail, personal=personal)
     by_concept: dict[str, list[Observation]] = defaultdict(list)
     for row in sorted(rows, key=lambda r: (r.effective_date, r.pk), reverse=True):
         by_concept[row.concept].append(row)
@@ -75,7 +78,7 @@ def results(rows: list[Observation], *, age: int, ltcs: set[str], today: dt.date
         if concept.key == "diastolic_bp":
             continue
         if concept.key == "systolic_bp":
-            row = _blood_pressure(by_concept, age=age, ltcs=ltcs, start=start, today=today, personal=personal)
+            row = _blood_pressure(by_concept, inputs=inputs, start=start, today=today)
             if row:
                 out.append(row)
             continue
@@ -91,10 +94,7 @@ def results(rows: list[Observation], *, age: int, ltcs: set[str], today: dt.date
         shown = [Reading(r.effective_date, _with_unit(concept, r.value)) for r in readings]
         windowed = [r for r in shown if r.date >= start]
         target_text, status, target_values = "", None, ()
-        applies = TARGET_REGISTERS.get(concept.key, frozenset())
-        own = concept.key in personal
-        target = (target_for(concept.key, age=age, personal=personal)
-                  if own or applies is None or applies & ltcs else None)
+        target = applicable_target(concept.key, inputs)
         if target is not None:
             target_text = f"{target.describe(_unit(concept))} ({target.source})"
             status = _status(target.met_by(readings[0].value), concept)
@@ -115,8 +115,7 @@ def _status(met: bool, concept: observations.Concept) -> Tag:
     return Tag("Above target" if concept.higher_is_worse else "Below target", "red")
 
 
-def _blood_pressure(by_concept, *, age: int, ltcs: set[str], start: dt.date, today: dt.date,
-                   personal: dict[str, Target]) -> ResultRow | None:
+def _blood_pressure(by_concept, *, inputs: TargetInputs, start: dt.date, today: dt.date) -> ResultRow | None:
     """Systolic and diastolic readings taken on the same day, shown together as 138/82."""
     diastolic = {r.effective_date: r for r in reversed(by_concept.get("diastolic_bp", []))}
     pairs = [(s, diastolic[s.effective_date]) for s in by_concept.get("systolic_bp", [])
@@ -125,8 +124,10 @@ def _blood_pressure(by_concept, *, age: int, ltcs: set[str], start: dt.date, tod
         return None
     shown = [Reading(s.effective_date, f"{s.value:.0f}/{d.value:.0f} mmHg") for s, d in pairs]
     windowed = [r for r in shown if r.date >= start]
-    sys_target = target_for("systolic_bp", age=age, personal=personal)
-    dia_target = target_for("diastolic_bp", age=age, personal=personal)
+    sys_target = applicable_target("systolic_bp", inputs)
+    dia_target = applicable_target("diastolic_bp", inputs)
+    if sys_target is None or dia_target is None or sys_target.upper is None or dia_target.upper is None:
+        return _bp_without_target(pairs, shown, windowed)
     target_text = f"{sys_target.upper:g}/{dia_target.upper:g} mmHg or lower ({sys_target.source})"
     latest_s, latest_d = pairs[0]
     met = sys_target.met_by(latest_s.value) and dia_target.met_by(latest_d.value)
@@ -139,3 +140,10 @@ def _blood_pressure(by_concept, *, age: int, ltcs: set[str], start: dt.date, tod
     return ResultRow(key="blood_pressure", name="Blood pressure", value=shown[0].value, date=shown[0].date,
                      previous=shown[1] if len(shown) > 1 else None, readings=tuple(windowed), chart=chart,
                      target=target_text, status=Tag("In target", "green") if met else Tag("Above target", "red"))
+
+
+def _bp_without_target(pairs, shown: list[Reading], windowed: list[Reading]) -> ResultRow:
+    """Blood pressure when no upper limit applies to both numbers (an agreed target with only a
+    lower limit): the readings, no verdict."""
+    return ResultRow(key="blood_pressure", name="Blood pressure", value=shown[0].value, date=shown[0].date,
+                     previous=shown[1] if len(shown) > 1 else None, readings=tuple(windowed), chart=None)

@@ -8,7 +8,6 @@ them before theirs is saved (AgendaConflict), and never lost.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import re
 from collections.abc import Mapping, Sequence
@@ -20,8 +19,7 @@ from django.db.models import Max
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, User
 
-from ..models import Agenda, Conversation, Pack
-from ..rules import links
+from ..models import Agenda, Conversation
 
 logger = logging.getLogger(__name__)
 
@@ -151,40 +149,3 @@ def record_agenda(*, conversation: Conversation, reply: Reply, via: str, by: Use
     logger.info("prepare: agenda %s (version %s, %s) for conversation %s", agenda.pk, agenda.version, via,
                 locked.pk)
     return agenda
-
-
-@dataclass(frozen=True)
-class DateCheck:
-    right: bool
-    locked: bool
-    tries_left: int
-
-
-@transaction.atomic
-def check_date_of_birth(*, pack: Pack, date_of_birth: dt.date) -> DateCheck:
-    """Compare a date of birth typed on the reply link with the person's. A right date clears the
-    count of wrong ones; the MAX_FAILURES-th wrong date in a row locks the link (staff can send a
-    new one). Audited either way, without the date typed."""
-    row = Pack.objects.select_for_update().select_related("patient", "practice").get(pk=pack.pk)
-    if row.link_locked_at is not None:
-        return DateCheck(right=False, locked=True, tries_left=0)
-    right = row.patient.date_of_birth == date_of_birth
-    if right:
-        row.link_failures = 0
-        row.save(update_fields=["link_failures"])
-        audit.record(by=None, practice=row.practice, action=AuditEvent.Action.VIEW, what="prepare.link.opened",
-                     patient_id=row.patient_id, object_id=row.pk)
-        return DateCheck(right=True, locked=False, tries_left=links.MAX_FAILURES)
-    row.link_failures += 1
-    locked = links.is_locked_after(row.link_failures)
-    if locked:
-        row.link_locked_at = clock.now()
-    row.save(update_fields=["link_failures", "link_locked_at"])
-    audit.record(by=None, practice=row.practice, action=AuditEvent.Action.UPDATE, what="prepare.link.wrong_date",
-                 patient_id=row.patient_id, object_id=row.pk,
-                 detail={"failures": row.link_failures, "locked": locked})
-    if locked:
-        logger.warning("prepare: reply link for pack %s locked after %s wrong dates of birth", row.pk,
-                       row.link_failures)
-    pack.link_failures, pack.link_locked_at = row.link_failures, row.link_locked_at
-    return DateCheck(right=False, locked=locked, tries_left=links.tries_left(row.link_failures))

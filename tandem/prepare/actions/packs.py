@@ -12,22 +12,22 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from django.conf import settings
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.urls import reverse
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
 from tandem.jobs import actions as job_actions
 from tandem.jobs.models import Job
 from tandem.messaging import actions as messaging_actions
+from tandem.messaging import link_actions, links
 from tandem.messaging.actions import MessageRequest, MessagingError
+from tandem.messaging.models import ReplyLink
+from tandem.messaging.wording import readability
 from tandem.recall.rules.dates import first_of_month
 
 from ..models import Conversation, Pack, PackPreference
 from ..queries import packs as queries
-from ..rules import links, readability
 from ..rules import pack as pack_rules
 from ..rules.timing import When
 
@@ -62,7 +62,12 @@ class SendSummary:
 
 
 def public_link(token: str) -> str:
-    return settings.TANDEM_PUBLIC_URL.rstrip("/") + reverse("reply:start", args=[token])
+    return link_actions.long_url(token)
+
+
+def paper_link(code: str) -> str:
+    """How a letter words the reply link: the short address to type and the person's code."""
+    return f"{link_actions.short_address()} with the code {links.spaced(code)}"
 
 
 def pack_html(pack) -> str:
@@ -97,11 +102,13 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
     conversations = list(Conversation.objects.select_for_update(of=("self",))
                          .filter(pk__in=ids, practice=practice, state=Conversation.State.BOOKED)
                          .select_related("patient", "review", "clinician", "practice").order_by("starts_at", "pk"))
-    tokens: dict[int, tuple[str, str]] = {}
+    secrets: dict[int, tuple[str, str, str]] = {}  # conversation -> (token, code, the link as the pack words it)
 
-    def link_for(conversation: Conversation) -> str:
-        tokens[conversation.pk] = links.new_token()
-        return public_link(tokens[conversation.pk][0])
+    def link_for(conversation: Conversation, channel: str | None) -> str:
+        token, code = links.new_token()[0], links.new_code()
+        worded = paper_link(code) if channel == "letter" else public_link(token)
+        secrets[conversation.pk] = (token, code, worded)
+        return worded
 
     planned = []
     for prepared in queries.prepare_many(practice, conversations, link_for=link_for, today=today):
@@ -121,24 +128,30 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
             planned.append((prepared, MessageRequest(
                 patient=conversation.patient, channel=prepared.channel, template=TEMPLATE, variant=prepared.variant,
                 idempotency_key=f"pack:{conversation.pk}",
-                context={"pack": prepared.pack, "link": public_link(tokens[conversation.pk][0])})))
+                context={"pack": prepared.pack, "link": secrets[conversation.pk][2],
+                         **_paper(secrets[conversation.pk])})))
     if not planned:
         return
     messages = _queue(practice=practice, by=by, requests=[r for _, r in planned], summary=summary)
     now = clock.now()
+    link_actions.issue_links(practice=practice, by=by, requests=[
+        link_actions.LinkRequest(patient=prepared.conversation.patient, purpose=ReplyLink.Purpose.PACK,
+                                 object_id=prepared.conversation.pk,
+                                 expires_at=links.expires_at(prepared.conversation.starts_at),
+                                 secret=link_actions.Secret(*secrets[prepared.conversation.pk][:2]))
+        for (prepared, _request), message in zip(planned, messages, strict=True) if message is not None])
     rows = []
     for (prepared, _request), message in zip(planned, messages, strict=True):
         if message is None:
             continue
         conversation = prepared.conversation
         score = readability.score(prepared.pack.text())
-        kept = _without_link(prepared.pack, public_link(tokens[conversation.pk][0]))
+        kept = _without_link(prepared.pack, secrets[conversation.pk][2])
         rows.append(Pack(
             practice=practice, patient_id=conversation.patient_id, conversation=conversation,
             with_results=prepared.with_results, content=kept.as_dict(), html=pack_html(kept),
             reading_age=score.reading_age, reading_ease=score.reading_ease, channel=prepared.channel,
-            variant=prepared.variant, message=message, link_token_hash=tokens[conversation.pk][1],
-            link_expires_at=links.expires_at(conversation.starts_at), sent_on=today, created_at=now, created_by=by))
+            variant=prepared.variant, message=message, sent_on=today, created_at=now, created_by=by))
     Pack.objects.bulk_create(rows)
     summary.queued += len(rows)
     audit.record_many(by=by, practice=practice, action=AuditEvent.Action.CREATE, what="prepare.pack",
@@ -146,6 +159,13 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
 
 
 STORED_LINK = "the link in your pack"
+
+
+def _paper(secret: tuple[str, str, str]) -> dict:
+    """The QR code and short code a paper pack carries (the QR code holds the short address)."""
+    context = link_actions.Secret(*secret[:2]).context()
+    del context["reply_link"]  # the pack words its link itself (`link`)
+    return context
 
 
 def _without_link(pack: pack_rules.Pack, link: str) -> pack_rules.Pack:

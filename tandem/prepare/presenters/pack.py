@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from zoneinfo import ZoneInfo
 
 from tandem.patients.rules import Target
+from tandem.terminology.plain_names import plain_names
 
 from ..rules import pack as rules
 
@@ -22,8 +23,8 @@ R = rules.Reading
 
 EXAMPLE_PERSON = rules.Person(
     given_name="Margaret", age=76,
-    conditions=("diabetes_type2", "hypertension", "copd", "ckd"),
-    condition_names=("Type 2 diabetes", "High blood pressure", "COPD", "Chronic kidney disease"),
+    conditions=("diabetes_type2", "hypertension", "copd", "ckd_3_5"),
+    condition_names=plain_names(("diabetes_type2", "hypertension", "copd", "ckd_3_5")),
 )
 EXAMPLE_READINGS: dict[str, list[rules.Reading]] = {
     "hba1c": [R(D(2023, 6, 5), 66), R(D(2024, 6, 3), 71), R(D(2025, 6, 2), 68), R(D(2026, 6, 1), 61)],

@@ -28,6 +28,8 @@ class Row:
     missing: tuple[str, ...]
     how: str  # "Letter, large print"
     reading_age: float | None
+    reply: str = "No reply yet"  # whether the person (or a carer) sent their agenda, and how
+    replied: bool = False
 
 
 CHANNEL_LABELS = dict(Channel.choices)
@@ -66,7 +68,19 @@ def how_text(channel: str | None, variant: str) -> str:
     return f"{text}, {VARIANT_LABELS.get(variant, variant).lower()}" if variant != "standard" else text
 
 
-def row(prepared: Prepared, *, today: dt.date) -> Row:
+REPLY_VIA = {"online": "online", "paper": "on paper (typed in by staff)", "phone": "by phone (typed in by staff)"}
+
+
+def reply_text(agenda) -> str:
+    """Whether the person replied with their agenda, who, how and when: "Replied online, 12 June"."""
+    if agenda is None:
+        return "No reply yet"
+    who = "A carer replied" if agenda.from_who == "carer" else "Replied"
+    day = queries.local(agenda.submitted_at)
+    return f"{who} {REPLY_VIA.get(agenda.via, agenda.via)}, {day.day} {day:%B}"
+
+
+def row(prepared: Prepared, *, today: dt.date, agenda=None) -> Row:
     talk, pack, sent = prepared.conversation, prepared.pack, prepared.sent
     when = prepared.window.when(today)
     missing = pack.missing if prepared.with_results else ()
@@ -94,7 +108,40 @@ def row(prepared: Prepared, *, today: dt.date) -> Row:
                with_name=queries.clinician_name(talk), status=status, label=label, tag=tag, detail=detail,
                missing=missing, how=how_text(sent.channel if sent else prepared.channel,
                                              sent.variant if sent else prepared.variant),
-               reading_age=sent.reading_age if sent else None)
+               reading_age=sent.reading_age if sent else None, reply=reply_text(agenda), replied=agenda is not None)
+
+
+@dataclass(frozen=True)
+class PlanAgreed:
+    """The care plan saved in a conversation: agreed or not, when and with whom, and copies given."""
+
+    version: int
+    agreed: bool
+    on: str  # "15 June 2026"
+    by: str  # who held the conversation
+    copies: tuple[str, ...]  # "Printed and handed over on 15 June 2026"
+
+
+def _long(iso: str) -> str:
+    try:
+        day = dt.date.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return ""
+    return f"{day.day} {day:%B %Y}"
+
+
+def plan_agreed(version, copies) -> PlanAgreed | None:
+    """`version`: the latest plan version saved in the conversation (or None); `copies`: the copies
+    given of it (rows with get_how_display() and `on`)."""
+    if version is None:
+        return None
+    content = version.content or {}
+    by = content.get("held_by") or (version.created_by.display_name if version.created_by else "")
+    on = _long(content.get("agreed_on") or content.get("held_on") or "")
+    if not on:
+        on = f"{queries.local(version.created_at).day} {queries.local(version.created_at):%B %Y}"
+    return PlanAgreed(version=version.version, agreed=bool(content.get("agreed_with_person")), on=on, by=by,
+                      copies=tuple(f"{c.get_how_display()} on {c.on.day} {c.on:%B %Y}" for c in copies))
 
 
 def counts(rows: list[Row]) -> list[tuple[str, str, int]]:

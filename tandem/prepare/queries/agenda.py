@@ -12,30 +12,30 @@ from dataclasses import dataclass
 
 from tandem.core import audit
 from tandem.core.models import AuditEvent, Practice
+from tandem.messaging import links
+from tandem.messaging import queries as messaging_queries
+from tandem.messaging import wording as wording_rules
+from tandem.messaging.models import ReplyLink
 
 from ..models import Agenda, Conversation, Pack
-from ..rules import links
-from ..rules import wording as wording_rules
 from .wording import current_texts
 
 PROMPTS = ("what_matters", "talk_about", "topics_intro", "questions")
 
 
-def pack_for_token(token: str) -> Pack | None:
-    """The pack a reply link belongs to, or None for anything that is not one of our links."""
-    if not links.looks_like_token(token):
+def pack_for_link(link: ReplyLink) -> Pack | None:
+    """The pack a pack's reply link belongs to (its conversation's), or None."""
+    if link.purpose != ReplyLink.Purpose.PACK:
         return None
-    pack = (Pack.objects.select_related("practice", "conversation")
-            .filter(link_token_hash=links.digest(token)).first())
-    if pack is None or not links.matches(token, pack.link_token_hash):
-        return None
-    return pack
+    return (Pack.objects.select_related("practice", "conversation")
+            .filter(practice_id=link.practice_id, conversation_id=link.object_id).first())
 
 
-def link_state(pack: Pack, *, now: dt.datetime) -> links.LinkState:
-    """Open, expired or locked. A cancelled conversation's link no longer works either."""
-    found = links.state(expires=pack.link_expires_at, locked_at=pack.link_locked_at, now=now)
-    if found is links.LinkState.OPEN and pack.conversation.state == Conversation.State.CANCELLED:
+def link_state(link: ReplyLink, pack: Pack | None, *, now: dt.datetime) -> links.LinkState:
+    """Open, expired, locked (or replaced by a fresh link). A cancelled conversation's link no longer
+    works either."""
+    found = messaging_queries.link_state(link, now=now)
+    if found is links.LinkState.OPEN and (pack is None or pack.conversation.state == Conversation.State.CANCELLED):
         return links.LinkState.EXPIRED
     return found
 

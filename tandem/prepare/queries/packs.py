@@ -18,12 +18,14 @@ from django.utils import timezone
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
 from tandem.core.rules import ROLE_LABELS, Role
+from tandem.patients import facts as record_facts
 from tandem.patients.models import Observation
 from tandem.patients.queries import personal_targets
-from tandem.patients.rules import age_on
+from tandem.patients.rules import age_on, frail_for_targets
 from tandem.recall import queries as recall_queries
 from tandem.recall.rules import delivery as delivery_rules
 from tandem.recall.rules.dates import first_of_month
+from tandem.terminology.plain_names import plain_names
 
 from ..models import Conversation, Pack, PackPreference, PrepareSettings
 from ..rules import pack as pack_rules
@@ -35,7 +37,6 @@ from .wording import current_texts
 FRESH_DAYS = 56
 HISTORY_YEARS = 4
 CONCEPTS = tuple({*pack_rules.REQUIRED, "systolic_bp", "diastolic_bp"})
-MODERATE_OR_SEVERE = frozenset({"moderate", "severe"})
 
 
 def settings_for(practice: Practice) -> PrepareSettings:
@@ -127,7 +128,8 @@ class Prepared:
 def prepare_many(practice: Practice, conversations: Sequence[Conversation], *, link_for=None,
                  today: dt.date | None = None, variant: str | None = None) -> list[Prepared]:
     """Compose the packs for these conversations (of this practice) in a fixed number of queries.
-    `link_for(conversation)` gives each person's reply link (a placeholder when not sending)."""
+    `link_for(conversation, channel)` gives each person's reply link as the pack words it (a placeholder
+    when not sending; on paper, the short address and code)."""
     today = today or clock.today()
     conversations = [c for c in conversations if c.practice_id == practice.pk]
     if not conversations:
@@ -135,6 +137,7 @@ def prepare_many(practice: Practice, conversations: Sequence[Conversation], *, l
     patient_ids = [c.patient_id for c in conversations]
     facts = recall_queries.person_facts(practice, patient_ids)
     targets = personal_targets(practice, patient_ids)
+    register_facts = record_facts.for_patients(practice, patient_ids, today=today)
     wants = dict(PackPreference.objects.filter(practice=practice, patient_id__in=patient_ids)
                  .values_list("patient_id", "results_in_advance"))
     sent = {p.conversation_id: p for p in Pack.objects.filter(practice=practice,
@@ -160,13 +163,16 @@ def prepare_many(practice: Practice, conversations: Sequence[Conversation], *, l
         starts = local(conversation.starts_at)
         fresh_from = _fresh_from(conversation, starts.date())
         with_results = wants.get(patient.pk, True)
+        # Registers and frailty as every other screen has them (tandem.patients.facts), so the pack's
+        # targets are the ones the summary, the workspace and the written plan show.
+        registers = tuple(register_facts[patient.pk].registers)
         person = pack_rules.Person(
             given_name=patient.given_name, age=age_on(patient.date_of_birth, starts.date()),
-            conditions=person_facts.conditions,
-            condition_names=tuple(recall_queries.condition_name(c) for c in person_facts.conditions),
-            frail=person_facts.frailty in MODERATE_OR_SEVERE)
+            conditions=registers, condition_names=plain_names(registers),
+            frail=frail_for_targets(register_facts[patient.pk].frailty))
         tests = [pack_rules.Test(step.item.name, step.item.concepts) for step in plan.tests.steps if step.item.concepts]
-        link = link_for(conversation) if link_for else "(your reply link)"
+        channel = how.channel if how.reachable else None
+        link = link_for(conversation, channel) if link_for else "(your reply link)"
         pack = pack_rules.compose(
             person=person, readings=readings.get(patient.pk, {}), personal=targets.get(patient.pk, {}),
             tests=tests, fresh_from=fresh_from, with_results=with_results,
@@ -211,4 +217,4 @@ def compose_for(conversation: Conversation, *, variant: str | None = None, link:
                 by: User | None = None) -> pack_rules.Pack:
     """One conversation's pack as it would be composed now, in the person's own format or in
     `variant` (staff previews, samples)."""
-    return prepare_many(conversation.practice, [conversation], link_for=lambda c: link, variant=variant)[0].pack
+    return prepare_many(conversation.practice, [conversation], link_for=lambda c, channel: link, variant=variant)[0].pack

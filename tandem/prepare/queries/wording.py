@@ -1,5 +1,7 @@
-"""Reads of a practice's pack wording: the text in use for each block, its versions, and sample
-packs for previews and readability scores. Always scoped to one practice; no patient rows.
+"""Reads for the wording editor (packs and invitations): the text in use for each block, its
+versions, and sample packs for previews and readability scores. Always scoped to one practice; no
+patient rows. The versions themselves are kept by messaging (tandem.messaging.queries), where
+invitations are rendered.
 
 A practice's wording for a block and variant is its latest WordingVersion. A block with no
 versions, or whose latest text is Tandem's standard wording again, uses the standard wording.
@@ -11,46 +13,31 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from django.db.models import Max
 from django.http import Http404
 
 from tandem.core.models import Practice
+from tandem.messaging import queries as messaging_queries
+from tandem.messaging import wording
+from tandem.messaging.models import WordingVersion
+from tandem.messaging.wording import Block, readability
 from tandem.patients.rules import Target
+from tandem.terminology.plain_names import plain_names
 
-from ..models import WordingVersion
 from ..rules import pack as pack_rules
-from ..rules import readability, wording
-from ..rules.wording import EASY_READ, Block
 
 
 def versions(practice: Practice):
-    return WordingVersion.objects.filter(practice=practice)
+    return messaging_queries.wording_versions(practice)
 
 
 def current_texts(practice: Practice, variant: str) -> dict[str, str]:
-    """Block key -> the practice's latest text, only for blocks whose wording the practice has
-    changed from Tandem's standard (what `rules.pack.compose` takes as `texts`)."""
-    wording_variant = EASY_READ if variant == EASY_READ else wording.STANDARD
-    blocks = wording.blocks()
-    out = {}
-    for row in latest_versions(practice, variant=wording_variant).values():
-        block = blocks.get(row.block)
-        if block is not None and row.text != block.default(wording_variant):
-            out[row.block] = row.text
-    return out
+    """Block key -> the practice's changed pack wording (what `rules.pack.compose` takes as `texts`)."""
+    return messaging_queries.current_texts(practice, variant, document="pack")
 
 
 def latest_versions(practice: Practice, *, variant: str | None = None) -> dict[tuple[str, str], WordingVersion]:
     """(block, variant) -> the latest version the practice saved, with who saved it."""
-    rows = versions(practice)
-    if variant is not None:
-        rows = rows.filter(variant=variant)
-    newest = rows.values("block", "variant").annotate(latest=Max("version"))
-    wanted = {(r["block"], r["variant"], r["latest"]) for r in newest}
-    if not wanted:
-        return {}
-    found = rows.filter(version__in={w[2] for w in wanted}).select_related("created_by")
-    return {(r.block, r.variant): r for r in found if (r.block, r.variant, r.version) in wanted}
+    return messaging_queries.latest_wording(practice, variant=variant)
 
 
 def latest(practice: Practice, block: str, variant: str) -> WordingVersion | None:
@@ -114,8 +101,7 @@ _WHEN = dt.datetime(2026, 7, 14, 10, 30, tzinfo=ZoneInfo("Europe/London"))
 _FRESH_FROM = _D(2026, 6, 1)
 _LAST_YEAR = _D(2025, 7, 2)
 # A person with most of the conditions a pack handles, and complete results.
-_CONDITIONS = {"diabetes_type2": "Type 2 diabetes", "hypertension": "High blood pressure", "copd": "COPD",
-               "asthma": "Asthma", "depression": "Depression", "osteoarthritis": "Osteoarthritis"}
+_CONDITIONS = ("diabetes_type2", "hypertension", "copd", "asthma", "depression", "osteoarthritis")
 _LATEST = {"hba1c": 62, "total_cholesterol": 4.6, "ldl": 2.4, "egfr": 58, "urine_acr": 2.1, "weight": 88.0,
            "bmi": 29.1, "fev1": 1.4, "cat_score": 18, "mrc_dyspnoea": 3}
 _BEFORE = {"hba1c": 70, "total_cholesterol": 5.1, "ldl": 2.9, "egfr": 61, "urine_acr": 1.8, "weight": 91.0,
@@ -141,7 +127,7 @@ def sample_pack(*, variant: str, texts: dict[str, str], practice_name: str = "Ri
     if personal_hba1c is not None:
         personal["hba1c"] = Target("hba1c", personal_hba1c, personal=True)
     person = pack_rules.Person(given_name=SAMPLE_NAME, age=67, conditions=tuple(conditions),
-                               condition_names=tuple(_CONDITIONS.get(c, c) for c in conditions))
+                               condition_names=plain_names(conditions))
     return pack_rules.compose(
         person=person, readings=readings, personal=personal, tests=(), fresh_from=_FRESH_FROM,
         with_results=with_results,
@@ -228,14 +214,14 @@ def preview(*, key: str, variant: str, text: str, texts: dict[str, str], practic
     """The part of a sample pack where block `key` appears, with `text` as its wording and the
     practice's other wording (`texts`) around it. Pieces that come from `text` are marked."""
     block = wording.block(key)
-    arguments, where = _scenario(key)
+    arguments, where = _scenario(key) if block.document == "pack" else ({}, "")
 
     def build(this: str) -> list[tuple[str, list[str], list[str]]]:
         p = sample_pack(variant=variant, texts={**texts, key: this}, practice_name=practice_name,
                         practice_phone=practice_phone, **arguments)
         return _sections(p, where)
 
-    shown = build(text)
+    shown = build(text) if where else []
     if not shown:  # a block the sample pack does not place: show it on its own
         pieces = wording.pieces(wording.fill(text, wording.sample_values(block)), block.kind)
         if block.kind == wording.LIST:

@@ -10,8 +10,9 @@ Rules:
   appointment, or a few weeks before the conversation when that is not known).
 - A test the review needs is outstanding when none of its measurements has a fresh result. A pack
   with results is not sent while any test is outstanding (`Pack.ready`).
-- The target shown is the person's own agreed target if they have one, else the guideline default,
-  and only for the people a default is meant for (tandem.patients.rules.TARGET_REGISTERS).
+- The target shown is decided by tandem.patients.rules.applicable_target, the one rule every
+  screen uses: the person's own agreed target if they have one, else the guideline default for
+  their age, registers and frailty, and only for the people a default is meant for.
 - For conditions where numbers matter less to what a person can change (COPD, asthma, depression,
   long-term pain), the pack leads with how the person is (breathlessness, flare-ups, mood, pain)
   before any numbers.
@@ -25,11 +26,10 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 
-from tandem.patients.rules import Target, target_applies, target_for
+from tandem.messaging import wording
+from tandem.messaging.wording import EASY_READ
+from tandem.patients.rules import Target, TargetInputs, applicable_target
 from tandem.terminology import observations
-
-from . import wording
-from .wording import EASY_READ
 
 # The measurements a pack shows as numbers, in the order it shows them. Mood questionnaires (PHQ-9,
 # GAD-7) are talked through at the conversation, not posted as scores; smoking and the MRC grade are
@@ -107,8 +107,12 @@ class Person:
     given_name: str
     age: int
     conditions: tuple[str, ...]  # register slugs
-    condition_names: tuple[str, ...]  # what the person sees
-    frail: bool = False
+    condition_names: tuple[str, ...]  # what the person sees (tandem.terminology.plain_names)
+    frail: bool = False  # moderate or severe frailty (electronic Frailty Index)
+
+    def target_inputs(self, personal: Mapping[str, Target]) -> TargetInputs:
+        """What decides the targets in this pack: the same inputs as every other screen."""
+        return TargetInputs.of(age=self.age, registers=self.conditions, frail=self.frail, personal=dict(personal))
 
 
 @dataclass(frozen=True)
@@ -333,14 +337,13 @@ def _shown(key: str, reading: Reading, *, unit: bool = True) -> str:
 
 def _target(key: str, person: Person, personal: Mapping[str, Target]) -> tuple[Target | None, Target | None]:
     """(target, second target) for a result; the second is the diastolic of a blood pressure."""
+    inputs = person.target_inputs(personal)
     if key == "blood_pressure":
-        if not target_applies("systolic_bp", person.conditions, dict(personal)):
+        systolic = applicable_target("systolic_bp", inputs)
+        if systolic is None:
             return None, None
-        return (target_for("systolic_bp", age=person.age, frail=person.frail, personal=dict(personal)),
-                target_for("diastolic_bp", age=person.age, frail=person.frail, personal=dict(personal)))
-    if not target_applies(key, person.conditions, dict(personal)):
-        return None, None
-    return target_for(key, age=person.age, frail=person.frail, personal=dict(personal)), None
+        return systolic, applicable_target("diastolic_bp", inputs)
+    return applicable_target(key, inputs), None
 
 
 def _describe(key: str, target: Target, second: Target | None) -> str:

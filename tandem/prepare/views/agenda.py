@@ -52,7 +52,7 @@ def paper(request, pk: int):
         reply, errors = checked.reply, dict(checked.errors)
         if via not in dict(VIA_CHOICES):
             errors = {"via": "Choose how the reply reached us", **errors}
-        if not started.isdigit():
+        if not started.isdecimal():
             errors["what_matters"] = "This form is out of date. Type the reply in again."
         if not errors:
             try:
@@ -70,7 +70,7 @@ def paper(request, pk: int):
                 messages.success(request, "The reply is saved. It is shown first on the conversation page.")
                 return redirect(reverse("prepare:conversation", kwargs={"pk": conversation.pk}) + "#agenda")
         else:
-            based_on = int(started) if started.isdigit() else based_on
+            based_on = int(started) if started.isdecimal() else based_on
         status = 400 if errors else status
     error_list = [{"text": message, "href": f"#{name}"} for name, message in errors.items()]
     if conflict:

@@ -1,11 +1,15 @@
-"""The person's own pages, reached from the link in their pack: no account, no sign-in.
+"""The person's own pages, reached from the link in their pack or invitation: no account, no sign-in.
 
-    /r/<token>/        date of birth first: the link alone never shows anything about the person
-    /r/<token>/pack/   their pack as it was sent, and their reply so far
-    /r/<token>/reply/  what they want to talk about (a new version each time they send it)
-    /r/<token>/sent/   what they sent, and that they can change it until the appointment
+    /r/                where a person types the short code printed on their letter
+    /r/<key>/          date of birth first: the link alone never shows anything about the person.
+                       <key> is the long token (emails, texts) or the short code (paper, QR code)
+    /r/<key>/pack/     a pack's: their pack as it was sent, and their reply so far
+    /r/<key>/reply/    a pack's: what they want to talk about (a new version each time they send it)
+    /r/<key>/sent/     a pack's: what they sent, and that they can change it until the appointment
+    /r/<key>/answer/   an invitation's: I will book / please call me / not this year (for staff to act on)
 
-The session holds only the pack's id and when that permission ends, never the token. Every page
+One link mechanism (tandem.messaging.models.ReplyLink) for packs and invitations. The session holds
+only the link's id and when that permission ends, never the token or the code. Every page
 here is sent with no-store, noindex and a referrer policy that never sends the address (which holds
 the token) to another site. The policy is "same-origin", not "no-referrer": with "no-referrer"
 browsers send `Origin: null` on the forms' POSTs, which Django's CSRF check rightly refuses. A link that is
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from functools import wraps
 
 from django.http import HttpResponse
@@ -28,11 +33,14 @@ from django.views.decorators.csrf import csrf_protect
 from markupsafe import Markup
 
 from tandem.core import clock
+from tandem.messaging import link_actions, links
+from tandem.messaging import queries as messaging_queries
+from tandem.messaging.models import ReplyLink
+from tandem.messaging.wording import Words
 
 from ..actions import agenda as agenda_actions
 from ..models import Agenda, Pack
 from ..queries import agenda as queries
-from ..rules import links
 
 SESSION_KEY = "tandem_reply"
 REFERRER_POLICY = "same-origin"
@@ -64,27 +72,43 @@ def _phone_words(practice) -> str:
     return f"{practice.name} on {practice.phone}" if practice.phone else practice.name
 
 
-def _gone(request, pack: Pack | None, state: links.LinkState | None = None) -> HttpResponse:
+def _gone(request, link: ReplyLink | None, state: links.LinkState | None = None) -> HttpResponse:
     """The page for a link that does not work: unknown (404), expired or locked (410)."""
     locked = state is links.LinkState.LOCKED
     return render(request, "prepare/public/gone.jinja", {
-        "practice": pack.practice if pack is not None else None,
-        "phone_words": _phone_words(pack.practice) if pack is not None else "",
+        "practice": link.practice if link is not None else None,
+        "phone_words": _phone_words(link.practice) if link is not None else "",
         "locked": locked, "expired": state is links.LinkState.EXPIRED,
-    }, status=404 if pack is None else 410)
+        "invitation": link is not None and link.purpose == ReplyLink.Purpose.INVITATION,
+    }, status=404 if link is None else 410)
 
 
-def _open_pack(token: str) -> tuple[Pack | None, links.LinkState | None]:
-    pack = queries.pack_for_token(token)
-    if pack is None:
-        return None, None
-    return pack, queries.link_state(pack, now=clock.now())
+@dataclass(frozen=True)
+class Opened:
+    link: ReplyLink | None
+    state: links.LinkState | None
+    pack: Pack | None = None
+
+    @property
+    def works(self) -> bool:
+        return self.link is not None and self.state is links.LinkState.OPEN
 
 
-def _allowed(request, pack: Pack) -> bool:
-    """Whether this browser gave the right date of birth for this pack recently (and keep it so)."""
+def _open(key: str) -> Opened:
+    link = messaging_queries.link_for_key(key, code_key=link_actions.code_key())
+    if link is None:
+        return Opened(None, None)
+    now = clock.now()
+    if link.purpose == ReplyLink.Purpose.PACK:
+        pack = queries.pack_for_link(link)
+        return Opened(link, queries.link_state(link, pack, now=now), pack)
+    return Opened(link, messaging_queries.link_state(link, now=now))
+
+
+def _allowed(request, link: ReplyLink) -> bool:
+    """Whether this browser gave the right date of birth for this link recently (and keep it so)."""
     held = request.session.get(SESSION_KEY) or {}
-    if held.get("pack") != pack.pk:
+    if held.get("link") != link.pk:
         return False
     try:
         until = dt.datetime.fromisoformat(held.get("until", ""))
@@ -94,32 +118,41 @@ def _allowed(request, pack: Pack) -> bool:
     if now >= until:
         request.session.pop(SESSION_KEY, None)
         return False
-    _allow(request, pack)
+    _allow(request, link)
     return True
 
 
-def _allow(request, pack: Pack) -> None:
-    until = min(clock.now() + dt.timedelta(minutes=SESSION_MINUTES), pack.link_expires_at)
-    request.session[SESSION_KEY] = {"pack": pack.pk, "until": until.isoformat()}
+def _allow(request, link: ReplyLink) -> None:
+    until = min(clock.now() + dt.timedelta(minutes=SESSION_MINUTES), link.expires_at)
+    request.session[SESSION_KEY] = {"link": link.pk, "until": until.isoformat()}
 
 
-def _guarded(view):
-    """A page behind the date of birth: the link must work and this browser must have given it."""
-    @wraps(view)
-    def wrapped(request, token: str):
-        pack, state = _open_pack(token)
-        if pack is None or state is not links.LinkState.OPEN:
-            return _gone(request, pack, state)
-        if not _allowed(request, pack):
-            return redirect(reverse("reply:start", args=[token]))
-        return view(request, token, pack)
+def _guarded(purpose: str):
+    """A page behind the date of birth: the link must work, be for `purpose`, and this browser must
+    have given the date of birth."""
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, token: str):
+            opened = _open(token)
+            if not opened.works:
+                return _gone(request, opened.link, opened.state)
+            if opened.link.purpose != purpose:
+                return redirect(reverse("reply:start", args=[token]))
+            if not _allowed(request, opened.link):
+                return redirect(reverse("reply:start", args=[token]))
+            return view(request, token, opened.pack if purpose == ReplyLink.Purpose.PACK else opened.link)
 
-    return public_page(wrapped)
+        return public_page(wrapped)
+    return decorate
 
 
-def _context(pack: Pack | None, **extra) -> dict:
+def _context(pack: Pack | ReplyLink | None, **extra) -> dict:
     return {"practice": pack.practice if pack is not None else None,
             "phone_words": _phone_words(pack.practice) if pack is not None else "", **extra}
+
+
+def _first_page(link: ReplyLink) -> str:
+    return "reply:pack" if link.purpose == ReplyLink.Purpose.PACK else "reply:answer"
 
 
 def _when(pack: Pack) -> str:
@@ -131,29 +164,47 @@ def _when(pack: Pack) -> str:
 
 
 @public_page
+def code(request):
+    """Where a person types the short code printed on their letter."""
+    typed, error = "", ""
+    if request.method == "POST":
+        typed = request.POST.get("code", "")[:40]
+        found = links.normalise_code(typed)
+        if found is not None:
+            return redirect(reverse("reply:start", args=[found]))
+        error = ("Enter the 8-character code from your letter, like KX7M 4TQ9" if typed.strip()
+                 else "Enter the code from your letter")
+    return render(request, "prepare/public/code.jinja", {
+        "practice": None, "typed": typed, "error": error, "form_errors": [error] if error else []},
+        status=400 if error else 200)
+
+
+@public_page
 def start(request, token: str):
-    """Ask for the date of birth; on the right one, remember this pack in the session."""
-    pack, state = _open_pack(token)
-    if pack is None or state is not links.LinkState.OPEN:
-        return _gone(request, pack, state)
+    """Ask for the date of birth; on the right one, remember this link in the session."""
+    opened = _open(token)
+    if not opened.works:
+        return _gone(request, opened.link, opened.state)
+    link = opened.link
+    pack = opened.pack or link
     values = {"day": "", "month": "", "year": ""}
     error = ""
     if request.method == "POST":
         values = {k: request.POST.get(f"dob[{k}]", "")[:10] for k in values}
         born, error = links.parse_date(values["day"], values["month"], values["year"], today=clock.today())
         if not error:
-            check = agenda_actions.check_date_of_birth(pack=pack, date_of_birth=born)
+            check = link_actions.check_date_of_birth(link=link, date_of_birth=born)
             if check.locked:
-                return _gone(request, pack, links.LinkState.LOCKED)
+                return _gone(request, link, links.LinkState.LOCKED)
             if check.right:
                 request.session.cycle_key()
-                _allow(request, pack)
-                return redirect(reverse("reply:pack", args=[token]))
+                _allow(request, link)
+                return redirect(reverse(_first_page(link), args=[token]))
             tries = "1 more try" if check.tries_left == 1 else f"{check.tries_left} more tries"
             error = (f"The date of birth does not match our records. Check it and try again. You have {tries} "
                      "before this link is locked.")
-    elif _allowed(request, pack):
-        return redirect(reverse("reply:pack", args=[token]))
+    elif _allowed(request, link):
+        return redirect(reverse(_first_page(link), args=[token]))
     return render(request, "prepare/public/start.jinja", _context(
         pack, values=values, error=error, form_errors=[error] if error else []), status=400 if error else 200)
 
@@ -162,7 +213,7 @@ def _latest(pack: Pack) -> Agenda | None:
     return queries.latest_for_pack(pack)
 
 
-@_guarded
+@_guarded(ReplyLink.Purpose.PACK)
 def pack_page(request, token: str, pack: Pack):
     """The pack as it was sent, with their reply so far."""
     queries.audit_pack_viewed_online(pack)
@@ -187,7 +238,7 @@ def _form_context(pack: Pack, *, token: str, reply: agenda_actions.Reply, errors
                     from_choices=FROM_CHOICES, limits=agenda_actions.LIMITS, when=_when(pack))
 
 
-@_guarded
+@_guarded(ReplyLink.Purpose.PACK)
 def reply(request, token: str, pack: Pack):
     """The agenda form: a new version each time it is sent; prefilled with their latest reply."""
     now = clock.now()
@@ -213,7 +264,7 @@ def reply(request, token: str, pack: Pack):
     return render(request, "prepare/public/reply.jinja", _form_context(pack, token=token, reply=start_from, errors={}))
 
 
-@_guarded
+@_guarded(ReplyLink.Purpose.PACK)
 def sent(request, token: str, pack: Pack):
     """What they sent, and that they can change it until the appointment."""
     agenda = _latest(pack)
@@ -225,9 +276,58 @@ def sent(request, token: str, pack: Pack):
         from_label=SENT_BY.get(agenda.from_who, "")))
 
 
+ANSWERS = [
+    (ReplyLink.Answer.WILL_BOOK, "I will book my appointments", "answer_will_book"),
+    (ReplyLink.Answer.CALL_BACK, "Please call me to book", "answer_call_back"),
+    (ReplyLink.Answer.NOT_THIS_YEAR, "I do not want a review this year", "answer_not_this_year"),
+]
+
+
+def _words(link: ReplyLink) -> Words:
+    return Words(messaging_queries.current_texts(link.practice, "standard", document="invitation"), "standard")
+
+
+@_guarded(ReplyLink.Purpose.INVITATION)
+def answer(request, token: str, link: ReplyLink):
+    """An invitation's reply: I will book (how), please call me, or not this year. Recorded for staff
+    to act on; it changes nothing in the review by itself."""
+    error = ""
+    chosen = link.answer
+    if request.method == "POST":
+        chosen = request.POST.get("answer", "")[:20]
+        try:
+            link_actions.record_answer(link=link, answer=chosen)
+        except link_actions.LinkError:
+            error = "Choose what you would like to do"
+        else:
+            return redirect(reverse("reply:answered", args=[token]))
+    return render(request, "prepare/public/answer.jinja", _context(
+        link, token=token, error=error, form_errors=[error] if error else [],
+        choices=[{"value": value, "text": text, "checked": value == chosen} for value, text, _ in ANSWERS]),
+        status=400 if error else 200)
+
+
+@_guarded(ReplyLink.Purpose.INVITATION)
+def answered(request, token: str, link: ReplyLink):
+    """What happens next, for the answer they gave."""
+    if not link.answer:
+        return redirect(reverse("reply:answer", args=[token]))
+    words = _words(link)
+    values = {"phone": link.practice.phone or "the practice", "practice": link.practice.name}
+    block = next(b for value, _, b in ANSWERS if value == link.answer)
+    return render(request, "prepare/public/answered.jinja", _context(
+        link, token=token, answer=next(text for value, text, _ in ANSWERS if value == link.answer),
+        paragraphs=words(block, **values),
+        hours=words("practice_hours") if link.answer == ReplyLink.Answer.WILL_BOOK else [],
+        phone=link.practice.phone))
+
+
 urlpatterns = [
+    path("", code, name="code"),
     path("<str:token>/", start, name="start"),
     path("<str:token>/pack/", pack_page, name="pack"),
     path("<str:token>/reply/", reply, name="reply"),
     path("<str:token>/sent/", sent, name="sent"),
+    path("<str:token>/answer/", answer, name="answer"),
+    path("<str:token>/answered/", answered, name="answered"),
 ]

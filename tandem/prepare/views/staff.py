@@ -18,6 +18,7 @@ from tandem.core.permissions import practice_required
 from tandem.core.rules import ROLE_LABELS, Capability, Role, can
 from tandem.jobs import presenters as job_presenters
 from tandem.jobs import queries as job_queries
+from tandem.messaging import queries as messaging_queries
 from tandem.recall import queries as recall_queries
 
 from .. import actions
@@ -61,13 +62,19 @@ def packs(request):
     prepared = queries.prepare_many(request.practice, conversations, today=today)
     audit.record_many(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW,
                       what="prepare.packs", patient_ids=[c.patient_id for c in conversations])
-    rows = [presenters.row(p, today=today) for p in prepared]
+    replies = {}  # each conversation's latest reply
+    for agenda in (agenda_queries.agendas_of(request.practice).filter(conversation__in=conversations)
+                   .order_by("conversation_id", "version")):
+        replies[agenda.conversation_id] = agenda
+    rows = [presenters.row(p, today=today, agenda=replies.get(p.conversation.pk)) for p in prepared]
     settings = queries.settings_for(request.practice)
     return render(request, "prepare/packs.jinja", _context(
         request, here="packs", rows=rows, counts=presenters.counts(rows), day=day, month=month, error=error,
         scope=presenters.scope_label(day=day, month=month, today=today),
         nav=presenters.scope_nav(day=day, month=month, today=today),
         job=_send_job(request.practice, today), settings=settings, today=today,
+        link_states=messaging_queries.current_links(request.practice, "pack", [c.pk for c in conversations],
+                                                    now=clock.now()),
         scope_params={"day": day.isoformat()} if day else ({"month": f"{month:%Y-%m}"} if month else {})))
 
 
@@ -99,10 +106,16 @@ def conversation(request, pk: int):
     prepared = queries.prepare_many(request.practice, [talk], today=today)[0]
     agenda = agenda_queries.latest_agenda(request.practice, talk)
     preference = PackPreference.objects.filter(patient_id=talk.patient_id).first()
+    # The care plan saved in this conversation, if there is one (read through the conversation's own
+    # relation: the care plans app sits above this one).
+    saved = talk.plan_versions.select_related("created_by").order_by("-version").first()
+    copies = list(saved.copies.order_by("-on", "-pk")) if saved is not None else []
     return render(request, "prepare/conversation.jinja", _context(
-        request, talk=talk, item=presenters.row(prepared, today=today), agenda=agenda,
+        request, talk=talk, item=presenters.row(prepared, today=today, agenda=agenda), agenda=agenda,
+        plan=presenters.plan_agreed(saved, copies),
         agenda_history=agenda_queries.agenda_history(request.practice, talk),
         pack=prepared.sent, composed=prepared.pack, preference=preference,
+        link_status=messaging_queries.current_links(request.practice, "pack", [talk.pk], now=clock.now()).get(talk.pk),
         can_clinical=can(request.roles, Capability.VIEW_CLINICAL),
         when=presenters.when_text(talk), how_labels=Conversation.How.choices))
 
@@ -159,7 +172,7 @@ def _book_form_values(request) -> tuple[dict, list[tuple[str, str]], dict]:
         cleaned["starts_at"] = dt.datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
         if day < clock.today():
             errors.append(("date", "The conversation cannot be booked in the past."))
-    if not values["minutes"].isdigit() or not 5 <= int(values["minutes"]) <= 120:
+    if not values["minutes"].isdecimal() or not 5 <= int(values["minutes"]) <= 120:
         errors.append(("minutes", "Enter how long it will take, in minutes, between 5 and 120."))
     else:
         cleaned["minutes"] = int(values["minutes"])
@@ -172,7 +185,7 @@ def _book_form_values(request) -> tuple[dict, list[tuple[str, str]], dict]:
         errors.append(("clinician", "Choose who the person will talk with."))
     else:
         cleaned["clinician"] = clinicians[values["clinician"]]
-    cleaned["expected_version"] = int(values["version"]) if values["version"].isdigit() else None
+    cleaned["expected_version"] = int(values["version"]) if values["version"].isdecimal() else None
     return values, errors, cleaned
 
 
@@ -223,7 +236,7 @@ def settings_page(request):
             error = str(exc) if isinstance(exc, timing.WindowError) else "Enter whole numbers of days."
         else:
             saved = actions.save_settings(practice=request.practice, by=request.user, earliest=earliest,
-                                          latest=latest, expected_version=int(version) if version.isdigit() else None)
+                                          latest=latest, expected_version=int(version) if version.isdecimal() else None)
             if saved is None:
                 error = ("Someone else changed these settings while you were editing them. The saved values are "
                          "shown below: check them and make your change again.")

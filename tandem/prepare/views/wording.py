@@ -1,4 +1,4 @@
-"""The practice's pack wording: every block with its reading age, and one block's editor (live
+"""The practice's wording for packs and invitations: every block with its reading age, and one block's editor (live
 readability and preview, saving as a new version, edit conflicts, history, going back).
 
 Only people who manage the practice (Capability.MANAGE_PRACTICE) see these pages. Everything works
@@ -19,10 +19,11 @@ from django.views.decorators.http import require_POST
 
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability
+from tandem.messaging import wording
+from tandem.messaging import wording_actions as actions
+from tandem.messaging.wording import readability
 
-from ..actions import wording as actions
 from ..queries import wording as queries
-from ..rules import readability, wording
 
 SECTION = "prepare"
 VARIANT_LABELS = {wording.STANDARD: "Standard", wording.EASY_READ: "Easy read"}
@@ -40,6 +41,11 @@ PLACEHOLDERS = {
     "previous": "the earlier result, with its unit", "when": "the month of the earlier result or answer",
     "grade_words": "how breathless the person said they get, in everyday words",
     "reply_by": "the day to reply by", "link": "the person's own reply link", "tests": "the tests they need",
+    "month": "the month the review is due, like July 2026",
+    "conditions": "the person's conditions in plain words (letters only; otherwise \"your long-term conditions\")",
+    "tests_with": "who does the tests, like a health care assistant", "review_with": "who the person will talk with",
+    "code": "the person's short reply code, like KX7M 4TQ9", "address": "your practice's short reply address",
+    "invited_on": "the day of the first invitation",
     "unit": "the unit of the result", "grade": "the breathlessness grade",
 }
 
@@ -64,7 +70,7 @@ def _who(row) -> str:
 
 
 def _version_number(value: str) -> int | None:
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None
 
 
 def _check(block: wording.Block, variant: str, text: str) -> dict:
@@ -169,7 +175,8 @@ def block_page(request, key: str, variant: str):
                            status=400)
     except actions.WordingConflict:
         return _block_page(request, block, variant, text=text, note=note, conflict_seen=True, status=409)
-    messages.success(request, f"Saved. Version {row.version} of this wording is now used in new packs.")
+    used_in = "new packs" if block.document == "pack" else "new invitations"
+    messages.success(request, f"Saved. Version {row.version} of this wording is now used in {used_in}.")
     return redirect(_block_url(block, variant))
 
 

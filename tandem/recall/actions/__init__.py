@@ -12,15 +12,17 @@ from .sending import (
     INVITATION_TEMPLATE,
     REMINDER_TEMPLATE,
     SEND_JOB,
+    SendPreview,
     SendSummary,
     message_context,
+    preview_sending,
     request_sending,
     send_due_invitations,
 )
 from .settings import SettingsChange, SettingsError, save_settings
 
 __all__ = [
-    "INVITATION_TEMPLATE", "REMINDER_TEMPLATE", "SEND_JOB", "PlanSummary", "SendSummary", "SettingsChange",
-    "SettingsError", "apply_no_response_exceptions", "message_context", "plan_reviews", "record_response",
+    "INVITATION_TEMPLATE", "REMINDER_TEMPLATE", "SEND_JOB", "PlanSummary", "SendPreview", "SendSummary", "SettingsChange",
+    "SettingsError", "apply_no_response_exceptions", "message_context", "plan_reviews", "preview_sending", "record_response",
     "request_sending", "save_settings", "send_due_invitations",
 ]

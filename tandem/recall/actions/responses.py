@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import transaction
+from django.utils import timezone
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
@@ -18,34 +19,49 @@ from ._common import CHUNK, _chunks
 
 
 def record_response(*, review: Review, response: str, by: User | None, on: dt.date | None = None,
-                    appointment_on: dt.date | None = None) -> Review:
+                    appointment_on: dt.date | None = None, appointment_time: dt.time | None = None) -> Review:
     """Record what the person did: booked, attended, did not attend, declined.
 
-    Raises status_rules.ResponseNotAllowed (with a reason staff can read) when the response makes
-    no sense for the review as it stands, or its date is in the future.
+    A booking needs the tests appointment's date and time. "Did not attend" can be recorded only
+    once the booked appointment is over, and not dated before it. Raises
+    status_rules.ResponseNotAllowed (with a reason staff can read) when the response makes no sense
+    for the review as it stands, or its date is in the future.
     """
     today = clock.today()
     on = on or today
     response = status_rules.Response(response)
     if on > today:
         raise status_rules.ResponseNotAllowed("The date of a response cannot be in the future.")
-    if appointment_on is not None and response is not status_rules.Response.BOOKED:
-        appointment_on = None
+    if response is status_rules.Response.BOOKED:
+        if appointment_on is None or appointment_time is None:
+            raise status_rules.ResponseNotAllowed("A booking needs the appointment's date and time.")
+    else:
+        appointment_on = appointment_time = None
     now = clock.now()
     with transaction.atomic():
         review = Review.objects.select_for_update().get(pk=review.pk)
         change = status_rules.respond(review.status, response)
+        if response is status_rules.Response.DID_NOT_ATTEND:
+            problem = status_rules.why_not_missed(on=review.booked_for, at=review.booked_time,
+                                                  now=timezone.localtime(now))
+            if not problem and on < review.booked_for:
+                problem = (f"The appointment was on {review.booked_for.day} {review.booked_for:%B %Y}: the day "
+                           "they did not attend cannot be before it.")
+            if problem:
+                raise status_rules.ResponseNotAllowed(problem)
+            appointment_on, appointment_time = review.booked_for, review.booked_time  # the one missed
         if change.new_round:
             review.round += 1
             review.stage = 0
             review.round_started_on = on
             review.first_sent_on = None
             review.booked_for = None
+            review.booked_time = None
         if response is status_rules.Response.BOOKED:
-            review.booked_for = appointment_on
+            review.booked_for, review.booked_time = appointment_on, appointment_time
         review.status, review.status_on, review.updated_at = change.status, on, now
         review.save(update_fields=["status", "status_on", "updated_at", "round", "stage", "round_started_on",
-                                   "first_sent_on", "booked_for"])
+                                   "first_sent_on", "booked_for", "booked_time"])
         if change.lifts_exception:
             RecallException.objects.filter(review=review, lifted_on__isnull=True).update(lifted_on=on, lifted_by=by)
         if change.exception is not None:
@@ -54,6 +70,7 @@ def record_response(*, review: Review, response: str, by: User | None, on: dt.da
                                            recorded_at=now, recorded_by=by)
         ReviewEvent.objects.create(practice=review.practice, review=review, kind=response.value,
                                    status=change.status, on=on, appointment_on=appointment_on,
+                                   appointment_time=appointment_time,
                                    round=review.round, stage=review.stage, recorded_at=now, recorded_by=by)
         audit.record(by=by, practice=review.practice, action=AuditEvent.Action.UPDATE, what="recall.review",
                      patient_id=review.patient_id, object_id=review.pk, detail={"response": response.value})

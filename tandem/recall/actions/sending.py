@@ -15,11 +15,15 @@ from tandem.core.models import AuditEvent, Practice, User
 from tandem.jobs import actions as job_actions
 from tandem.jobs.models import Job
 from tandem.messaging import actions as messaging_actions
+from tandem.messaging import link_actions, links
 from tandem.messaging.actions import MessageRequest, MessagingError
+from tandem.messaging.models import ReplyLink
 from tandem.patients.models import RegistrationStatus
+from tandem.terminology.plain_names import plain_names
 
 from .. import queries
 from ..models import Invitation, Review, ReviewEvent
+from ..rules import capacity as capacity_rules
 from ..rules import dates, delivery, schedule
 from ..rules import status as status_rules
 from ..rules.review import GP_OR_SPECIALIST_NURSE, ReviewPlan
@@ -32,6 +36,7 @@ logger = logging.getLogger(__name__)
 SEND_JOB = "recall.send_invitations"
 INVITATION_TEMPLATE = "recall_invitation"
 REMINDER_TEMPLATE = "recall_reminder"
+REINVITATION_TEMPLATE = "recall_reinvitation"  # the first invitation after a missed appointment
 
 
 @dataclass
@@ -42,6 +47,7 @@ class SendSummary:
     no_address: int = 0
     not_queued: int = 0
     exceptions: int = 0
+    held_back: int = 0  # first invitations beyond the staff time, not sent
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -56,6 +62,8 @@ class SendSummary:
             parts.append(f"{self.not_queued:,} could not be queued")
         if self.exceptions:
             parts.append(f"{self.exceptions:,} exceptions for no response")
+        if self.held_back:
+            parts.append(f"{self.held_back:,} invitations held back: more than the staff time can absorb")
         return "; ".join(parts)
 
 
@@ -82,15 +90,17 @@ def message_context(*, review: Review, plan: ReviewPlan, nxt: schedule.NextInvit
         "prepare": list(plan.tests.prepare),  # what to bring or do beforehand (a urine sample, inhalers)
     }
     if channel == delivery.LETTER:
-        context["conditions"] = [queries.condition_name(c) for c in plan.conditions]
+        context["conditions"] = list(plain_names(plan.conditions))
+    if nxt.is_reinvitation and review.round_started_on is not None:
+        context["missed_on"] = review.round_started_on
     if not nxt.is_first:
         context["invited_on"] = review.first_sent_on
         context["final"] = nxt.stage == policy.stages
     return context
 
 
-def _candidates(practice: Practice, *, month_end: dt.date, today: dt.date,
-                policy: schedule.InvitationPolicy) -> list[int]:
+def _candidate_reviews(practice: Practice, *, month_end: dt.date, today: dt.date,
+                       policy: schedule.InvitationPolicy) -> list[Review]:
     """Reviews that may have an invitation to send: a wide SQL filter, then the pure rule decides."""
     year = dates.review_year_of(today)
     sendable = [s.value for s in status_rules.SENDABLE]
@@ -102,23 +112,72 @@ def _candidates(practice: Practice, *, month_end: dt.date, today: dt.date,
     rows = (Review.objects.filter(practice=practice, review_year=year, status__in=sendable,
                                   patient__registration_status=RegistrationStatus.REGISTERED)
             .filter(wide).order_by("due_month", "pk"))
-    return [r.pk for r in rows if schedule.invitation_to_send(r.state(), policy, month_end=month_end, today=today)]
+    return [r for r in rows if schedule.invitation_to_send(r.state(), policy, month_end=month_end, today=today)]
+
+
+def _candidates(practice: Practice, *, month_end: dt.date, today: dt.date,
+                policy: schedule.InvitationPolicy) -> list[int]:
+    return [r.pk for r in _candidate_reviews(practice, month_end=month_end, today=today, policy=policy)]
+
+
+@dataclass(frozen=True)
+class SendPreview:
+    """What sending would do now: first invitations (new demand on staff time), how many of them the
+    coming weeks' staff time can absorb, and reminders and re-invitations (people already invited)."""
+
+    first: int
+    within: int
+    others: int
+    capacity_set: bool
+    first_ids: tuple[int, ...] = ()
+    other_ids: tuple[int, ...] = ()
+
+    @property
+    def beyond(self) -> int:
+        return self.first - self.within
+
+
+def preview_sending(*, practice: Practice, month: dt.date, today: dt.date | None = None) -> SendPreview:
+    """Read only: the first invitations due for `month`, in the order they go, and how many fit the
+    staff time (tandem.recall.rules.capacity.invitations_within; a review overdue is seen this month)."""
+    today = today or clock.today()
+    settings = queries.settings_for(practice)
+    reviews = _candidate_reviews(practice, month_end=dates.end_of_month(month), today=today,
+                                 policy=settings.policy())
+    first = [r for r in reviews if r.round == 1 and r.stage == 0]
+    others = [r for r in reviews if not (r.round == 1 and r.stage == 0)]
+    facts = queries.person_facts(practice, [r.patient_id for r in first])
+    empty = queries.PersonFacts()
+    this = dates.first_of_month(today)
+    plans = [(max(r.due_month, this), queries.plan_for(facts.get(r.patient_id, empty), today=today)) for r in first]
+    available = settings.available()
+    committed = queries.committed_minutes(practice, months={m for m, _ in plans}, today=today)
+    within = capacity_rules.invitations_within(plans, available=available, committed=committed)
+    return SendPreview(first=len(first), within=within, others=len(others),
+                       capacity_set=bool(available.hca or available.clinician),
+                       first_ids=tuple(r.pk for r in first), other_ids=tuple(r.pk for r in others))
 
 
 def send_due_invitations(*, practice: Practice, month: dt.date, by: User | None,
                          progress: Callable[..., None] | None = None, today: dt.date | None = None,
-                         chunk_size: int = 200) -> SendSummary:
+                         chunk_size: int = 200, within_capacity: bool = False) -> SendSummary:
     """Queue the invitations and reminders due for `month` through the outbox (tandem.messaging),
     each through the person's channel and format. Safe to run again: each invitation has an
     idempotency key `recall:{review id}:{round}-{stage}`, so nothing already queued is queued again.
-    Also applies no-response exceptions first."""
+    Also applies no-response exceptions first. With `within_capacity`, only as many first invitations
+    as the staff time can absorb go (preview_sending); reminders and re-invitations always go."""
     today = today or clock.today()
     month_end = dates.end_of_month(month)
     settings = queries.settings_for(practice)
     policy = settings.policy()
     summary = SendSummary()
     summary.exceptions = apply_no_response_exceptions(practice=practice, by=by, today=today)
-    ids = _candidates(practice, month_end=month_end, today=today, policy=policy)
+    if within_capacity:
+        preview = preview_sending(practice=practice, month=month, today=today)
+        summary.held_back = preview.beyond
+        ids = sorted(preview.other_ids + preview.first_ids[:preview.within])
+    else:
+        ids = _candidates(practice, month_end=month_end, today=today, policy=policy)
     total = len(ids)
     if progress:
         progress(0, total, message=f"{total:,} invitations to send")
@@ -144,6 +203,7 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, policy: 
     facts = queries.person_facts(practice, [r.patient_id for r in reviews])
     empty = queries.PersonFacts()
     planned: list[tuple[Review, schedule.NextInvitation, delivery.Delivery, MessageRequest]] = []
+    secrets: dict[int, link_actions.Secret] = {}
     for review in reviews:
         nxt = schedule.invitation_to_send(review.state(), policy, month_end=month_end, today=today)
         if nxt is None:
@@ -156,11 +216,14 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, policy: 
             summary.no_address += 1
             continue
         plan = queries.plan_for(person, today=today)
-        template = INVITATION_TEMPLATE if nxt.is_first else REMINDER_TEMPLATE
+        template = (REINVITATION_TEMPLATE if nxt.is_reinvitation
+                    else INVITATION_TEMPLATE if nxt.is_first else REMINDER_TEMPLATE)
+        secrets[review.pk] = link_actions.Secret.new()  # the person's reply link (kept only if it is sent)
         request = MessageRequest(
             patient=review.patient, channel=how.channel, template=template, variant=how.variant,
             idempotency_key=f"recall:{review.pk}:{nxt.round}-{nxt.stage}",
-            context=message_context(review=review, plan=plan, nxt=nxt, channel=how.channel, policy=policy))
+            context={**message_context(review=review, plan=plan, nxt=nxt, channel=how.channel, policy=policy),
+                     **secrets[review.pk].context()})
         planned.append((review, nxt, how, request))
     if not planned:
         return
@@ -182,6 +245,10 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, policy: 
                     summary.problems.append(str(exc))
     sent = [(review, nxt, how, request, message)
             for (review, nxt, how, request), message in zip(planned, messages, strict=True) if message is not None]
+    link_actions.issue_links(practice=practice, by=by, requests=[
+        link_actions.LinkRequest(patient=review.patient, purpose=ReplyLink.Purpose.INVITATION, object_id=review.pk,
+                                 expires_at=links.invitation_expires_at(now), secret=secrets[review.pk])
+        for review, _nxt, _how, _request, message in sent if link_actions.carries(message, secrets[review.pk])])
     Invitation.objects.bulk_create(
         [Invitation(practice=practice, review=review, round=nxt.round, stage=nxt.stage, channel=how.channel,
                     variant=how.variant, template=request.template, scheduled_on=nxt.on, sent_on=today,
@@ -210,10 +277,15 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, policy: 
                           patient_ids=[r.patient_id for r, _ in moved])
 
 
-def request_sending(*, practice: Practice, by: User | None, month: dt.date | None = None) -> Job:
-    """Ask for this month's invitations to be sent in the background. Pressing again the same day
-    returns the same job; on a later day a new job sends only what has become due since."""
+def request_sending(*, practice: Practice, by: User | None, month: dt.date | None = None,
+                    beyond_capacity: bool = False) -> Job:
+    """Ask for this month's invitations to be sent in the background: as many first invitations as the
+    staff time can absorb, or, when the practice manager has confirmed it (`beyond_capacity`), all of
+    them. Pressing again the same day returns the same job; on a later day a new job sends only what
+    has become due since."""
     today = clock.today()
     month = dates.first_of_month(month or today)
-    return job_actions.enqueue(kind=SEND_JOB, practice=practice, by=by, params={"month": month.isoformat()},
-                               idempotency_key=f"recall:send:{month:%Y-%m}:{today.isoformat()}")
+    scope = "all" if beyond_capacity else "within"
+    return job_actions.enqueue(kind=SEND_JOB, practice=practice, by=by,
+                               params={"month": month.isoformat(), "beyond_capacity": beyond_capacity},
+                               idempotency_key=f"recall:send:{month:%Y-%m}:{today.isoformat()}:{scope}")

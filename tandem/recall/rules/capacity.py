@@ -85,3 +85,30 @@ def month_capacity(month: dt.date, plans: Iterable[ReviewPlan], available: Avail
         CapacityLine(CLINICIAN_GROUP, per_week(clinician, month), available.clinician),
     )
     return MonthCapacity(month=month, people=people, hca_minutes=hca, clinician_minutes=clinician, lines=lines)
+
+
+def month_budget(month: dt.date, available: Available) -> tuple[int, int]:
+    """HCA and clinician minutes the practice has in the whole month."""
+    weeks = weeks_in(month)
+    return math.floor(available.hca * weeks + 1e-9), math.floor(available.clinician * weeks + 1e-9)
+
+
+def invitations_within(candidates: Iterable[tuple[dt.date, ReviewPlan]], *, available: Available,
+                       committed: dict[dt.date, tuple[int, int]] | None = None) -> int:
+    """How many of `candidates` (first invitations, each the month its review is due and its plan, in
+    the order they would go) the staff time can absorb: each month's minutes (available a week x
+    weeks in the month) less the minutes already `committed` to reviews due that month (people
+    already invited or booked). Invitations go in order, so the count stops at the first that does
+    not fit. A practice that has not said how much time it has (all zero) has no limit: every
+    candidate counts."""
+    candidates = list(candidates)
+    if not (available.hca or available.clinician):
+        return len(candidates)
+    used = {month: list(minutes) for month, minutes in (committed or {}).items()}
+    for count, (month, plan) in enumerate(candidates):
+        hca_budget, clinician_budget = month_budget(month, available)
+        hca, clinician = used.setdefault(month, [0, 0])
+        if hca + plan.hca_minutes > hca_budget or clinician + plan.clinician_minutes > clinician_budget:
+            return count
+        used[month] = [hca + plan.hca_minutes, clinician + plan.clinician_minutes]
+    return len(candidates)

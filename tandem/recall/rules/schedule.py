@@ -27,13 +27,21 @@ passed after the last with no response, the review becomes an exception for the 
 respond to invitations"; QOF personalised care adjustment for people who do not respond to at least
 two invitations). A practice that sends no reminders therefore never gets this exception.
 
-After a did-not-attend the invitations start again (a new round), the first of them at once.
+After a did-not-attend the invitations start again (a new round), the first of them at once. The first
+invitation of a later round is a re-invitation: it says the person missed their appointment and asks
+them to book again. A person who booked has answered the invitations before the missed appointment
+(QOF guidance 2023/24, NHS England, section 6, personalised care adjustments: the "did not respond"
+adjustment is for people who did not respond to at least two invitations), so those invitations do
+not count towards a no-response exception: the count starts again with the re-invitation, and the
+exception needs every stage of the new round (at least two invitations) unanswered. Declining is
+informed dissent, an exception at once, whatever the round.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -87,6 +95,53 @@ def due_month(*, patient_id: int, date_of_birth: dt.date, conditions: Sequence[s
     return month_in_review_year(review_year, date_of_birth.month)
 
 
+def scheme_basis(*, patient_id: int, date_of_birth: dt.date, conditions: Sequence[str],
+                 scheme: str = Scheme.BIRTH_MONTH, condition_months: Sequence[tuple[str, int]] = (),
+                 condition_names: Mapping[str, str] | None = None) -> str:
+    """What the scheme bases a person's due month on, in words ("their birth month")."""
+    scheme = Scheme(scheme)
+    if scheme is Scheme.QUARTER:
+        return "the spread by quarter"
+    if scheme is Scheme.CONDITION:
+        held = set(conditions)
+        for condition, _month in condition_months:
+            if condition in held:
+                name = (condition_names or {}).get(condition, condition.replace("_", " "))
+                return f"the practice's month for {name}"
+        return "their birth month (none of their conditions has a month of its own)"
+    return "their birth month"
+
+
+@dataclass(frozen=True)
+class DueExplanation:
+    """Why a review's due month is not the one the scheme gives."""
+
+    scheme_month: dt.date
+    due_month: dt.date
+    caught_up: bool
+    text: str
+
+
+def explain_due(*, due: dt.date, scheme_month: dt.date, basis: str, planned_on: dt.date) -> DueExplanation | None:
+    """None when the review is due in the scheme's month; otherwise why not, in words.
+
+    Caught up: the scheme's month had passed when the review was planned, so it was spread over the
+    months left in the year. Otherwise the month was set before the scheme (or the person's conditions)
+    changed, and the review had already been invited, so it kept its month.
+    """
+    if due == scheme_month:
+        return None
+    planned_month = first_of_month(planned_on)
+    scheme_label = f"{calendar.month_name[scheme_month.month]} {scheme_month.year}"
+    if scheme_month < planned_month <= due:
+        text = (f"Caught up: {basis} gives {scheme_label}, which had passed when the review was planned on "
+                f"{planned_on.day} {planned_on:%B %Y}, so it was spread over the months left in the year.")
+        return DueExplanation(scheme_month, due, True, text)
+    text = (f"Kept from when it was planned: {basis} now gives {scheme_label}, but the review had already been "
+            "invited or answered, so its month did not move.")
+    return DueExplanation(scheme_month, due, False, text)
+
+
 def planned_due_month(*, today: dt.date, review_year: int | None = None, **person) -> dt.date:
     """The due month for a review planned `today`: the scheme's month, or, if that has passed, one of
     the months left in the review year (spread evenly)."""
@@ -124,7 +179,14 @@ class InvitationPolicy:
 STAGE_NAMES = ("first invitation", "first reminder", "second reminder", "third reminder")
 
 
-def stage_name(stage: int) -> str:
+REINVITATION = "re-invitation after a missed appointment"
+
+
+def stage_name(stage: int, round: int = 1) -> str:
+    """The invitation's name in words. The first of a later round (after a did-not-attend) is a
+    re-invitation, not a first invitation."""
+    if stage == 1 and round > 1:
+        return REINVITATION
     return STAGE_NAMES[stage - 1] if 1 <= stage <= len(STAGE_NAMES) else f"reminder {stage - 1}"
 
 
@@ -150,6 +212,11 @@ class NextInvitation:
     @property
     def is_first(self) -> bool:
         return self.stage == 1
+
+    @property
+    def is_reinvitation(self) -> bool:
+        """The first invitation after a missed appointment."""
+        return self.stage == 1 and self.round > 1
 
 
 def first_invitation_on(due: dt.date, policy: InvitationPolicy) -> dt.date:

@@ -14,6 +14,7 @@ declined and then changes their mind.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -124,7 +125,30 @@ def exception_in_force(review_year: int, *, today) -> bool:
     return review_year == review_year_of(today)
 
 
-def allowed_responses(status: str) -> tuple[Response, ...]:
-    """The responses that make sense for a review that is `status`, in the order staff meet them."""
+def appointment_has_passed(*, on: dt.date | None, at: dt.time | None, now: dt.datetime) -> bool:
+    """Whether a booked appointment (its day, and its time when known) is over by `now` (local, naive
+    or aware alike: only its date and time are read). Without a time, only once its day is over."""
+    if on is None:
+        return False
+    if at is None:
+        return now.date() > on
+    return (now.date(), now.time()) >= (on, at)
+
+
+def why_not_missed(*, on: dt.date | None, at: dt.time | None, now: dt.datetime) -> str:
+    """Why "did not attend" cannot be recorded yet for a booking; "" when it can."""
+    if on is None:
+        return ("No appointment date was recorded for this booking. Record the booking with its date and time "
+                "first, then whether the person attended.")
+    if appointment_has_passed(on=on, at=at, now=now):
+        return ""
+    when = f"{on.day} {on:%B %Y}" + (f" at {at:%H:%M}" if at is not None else "")
+    return f"The appointment is on {when}. You can record that the person did not attend only after it."
+
+
+def allowed_responses(status: str, *, appointment_passed: bool = False) -> tuple[Response, ...]:
+    """The responses that make sense for a review that is `status`, in the order staff meet them.
+    "Did not attend" only once the booked appointment is over."""
     status = Status(status)
-    return tuple(r for r in Response if status in _FROM[r])
+    return tuple(r for r in Response if status in _FROM[r]
+                 and (r is not Response.DID_NOT_ATTEND or appointment_passed))

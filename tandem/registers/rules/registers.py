@@ -1,25 +1,33 @@
 """Register membership rules, written once as data, and the per-patient evaluation. Pure: no Django.
 
-A register is one long-term condition's list of patients, defined the way QOF business rules
-define them (NHS England, Quality and Outcomes Framework business rules v49, e.g. the asthma,
-COPD and diabetes register rules):
+A register is one long-term condition's list of patients, defined the way the QOF business rules
+define them (NHS England, Quality and Outcomes Framework business rules v49, 2024/25, and v50,
+2025/26: the register rules of each clinical domain):
 
 * the patient is currently registered at the practice;
-* their latest diagnosis code for the condition is *after* their latest resolved code (a code
-  from a resolution codelist that resolves the condition, or the resolved date of one of their
-  diagnosis rows). A resolved code on the same day as the latest diagnosis wins, as QOF selects
-  only "diagnosis date > resolved date";
+* their latest diagnosis code for the condition is *after* their latest resolved code, where the
+  register has a resolution rule (`RESOLUTION`): a code from the register's QOF resolved cluster
+  (e.g. DMRES_COD, HYPRES_COD) or, for registers whose rule says so, the resolved date of one of
+  their diagnosis rows (what a FHIR clinicalStatus of resolved, inactive or remission becomes on
+  import). A resolved code on the same day as the latest diagnosis wins, as QOF selects only
+  "diagnosis date > resolved date". Registers without a resolution rule (CHD, stroke and TIA,
+  cancer, dementia, ...) never resolve: once diagnosed, always on the register;
 * they have reached the condition's minimum age, where it has one (diabetes 17, CKD 18, ...),
   on the day the register is worked out;
-* only events on or before that day count.
+* only events on or before that day count, and, for cancer, only diagnoses on or after
+  1 April 2003 (QOF CAN001);
+* the diabetes register is the whole QOF cluster DM_COD; Tandem splits it in two: type 1 when a
+  type 1 code (DMTYPE1_COD) is recorded in the current episode, type 2 (with other and
+  unspecified types) otherwise (`SPLITS`). Everyone on the QOF register is on exactly one.
 
 `since` is the first diagnosis date of the current episode: the earliest diagnosis code after
 the latest resolved code (so someone coded with diabetes in 2010, resolved in 2015 and re-coded
 in 2020 is on the register since 2020).
 
-The rules are built from the codelists (`tandem.terminology.codelists`): one `RegisterRule`
-per slug in `LTC_SLUGS`. The same rule objects drive this per-patient evaluation and the SQL
-that `tandem.registers.sql` generates for a whole practice; spec tests run both and compare.
+The rules are built from the codelists (`tandem.terminology.codelists`) and the tables below:
+one `RegisterRule` per slug in `LTC_SLUGS`. The same rule objects drive this per-patient
+evaluation and the SQL that `tandem.registers.sql` generates for a whole practice; spec tests
+run both and compare.
 """
 
 from __future__ import annotations
@@ -37,6 +45,77 @@ _SLUG = re.compile(r"^[a-z0-9_]+$")
 
 
 @dataclass(frozen=True)
+class Resolution:
+    """How a register ends, per the QOF business rules (v49 2024/25, v50 2025/26).
+
+    `cluster`: the QOF resolved cluster whose codes end membership ("" when the register has none;
+    its codes are the `kind: resolution` codelists that resolve the register). `by_status`: whether
+    a resolved date on a diagnosis row (a FHIR clinicalStatus of resolved, inactive or remission)
+    also ends it. `why`: the rule in words, for the developer guide and the tests.
+    """
+
+    cluster: str
+    by_status: bool
+    why: str
+
+
+_NEVER = "no resolved cluster in QOF: once diagnosed, always on the register"
+
+#: One row per register: the one table both the per-patient path and the bulk SQL follow.
+RESOLUTION: dict[str, Resolution] = {
+    "hypertension": Resolution("HYPRES_COD", True, "HYP register: latest HYP_COD after latest HYPRES_COD"),
+    "diabetes_type1": Resolution(
+        "DMRES_COD", False, "DM register: latest DM_COD after latest DMRES_COD; the in-remission codes are "
+        "diagnosis codes in DM_COD, so diabetes in remission stays on the register"),
+    "diabetes_type2": Resolution(
+        "DMRES_COD", False, "DM register: latest DM_COD after latest DMRES_COD; the in-remission codes are "
+        "diagnosis codes in DM_COD, so diabetes in remission stays on the register"),
+    "non_diabetic_hyperglycaemia": Resolution("", False, "NDH register: " + _NEVER),
+    "asthma": Resolution("ASTRES_COD", True, "AST register: latest AST_COD after latest ASTRES_COD"),
+    "copd": Resolution("COPDRES_COD", True, "COPD register: latest COPD_COD after latest COPDRES_COD"),
+    "coronary_heart_disease": Resolution("", False, "CHD register: " + _NEVER),
+    "heart_failure": Resolution("HFRES_COD", True, "HF register: latest HF_COD after latest HFRES_COD"),
+    "atrial_fibrillation": Resolution("AFIBRES_COD", True, "AF register: latest AFIB_COD after latest AFIBRES_COD"),
+    "stroke_tia": Resolution("", False, "STIA register: " + _NEVER),
+    "ckd_3_5": Resolution("CKDRES_COD", True, "CKD register: latest CKD_COD after latest CKDRES_COD"),
+    "depression": Resolution("DEPRES_COD", True, "DEP register: latest DEPR_COD after latest DEPRES_COD"),
+    "dementia": Resolution("", False, "DEM register: " + _NEVER),
+    "serious_mental_illness": Resolution(
+        "", False, "MH register: people in remission (MHREM_COD) stay on the register, so neither a remission "
+        "code nor a remission status ends it"),
+    "learning_disability": Resolution("", False, "LD register: " + _NEVER),
+    "osteoporosis": Resolution("", False, "OST register: " + _NEVER),
+    "rheumatoid_arthritis": Resolution("", False, "RA register: " + _NEVER),
+    "cancer": Resolution("", False, "CAN register: " + _NEVER + " (diagnosed on or after 1 April 2003)"),
+    "epilepsy": Resolution("EPILRES_COD", True, "EP register: latest EPIL_COD after latest EPILRES_COD"),
+    "hypothyroidism": Resolution("", False, "not a QOF register since 2015/16; treated as lifelong, as THY was"),
+    "osteoarthritis": Resolution("", False, "not a QOF register; a lifelong condition"),
+    "chronic_pain": Resolution("", True, "not a QOF register; pain can resolve, so a resolved status ends it"),
+}
+
+#: Registers whose diagnoses count only from a date (QOF CAN001: diagnosed on or after 1 April 2003).
+DIAGNOSED_FROM: dict[str, dt.date] = {"cancer": dt.date(2003, 4, 1)}
+
+
+@dataclass(frozen=True)
+class Split:
+    """A register that is one part of a QOF register: the whole register's diagnosis codelists, and
+    whether members need (`with_marker`) or must lack a code from the `marker` list in the episode."""
+
+    whole: tuple[str, ...]
+    marker: str
+    with_marker: bool
+
+
+#: The QOF diabetes register (DM_COD) split by type: type 1 when a type 1 code (DMTYPE1_COD) is
+#: recorded in the current episode, type 2 (and other or unspecified types) otherwise.
+SPLITS: dict[str, Split] = {
+    "diabetes_type1": Split(whole=("diabetes_type1", "diabetes_type2"), marker="diabetes_type1", with_marker=True),
+    "diabetes_type2": Split(whole=("diabetes_type1", "diabetes_type2"), marker="diabetes_type1", with_marker=False),
+}
+
+
+@dataclass(frozen=True)
 class RegisterRule:
     """Who is on one condition's register, as data."""
 
@@ -45,6 +124,10 @@ class RegisterRule:
     diagnosis_codes: frozenset[str]
     resolution_codes: frozenset[str]
     age_min: int | None = None
+    status_resolves: bool = True  # a resolved date on a diagnosis row ends membership
+    diagnosed_from: dt.date | None = None  # diagnoses before this day do not count
+    marker_codes: frozenset[str] = frozenset()  # see `Split`
+    with_marker: bool | None = None  # None: no split; True: needs a marker code; False: must lack one
 
     def __post_init__(self):
         # The bulk SQL embeds these values as literals, so they must be what they claim to be.
@@ -58,6 +141,10 @@ class RegisterRule:
             raise ValueError(f"register {self.slug}: codes {sorted(overlap)} both diagnose and resolve it")
         if self.age_min is not None and self.age_min < 0:
             raise ValueError(f"register {self.slug}: age_min must not be negative")
+        if not self.marker_codes <= self.diagnosis_codes:
+            raise ValueError(f"register {self.slug}: marker codes must be diagnosis codes")
+        if (self.with_marker is None) != (not self.marker_codes):
+            raise ValueError(f"register {self.slug}: a split needs marker codes and a side")
 
     def born_on_or_before(self, today: dt.date) -> dt.date | None:
         """The latest date of birth that meets the age limit on `today` (None: no limit)."""
@@ -77,12 +164,26 @@ def years_before(day: dt.date, years: int) -> dt.date:
 @cache
 def register_rules() -> tuple[RegisterRule, ...]:
     """One rule per long-term condition, in `codelists.LTC_SLUGS` order."""
+    missing = set(codelists.LTC_SLUGS) ^ set(RESOLUTION)
+    if missing:
+        raise ValueError(f"RESOLUTION and LTC_SLUGS disagree on {sorted(missing)}")
     rules = []
     for slug in codelists.LTC_SLUGS:
         diagnosis = codelists.get(slug)
         resolution = frozenset().union(*(cl.codes for cl in codelists.resolutions_for(slug)))
-        rules.append(RegisterRule(slug=slug, name=diagnosis.name, diagnosis_codes=diagnosis.codes,
-                                  resolution_codes=resolution, age_min=diagnosis.age_min))
+        if bool(resolution) != bool(RESOLUTION[slug].cluster):
+            raise ValueError(f"register {slug}: its resolution codelists and RESOLUTION disagree")
+        split = SPLITS.get(slug)
+        codes = diagnosis.codes
+        if split is not None:
+            codes = frozenset().union(*(codelists.get(part).codes for part in split.whole))
+        rules.append(RegisterRule(
+            slug=slug, name=diagnosis.name, diagnosis_codes=codes, resolution_codes=resolution,
+            age_min=diagnosis.age_min, status_resolves=RESOLUTION[slug].by_status,
+            diagnosed_from=DIAGNOSED_FROM.get(slug),
+            marker_codes=codelists.get(split.marker).codes if split else frozenset(),
+            with_marker=split.with_marker if split else None,
+        ))
     return tuple(rules)
 
 
@@ -117,18 +218,23 @@ class PatientFacts:
 
 def episode_start(rule: RegisterRule, conditions: Iterable[ConditionRecord], today: dt.date) -> dt.date | None:
     """The start of the current episode of `rule`'s condition, or None if it has none (ignores age)."""
-    diagnoses: list[dt.date] = []
+    diagnoses: list[tuple[dt.date, str]] = []
     last_resolved: dt.date | None = None
     for row in conditions:
         if row.code in rule.diagnosis_codes:
-            if row.onset <= today:
-                diagnoses.append(row.onset)
-            if row.resolved is not None and row.resolved <= today:
+            if row.onset <= today and (rule.diagnosed_from is None or row.onset >= rule.diagnosed_from):
+                diagnoses.append((row.onset, row.code))
+            if rule.status_resolves and row.resolved is not None and row.resolved <= today:
                 last_resolved = row.resolved if last_resolved is None else max(last_resolved, row.resolved)
         elif row.code in rule.resolution_codes and row.onset <= today:
             last_resolved = row.onset if last_resolved is None else max(last_resolved, row.onset)
-    current = [d for d in diagnoses if last_resolved is None or d > last_resolved]
-    return min(current) if current else None
+    current = [(d, code) for d, code in diagnoses if last_resolved is None or d > last_resolved]
+    if not current:
+        return None
+    if rule.with_marker is not None:
+        if any(code in rule.marker_codes for _, code in current) != rule.with_marker:
+            return None
+    return min(d for d, _ in current)
 
 
 def evaluate(facts: PatientFacts, today: dt.date,

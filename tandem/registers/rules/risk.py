@@ -32,16 +32,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from functools import cache
 
 from tandem.patients.rules import age_on
+from tandem.terminology import codelists
 
 from .registers import ConditionRecord, years_before
 from .scores import (  # noqa: F401 - re-exported: the tier rules and their tests use them from here
     BREATHLESS_MRC_GRADE,
+    CMS_CONDITION_FOR_FEATURE,
     CMS_CONDITION_FOR_REGISTER,
+    CMS_NOT_COUNTED,
     CMS_UNMAPPED_REGISTERS,
     CMS_WEIGHTS,
     DEFICITS,
+    EFI_CODELISTS,
     EFI_DEFICITS_TOTAL,
     FIT,
     FRAILTY_MIN_AGE,
@@ -96,6 +101,7 @@ class RiskInputs:
     breathless: bool = False  # MRC grade >= 3 in the last 3 years
     underweight: bool = False  # BMI < 18.5 in the last 3 years
     has_carer: bool = False
+    features: frozenset[str] = frozenset()  # feature codelists (eFI deficits, anxiety) with a code on record
 
 
 @dataclass(frozen=True)
@@ -133,9 +139,10 @@ def assess(inputs: RiskInputs, today: dt.date) -> Factors:
         deficits.append("requires_care")
     if inputs.underweight:
         deficits.append("weight_loss")
+    deficits += [key for key, slug in EFI_CODELISTS.items() if slug in inputs.features]
     ordered = tuple(key for key in DEFICITS if key in deficits)
     age = age_on(inputs.date_of_birth, today)
-    conditions = cms_conditions(registers, today)
+    conditions = cms_conditions(registers, today, inputs.features)
     return Factors(
         age=age,
         ltc_count=len(registers),
@@ -201,6 +208,26 @@ def is_fall(reason: str) -> bool:
     return reason.lower().startswith("fall")
 
 
+def feature_slugs() -> tuple[str, ...]:
+    """The feature codelists the scores read: the eFI deficit lists and the CMS-only conditions."""
+    return tuple(sorted(set(EFI_CODELISTS.values()) | set(CMS_CONDITION_FOR_FEATURE)))
+
+
+@cache
+def _feature_index() -> Mapping[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for slug in feature_slugs():
+        for code in codelists.get(slug).codes:
+            index.setdefault(code, set()).add(slug)
+    return {code: frozenset(slugs) for code, slugs in index.items()}
+
+
+def features_of(conditions: Iterable[ConditionRecord], today: dt.date) -> frozenset[str]:
+    """The feature codelists with a code recorded on or before `today` (the bulk SQL does the same)."""
+    index = _feature_index()
+    return frozenset().union(*(index.get(row.code, frozenset()) for row in conditions if row.onset <= today))
+
+
 def summarise(record: PatientRecord, registers: Mapping[str, dt.date], today: dt.date) -> RiskInputs:
     year = window_start(today, 1)
     recent = window_start(today, RECENT_YEARS)
@@ -223,6 +250,7 @@ def summarise(record: PatientRecord, registers: Mapping[str, dt.date], today: dt
         underweight=any(o.concept == "bmi" and o.value is not None and o.value < UNDERWEIGHT_BMI
                         and recent < o.date <= today for o in record.observations),
         has_carer=record.has_carer,
+        features=features_of(record.conditions, today),
     )
 
 

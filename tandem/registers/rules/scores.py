@@ -11,16 +11,22 @@
 * Electronic Frailty Index style deficits: Clegg A, Bates C, Young J, et al. Development and
   validation of an electronic frailty index using routine primary care electronic health record
   data. Age Ageing 2016;45(3):353-60. doi:10.1093/ageing/afw039. Score = deficits present / 36;
-  fit <= 0.12, mild > 0.12 to 0.24, moderate > 0.24 to 0.36, severe > 0.36. Only the deficits
-  Tandem's record can show are counted (`DEFICITS`; the rest are listed in `NOT_OBSERVED`), so
-  the score can only under-estimate frailty. The eFI was developed and validated in people aged
-  65 and over, so a frailty category is given from 65 only.
+  fit <= 0.12, mild > 0.12 to 0.24, moderate > 0.24 to 0.36, severe > 0.36. All 36 deficits
+  count (`DEFICITS`): 35 from a coded condition in the deficit's eFI code list (`efi_<key>`
+  feature codelists, the eFI's Read code lists as mapped to SNOMED CT by the Greater Manchester
+  Secure Data Environment), or from the register or record approximation given beside it;
+  polypharmacy from the medication list. `NOT_OBSERVED` lists the deficits Tandem cannot see at
+  all (none now). Deficits that GP systems record as observations or procedures rather than as
+  problems (some activity limitation, social vulnerability or care codes) count only when the
+  record carries them as a coded condition, so the score can still under-estimate frailty. The
+  eFI was developed and validated in people aged 65 and over, so a frailty category is given from
+  65 only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from .registers import years_before
 
@@ -72,29 +78,47 @@ CMS_CONDITION_FOR_REGISTER: dict[str, str] = {
     # a coded chronic pain diagnosis is the closest register.
     "chronic_pain": "Painful condition",
 }
+#: Feature codelist (a condition that is not a register) -> CMS condition. Anxiety joins
+#: depression in "anxiety or depression"; hearing loss is read from the eFI hearing impairment list;
+#: alcohol problems, like the score's own definition (CPRD@Cambridge list ALC138), is any code ever.
+CMS_CONDITION_FOR_FEATURE: dict[str, str] = {
+    "alcohol_problems": "Alcohol problems",
+    "anxiety": "Anxiety or depression",
+    "efi_hearing_impairment": "Hearing loss",
+}
 #: Registers with no CMS condition in the 20-condition score: non-diabetic hyperglycaemia (not
-#: a CMS condition), osteoporosis, hypothyroidism (thyroid disorders) and osteoarthritis are in
-#: the 37-condition list only or not at all. CMS conditions no register maps to: alcohol
-#: problems, constipation, hearing loss and irritable bowel syndrome (they count 0 here).
-CMS_UNMAPPED_REGISTERS = ("non_diabetic_hyperglycaemia", "osteoporosis", "hypothyroidism", "osteoarthritis")
+#: a CMS condition), learning disability, osteoporosis, hypothyroidism (thyroid disorders) and
+#: osteoarthritis are in the 37-condition list only or not at all.
+CMS_UNMAPPED_REGISTERS = ("non_diabetic_hyperglycaemia", "learning_disability", "osteoporosis", "hypothyroidism",
+                          "osteoarthritis")
+#: CMS conditions Tandem cannot count yet. In the score's definitions (CPRD@Cambridge code lists
+#: CON150, IBS161 and IBS162, as used by Payne 2020) treated constipation is four or more laxative
+#: prescriptions in the last 12 months, and irritable bowel syndrome an IBS code ever or four or more
+#: antispasmodic prescriptions in the last 12 months. Tandem's medication record holds courses, not
+#: issued prescriptions, its catalogue has no laxative or antispasmodic, and no SNOMED CT list for IBS
+#: has been checked here. They count 0, so the score can only under-estimate.
+CMS_NOT_COUNTED = ("Constipation (treated)", "Irritable bowel syndrome")
 CANCER_RECENT_YEARS = 5  # CMS counts cancer diagnosed in the last 5 years
 
 
-def cms_conditions(registers: Mapping[str, dt.date], today: dt.date) -> list[str]:
-    """The CMS conditions a person has, from their registers {slug: since}, each once."""
-    found: list[str] = []
+def cms_conditions(registers: Mapping[str, dt.date], today: dt.date,
+                   features: Collection[str] = ()) -> list[str]:
+    """The CMS conditions a person has, from their registers {slug: since} and the feature
+    codelists their record holds a code from, each once, in `CMS_WEIGHTS` order."""
+    found: set[str] = set()
     for slug, since in registers.items():
         condition = CMS_CONDITION_FOR_REGISTER.get(slug)
-        if condition is None or condition in found:
+        if condition is None:
             continue
         if slug == "cancer" and since < years_before(today, CANCER_RECENT_YEARS):
             continue
-        found.append(condition)
-    return found
+        found.add(condition)
+    found.update(CMS_CONDITION_FOR_FEATURE[f] for f in features if f in CMS_CONDITION_FOR_FEATURE)
+    return [c for c in CMS_WEIGHTS if c in found]
 
 
-def cms_score(registers: Mapping[str, dt.date], today: dt.date) -> float:
-    return round(sum(CMS_WEIGHTS[c] for c in cms_conditions(registers, today)), 2)
+def cms_score(registers: Mapping[str, dt.date], today: dt.date, features: Collection[str] = ()) -> float:
+    return round(sum(CMS_WEIGHTS[c] for c in cms_conditions(registers, today, features)), 2)
 
 
 # --- Electronic Frailty Index style deficits -------------------------------------------------
@@ -109,36 +133,54 @@ RECENT_YEARS = 3  # breathlessness and low BMI readings count when recorded in t
 BREATHLESS_MRC_GRADE = 3  # MRC grade 3 or more: stops for breath walking on the level
 UNDERWEIGHT_BMI = 18.5
 
-#: Deficit key -> (eFI deficit, how Tandem sees it). Register-based deficits use the register.
+#: Deficit key -> (eFI deficit, how Tandem sees it). Every deficit but polypharmacy also counts
+#: from a coded condition in its eFI code list, the feature codelist `efi_<key>`.
 DEFICITS: dict[str, tuple[str, str]] = {
-    "arthritis": ("Arthritis", "on the osteoarthritis or rheumatoid arthritis register"),
-    "atrial_fibrillation": ("Atrial fibrillation", "on the atrial fibrillation register"),
-    "cerebrovascular": ("Cerebrovascular disease", "on the stroke and TIA register"),
-    "ckd": ("Chronic kidney disease", "on the CKD stage 3 to 5 register"),
-    "diabetes": ("Diabetes", "on a diabetes register"),
-    "dyspnoea": ("Dyspnoea", f"approximated: MRC dyspnoea grade {BREATHLESS_MRC_GRADE} or more in the last {RECENT_YEARS} years"),
-    "falls": ("Falls", "approximated: a hospital attendance or admission for a fall"),
-    "heart_failure": ("Heart failure", "on the heart failure register"),
-    "hypertension": ("Hypertension", "on the hypertension register"),
-    "ischaemic_heart_disease": ("Ischaemic heart disease", "on the coronary heart disease register"),
-    "memory": ("Memory and cognitive problems", "approximated: on the dementia register"),
-    "osteoporosis": ("Osteoporosis", "on the osteoporosis register"),
+    "activity_limitation": ("Activity limitation", "an eFI activity limitation code"),
+    "anaemia": ("Anaemia and haematinic deficiency", "an eFI anaemia code"),
+    "arthritis": ("Arthritis", "an eFI arthritis code, or on the osteoarthritis or rheumatoid arthritis register"),
+    "atrial_fibrillation": ("Atrial fibrillation", "an eFI atrial fibrillation code, or on the register"),
+    "cerebrovascular": ("Cerebrovascular disease", "an eFI cerebrovascular code, or on the stroke and TIA register"),
+    "ckd": ("Chronic kidney disease", "an eFI CKD code, or on the CKD stage 3 to 5 register"),
+    "diabetes": ("Diabetes", "an eFI diabetes code, or on a diabetes register"),
+    "dizziness": ("Dizziness", "an eFI dizziness code"),
+    "dyspnoea": ("Dyspnoea", f"an eFI dyspnoea code, or MRC dyspnoea grade {BREATHLESS_MRC_GRADE} or more in the "
+                 f"last {RECENT_YEARS} years"),
+    "falls": ("Falls", "an eFI falls code, or a hospital attendance or admission for a fall"),
+    "foot_problems": ("Foot problems", "an eFI foot problems code"),
+    "fragility_fracture": ("Fragility fracture", "an eFI fragility fracture code"),
+    "hearing_impairment": ("Hearing impairment", "an eFI hearing impairment code"),
+    "heart_failure": ("Heart failure", "an eFI heart failure code, or on the register"),
+    "heart_valve_disease": ("Heart valve disease", "an eFI heart valve disease code"),
+    "housebound": ("Housebound", f"an eFI housebound code, or {HOUSEBOUND_HOME_VISITS} or more home visits in 12 months"),
+    "hypertension": ("Hypertension", "an eFI hypertension code, or on the register"),
+    "hypotension": ("Hypotension or syncope", "an eFI hypotension or syncope code"),
+    "ischaemic_heart_disease": ("Ischaemic heart disease", "an eFI ischaemic heart disease code, or on the CHD register"),
+    "memory": ("Memory and cognitive problems", "an eFI memory and cognition code, or on the dementia register"),
+    "mobility": ("Mobility and transfer problems", "an eFI mobility code"),
+    "osteoporosis": ("Osteoporosis", "an eFI osteoporosis code, or on the register"),
+    "parkinsonism": ("Parkinsonism and tremor", "an eFI parkinsonism or tremor code"),
+    "peptic_ulcer": ("Peptic ulcer", "an eFI peptic ulcer code"),
+    "peripheral_vascular_disease": ("Peripheral vascular disease", "an eFI peripheral vascular disease code"),
     "polypharmacy": ("Polypharmacy", f"{POLYPHARMACY_DEFICIT_MEDICINES} or more regular medicines"),
-    "respiratory": ("Respiratory disease", "on the asthma or COPD register"),
-    "thyroid": ("Thyroid disease", "approximated: on the hypothyroidism register"),
-    "housebound": ("Housebound", f"approximated: {HOUSEBOUND_HOME_VISITS} or more home visits in 12 months"),
-    "requires_care": ("Requirement for care", "approximated: a carer is recorded"),
-    "weight_loss": ("Weight loss and anorexia", f"approximated: BMI under {UNDERWEIGHT_BMI} in the last {RECENT_YEARS} years"),
+    "requires_care": ("Requirement for care", "an eFI care code, or a carer is recorded"),
+    "respiratory": ("Respiratory disease", "an eFI respiratory code, or on the asthma or COPD register"),
+    "skin_ulcer": ("Skin ulcer", "an eFI skin ulcer code"),
+    "sleep_disturbance": ("Sleep disturbance", "an eFI sleep disturbance code"),
+    "social_vulnerability": ("Social vulnerability", "an eFI social vulnerability code"),
+    "thyroid": ("Thyroid disease", "an eFI thyroid code, or on the hypothyroidism register"),
+    "urinary_incontinence": ("Urinary incontinence", "an eFI urinary incontinence code"),
+    "urinary_system_disease": ("Urinary system disease", "an eFI urinary system disease code"),
+    "visual_impairment": ("Visual impairment", "an eFI visual impairment code"),
+    "weight_loss": ("Weight loss and anorexia", f"an eFI weight loss code, or BMI under {UNDERWEIGHT_BMI} in the "
+                    f"last {RECENT_YEARS} years"),
 }
-#: eFI deficits Tandem's record cannot show (yet): they never count.
-NOT_OBSERVED: tuple[str, ...] = (
-    "Activity limitation", "Anaemia and haematinic deficiency", "Dizziness", "Foot problems",
-    "Fragility fracture", "Hearing impairment", "Heart valve disease", "Hypotension or syncope",
-    "Mobility and transfer problems", "Parkinsonism and tremor", "Peptic ulcer", "Peripheral vascular disease",
-    "Skin ulcer", "Sleep disturbance", "Social vulnerability", "Urinary incontinence", "Urinary system disease",
-    "Visual impairment",
-)
+#: eFI deficits Tandem's record cannot show at all: none since every deficit has its code list.
+NOT_OBSERVED: tuple[str, ...] = ()
 assert len(DEFICITS) + len(NOT_OBSERVED) == EFI_DEFICITS_TOTAL
+
+#: Deficit key -> its eFI feature codelist slug (every deficit but polypharmacy).
+EFI_CODELISTS: dict[str, str] = {key: f"efi_{key}" for key in DEFICITS if key != "polypharmacy"}
 
 REGISTER_DEFICITS: dict[str, tuple[str, ...]] = {
     "arthritis": ("osteoarthritis", "rheumatoid_arthritis"),

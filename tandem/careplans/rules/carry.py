@@ -1,0 +1,211 @@
+"""The plan agreed at an earlier conversation, offered to this one. Pure: no Django.
+
+Nothing from last year's plan is put into this year's silently. `offer()` starts this conversation's
+plan from it: each goal, action, need, medicine agreement, service, piece of information and warning
+sign is shown as last year's, and the clinician keeps, changes or closes it (`Decision`s, see
+DECISIONS in document.py). `settle()` refuses a plan with an item left undecided and leaves the
+closed ones out. What no longer fits the person is not offered at all:
+
+- a service or a piece of information declared for conditions (register slugs) the person no
+  longer has (an inhaler spacer leaflet for someone with no lung condition). The relation is
+  declared on the item (Information.conditions) or on the practice's service (LocalService.conditions);
+  an item declared for no condition fits anyone;
+- who took part, that the person agreed, the areas ticked, follow-ups and referrals: they belong to
+  the conversation they were recorded in.
+
+Medicine agreements are checked against the person's medication list now: one about a medicine they
+no longer take, or one for "all current medicines", is flagged beside it, and document.validate()
+refuses agreements that cannot both stand.
+
+"What matters most" starts from this year's agenda (the person's own reply), never from last year's,
+which is shown beside it. The review date starts a year after the conversation.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, replace
+
+from .document import (
+    DECISIONS,
+    AboutMe,
+    Information,
+    MedicationAgreement,
+    Plan,
+    Problem,
+    about_all_medicines,
+    medicine_key,
+)
+
+# Lists whose items are carried one by one, with the words for one item.
+CARRIED_LISTS = {"needs": "need", "goals": "goal", "medicines": "medicine agreement", "services": "service",
+                 "information_items": "piece of information", "warning_signs": "warning sign"}
+_TEXTS = ("information", "self_management", "rescue", "follow_ups")
+
+
+def year_after(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+def fits(declared: Iterable[str], conditions: Collection[str]) -> bool:
+    """Whether an item declared for `declared` conditions (none: for anyone) fits a person with
+    `conditions` (register slugs)."""
+    declared = set(declared)
+    return not declared or bool(declared & set(conditions))
+
+
+def _line_id(text: str) -> str:
+    """A stable id for a line of free-text information from a plan saved before information items."""
+    return "t" + hashlib.sha256(" ".join(text.split()).lower().encode()).hexdigest()[:11]
+
+
+def information_of(plan: Plan) -> tuple[Information, ...]:
+    """The plan's information, piece by piece: its items, then each line of its free text."""
+    lines = tuple(Information(id=_line_id(line), text=line.strip())
+                  for line in plan.information.splitlines() if line.strip())
+    return plan.information_items + lines
+
+
+def carried_ids(previous: Plan) -> set[str]:
+    """The ids of every item of the earlier plan that needs a decision if it is in this one."""
+    ids = {item.id for name in ("needs", "goals", "medicines", "services", "warning_signs")
+           for item in getattr(previous, name)}
+    ids |= {a.id for g in previous.goals for a in g.actions}
+    ids |= {i.id for i in information_of(previous)}
+    return ids - {""}
+
+
+@dataclass(frozen=True)
+class LeftOut:
+    """Something in the earlier plan that is not offered, and why."""
+
+    what: str
+    why: str
+
+
+@dataclass(frozen=True)
+class Offer:
+    plan: Plan  # where this conversation's plan starts
+    left_out: tuple[LeftOut, ...]
+    flags: Mapping[str, str]  # item id -> what to check about it
+    last_what_matters: str  # what mattered most last year, shown beside this year's
+
+
+def medicine_flags(medicines: Iterable[MedicationAgreement], current: Iterable[str]) -> dict[str, str]:
+    """What to check about each medicine agreement against the medicines the person takes now."""
+    taking = {medicine_key(name) for name in current} - {""}
+    flags = {}
+    for med in medicines:
+        if about_all_medicines(med.medicine):
+            flags[med.id] = ("This covers all their medicines as they were then. Check it against their medicines "
+                             "now, and name them instead if any is stopped or changed.")
+        elif medicine_key(med.medicine) and medicine_key(med.medicine) not in taking:
+            flags[med.id] = "They no longer take this medicine: it is not on their medication list now."
+    return flags
+
+
+def offer(previous: Plan, *, conditions: Collection[str], medicines: Iterable[str],
+          service_conditions: Mapping[int, Iterable[str]], agenda_what_matters: str = "",
+          held_by_id: int | None = None, held_by: str = "", held_on: dt.date) -> Offer:
+    """This conversation's plan, started from the earlier one. `conditions`: the person's registers now;
+    `medicines`: the names of the medicines they take now; `service_conditions`: the conditions each of
+    the practice's services is for (by id)."""
+    left: list[LeftOut] = []
+    services = []
+    for signpost in previous.services:
+        declared = service_conditions.get(signpost.service_id, ()) if signpost.service_id is not None else ()
+        if fits(declared, conditions):
+            services.append(signpost)
+        else:
+            left.append(LeftOut(signpost.name, "for a condition they do not have now"))
+    information = []
+    for item in information_of(previous):
+        if fits(item.conditions, conditions):
+            information.append(item)
+        else:
+            left.append(LeftOut(item.text, "for a condition they do not have now"))
+    needs = []
+    for need in previous.needs:
+        if fits(need.conditions, conditions):
+            needs.append(need)
+        else:
+            left.append(LeftOut(need.text, "about a condition they do not have now"))
+    about = replace(previous.about, what_matters=agenda_what_matters.strip())
+    plan = Plan(
+        about=about, needs=tuple(needs), goals=previous.goals, targets=previous.targets,
+        medicines=previous.medicines, information_items=tuple(information),
+        self_management=previous.self_management, services=tuple(services),
+        warning_signs=previous.warning_signs, rescue=previous.rescue, review_by=previous.review_by,
+        review_date=year_after(held_on).isoformat(), held_by_id=held_by_id, held_by=held_by,
+        held_on=held_on.isoformat(), agreed_on=held_on.isoformat(),
+    )
+    return Offer(plan=plan, left_out=tuple(left), flags=medicine_flags(previous.medicines, medicines),
+                 last_what_matters=previous.about.what_matters.strip())
+
+
+def settle(plan: Plan, previous: Plan) -> tuple[Plan, list[Problem]]:
+    """The plan with the closed items of the earlier plan left out, and a problem for each item of
+    it left undecided (plan paths, "goals.1.decision")."""
+    ids = carried_ids(previous)
+    chosen = {d.id: d.choice for d in plan.decisions if d.choice in DECISIONS}
+    problems: list[Problem] = []
+
+    def keep(items, where: str, label: str):
+        out = []
+        for i, item in enumerate(items):
+            if item.id and item.id in ids:
+                choice = chosen.get(item.id)
+                if choice is None:
+                    problems.append(Problem(f"{where}.{i}.decision",
+                                            f"Choose whether to keep, change or close last year's {label}."))
+                elif choice == "close":
+                    continue
+            out.append(item)
+        return tuple(out)
+
+    goals = []
+    for i, goal in enumerate(plan.goals):
+        if goal.id in ids and chosen.get(goal.id) == "close":
+            continue
+        if goal.id in ids and goal.id not in chosen:
+            problems.append(Problem(f"goals.{i}.decision", "Choose whether to keep, change or close last year's goal."))
+        goals.append(replace(goal, actions=keep(goal.actions, f"goals.{i}.actions", "action")))
+    settled = replace(plan, needs=keep(plan.needs, "needs", "need"), goals=tuple(goals),
+                      medicines=keep(plan.medicines, "medicines", "medicine agreement"),
+                      services=keep(plan.services, "services", "service"),
+                      information_items=keep(plan.information_items, "information_items", "piece of information"),
+                      warning_signs=keep(plan.warning_signs, "warning_signs", "warning sign"))
+    return settled, sorted(problems, key=lambda p: p.field)
+
+
+def this_conversation(plan: Plan, previous: Plan | None) -> Plan:
+    """Only what this conversation has recorded: items carried over and not yet kept or changed,
+    text unchanged from the earlier plan, and targets as they were are left out. For the checklist,
+    which reflects this conversation only."""
+    if previous is None:
+        return plan
+    ids = carried_ids(previous)
+    decided = {d.id for d in plan.decisions if d.choice in ("keep", "change")}
+
+    def mine(items):
+        return tuple(item for item in items if not item.id or item.id not in ids or item.id in decided)
+
+    def fresh(now: str, before: str) -> str:
+        return "" if " ".join(now.split()) == " ".join(before.split()) else now
+
+    about = AboutMe(**{name: fresh(getattr(plan.about, name), getattr(previous.about, name))
+                       for name in AboutMe.__dataclass_fields__})
+    goals = tuple(replace(g, actions=mine(g.actions)) for g in mine(plan.goals))
+    before_targets = {(t.concept, t.upper, t.lower) for t in previous.targets}
+    return replace(
+        plan, about=about, needs=mine(plan.needs), goals=goals, medicines=mine(plan.medicines),
+        services=mine(plan.services), information_items=mine(plan.information_items),
+        warning_signs=mine(plan.warning_signs),
+        targets=tuple(t for t in plan.targets if (t.concept, t.upper, t.lower) not in before_targets),
+        **{name: fresh(getattr(plan, name), getattr(previous, name)) for name in _TEXTS},
+    )

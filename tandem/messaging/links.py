@@ -1,0 +1,161 @@
+"""The person's reply link (a pack's or an invitation's): a random token for the long address in an
+email or text, a short code for paper (typed after the practice's short address, or read from the QR
+code), their digests in the database, when they stop working, and the lockout after wrong dates of
+birth.
+
+Pure: no Django. Only digests are stored (ReplyLink.token_hash, code_hash), so a copy of the database
+cannot be turned into working links. A token carries 32 random bytes (256 bits). A code is 8
+characters from a 31-character alphabet with no 0/O, 1/I/L (31^8, about 8.5 x 10^11, 39 bits) and is
+digested with a key the database does not hold (the site's secret key), so a copy of the database
+cannot be searched for codes either. Guessing a code is not practical over the web: every wrong code
+is answered alike, and even a right one shows nothing until the person's date of birth is given;
+five wrong dates lock the link.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+TOKEN_BYTES = 32
+MAX_FAILURES = 5
+# The practice's clock: "the end of the day" is the end of the day in England (settings.TIME_ZONE).
+LOCAL = ZoneInfo("Europe/London")
+# token_urlsafe(32) gives 43 characters of [A-Za-z0-9_-]; anything else is not one of our tokens.
+_TOKEN = re.compile(r"^[A-Za-z0-9_-]{43,128}$")
+
+
+# Capitals and digits that cannot be mistaken for each other when read aloud or typed from paper:
+# no 0 or O, no 1, I or L.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 8
+INVITATION_DAYS = 84  # an invitation's link works for 12 weeks (past the last reminder and the wait after it)
+_CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+
+
+class LinkState(StrEnum):
+    OPEN = "open"
+    EXPIRED = "expired"
+    LOCKED = "locked"
+
+
+def new_token() -> tuple[str, str]:
+    """A new reply-link token (URL-safe, 32 random bytes) and the digest that is stored instead of it."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, digest(token)
+
+
+def digest(token: str) -> str:
+    """The SHA-256 hex digest of a token: what the database keeps."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_code() -> str:
+    """A new short code: 8 characters a person can read off paper and type."""
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def normalise_code(typed: str) -> str | None:
+    """The code a person typed, as stored: capitals, without spaces or dashes. None for anything that
+    cannot be one of our codes (including any 0, O, 1, I or L: no code has them)."""
+    cleaned = "".join(ch for ch in (typed or "")[:40] if ch not in " -\u00a0\t").upper()
+    return cleaned if _CODE.match(cleaned) else None
+
+
+def code_digest(code: str, *, key: str) -> str:
+    """The keyed SHA-256 digest of a (normalised) code: what the database keeps."""
+    return hmac.new(key.encode("utf-8"), code.encode("ascii"), hashlib.sha256).hexdigest()
+
+
+def spaced(code: str) -> str:
+    """'KX7M 4TQ9': a code as printed, in two groups of four."""
+    return f"{code[:4]} {code[4:]}"
+
+
+def invitation_expires_at(sent_at: dt.datetime, *, tz: dt.tzinfo = LOCAL) -> dt.datetime:
+    """When an invitation's link stops working: the end of the day INVITATION_DAYS after it was sent."""
+    if sent_at.tzinfo is None:
+        raise ValueError("The time sent must carry its time zone.")
+    day = sent_at.astimezone(tz).date()
+    return dt.datetime.combine(day + dt.timedelta(days=INVITATION_DAYS + 1), dt.time(0, 0), tzinfo=tz)
+
+
+def fresh_expires_at(now: dt.datetime, *, days: int, tz: dt.tzinfo = LOCAL) -> dt.datetime:
+    """The end of the day `days` days from `now` (a fresh link for one that had expired)."""
+    day = now.astimezone(tz).date()
+    return dt.datetime.combine(day + dt.timedelta(days=days + 1), dt.time(0, 0), tzinfo=tz)
+
+
+def looks_like_token(token: str) -> bool:
+    """Whether a string could be one of our tokens (so junk never reaches the database)."""
+    return bool(_TOKEN.match(token or ""))
+
+
+def matches(token: str, stored_digest: str) -> bool:
+    """Whether a token is the one a stored digest was made from, compared in constant time."""
+    return hmac.compare_digest(digest(token), stored_digest or "")
+
+
+def expires_at(conversation_starts_at: dt.datetime, *, tz: dt.tzinfo = LOCAL) -> dt.datetime:
+    """When the link stops working: the end of the day after the conversation (midnight at the
+    start of the second day after it, local time), so the person can look at their pack again
+    the day after they talked."""
+    if conversation_starts_at.tzinfo is None:
+        raise ValueError("The conversation's start time must carry its time zone.")
+    day = conversation_starts_at.astimezone(tz).date()
+    return dt.datetime.combine(day + dt.timedelta(days=2), dt.time(0, 0), tzinfo=tz)
+
+
+def is_expired(expires: dt.datetime, now: dt.datetime) -> bool:
+    return now >= expires
+
+
+def is_locked_after(failures: int) -> bool:
+    """Whether this many wrong dates of birth in a row locks the link."""
+    return failures >= MAX_FAILURES
+
+
+def tries_left(failures: int) -> int:
+    return max(0, MAX_FAILURES - failures)
+
+
+def state(*, expires: dt.datetime, locked_at: dt.datetime | None, now: dt.datetime,
+          revoked_at: dt.datetime | None = None) -> LinkState:
+    """Locked wins over expired: a locked link's page says to call the practice for a new one. A
+    link replaced by a fresh one has expired."""
+    if revoked_at is not None:
+        return LinkState.EXPIRED
+    if locked_at is not None:
+        return LinkState.LOCKED
+    if is_expired(expires, now):
+        return LinkState.EXPIRED
+    return LinkState.OPEN
+
+
+def parse_date(day: str, month: str, year: str, *, today: dt.date) -> tuple[dt.date | None, str]:
+    """A date of birth from the three boxes of the NHS.UK date input, or why it is not one."""
+    parts = [(p or "").strip() for p in (day, month, year)]
+    if not any(parts):
+        return None, "Enter your date of birth"
+    if not all(parts):
+        missing = [name for name, p in zip(("a day", "a month", "a year"), parts, strict=True) if not p]
+        return None, f"Your date of birth must include {' and '.join(missing)}"
+    if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+        return None, "Date of birth must be a real date, using numbers, like 31 3 1960"
+    d, m, y = (int(p) for p in parts)
+    if y < 1000:
+        return None, "Enter the year in full, like 1960"
+    try:
+        value = dt.date(y, m, d)
+    except (ValueError, OverflowError):
+        return None, "Date of birth must be a real date, like 31 3 1960"
+    if value > today:
+        return None, "Date of birth must be in the past"
+    if value.year < today.year - 130:
+        return None, "Date of birth must be a real date, like 31 3 1960"
+    return value, ""
