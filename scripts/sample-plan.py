@@ -12,10 +12,11 @@ medicines started and stopped, services from the practice's directory, a green/a
 a rescue pack, who was there, and her next review.
 
 With --after-conversation it first records this year's conversation for a demo person with a booked
-conversation and last year's plan, through the workspace page itself (signed in as the demo nurse, on
-the day of the conversation): it keeps or changes each item offered from last year, closes a
-medicine agreement flagged against their medication list, ticks that the plan was agreed and presses
-"Save the plan". The sample is the plan that makes.
+conversation and last year's plan, through the workspace page itself (signed in as the clinician it
+is booked with, on the day of the conversation): it records where each of last year's goals has got to (the first
+reached, so recorded as achieved and closed; the second partly, carried on), keeps the other items
+offered from last year, closes a medicine agreement flagged against their medication list, ticks that
+the plan was agreed and presses "Save the plan". The sample is the plan that makes.
 
 Writes plan-standard.pdf and plan-large-print.pdf, one PNG per page (`pdftoppm -png -r 60`,
 plan-<format>-<page>.png) and README.md listing them.
@@ -38,6 +39,10 @@ import samples  # noqa: E402 - scripts/samples.py, found through the path set ab
 
 VARIANTS = ("standard", "large_print")
 CONVERSATION_DAY = [dt.date(2026, 6, 23)]  # the day of the conversation recorded (--after-conversation)
+# How the nurse records last year's goals at the review (--after-conversation), in the order offered:
+# where each has got to, how it went, and keep, change or close.
+REVIEWED_GOALS = [("achieved", "Did it by the autumn, and still going", "close"),
+                  ("partly", "Some weeks yes, some no", "change")]
 
 
 def synthetic() -> tuple[object, object, object, str]:
@@ -147,13 +152,14 @@ def after_conversation():
     from tandem.prepare.models import Conversation
 
     talks = (Conversation.objects.filter(state=Conversation.State.BOOKED, patient__care_plan__version__gt=0)
-             .select_related("patient", "practice").order_by("starts_at", "pk"))
+             .select_related("patient", "practice", "clinician").order_by("starts_at", "pk"))
     talk = next((t for t in talks if not PlanVersion.objects.filter(conversation=t).exists()), None)
     if talk is None:
         raise SystemExit("No demo person with a booked conversation and last year's plan. Run `make demo` first.")
-    nurse = User.objects.get(username="nurse")
+    # Signed in as the clinician the conversation is booked with (who holds it), else the demo nurse.
+    clinician = talk.clinician if talk.clinician is not None else User.objects.get(username="nurse")
     client = Client(HTTP_HOST="localhost")
-    client.force_login(nurse)
+    client.force_login(clinician)
     workspace = f"/care-plans/{talk.patient_id}/"
     with clock.frozen(talk.starts_at + dt.timedelta(minutes=talk.minutes)):
         page = client.get(workspace)
@@ -168,9 +174,13 @@ def after_conversation():
                 part = html.split(f'id="medicines-{i}"')[1].split("</fieldset>")[0]
                 if "Check:" in part:
                     form[f"medicines.{i}.decision"] = ["close"]
-        form["goals.0.stage"] = ["partly"]
-        form["goals.0.decision"] = ["change"]
-        form["goals.0.outcome"] = ["Some weeks yes, some no"]
+        # Each of last year's goals is reviewed with the person, as a nurse would: the first was reached
+        # (recorded as achieved, and closed: the plan acknowledges it), the second went partly and is
+        # carried on, changed; the others are kept as this year's work.
+        goals = [n[:-3] for n in form if re.fullmatch(r"goals\.\d+\.id", n) and form[n][0]
+                 and f'name="{n[:-3]}.decision"' in html]
+        for row, (stage, outcome, decision) in zip(goals, REVIEWED_GOALS, strict=False):
+            form[f"{row}.stage"], form[f"{row}.outcome"], form[f"{row}.decision"] = [stage], [outcome], [decision]
         form["agreed_with_person"] = ["yes"]
         form["note"] = ["Annual review"]
         form["save"] = ["plan"]
@@ -180,9 +190,58 @@ def after_conversation():
             raise SystemExit(f"The conversation could not be saved ({response.status_code}): {problems}")
     version = PlanVersion.objects.filter(conversation=talk).select_related("practice").latest("version")
     CONVERSATION_DAY[0] = clock.today() if talk.starts_at is None else talk.starts_at.date()
-    return (written(version, talk.patient, talk.practice), talk.practice, talk.patient,
+    plan = written(version, talk.patient, talk.practice)
+    CHECKED[:] = checks(version, talk, plan)
+    return (plan, talk.practice, talk.patient,
             f"demo patient {talk.patient_id}, after this year's conversation was recorded in the workspace "
             f"(version {version.version} of their plan)")
+
+
+CHECKED: list[str] = []  # what was checked in the plan made (--after-conversation), for the README
+
+
+def checks(version, talk, plan) -> list[str]:
+    """Check the plan made against the record, as a clinician reading it would; stop if any fails."""
+    from tandem.careplans.actions import clinical_staff, conversation_day
+    from tandem.careplans.rules import carry, document
+    from tandem.patients import facts as record_facts
+    from tandem.patients.models import Medication
+    from tandem.patients.rules import age_on, applicable_target
+
+    content = document.Plan.from_dict(version.content)
+    patient = talk.patient
+    day = conversation_day(talk, talk.starts_at.date())  # checked afterwards: the day it was held
+    booked = clinical_staff(talk.practice).get(talk.clinician_id, "")
+    on_day = record_facts.for_patient(talk.practice, patient.pk, today=day)
+    inputs = on_day.target_inputs(date_of_birth=patient.date_of_birth, on=day)
+    taking = [m.name for m in Medication.objects.filter(patient=patient, end_date__isnull=True)]
+    usual_bp = [t.value for t in plan.targets if t.usual and t.name == "Blood pressure"]
+    systolic, diastolic = applicable_target("systolic_bp", inputs), applicable_target("diastolic_bp", inputs)
+    expected_bp = f"{systolic.upper:g}/{diastolic.upper:g} mmHg or lower" if systolic and diastolic else ""
+    found = [
+        (plan.clinician == booked and booked != "",
+         f"Held by the clinician it was booked with: {plan.clinician}."),
+        (content.held_on == content.agreed_on == day.isoformat() and plan.made_on == plan.agreed_on,
+         f"Made and agreed on the day of the conversation, {plan.made_on}; next review {plan.review_on}, "
+         f"with {plan.review_with}."),
+        (all(g.stage != document.GOAL_STAGE["achieved"] for g in plan.goals),
+         f"No achieved goal shown as current work: {len(plan.reached)} acknowledged under 'Goals I reached "
+         f"since my last plan', {len(plan.goals)} current, each with where it has got to this year."),
+        (not carry.medicine_flags(content.medicines, taking) and not document.medicine_conflicts(content.medicines),
+         f"Medicine agreements ({len(content.medicines)}) all fit the {len(taking)} medicines on the "
+         "medication list that day, and none contradicts another."),
+        (all(carry.fits(i.conditions, on_day.registers) for i in content.information_items),
+         f"Every piece of information ({len(content.information_items)}) fits a condition they have "
+         "(or anyone)."),
+        (usual_bp == ([expected_bp] if expected_bp else []),
+         f"Targets for age and frailty on the day: aged {age_on(patient.date_of_birth, day)}"
+         f"{', moderately or severely frail' if inputs.frail else ''}; blood pressure {', '.join(usual_bp) or 'none'}"
+         " (150/90 from 80 years, 140/90 under 80: QOF HYP008/HYP009)."),
+    ]
+    failed = [text for ok, text in found if not ok]
+    if failed:
+        raise SystemExit("The sample plan does not hold up: " + " ".join(failed))
+    return [text for _ok, text in found]
 
 
 def main() -> None:
@@ -223,6 +282,12 @@ def main() -> None:
     samples.write_readme(out, title="Sample written care plan", rows=rows, made_by=(
         f"Made by `scripts/sample-plan.py{flag}` for {about}. "
         "The plan as printed for the person (A4 PDF, standard 12pt and large print 18pt); PNG pages at 60 dpi."))
+    if CHECKED:
+        with (out / "README.md").open("a", encoding="utf-8") as readme:
+            readme.write("\n## What was checked\n\nMade on a fresh demo database (`tandem migrate`, then "
+                         "`tandem demo_setup --patients 400`, seed 42, with `DATABASE_URL` pointing at a file of its "
+                         "own). Checked by the script against the record (it stops if any check fails), then every "
+                         "page read as the person would:\n\n" + "".join(f"- {line}\n" for line in CHECKED))
 
 
 if __name__ == "__main__":

@@ -18,6 +18,9 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
+from tandem.core.parsing import digits, read_decimal, read_id, read_iso_date, read_version
+from tandem.core.parsing import read_date as read_boxes
+
 from .rules.document import (
     AREAS,
     DECISIONS,
@@ -83,12 +86,14 @@ def tidy(value: object) -> str:
 
 def read_date(text: str) -> dt.date | None:
     """A date as a clinician might type it: 14/7/2026, 14-07-26, 2026-07-14, 14 July 2026."""
-    text = text.strip().lower().replace(",", " ")
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        pass
-    match = re.fullmatch(r"(\d{1,2})\s*[/.\- ]\s*(\d{1,2}|[a-z]{3,9})\.?\s*[/.\- ]\s*(\d{2}|\d{4})", text)
+    folded = digits(text[:40])
+    if folded is None:  # a superscript or fraction: refused, not guessed at
+        return None
+    text = folded.lower().replace(",", " ")
+    iso = read_iso_date(text)
+    if iso is not None:
+        return iso
+    match = re.fullmatch(r"([0-9]{1,2})\s*[/.\- ]\s*([0-9]{1,2}|[a-z]{3,9})\.?\s*[/.\- ]\s*([0-9]{2}|[0-9]{4})", text)
     if not match:
         return None
     day, month_text, year_text = match.groups()
@@ -110,11 +115,7 @@ def date_text(iso: str) -> str:
 
 
 def _number(text: str) -> float | None:
-    try:
-        value = float(text.replace(" ", ""))
-    except ValueError:
-        return None
-    return value if value == value and abs(value) != float("inf") else None  # no NaN or infinity
+    return read_decimal(text)
 
 
 @dataclass
@@ -199,8 +200,9 @@ class _Reader:
         text = self.text(path)
         if not text:
             return None
-        if re.fullmatch(r"[+-]?\d{1,6}", text):
-            return int(text)  # out of range: validate() says so
+        folded = digits(text)
+        if folded is not None and re.fullmatch(r"[+-]?[0-9]{1,6}", folded):
+            return int(folded)  # out of range: validate() says so
         self.problem(path, f"{label} must be a whole number from {low} to {high}.")
         return None
 
@@ -214,7 +216,7 @@ class _Reader:
         return value
 
     def indices(self, prefix: str) -> list[int]:
-        pattern = re.compile(rf"^{re.escape(prefix)}\.(\d{{1,3}})\.")
+        pattern = re.compile(rf"^{re.escape(prefix)}\.([0-9]{{1,3}})\.")
         found = sorted({int(m.group(1)) for key in self.data.keys() if (m := pattern.match(key))})
         return found[:MAX_ROWS]
 
@@ -242,13 +244,13 @@ def parse(data: Mapping, *, services: Mapping[int, str] | None = None) -> Parsed
         review_date=_review_date(r), review_by=r.text("review_by"), follow_ups=r.text("follow_ups"),
         referrals=_referrals(r), areas=tuple(a for a in r.many("areas") if a in AREAS),
         information_items=_information(r),
-        held_by_id=int(held_by) if held_by.isdecimal() and len(held_by) < 10 else None,
+        held_by_id=read_id(held_by),
         held_on=_date_of(r, "held_on", "the conversation was held"),
         agreed_on=_date_of(r, "agreed_on", "the plan was agreed"),
     )
     plan = replace(plan, decisions=tuple(Decision(item_id, choice) for item_id, choice in r.decisions.items()))
     base_text = r.text("base_version")
-    base = int(base_text) if base_text.isdecimal() and len(base_text) < 9 else 0
+    base = read_version(base_text) or 0
     add = r.text("add")
     return Parsed(plan=plan, values=r.values, problems=r.problems, rows=r.rows, base_version=base,
                   conversation=r.text("conversation"), note=r.text("note", MAX_NOTE),
@@ -335,7 +337,7 @@ def _services(r: _Reader, directory: Mapping[int, str]) -> tuple[Signpost, ...]:
     out = []
     for key in r.many("services")[:MAX_ROWS]:
         p = f"service.{key}"
-        service_id = int(key) if key.isdecimal() and len(key) < 10 else None
+        service_id = read_id(key)
         name = directory.get(service_id) if service_id is not None else None
         name = name or r.text(f"{p}.name", 120)
         if not name:
@@ -388,7 +390,7 @@ def _referrals(r: _Reader) -> tuple[Referral, ...]:
         to = r.text(f"{p}.to")
         kind, _, value = to.partition(":")
         to_role = value if kind == "role" and _SLUG.match(value) else ""
-        to_user = int(value) if kind == "user" and value.isdecimal() and len(value) < 10 else None
+        to_user = read_id(value) if kind == "user" else None
         when_text = r.text(f"{p}.by_when")
         when = read_date(when_text) if when_text else None
         if when_text and when is None:
@@ -408,13 +410,11 @@ def _review_date(r: _Reader) -> str:
 def _date_of(r: _Reader, name: str, label: str, example: str = "15 6 2026") -> str:
     """A date typed in three boxes (day, month, year), as an ISO date; a problem if it is not one."""
     day, month, year = (r.text(f"{name}.{part}") for part in ("day", "month", "year"))
-    if not (day or month or year):
+    read = read_boxes(day, month, year, label=label)
+    if read.value is not None:
+        return read.value.isoformat()
+    if not read.error:
         return ""
-    try:
-        if len(year) == 4:
-            return dt.date(int(year), int(month), int(day)).isoformat()
-    except ValueError:
-        pass
     what = "the review date" if name == "review_date" else f"the date {label}"
     r.problem(name, f"Enter {what} as a real date, for example {example}.")
     return ""
@@ -487,6 +487,6 @@ def service_key(service: Signpost, index: int) -> str:
 
 def row_count(values: Mapping[str, object], prefix: str) -> int:
     """How many rows of a list the values hold (the highest row number plus one)."""
-    pattern = re.compile(rf"^{re.escape(prefix)}\.(\d{{1,3}})\.")
+    pattern = re.compile(rf"^{re.escape(prefix)}\.([0-9]{{1,3}})\.")
     found = [int(m.group(1)) for key in values if (m := pattern.match(key))]
     return min(max(found) + 1, MAX_ROWS) if found else 0

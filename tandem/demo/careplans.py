@@ -94,12 +94,15 @@ def _previous_plan(rng: random.Random, conditions: tuple[str, ...], services: li
     taken = {g.words for g in base.goals} if base is not None else set()
     picks = rng.sample([i for i, g in enumerate(GOALS) if g[0] not in taken], 2)
     goals = []
-    if base is not None:  # last year's goals, with how they went
+    if base is not None:  # last year's goals, with how they went, recorded as a clinician would
         for goal, stage in zip(base.goals, rng.sample(STAGES_AFTER_A_YEAR, len(base.goals)), strict=False):
+            if stage == "dropped":
+                continue  # no longer wanted: closed, not carried
             outcome = {"achieved": "Managed it by the summer", "partly": "Some weeks yes, some no",
-                       "not_achieved": "Knee pain got in the way", "dropped": "Other things matter more now"}.get(stage, "")
+                       "not_achieved": "Knee pain got in the way"}.get(stage, "")
+            # A goal reached is acknowledged in the plan, and its actions end with it.
             goals.append(Goal(id=goal.id, words=goal.words, importance=goal.importance, stage=stage, outcome=outcome,
-                              actions=goal.actions))
+                              actions=() if stage == "achieved" else goal.actions))
     for i in picks:
         words, what, when, confidence = GOALS[i]
         goals.append(Goal(id="", words=words, importance=rng.randint(6, 10), stage="working_on",

@@ -12,6 +12,7 @@ from django.db import transaction
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
+from tandem.core.parsing import read_id
 from tandem.jobs import actions as job_actions
 from tandem.jobs.models import Job
 from tandem.patients.models import Patient
@@ -373,5 +374,5 @@ def store_sink_email(envelope) -> SinkEmail:
         received_at=clock.now(), mail_from=envelope.mail_from[:300], recipients=", ".join(envelope.recipients),
         subject=str(parsed.get("Subject", "")).strip()[:300],
         message_id=str(parsed.get("Message-ID", "")).strip()[:300],
-        outbox_id=int(outbox_id) if outbox_id.isdecimal() else None, raw=envelope.data,
+        outbox_id=read_id(outbox_id), raw=envelope.data,
     )

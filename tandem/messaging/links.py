@@ -22,6 +22,8 @@ import secrets
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from tandem.core import parsing
+
 TOKEN_BYTES = 32
 MAX_FAILURES = 5
 # The practice's clock: "the end of the day" is the end of the day in England (settings.TIME_ZONE).
@@ -139,23 +141,18 @@ def state(*, expires: dt.datetime, locked_at: dt.datetime | None, now: dt.dateti
 
 def parse_date(day: str, month: str, year: str, *, today: dt.date) -> tuple[dt.date | None, str]:
     """A date of birth from the three boxes of the NHS.UK date input, or why it is not one."""
-    parts = [(p or "").strip() for p in (day, month, year)]
-    if not any(parts):
-        return None, "Enter your date of birth"
-    if not all(parts):
-        missing = [name for name, p in zip(("a day", "a month", "a year"), parts, strict=True) if not p]
+    read = parsing.read_date(day, month, year, label="Date of birth", latest=today)
+    if read.problem == parsing.MISSING:
+        missing = [name for name, p in zip(("a day", "a month", "a year"), (day, month, year), strict=True)
+                   if parsing.digits(p) == ""]
         return None, f"Your date of birth must include {' and '.join(missing)}"
-    if not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
-        return None, "Date of birth must be a real date, using numbers, like 31 3 1960"
-    d, m, y = (int(p) for p in parts)
-    if y < 1000:
-        return None, "Enter the year in full, like 1960"
-    try:
-        value = dt.date(y, m, d)
-    except (ValueError, OverflowError):
+    message = {parsing.NOT_NUMBERS: "Date of birth must be a real date, using numbers, like 31 3 1960",
+               parsing.SHORT_YEAR: "Enter the year in full, like 1960",
+               parsing.TOO_LATE: "Date of birth must be in the past"}.get(read.problem)
+    if message is not None:
+        return None, message
+    if read.value is None and not read.error:
+        return None, "Enter your date of birth"
+    if read.value is None or read.value.year < today.year - 130:
         return None, "Date of birth must be a real date, like 31 3 1960"
-    if value > today:
-        return None, "Date of birth must be in the past"
-    if value.year < today.year - 130:
-        return None, "Date of birth must be a real date, like 31 3 1960"
-    return value, ""
+    return read.value, ""

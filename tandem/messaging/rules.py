@@ -47,11 +47,14 @@ def variant_for(adjustments: set[str] | frozenset[str]) -> str:
     return STANDARD
 
 
-def channel_and_variant(preferred: str, reachable_channels: set[str], adjustments: set[str] | frozenset[str]
-                        ) -> tuple[str | None, str]:
-    """How to reach a person: a letter in the format their reasonable adjustments ask for comes first
-    (a text or email cannot carry large print or easy read), then `channel_for`. (None, ...) when
-    there is no address at all."""
+def channel_and_variant(preferred: str, reachable_channels: set[str] | frozenset[str],
+                        adjustments: set[str] | frozenset[str]) -> tuple[str | None, str]:
+    """How to reach a person: the one rule for every message (invitations, reminders, packs, fresh
+    links; tandem.recall.rules.delivery adds notes for staff). Reasonable adjustments come first (NHS
+    England Reasonable Adjustment Flag): a letter in the format they ask for when we hold a postal
+    address, whatever the preferred channel, because a text or email cannot carry large print or easy
+    read. Then the preference, when we can reach them that way (`channel_for`); otherwise a letter,
+    then a text, then an email. The format is for letters only. (None, ...) when there is no address."""
     variant = variant_for(adjustments)
     if variant != STANDARD and LETTER in reachable_channels:
         return LETTER, variant

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent
+from tandem.core.parsing import read_id
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability
 from tandem.jobs import presenters as job_presenters
@@ -40,7 +41,7 @@ def outbox(request):
     state = state if state in OutboxMessage.State.values else ""
     channel = channel if channel in Channel.values else ""
     page = Paginator(queries.outbox(request.practice, state=state, channel=channel), PAGE_SIZE).get_page(
-        request.GET.get("page"))
+        read_id(request.GET.get("page")) or 1)
     now = clock.now()
     messages = list(page.object_list)
     audit.record(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW, what="message.outbox",

@@ -6,29 +6,18 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
+from tandem.core.parsing import fold_digits, is_ascii_digits
+
 
 class InvalidNHSNumber(ValueError):
     pass
 
 
 def ascii_digits(text: str) -> str:
-    """`text` with every digit written as an ASCII digit 0-9, and nothing else changed in meaning.
-
-    NFKC first folds compatibility forms (full-width '９', superscript '²', mathematical '𝟗', the
-    no-break space); then any remaining decimal digit of another script (Arabic-Indic '٩',
-    Devanagari '९') becomes its ASCII digit. Characters that are numbers but not decimal digits
-    (fractions, Kharosthi numerals) are left as they are, for the caller to refuse.
-    """
-    folded = unicodedata.normalize("NFKC", text)
-    if folded.isascii():
-        return folded
-    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and unicodedata.decimal(ch, None) is not None
-                   else ch for ch in folded)
-
-
-def is_ascii_digits(text: str) -> bool:
-    """Only the digits 0-9. (str.isdigit() is also true for '²', which int() refuses.)"""
-    return bool(text) and text.isascii() and text.isdigit()
+    """`text` with every digit written as an ASCII digit 0-9 (tandem.core.parsing.fold_digits, the one
+    home for digit folding): full-width '９', superscript '²' and other scripts' '٩' are read as the
+    digits they are; fractions and other number signs are left for the caller to refuse."""
+    return fold_digits(text)
 
 
 def without_separators(text: str) -> str:

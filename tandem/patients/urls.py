@@ -6,5 +6,5 @@ app_name = "patients"
 
 urlpatterns = [
     path("", views.search, name="search"),
-    path("<int:pk>/", views.summary, name="summary"),
+    path("<id:pk>/", views.summary, name="summary"),
 ]

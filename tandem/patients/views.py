@@ -45,10 +45,11 @@ def search(request):
     results = None
     if text is not None:
         results = queries.find_patients(practice=request.practice, text=text, by=request.user, today=today)
-    page = presenters.search_page(text or "", results, today=today, limit=queries.SEARCH_LIMIT)
+    clinical = can(request.roles, Capability.VIEW_CLINICAL)
+    page = presenters.search_page(text or "", results, today=today, limit=queries.SEARCH_LIMIT, clinical=clinical)
     context = {
         "page": page,
-        "can_view_clinical": can(request.roles, Capability.VIEW_CLINICAL),
+        "can_view_clinical": clinical,
         "active_section": "patients",
         "form_errors": [page.error] if page.error else [],
     }

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django import forms
 
+from tandem.core.parsing import read_int
 from tandem.terminology import codelists
 
 from .actions import SettingsChange
@@ -128,9 +129,10 @@ class SettingsForm(forms.Form):
     def clean_reminder_weeks(self) -> tuple[int, ...]:
         text = self.cleaned_data.get("reminder_weeks", "") or ""
         parts = [p for p in text.replace(" and ", ",").replace(";", ",").split(",") if p.strip()]
-        if not all(p.strip().isdecimal() for p in parts):
+        read = [read_int(p, label="A reminder", minimum=0, maximum=999).value for p in parts]
+        if None in read:
             raise forms.ValidationError("Enter the weeks as whole numbers, like 2, 4")
-        weeks = tuple(int(p) for p in parts)
+        weeks = tuple(read)
         if len(weeks) > 3:
             raise forms.ValidationError("Send at most 3 reminders")
         if any(w < 1 for w in weeks) or list(weeks) != sorted(set(weeks)):

@@ -11,7 +11,7 @@ urlpatterns = [
     path("send/", views.send, name="send"),
     path("summary/", views.summary, name="summary"),
     path("settings/", views.settings_page, name="settings"),
-    path("patients/<int:patient_id>/", views.review, name="review"),
-    path("patients/<int:patient_id>/respond/", views.respond, name="respond"),
-    path("patients/<int:patient_id>/details/", views_person.person, name="person"),
+    path("patients/<id:patient_id>/", views.review, name="review"),
+    path("patients/<id:patient_id>/respond/", views.respond, name="respond"),
+    path("patients/<id:patient_id>/details/", views_person.person, name="person"),
 ]

@@ -20,6 +20,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from tandem.core import clock
+from tandem.core.parsing import read_id
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
 from tandem.jobs import presenters as job_presenters
@@ -66,7 +67,7 @@ def _filters(request) -> queries.BoardFilters:
     return queries.BoardFilters(
         when=when if when in queries.WHEN_CHOICES else queries.BOTH,
         status=status if status in {s.value for s in Status} | {queries.OPEN_STATUSES} else "",
-        cohort_id=int(cohort) if cohort.isdecimal() else None,
+        cohort_id=read_id(cohort),
         tier=tier if tier in dict(TIER_CHOICES) else "",
         condition=condition if condition in codelists.LTC_SLUGS else "",
         search=saved.get("text", "") if saved.get("practice") == request.practice.pk else "",
@@ -118,7 +119,7 @@ def board(request):
             request.session[SEARCH_KEY] = {"practice": practice.pk, "text": request.POST.get("q", "")[:200]}
         return redirect(_board_url(_filters(request)))
     filters = _filters(request)
-    page_number = int(request.GET["page"]) if request.GET.get("page", "").isdecimal() else 1
+    page_number = read_id(request.GET.get("page")) or 1
     error = ""
     try:
         page = queries.board(practice=practice, by=request.user, filters=filters, today=today, page=page_number)

@@ -78,9 +78,10 @@ def patient_record(patient: Patient) -> risk.PatientRecord:
         .values_list("code", "onset_date", "resolved_date")
     )
     medicines = tuple(
-        risk.MedicineRecord(active=status == Medication.Status.ACTIVE, regular=regular, start=start)
-        for status, regular, start in Medication.objects.filter(practice_id=practice_id, patient=patient)
-        .values_list("status", "is_regular", "start_date")
+        risk.MedicineRecord(active=status == Medication.Status.ACTIVE, regular=regular, start=start, end=end,
+                            dmd_code=dmd_code)
+        for status, regular, start, end, dmd_code in Medication.objects.filter(practice_id=practice_id, patient=patient)
+        .values_list("status", "is_regular", "start_date", "end_date", "dmd_code")
     )
     encounters = tuple(
         risk.EncounterRecord(date=day, status=status, kind=kind)

@@ -57,6 +57,11 @@ def read_risk_inputs(cursor, *, practice_id: int, today: dt.date,
     features: dict[int, set[str]] = {}
     for patient_id, feature in cursor.fetchall():
         features.setdefault(patient_id, set()).add(feature)
+    statement, params = sql.medicine_issues_select(practice_id=practice_id, today=today)
+    cursor.execute(statement, params)
+    issues: dict[int, dict[str, int]] = {}
+    for patient_id, group, count in cursor.fetchall():
+        issues.setdefault(patient_id, {})[group] = int(count)
     statement, params = sql.risk_inputs_select(practice_id=practice_id, today=today)
     cursor.execute(statement, params)
     rows = []
@@ -71,6 +76,7 @@ def read_risk_inputs(cursor, *, practice_id: int, today: dt.date,
             appointments=int(attended), home_visits=int(home), falls=int(falls), breathless=bool(breathless),
             underweight=bool(underweight), has_carer=bool(carer),
             features=frozenset(features.get(patient_id, ())),
+            medicine_issues=issues.get(patient_id, {}),
         )))
     return rows
 

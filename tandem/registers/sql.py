@@ -12,6 +12,8 @@ import datetime as dt
 from collections.abc import Iterable
 from functools import cache
 
+from django.db import connection
+
 from tandem.patients.models import (
     Condition,
     Encounter,
@@ -150,6 +152,56 @@ SELECT DISTINCT c.patient_id, f.feature
 FROM {T_CONDITION} c JOIN feature_code f ON f.code = c.code
 WHERE c.practice_id = %s AND c.onset_date <= %s"""
     return sql, [practice_id, today]
+
+
+@cache
+def _medicine_group_codes() -> str:
+    """VALUES rows (code, grp) for the medicine groups (dm+d codes) whose prescriptions the scores count."""
+    rows = []
+    for slug in risk.medicine_group_slugs():
+        rows += [f"({_literal(code)}, {_literal(slug)})" for code in sorted(codelists.get(slug).codes)]
+    return ",\n    ".join(rows)
+
+
+def _days(later: str, earlier: str) -> str:
+    """Whole days from `earlier` to `later` (both dates): the one vendor-specific expression here."""
+    if connection.vendor == "postgresql":
+        return f"({later} - {earlier})"
+    return f"CAST(julianday({later}) - julianday({earlier}) AS INTEGER)"
+
+
+def medicine_issues_select(*, practice_id: int, today: dt.date) -> tuple[str, list]:
+    """(patient_id, group, issues) for each medicine group with prescriptions in the last 12 months,
+    counted from medication courses as `rules.scores.course_issues` does: a repeat course is issued
+    every ISSUE_INTERVAL_DAYS from its start until it ends (or today), anything else once on its start
+    day. Integer division floors here because every operand is non-negative; one statement."""
+    day = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+    window = risk.window_start(today, 1)
+    every = risk.ISSUE_INTERVAL_DAYS
+    sql = f"""
+WITH med_group(code, grp) AS (VALUES
+    {_medicine_group_codes()}
+),
+course AS (
+    SELECT m.patient_id, g.grp, m.start_date,
+           CASE WHEN m.is_regular <> %s THEN m.start_date
+                WHEN m.end_date IS NOT NULL AND m.end_date < {day} THEN m.end_date
+                WHEN m.end_date IS NOT NULL THEN {day}
+                WHEN m.status = 'active' THEN {day}
+                ELSE m.start_date END AS last_day
+    FROM {T_MEDICATION} m JOIN med_group g ON g.code = m.dmd_code
+    WHERE m.practice_id = %s AND m.start_date <= {day}
+),
+counted AS (
+    SELECT patient_id, grp,
+           {_days("last_day", "start_date")} / {every}
+           - CASE WHEN start_date > {day} THEN 0 ELSE {_days(day, "start_date")} / {every} + 1 END + 1 AS n
+    FROM course
+    WHERE last_day > {day} AND last_day >= start_date
+)
+SELECT patient_id, grp, SUM(n) FROM counted GROUP BY patient_id, grp HAVING SUM(n) > 0"""
+    params = [True, today, today, today, practice_id, today, window, window, window]
+    return sql, params
 
 
 def risk_inputs_select(*, practice_id: int, today: dt.date) -> tuple[str, list]:

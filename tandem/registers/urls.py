@@ -13,7 +13,7 @@ urlpatterns = [
     path("cohorts/", views.cohort_list, name="cohorts"),
     path("cohorts/new/", views.cohort_new, name="cohort_new"),
     path("cohorts/preview/", views.cohort_preview, name="cohort_preview"),
-    path("cohorts/<int:cohort_id>/", views.cohort_edit, name="cohort_edit"),
-    path("cohorts/<int:cohort_id>/delete/", views.cohort_delete, name="cohort_delete"),
-    path("patients/<int:pk>/", views.patient_tier, name="patient_tier"),
+    path("cohorts/<id:cohort_id>/", views.cohort_edit, name="cohort_edit"),
+    path("cohorts/<id:cohort_id>/delete/", views.cohort_delete, name="cohort_delete"),
+    path("patients/<id:pk>/", views.patient_tier, name="patient_tier"),
 ]

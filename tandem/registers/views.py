@@ -11,6 +11,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
 from tandem.core import clock
+from tandem.core.parsing import read_id
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
 
@@ -67,10 +68,7 @@ def worklist_page(request):
     if check is None:
         context["groups"] = presenters.worklist_summary(found)
         return render(request, "registers/worklist.jinja", context)
-    try:
-        page = max(1, int(request.GET.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = read_id(request.GET.get("page")) or 1
     rows, total = worklist.shown(practice=practice, found=found[check], by=request.user, today=today,
                                  offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE)
     context.update(check=worklist_rules.CHECK_BY_KEY[check], rows=rows, total=total, page=page,

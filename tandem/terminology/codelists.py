@@ -11,10 +11,12 @@ The data lives beside this module as CSV files that cite their sources:
 
 A codelist's ``kind`` is ``diagnosis`` (the concepts that put a patient on a
 condition's register), ``resolution`` (the "resolved" concepts that take them
-off again, as QOF business rules use them) or ``feature`` (a condition or
+off again, as QOF business rules use them), ``feature`` (a condition or
 finding that is not a register of its own but that a score counts: the
 Cambridge Multimorbidity Score's conditions and the electronic Frailty Index's
-deficits; see ``tandem.registers.rules.scores``).
+deficits; see ``tandem.registers.rules.scores``) or ``medicine`` (a medicine
+group: dm+d codes, with their BNF section in ``# bnf:``, whose prescriptions a
+score counts, such as the laxatives of the score's treated constipation).
 
 Pure Python and stdlib only: no Django import, so it can be used anywhere,
 including in data migrations and scripts. Everything is read once and cached.
@@ -43,6 +45,7 @@ __all__ = [
     "feature_codelists",
     "get",
     "medicines",
+    "medicine_groups",
     "medicines_for",
     "resolution_codelists",
     "resolutions_for",
@@ -76,10 +79,10 @@ LTC_SLUGS: tuple[str, ...] = (
     "chronic_pain",
 )
 
-KINDS: tuple[str, ...] = ("diagnosis", "resolution", "feature")
+KINDS: tuple[str, ...] = ("diagnosis", "resolution", "feature", "medicine")
 
 _REQUIRED_KEYS = ("name", "slug", "kind", "source")
-_KNOWN_KEYS = frozenset(_REQUIRED_KEYS) | {"notes", "resolves", "age_min"}
+_KNOWN_KEYS = frozenset(_REQUIRED_KEYS) | {"notes", "resolves", "age_min", "bnf"}
 _MEDICINE_COLUMNS = ["dmd_code", "name", "dose", "for_conditions", "regular"]
 
 
@@ -101,6 +104,7 @@ class Codelist:
     codes: frozenset[str]
     # Read-only code -> term mapping, in file order; not part of hash/equality.
     terms: Mapping[str, str] = field(hash=False, compare=False, repr=False)
+    bnf: str = ""  # BNF section of a medicine group, e.g. "1.6"
 
     def __contains__(self, code: object) -> bool:
         return _normalise(code) in self.codes
@@ -167,6 +171,9 @@ def _parse_codelist(filename: str, text: str) -> Codelist:
         raise CodelistError(f"{filename}: a resolution list needs '# resolves:'")
     if kind != "resolution" and resolves:
         raise CodelistError(f"{filename}: only resolution lists resolve other lists")
+    bnf = meta.get("bnf", "")
+    if (kind == "medicine") != bool(bnf):
+        raise CodelistError(f"{filename}: a medicine group, and only a medicine group, names its '# bnf:' section")
     age_min: int | None = None
     if meta.get("age_min"):
         try:
@@ -203,6 +210,7 @@ def _parse_codelist(filename: str, text: str) -> Codelist:
         resolves=resolves,
         codes=frozenset(terms),
         terms=MappingProxyType(terms),
+        bnf=bnf,
     )
 
 
@@ -270,6 +278,11 @@ def diagnosis_codelists() -> dict[str, Codelist]:
 def feature_codelists() -> dict[str, Codelist]:
     """The codelists that scores count but that are not registers, by slug."""
     return {slug: cl for slug, cl in _codelists().items() if cl.kind == "feature"}
+
+
+def medicine_groups() -> dict[str, Codelist]:
+    """The medicine groups (dm+d codes with their BNF section) by slug."""
+    return {slug: cl for slug, cl in _codelists().items() if cl.kind == "medicine"}
 
 
 def resolution_codelists() -> dict[str, Codelist]:

@@ -195,6 +195,15 @@ def test_last_years_items_are_offered_undecided_and_not_saved_until_decided(nurs
     assert PlanVersion.objects.count() == 1
 
 
+def test_where_last_years_goal_had_got_to_is_still_shown_after_a_refused_save_and_in_a_draft(nurse, last_year):
+    note = "In the last plan: working on it. Record where it has got to now."
+    assert note in flat(nurse.get(url("workspace", last_year.arthur)))
+    form = the_form(last_year, **{"base_version": "1", "goals.0.id": "g1", "goals.0.actions.0.id": "a1"})
+    refused = nurse.post(url("workspace", last_year.arthur), form)
+    assert refused.status_code == 400 and note in flat(refused)
+    assert note in flat(nurse.get(url("workspace", last_year.arthur)))  # the draft kept from the refused save
+
+
 def test_a_closed_item_is_left_out_and_a_kept_one_carried(nurse, last_year):
     response = nurse.post(url("workspace", last_year.arthur), _decided(last_year, "close", **{
         "goals.1.id": "", "goals.1.words": "Sleep through the night", "goals.1.stage": "new"}))

@@ -435,6 +435,7 @@ def _plans(draw) -> Plan:
                                  draw(st.sampled_from([None, 7, 12])), draw(st.one_of(st.just(""), _DATES)))
                         for _ in range(draw(st.integers(0, 2)))),
         areas=tuple(draw(st.lists(st.sampled_from(list(AREAS)), unique=True))),
+        agreed_on=draw(st.one_of(st.just(""), _DATES)),
     )
 
 

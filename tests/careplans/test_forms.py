@@ -89,6 +89,14 @@ def test_target_values_are_read_as_numbers(typed, expected):
     assert parsed.plan.targets == (TargetAgreement(concept="hba1c", upper=expected),)
 
 
+@pytest.mark.parametrize("typed", ["1e9", "1_000", "inf", "5\u00b2", "58 mmol/mol", "9" * 500])
+def test_a_target_written_as_no_clinician_would_is_refused_not_read_as_a_number(typed):
+    parsed = forms.parse(posted(**{"targets.0.id": "", "targets.0.concept": "hba1c", "targets.0.upper": typed}))
+    problems = {p.field: p.message for p in parsed.problems}
+    assert problems["targets.0.upper"] == "Enter the highest value as a number, for example 58 or 7.5."
+    assert parsed.plan.targets[0].upper is None
+
+
 def test_numbers_that_cannot_be_read_are_reported_against_their_field_and_kept_as_typed():
     parsed = forms.parse(posted(**{
         "goals.0.id": "", "goals.0.words": "Walk", "goals.0.importance": "very",

@@ -34,8 +34,9 @@ def test_every_invitation_block_is_within_its_reading_age_limit():
 
 
 def test_block_keys_are_unique_across_packs_and_invitations():
-    assert set(wording.blocks_of("pack")).isdisjoint(wording.blocks_of("invitation"))
-    assert {b.document for b in wording.blocks().values()} == {"pack", "invitation"}
+    documents = ("pack", "invitation", "reminder", "reinvitation")
+    assert {b.document for b in wording.blocks().values()} == set(documents)
+    assert sum(len(wording.blocks_of(d)) for d in documents) == len(wording.blocks())
 
 
 def test_the_manager_changes_the_invitation_opening_and_the_next_letter_and_email_use_it(client, manager, queue):

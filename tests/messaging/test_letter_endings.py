@@ -1,5 +1,6 @@
 """No page of a letter holds only its sign-off (or the closing lines and the "other formats" box):
-the invitation and the results-and-prompts pack, in standard, large print and easy read. Letters of
+the invitation, the reminder, the invitation after a missed appointment and the results-and-prompts
+pack, in standard, large print and easy read. Letters of
 many lengths are made into PDFs with WeasyPrint and read page by page, as a person would."""
 
 from __future__ import annotations
@@ -49,14 +50,26 @@ def lone_ending_pages(pdf: bytes, ending: str) -> list[int]:
             if number > 1 and not _words(page) - allowed]
 
 
-def invitation_htmls(variant: str) -> list[str]:
-    """Invitations whose endings fall at every height of a page: from no preparation lines to many."""
+# Each letter about the yearly review, with what it needs beyond the invitation's context; the reply
+# box (QR code and short code) is in every one, as when recall sends them.
+REPLY = {"reply_code": "KX7M 4TQ9", "reply_address": "example.org/r",
+         "reply_qr": '<svg xmlns="http://www.w3.org/2000/svg" width="25mm" height="25mm"></svg>'}
+RECALL_LETTERS = {
+    "recall_invitation": {},
+    "recall_reminder": {"invited_on": "2026-06-02", "final": True},
+    "recall_reinvitation": {"missed_on": "2026-07-08"},
+}
+
+
+def invitation_htmls(variant: str, template: str = "recall_invitation") -> list[str]:
+    """Letters whose endings fall at every height of a page: from no preparation lines to many."""
     out = []
     for count in range(0, 16):
         for line in ("Bring a urine sample in the pot we gave you.",
                      "Please bring all your inhalers and spacers, and a list of any medicines you buy yourself."):
-            context = {**CONTEXT, "prepare": [line] * count}
-            out.append(catalogue.render(name="recall_invitation", channel="letter", variant=variant,
+            context = {**CONTEXT, **RECALL_LETTERS[template], **(REPLY if count % 2 else {}),
+                       "prepare": [line] * count}
+            out.append(catalogue.render(name=template, channel="letter", variant=variant,
                                         values={**BASE, **context}).letter_html)
     return out
 
@@ -74,9 +87,10 @@ def pack_htmls(variant: str) -> list[str]:
     return out
 
 
+@pytest.mark.parametrize("template", list(RECALL_LETTERS))
 @pytest.mark.parametrize("variant", VARIANTS)
-def test_no_invitation_page_holds_only_the_sign_off(variant):
-    made = letters.to_pdfs(invitation_htmls(variant))
+def test_no_invitation_page_holds_only_the_sign_off(variant, template):
+    made = letters.to_pdfs(invitation_htmls(variant, template))
     lone = {i: lone_ending_pages(pdf, INVITATION_ENDING[variant]) for i, (pdf, _pages) in enumerate(made)}
     assert not {i: pages for i, pages in lone.items() if pages}
     assert max(pages for _pdf, pages in made) >= 2  # the sweep did cross pages

@@ -21,7 +21,7 @@ PRACTICE = {"name": "Riverside Surgery", "ods_code": "A81001", "phone": "0113 49
 def letter_html(n: int, *, variant: str = "standard", template: str = "recall_invitation", points: int = 0) -> str:
     """A letter for person n; `points` lines of things to bring make it longer (up to several pages)."""
     name = f"Person{n} Example"
-    values = {**CONTEXT, "patient": {"given_name": f"Person{n}", "family_name": "Example", "name": name,
+    values = {**CONTEXT, "invited_on": "2026-06-02", "patient": {"given_name": f"Person{n}", "family_name": "Example", "name": name,
                                      "nhs_number": "999 000 0018"},
               "practice": PRACTICE, "today": dt.date(2026, 6, 15),
               "recipient_lines": [name, f"{n} Mill Lane", "Leeds", "LS6 2AB"],

@@ -31,6 +31,40 @@ def test_variant_follows_reasonable_adjustments(adjustments, variant):
     assert rules.variant_for(adjustments) == variant
 
 
+ALL = {"letter", "sms", "email"}
+# The one rule for how a message reaches a person (rules.channel_and_variant): reasonable adjustments
+# first, then the preference, then a letter, a text, an email. tandem.recall.rules.delivery.choose
+# runs the same table (tests/recall/test_rules_delivery.py).
+CHANNEL_AND_FORMAT = [
+    # preferred, reachable, adjustments -> channel, variant
+    ("letter", ALL, [], "letter", "standard"),
+    ("sms", ALL, [], "sms", "standard"),
+    ("email", ALL, [], "email", "standard"),
+    ("sms", {"letter", "email"}, [], "letter", "standard"),  # no mobile: letter
+    ("email", {"letter", "sms"}, [], "letter", "standard"),  # no email: letter
+    ("phone", ALL, [], "letter", "standard"),  # the outbox cannot ring
+    ("phone", {"letter", "sms"}, [], "letter", "standard"),
+    ("letter", ALL, ["large_print"], "letter", "large_print"),
+    ("sms", ALL, ["large_print"], "letter", "large_print"),  # a text cannot be in large print
+    ("email", ALL, ["easy_read"], "letter", "easy_read"),
+    ("letter", ALL, ["easy_read", "large_print"], "letter", "easy_read"),  # easy read is already large type
+    ("sms", ALL, ["interpreter"], "sms", "standard"),
+    # no postal address: the preference when it reaches them, else a text, then an email
+    ("letter", {"sms", "email"}, [], "sms", "standard"),
+    ("letter", {"sms"}, [], "sms", "standard"),
+    ("letter", {"email"}, ["large_print"], "email", "standard"),
+    ("email", {"sms", "email"}, ["easy_read"], "email", "standard"),
+    ("sms", {"sms", "email"}, ["large_print"], "sms", "standard"),
+    ("letter", set(), [], None, "standard"),
+    ("sms", set(), ["easy_read"], None, "standard"),
+]
+
+
+@pytest.mark.parametrize(("preferred", "reachable", "adjustments", "channel", "variant"), CHANNEL_AND_FORMAT)
+def test_channel_and_variant(preferred, reachable, adjustments, channel, variant):
+    assert rules.channel_and_variant(preferred, reachable, set(adjustments)) == (channel, variant)
+
+
 @pytest.mark.parametrize(("typed", "e164"), [
     ("07700 900123", "+447700900123"),
     ("+44 7700 900123", "+447700900123"),

@@ -258,3 +258,15 @@ def test_search_terms_never_appear_in_the_address(nurse_client, people):
     # and a new search starts empty
     fresh = nurse_client.get(reverse("patients:search"), {"new": "1"}).content.decode()
     assert "okafor" not in fresh
+
+
+@pytest.mark.parametrize(("role", "shown"), [("nurse", True), ("admin", False)])
+def test_how_many_long_term_conditions_a_person_has_is_shown_only_to_roles_with_clinical_access(
+        client, people, role, shown):
+    for code in ("38341003", "73211009"):  # high blood pressure, diabetes
+        actions.record_condition(patient=people.patient, by=None, code=code, onset_date=dt.date(2015, 1, 1))
+    client.force_login(getattr(people, role))
+    page = client.post(reverse("patients:search"), {"q": "okafor"}, follow=True).content.decode()
+    assert "Margaret OKAFOR" in page
+    assert ("Long-term conditions" in page) is shown
+    assert ('nhsuk-table__cell--numeric">2</td>' in page) is shown

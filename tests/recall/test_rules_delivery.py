@@ -5,32 +5,21 @@ from __future__ import annotations
 import pytest
 
 from tandem.recall.rules.delivery import choose
-
-ALL = {"letter", "sms", "email"}
-DELIVERY = [
-    # preferred, reachable, adjustments -> channel, variant
-    ("letter", ALL, [], "letter", "standard"),
-    ("sms", ALL, [], "sms", "standard"),
-    ("email", ALL, [], "email", "standard"),
-    ("sms", {"letter", "email"}, [], "letter", "standard"),  # no mobile: letter
-    ("email", {"letter", "sms"}, [], "letter", "standard"),  # no email: letter
-    ("phone", ALL, [], "letter", "standard"),  # Tandem cannot ring: a letter, and a note for staff
-    ("letter", ALL, ["large_print"], "letter", "large_print"),
-    ("sms", ALL, ["large_print"], "letter", "large_print"),
-    ("email", ALL, ["easy_read"], "letter", "easy_read"),
-    ("letter", ALL, ["easy_read", "large_print"], "letter", "easy_read"),
-    ("sms", ALL, ["interpreter"], "sms", "standard"),
-    # no postal address: whatever else reaches them
-    ("letter", {"sms"}, [], "sms", "standard"),
-    ("letter", {"email"}, ["large_print"], "email", "standard"),
-    ("letter", set(), [], "", "standard"),
-]
+from tests.messaging.test_rules import ALL, CHANNEL_AND_FORMAT
 
 
-@pytest.mark.parametrize(("preferred", "reachable", "adjustments", "channel", "variant"), DELIVERY)
-def test_channel_and_variant(preferred, reachable, adjustments, channel, variant):
+@pytest.mark.parametrize(("preferred", "reachable", "adjustments", "channel", "variant"), CHANNEL_AND_FORMAT)
+def test_channel_and_variant_follow_the_one_messaging_rule(preferred, reachable, adjustments, channel, variant):
     d = choose(preferred=preferred, reachable=reachable, adjustments=adjustments)
-    assert (d.channel, d.variant) == (channel, variant)
+    assert (d.channel, d.variant) == (channel or "", variant)
+    assert d.reachable == (channel is not None)
+
+
+def test_a_person_with_adjustments_and_no_postal_address_gets_their_preferred_channel():
+    """Easy read cannot be sent without a postal address; their own choice of email still stands."""
+    d = choose(preferred="email", reachable={"sms", "email"}, adjustments=["easy_read"])
+    assert (d.channel, d.variant) == ("email", "standard")
+    assert d.notes[0] == "No postal address: sent by email."
 
 
 def test_staff_are_told_what_tandem_cannot_do_itself():
@@ -38,6 +27,9 @@ def test_staff_are_told_what_tandem_cannot_do_itself():
     assert "no mobile number" in choose(preferred="sms", reachable={"letter"}).notes[0]
     notes = choose(preferred="letter", reachable=ALL, adjustments=["braille", "interpreter"]).notes
     assert any("braille" in n for n in notes) and any("interpreter" in n for n in notes)
+    assert choose(preferred="letter", reachable={"sms"}).notes[0] == "No postal address: sent by text message."
+    assert choose(preferred="sms", reachable={"sms"}).notes == ()
+    assert choose(preferred="sms", reachable=ALL, adjustments=["large_print"]).notes == ()
     nowhere = choose(preferred="letter", reachable=set())
     assert not nowhere.reachable and "another way" in nowhere.notes[0]
 

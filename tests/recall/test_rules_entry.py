@@ -29,7 +29,7 @@ DATES = [
     ("0", "7", "2026", None, "The date must be a real date"),
     ("2", "13", "2026", None, "The date must be a real date"),
     ("2", "7", "26", None, "The date: enter the year in full"),
-    ("٢", "7", "2026", None, "The date must be a real date in numbers"),  # Arabic-Indic digit
+    ("٢", "7", "2026", D(2026, 7, 2), ""),  # Arabic-Indic digit: read as 2, as in NHS numbers and search
     ("-2", "7", "2026", None, "The date must be a real date in numbers"),
     ("2", "7", "99999999999", None, "The date must be a real date in numbers"),
     ("2", "7", "9999", None, "The date must be on or before 15 June 2027"),
@@ -59,7 +59,7 @@ TIMES = [
     ("9:60", None, "The time must be a real time"),
     ("13pm", None, "The time must be a real time"),
     ("half nine", None, "The time must be a time"),
-    ("٩:٣٠", None, "The time must be a time"),
+    ("٩:٣٠", dt.time(9, 30), ""),  # Arabic-Indic digits: read as 9:30
     ("9:3⁰", None, "The time must be a time"),
 ]
 

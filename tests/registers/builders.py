@@ -63,10 +63,19 @@ def facts(dob, events, status: str = "registered") -> PatientFacts:
 
 
 def _medicine(name: str):
-    for medicine in codelists.medicines():
+    from tandem.synth.generate.general_medicines import general_catalogue
+
+    for medicine in (*codelists.medicines(), *general_catalogue()):
         if medicine.name == name:
             return medicine
     return None
+
+
+def _medicine_end(event):
+    """A medicine event's end date: its fourth item when given, else its start day when stopped."""
+    if len(event) > 3 and event[3]:
+        return day(event[3])
+    return day(event[2]) if event[0] == "stopped" else None
 
 
 def add_patient(practice, dob, events=(), *, status: str = "registered", given: str = "Test",
@@ -94,7 +103,7 @@ def add_events(patient: Patient, events) -> None:
             medicines.append(Medication(
                 practice=practice, patient=patient, name=event[1], dmd_code=(known.dmd_code or "") if known else "",
                 status="stopped" if kind == "stopped" else "active", is_regular=kind != "as_needed",
-                start_date=day(event[2]), end_date=day(event[3] if len(event) > 3 else event[2]) if kind == "stopped" else None))
+                start_date=day(event[2]), end_date=_medicine_end(event)))
         elif kind == "observation":
             observations.append(Observation(practice=practice, patient=patient, concept=event[1],
                                             effective_date=day(event[2]), value=float(event[3])))
@@ -126,8 +135,10 @@ def record(dob, events, status: str = "registered"):
     for event in events:
         kind = event[0]
         if kind in ("medicine", "stopped", "as_needed"):
+            known = _medicine(event[1])
             medicines.append(risk.MedicineRecord(active=kind != "stopped", regular=kind != "as_needed",
-                                                 start=day(event[2])))
+                                                 start=day(event[2]), end=_medicine_end(event),
+                                                 dmd_code=(known.dmd_code or "") if known else ""))
         elif kind in ("appointment", "dna"):
             encounters.append(risk.EncounterRecord(date=day(event[1]), status="attended" if kind == "appointment"
                                                    else "dna", kind=event[2] if len(event) > 2 else "face_to_face"))

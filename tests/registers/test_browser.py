@@ -62,6 +62,9 @@ def test_nurse_builds_a_cohort_with_a_live_preview(page, registers):  # noqa: F8
     screenshot(page, "cohort-builder")
 
     page.get_by_label("Name of the cohort").fill("COPD with asthma, 70 and over")
+    # the live preview answers typing; the test server shares one in-memory SQLite connection between
+    # requests, so let it finish before the save (a real server has a connection per request)
+    page.wait_for_load_state("networkidle")
     page.get_by_role("button", name="Save cohort").click()
     page.wait_for_url("**/registers/cohorts/")
     check_accessibility(page)

@@ -156,13 +156,76 @@ def test_every_one_of_the_36_deficits_can_be_counted():
     assert set(risk.EFI_CODELISTS) == set(risk.DEFICITS) - {"polypharmacy"}
 
 
-def test_cms_counts_anxiety_hearing_loss_and_alcohol_and_says_which_it_cannot():
+def test_cms_counts_anxiety_hearing_loss_and_alcohol():
     assert risk.cms_conditions({}, TODAY, {"anxiety", "efi_hearing_impairment", "alcohol_problems"}) == [
         "Alcohol problems", "Anxiety or depression", "Hearing loss"]
-    counted = set(risk.CMS_CONDITION_FOR_REGISTER.values()) | set(risk.CMS_CONDITION_FOR_FEATURE.values())
-    assert counted | set(risk.CMS_NOT_COUNTED) == set(risk.CMS_WEIGHTS)
-    assert not counted & set(risk.CMS_NOT_COUNTED)
-    assert len(counted) == 18 and set(risk.CMS_NOT_COUNTED) == {"Constipation (treated)", "Irritable bowel syndrome"}
+
+
+#: Payne et al. CMAJ 2020;192(5):E107-14, simplified 20-condition score, general-outcome weights.
+PUBLISHED_CMS_WEIGHTS = {
+    "Alcohol problems": 0.65, "Anxiety or depression": 0.50, "Asthma (currently treated)": 0.19,
+    "Atrial fibrillation": 1.34, "Cancer (diagnosed in the last 5 years)": 1.53, "Chronic kidney disease": 0.53,
+    "Connective tissue disorder (including rheumatoid arthritis)": 0.43,
+    "Chronic obstructive pulmonary disease": 1.46, "Coronary heart disease": 0.49, "Constipation (treated)": 1.12,
+    "Dementia": 2.50, "Diabetes": 0.75, "Epilepsy (currently treated)": 0.92, "Hearing loss": 0.09,
+    "Heart failure": 1.18, "Hypertension": 0.08, "Irritable bowel syndrome": 0.21, "Painful condition": 0.92,
+    "Schizophrenia or bipolar disorder": 0.64, "Stroke or transient ischaemic attack": 0.80,
+}
+
+
+def test_all_20_cms_conditions_count_with_their_published_weights():
+    assert risk.CMS_WEIGHTS == PUBLISHED_CMS_WEIGHTS
+    assert risk.CMS_NOT_COUNTED == ()
+    counted = (set(risk.CMS_CONDITION_FOR_REGISTER.values()) | set(risk.CMS_CONDITION_FOR_FEATURE.values())
+               | set(risk.CMS_CONDITION_FOR_MEDICINES.values()))
+    assert counted == set(PUBLISHED_CMS_WEIGHTS) and len(counted) == 20
+    registers = dict.fromkeys(risk.CMS_CONDITION_FOR_REGISTER, TODAY)
+    everything = risk.cms_conditions(registers, TODAY, set(risk.CMS_CONDITION_FOR_FEATURE),
+                                     dict.fromkeys(risk.CMS_CONDITION_FOR_MEDICINES, risk.CMS_PRESCRIPTIONS))
+    assert everything == list(PUBLISHED_CMS_WEIGHTS)
+    assert risk.cms_score(registers, TODAY, set(risk.CMS_CONDITION_FOR_FEATURE),
+                          dict.fromkeys(risk.CMS_CONDITION_FOR_MEDICINES, 4)) == round(sum(PUBLISHED_CMS_WEIGHTS.values()), 2)
+
+
+# --- Medicine-defined CMS conditions: prescriptions in the last 12 months, both paths -------------
+# Treated constipation: 4+ laxative prescriptions in 12 months (CON150); irritable bowel syndrome: an
+# IBS code ever (IBS161) or 4+ antispasmodic prescriptions in 12 months (IBS162). A repeat course is
+# issued every 28 days while it runs; anything else once. Everyone here has hypertension (0.08).
+SENNA, LACTULOSE, MEBEVERINE = "Senna 7.5mg tablets", "Lactulose 3.1-3.7g/5ml oral solution", "Mebeverine 135mg tablets"
+CMS_MEDICINE_CASES = [
+    ("repeat laxative all year", [("medicine", SENNA, "2024-01-01")], 1.20),
+    ("repeat laxative for the last 3 months: 4 issues", [("medicine", SENNA, "2026-03-20")], 1.20),
+    ("repeat laxative for the last 2 months: 3 issues", [("medicine", SENNA, "2026-04-20")], 0.08),
+    ("repeat laxative starting after today", [("medicine", SENNA, "2026-07-01")], 0.08),
+    ("repeat laxative stopped before the year", [("stopped", SENNA, "2024-01-01", "2025-05-01")], 0.08),
+    ("repeat laxative stopped after 4 issues in the year", [("stopped", SENNA, "2024-01-01", "2025-09-30")], 1.20),
+    ("repeat laxative stopped after 3 issues in the year", [("stopped", SENNA, "2024-01-01", "2025-09-01")], 0.08),
+    ("four one-off laxative prescriptions in the year",
+     [("as_needed", LACTULOSE, d) for d in ("2025-07-01", "2025-10-01", "2026-01-05", "2026-04-01")], 1.20),
+    ("three one-off laxative prescriptions in the year",
+     [("as_needed", LACTULOSE, d) for d in ("2025-06-15", "2025-10-01", "2026-01-05", "2026-04-01")], 0.08),
+    ("two short laxative courses add up to 4 issues",
+     [("stopped", SENNA, "2025-08-01", "2025-08-29"), ("stopped", LACTULOSE, "2026-02-01", "2026-03-01")], 1.20),
+    ("a laxative recorded without a dm+d code is not matched", [("medicine", "Senna tablets", "2024-01-01")], 0.08),
+    ("IBS code ever", [("diagnosis", "10743008", "2001-01-01")], 0.29),
+    ("repeat antispasmodic", [("medicine", MEBEVERINE, "2025-01-01")], 0.29),
+    ("IBS code and an antispasmodic count IBS once",
+     [("diagnosis", "10743008", "2001-01-01"), ("medicine", MEBEVERINE, "2025-01-01")], 0.29),
+    ("treated constipation and IBS", [("medicine", SENNA, "2024-01-01"), ("medicine", MEBEVERINE, "2025-01-01")], 1.41),
+]
+
+
+@pytest.mark.parametrize(("events", "cms"), [c[1:] for c in CMS_MEDICINE_CASES], ids=[c[0] for c in CMS_MEDICINE_CASES])
+def test_medicine_defined_cms_conditions_per_patient(events, cms):
+    assessed = queries.assess_record(record("1950-01-01", [HT, *events]), today=TODAY, thresholds=risk.Thresholds())
+    assert assessed.factors.cms == cms
+
+
+@pytest.mark.parametrize(("events", "cms"), [c[1:] for c in CMS_MEDICINE_CASES], ids=[c[0] for c in CMS_MEDICINE_CASES])
+def test_medicine_defined_cms_conditions_bulk(practice, events, cms):
+    patient = add_patient(practice, "1950-01-01", [HT, *events])
+    actions.refresh_practice(practice=practice, by=None)
+    assert PatientRisk.objects.get(patient=patient).cms == cms
 
 
 def test_frail_record_shows_which_deficits_were_counted(practice):
@@ -207,9 +270,13 @@ def records(draw):
     events = list(draw(st.lists(st.sampled_from(CONDITIONS), min_size=0, max_size=4, unique=True)))
     for _ in range(draw(st.integers(0, 12))):
         kind = draw(st.sampled_from(["medicine", "stopped", "as_needed", "appointment", "dna", "home", "emergency",
-                                     "ae", "fall", "elective", "mrc", "bmi", "carer"]))
+                                     "ae", "fall", "elective", "mrc", "bmi", "carer", "gut"]))
         day = draw(when)
-        if kind in ("medicine", "as_needed"):
+        if kind == "gut":  # a laxative or antispasmodic course, perhaps with an end date
+            course = draw(st.sampled_from(["medicine", "stopped", "as_needed"]))
+            end = draw(st.none() | st.integers(0, 500).map(lambda n, start=day: start + dt.timedelta(days=n)))
+            events.append((course, draw(st.sampled_from([SENNA, LACTULOSE, MEBEVERINE])), day, end))
+        elif kind in ("medicine", "as_needed"):
             events.append((kind, "Some medicine", day))
         elif kind == "stopped":
             events.append((kind, "Some medicine", day, day))

@@ -307,6 +307,9 @@ PINNED_COUNTS = {
     "heart_failure_resolved": 1, "dementia": 325, "epilepsy": 210, "epilepsy_resolved": 1, "ckd_resolved": 1,
     "osteoporosis": 40, "depression": 106, "depression_resolved": 1, "learning_disability": 696,
     "atrial_fibrillation_resolved": 1, "anxiety": 422,
+    # Cambridge Multimorbidity Score: bristol/multimorbidity_irritable-bowel-syndrome, all 15; the laxative (BNF 1.6)
+    # and antispasmodic (BNF 1.2) VMPs of user/ZoeMZou/multimorbidity_prescription_chronic_constipation and _anti_spasmodic
+    "irritable_bowel_syndrome": 15, "cms_laxatives": 114, "cms_antispasmodics": 55,
     # QOF clusters, whole: AFIB_COD 20260630, CKD_COD 20200812, CKD1AND2_COD 20260630, RARTH_COD 20260630,
     # MH_COD 20210127; cancer: C19CAN_COD 20210127 (3,520) with C19HAEMCAN_COD 20210127 (817), 10 shared
     "atrial_fibrillation": 24, "ckd_3_5": 51, "ckd_stage_1_2": 27, "rheumatoid_arthritis": 152,
@@ -360,9 +363,38 @@ def test_the_efi_has_a_code_list_for_every_deficit_but_polypharmacy():
     assert len(efi) == 35
 
 
+def test_medicine_groups_name_their_bnf_section_and_hold_the_medicines_people_take():
+    groups = codelists.medicine_groups()
+    assert {slug: g.bnf for slug, g in groups.items()} == {"cms_antispasmodics": "1.2", "cms_laxatives": "1.6"}
+    laxatives, antispasmodics = groups["cms_laxatives"], groups["cms_antispasmodics"]
+    assert {"42358311000001108", "3591211000001105", "42354411000001105"} <= laxatives.codes  # senna, macrogol, lactulose
+    assert "42355011000001102" in antispasmodics  # mebeverine 135mg tablets
+    assert "42354211000001106" in laxatives and "42354211000001106" in antispasmodics  # ispaghula with mebeverine
+    ibs = [m for m in codelists.medicines() if "irritable_bowel_syndrome" in m.for_conditions]
+    assert len(ibs) == 5 and all(m.dmd_code in antispasmodics for m in ibs)
+    assert not groups.keys() & codelists.feature_codelists().keys()
+
+
+def test_the_synthetic_practice_laxatives_are_in_the_laxative_group():
+    from tandem.synth.generate.general_medicines import LAXATIVES, general_catalogue
+
+    by_name = {m.name: m for m in general_catalogue()}
+    assert all(by_name[name].dmd_code in codelists.get("cms_laxatives") for name in LAXATIVES)
+
+
+def test_only_a_medicine_group_names_a_bnf_section():
+    head = "# name: X\n# slug: x\n# source: s\n"
+    with pytest.raises(CodelistError, match="bnf"):
+        codelists._parse_codelist("x.csv", head + "# kind: medicine\ncode,term\n42358311000001108,Senna\n")
+    with pytest.raises(CodelistError, match="bnf"):
+        codelists._parse_codelist("x.csv", head + "# kind: feature\n# bnf: 1.6\ncode,term\n10743008,IBS\n")
+    assert codelists._parse_codelist(
+        "x.csv", head + "# kind: medicine\n# bnf: 1.6\ncode,term\n42358311000001108,Senna\n").bnf == "1.6"
+
+
 def test_medicines_catalogue_is_well_formed():
     catalogue = codelists.medicines()
-    assert 60 <= len(catalogue) <= 80
+    assert 60 <= len(catalogue) <= 90
     names = [m.name for m in catalogue]
     assert len(names) == len(set(names))
     known = set(codelists.all_codelists())

@@ -13,8 +13,9 @@ written plan (PRSB Personalised Care and Support Plan: about me, conditions, nee
 clinical targets, medicines, information and self-management, support services, contingency plan,
 tasks for the team, who took part, review), each with generated narrative (every piece of typed text
 escaped) and entries pointing at the resources. That the plan was agreed with the person is an
-attester with mode personal (the Patient); the clinician who saved it attests in a professional
-capacity.
+attester with mode personal (the Patient); the clinician who held the conversation (else who saved
+it) attests in a professional capacity. Both attest at the day the plan was agreed (`agreed_on`, a
+FHIR date, which dateTime allows), or at the moment it was saved when no day was recorded.
 
 Entry order: Composition, Patient, Organization, Practitioners, CarePlan, CareTeam, RelatedPersons,
 Conditions (diagnoses, then needs), Goals (the person's, then targets), Tasks, ServiceRequests,
@@ -24,6 +25,7 @@ Bundle is validated before it is returned (common.checked).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import replace
 
 from tandem.core.rules import ROLE_LABELS
@@ -228,6 +230,14 @@ def _target_line(item) -> str:
     return f"{name}: {value.strip()}" + (f". Why: {item.reason}" if item.reason else "")
 
 
+def _is_day(text: str) -> bool:
+    try:
+        dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        return False
+    return len(text) == 10
+
+
 def _composition(source: Source, *, patient: dict, practice: dict, author: dict, saver: dict | None,
                  careplan: dict, team: dict, diagnoses, needs: list[dict], goals: list[dict], targets: list[dict],
                  tasks: list[dict], requests: list[dict]) -> dict:
@@ -282,11 +292,13 @@ def _composition(source: Source, *, patient: dict, practice: dict, author: dict,
             f"Who is responsible: {plan.review_by}" if plan.review_by else "",
             f"Follow-up contacts to arrange: {plan.follow_ups}" if plan.follow_ups else "") if line])], []),
     ]
+    # Attested on the day the plan was agreed (a date: the day is what was recorded), else when saved.
+    attested = plan.agreed_on if _is_day(plan.agreed_on) else instant(source.saved_at)
     attesters = []
     if plan.agreed_with_person:
-        attesters.append({"mode": "personal", "time": instant(source.saved_at), "party": ref(patient)})
+        attesters.append({"mode": "personal", "time": attested, "party": ref(patient)})
     if saver is not None:
-        attesters.append({"mode": "professional", "time": instant(source.saved_at), "party": ref(saver)})
+        attesters.append({"mode": "professional", "time": attested, "party": ref(saver)})
     return compact({
         "resourceType": "Composition",
         "id": stable_id("careplan", source.plan_key, "v", source.version, "composition"),

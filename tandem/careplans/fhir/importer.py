@@ -18,6 +18,7 @@ Goals, targets and activities are read in reading.py.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import replace
 from typing import Any
@@ -165,6 +166,18 @@ def _agreed(reader: Reader, composition: dict) -> bool:
                and reader.patient is not None for a in composition.get("attester", []))
 
 
+def _agreed_on(composition: dict) -> str:
+    """The day the plan was agreed: an attester's time given as a date (a moment is when it was saved)."""
+    for attester in composition.get("attester", []):
+        when = attester.get("time")
+        if isinstance(when, str) and len(when) == 10:
+            try:
+                return dt.date.fromisoformat(when).isoformat()
+            except ValueError:
+                continue
+    return ""
+
+
 def plan_from_bundle(bundle: Any) -> tuple[Plan, str, list[Problem]]:
     """(the plan, the person's NHS number, problems) from a care plan document (dict or JSON text)."""
     problems: list[Problem] = []
@@ -212,6 +225,7 @@ def plan_from_bundle(bundle: Any) -> tuple[Plan, str, list[Problem]]:
         rescue=(found.once.get(ACTIVITY_RESCUE) or {}).get("description", ""),
         participants=_participants(reader, careplan),
         agreed_with_person=_agreed(reader, doc.resources[0]),
+        agreed_on=_agreed_on(doc.resources[0]),
         review_date=((review.get("scheduledPeriod") or {}).get("start") or "")[:10],
         review_by=first_display(review.get("performer")),
         follow_ups=(found.once.get(ACTIVITY_FOLLOW_UP) or {}).get("description", ""),

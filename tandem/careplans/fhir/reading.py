@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tandem.patients.rules import is_ascii_digits
+from tandem.core.parsing import is_ascii_digits, read_id
 from tandem.terminology import observations
 
 from ..rules.document import (
@@ -234,9 +234,9 @@ def first_display(items: list[dict] | None) -> str:
     return (items or [{}])[0].get("display", "")
 
 
-def _is_key(value: Any) -> bool:
-    """A Tandem primary key as the export writes it: ASCII digits ('²' is a digit to str.isdigit)."""
-    return isinstance(value, str) and is_ascii_digits(value) and len(value) < 10
+def _key(value: Any) -> int | None:
+    """A Tandem primary key as the export writes it (ASCII digits, a database id), or None."""
+    return read_id(value) if isinstance(value, str) and is_ascii_digits(value) else None
 
 
 def _task(reader: Reader, resource: dict, where: str) -> Referral:
@@ -249,9 +249,8 @@ def _task(reader: Reader, resource: dict, where: str) -> Referral:
         ident = next((i for i in (reader.doc.resolve(owner) or {}).get("identifier", [])
                       if i.get("system") == ID_STAFF), {})
     if ident.get("value"):
-        if _is_key(ident["value"]):
-            to_user_id = int(ident["value"])
-        else:
+        to_user_id = _key(ident["value"])
+        if to_user_id is None:
             reader.problem(where, "The task's owner has a staff identifier Tandem does not recognise.")
     period = (resource.get("restriction") or {}).get("period") or {}
     return Referral(id=identifier_value(resource, ID_REFERRAL) or "", what=resource.get("description", ""),
@@ -266,9 +265,8 @@ def _service(reader: Reader, resource: dict, where: str) -> Signpost:
         ident = next((i for i in (reader.doc.resolve(performer) or {}).get("identifier", [])
                       if i.get("system") == ID_LOCAL_SERVICE), {})
     if ident.get("value"):
-        if _is_key(ident["value"]):
-            service_id = int(ident["value"])
-        else:
+        service_id = _key(ident["value"])
+        if service_id is None:
             reader.problem(where, "The service's identifier in the practice's directory is not one Tandem made.")
     return Signpost(id=identifier_value(resource, ID_SIGNPOST) or "", service_id=service_id,
                     name=(resource.get("code") or {}).get("text", ""), why=first_text(resource.get("reasonCode")))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from tandem.core.parsing import read_int
 from tandem.terminology import observations
 
 from .. import forms
@@ -144,8 +145,8 @@ class FormState:
         return self.v(f"warning_signs.{index}.level") or LEVEL_ORDER[min(index, len(LEVEL_ORDER) - 1)]
 
     def low_confidence(self, path: str) -> bool:
-        text = self.v(path)
-        return text.isdecimal() and int(text) < CONFIDENCE_REWORK_BELOW
+        confidence = read_int(self.v(path), label="Confidence", minimum=0, maximum=10).value
+        return confidence is not None and confidence < CONFIDENCE_REWORK_BELOW
 
     def is_carried(self, index: int) -> bool:
         return self.from_before(f"goals.{index}")

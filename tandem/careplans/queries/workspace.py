@@ -9,6 +9,7 @@ import datetime as dt
 from django.utils import timezone
 
 from tandem.core.models import Membership, Practice
+from tandem.core.parsing import read_id
 from tandem.core.rules import ROLE_LABELS, Role
 from tandem.patients.models import Patient
 from tandem.patients.queries import patients_of
@@ -28,9 +29,8 @@ def conversation_for(practice: Practice, patient: Patient, *, now: dt.datetime) 
 
 def conversation_of(practice: Practice, patient: Patient, pk) -> Conversation | None:
     """One of this person's conversations by id (from a form), or None."""
-    try:
-        pk = int(pk)
-    except (TypeError, ValueError):
+    pk = read_id(str(pk))
+    if pk is None:
         return None
     return Conversation.objects.filter(practice=practice, patient=patient, pk=pk).first()
 

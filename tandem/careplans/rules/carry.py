@@ -17,6 +17,15 @@ Medicine agreements are checked against the person's medication list now: one ab
 no longer take, or one for "all current medicines", is flagged beside it, and document.validate()
 refuses agreements that cannot both stand.
 
+Goals (PRSB: each goal with its outcome and status) are reviewed, not copied as they stood. A goal
+last year's plan recorded as reached (achieved) was acknowledged there, and one no longer wanted was
+let go: neither is offered again. Every other goal is offered as still being worked on, with no
+outcome yet: where it got to last year, and how it went, are shown beside it (a flag) for the
+clinician to record where it has got to now. In `settle()`, a goal of last year's recorded as
+achieved in this conversation is reached: it stays in the plan at that stage (the written plan
+acknowledges it under "Goals I reached since my last plan", never as current work) whether the
+clinician keeps or closes it, and its actions end with it.
+
 "What matters most" starts from this year's agenda (the person's own reply), never from last year's,
 which is shown beside it. The review date starts a year after the conversation.
 """
@@ -30,6 +39,7 @@ from dataclasses import dataclass, replace
 
 from .document import (
     DECISIONS,
+    GOAL_STAGE,
     AboutMe,
     Information,
     MedicationAgreement,
@@ -43,6 +53,8 @@ from .document import (
 CARRIED_LISTS = {"needs": "need", "goals": "goal", "medicines": "medicine agreement", "services": "service",
                  "information_items": "piece of information", "warning_signs": "warning sign"}
 _TEXTS = ("information", "self_management", "rescue", "follow_ups")
+REACHED = "achieved"  # the goal stage of a goal reached
+FINISHED = {REACHED: "reached, and acknowledged in the last plan", "dropped": "no longer wanted"}
 
 
 def year_after(day: dt.date) -> dt.date:
@@ -135,17 +147,39 @@ def offer(previous: Plan, *, conditions: Collection[str], medicines: Iterable[st
             needs.append(need)
         else:
             left.append(LeftOut(need.text, "about a condition they do not have now"))
+    goals = []
+    for goal in previous.goals:
+        if goal.stage in FINISHED:
+            left.append(LeftOut(goal.words, FINISHED[goal.stage]))
+            continue
+        goals.append(replace(goal, stage="working_on", outcome=""))
     about = replace(previous.about, what_matters=agenda_what_matters.strip())
     plan = Plan(
-        about=about, needs=tuple(needs), goals=previous.goals, targets=previous.targets,
+        about=about, needs=tuple(needs), goals=tuple(goals), targets=previous.targets,
         medicines=previous.medicines, information_items=tuple(information),
         self_management=previous.self_management, services=tuple(services),
         warning_signs=previous.warning_signs, rescue=previous.rescue, review_by=previous.review_by,
         review_date=year_after(held_on).isoformat(), held_by_id=held_by_id, held_by=held_by,
         held_on=held_on.isoformat(), agreed_on=held_on.isoformat(),
     )
-    return Offer(plan=plan, left_out=tuple(left), flags=medicine_flags(previous.medicines, medicines),
+    return Offer(plan=plan, left_out=tuple(left), flags=medicine_flags(previous.medicines, medicines) | goal_notes(previous),
                  last_what_matters=previous.about.what_matters.strip())
+
+
+def goal_notes(previous: Plan | None) -> dict[str, str]:
+    """Where each goal of the last plan that is offered again had got to, by goal id (shown beside it
+    whenever the form is shown: first offered, after a refused save, from a draft)."""
+    if previous is None:
+        return {}
+    return {goal.id: last_years_goal(goal) for goal in previous.goals if goal.stage not in FINISHED}
+
+
+def last_years_goal(goal) -> str:
+    """Where a goal of the last plan had got to, and how it went, said as last year's."""
+    said = f"In the last plan: {GOAL_STAGE.get(goal.stage, goal.stage).lower()}"
+    if goal.outcome.strip():
+        said += f" ({' '.join(goal.outcome.split())})"
+    return said + ". Record where it has got to now."
 
 
 def settle(plan: Plan, previous: Plan) -> tuple[Plan, list[Problem]]:
@@ -170,10 +204,14 @@ def settle(plan: Plan, previous: Plan) -> tuple[Plan, list[Problem]]:
 
     goals = []
     for i, goal in enumerate(plan.goals):
-        if goal.id in ids and chosen.get(goal.id) == "close":
-            continue
-        if goal.id in ids and goal.id not in chosen:
+        carried = goal.id in ids
+        if carried and goal.id not in chosen:
             problems.append(Problem(f"goals.{i}.decision", "Choose whether to keep, change or close last year's goal."))
+        if carried and goal.stage == REACHED:  # reached: acknowledged, and its actions end with it
+            goals.append(replace(goal, actions=()))
+            continue
+        if carried and chosen.get(goal.id) == "close":
+            continue
         goals.append(replace(goal, actions=keep(goal.actions, f"goals.{i}.actions", "action")))
     settled = replace(plan, needs=keep(plan.needs, "needs", "need"), goals=tuple(goals),
                       medicines=keep(plan.medicines, "medicines", "medicine agreement"),

@@ -266,7 +266,8 @@ class Written:
     what_matters: tuple[str, ...]
     about: tuple[Part, ...]
     needs: tuple[str, ...]
-    goals: tuple[GoalText, ...]
+    goals: tuple[GoalText, ...]  # current goals: what the person is working on
+    reached: tuple[GoalText, ...]  # goals reached (achieved) since the last plan, acknowledged
     targets: tuple[TargetText, ...]
     medicines: tuple[MedicineText, ...]
     information: tuple[str, ...]
@@ -281,7 +282,8 @@ class Written:
     made_on: str  # "23 June 2026": the day of the conversation
     agreed_on: str  # the day the person agreed it (the day of the conversation unless recorded otherwise)
     review_on: str
-    review_by: str
+    review_by: str  # as recorded ("Practice nurse", "Nia Evans, practice nurse")
+    review_with: str  # in a sentence: "a practice nurse", "Nia Evans, practice nurse"
     follow_ups: tuple[str, ...]
     version: int
     practice_phone: str
@@ -320,6 +322,7 @@ def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int 
     needs = tuple(one_line(need.text) + (" (" + ", ".join(condition_words(c) for c in need.conditions) + ")"
                                                  if need.conditions else "")
                   for need in plan.needs if need.text.strip())
+    worded = [g for g in plan.goals if g.words.strip()]
     goals = tuple(
         GoalText(
             number=i, words=goal.words.strip(), importance=_out_of_ten(goal.importance),
@@ -331,7 +334,10 @@ def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int 
                 status="" if a.status == "not_started" else ACTION_STATUS.get(a.status, ""),
             ) for a in goal.actions if a.what.strip()),
         )
-        for i, goal in enumerate((g for g in plan.goals if g.words.strip()), start=1))
+        for i, goal in enumerate((g for g in worded if g.stage != "achieved"), start=1))
+    reached = tuple(GoalText(number=i, words=goal.words.strip(), importance=_out_of_ten(goal.importance),
+                             stage=GOAL_STAGE["achieved"], outcome=paragraphs(goal.outcome), actions=())
+                    for i, goal in enumerate((g for g in worded if g.stage == "achieved"), start=1))
     medicines = tuple(MedicineText(MEDICINE_WORDS.get(m.kind, capital(m.kind)), one_line(m.medicine),
                                    paragraphs(m.reason), one_line(m.agreed_by))
                       for m in plan.medicines if m.medicine.strip())
@@ -354,15 +360,26 @@ def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int 
                    for p in plan.participants if p.name.strip())
     return Written(
         title=TITLE, name=name, what_matters=paragraphs(plan.about.what_matters), about=about, needs=needs,
-        goals=goals, targets=targets(plan, target_inputs), medicines=medicines,
+        goals=goals, reached=reached, targets=targets(plan, target_inputs), medicines=medicines,
         information=tuple(one_line(i.text) for i in plan.information_items if i.text.strip()) + paragraphs(plan.information),
         self_management=paragraphs(plan.self_management), services=tuple(signposts), team=team,
         levels=tuple(levels), rescue=paragraphs(plan.rescue), people_there=people, clinician=plan.held_by or clinician,
         agreed=plan.agreed_with_person, made_on=long_date(plan.held_on or made_on),
         agreed_on=long_date(plan.agreed_on or plan.held_on or made_on), review_on=long_date(plan.review_date),
-        review_by=one_line(plan.review_by), follow_ups=paragraphs(plan.follow_ups), version=version,
+        review_by=one_line(plan.review_by), review_with=review_with(plan.review_by), follow_ups=paragraphs(plan.follow_ups), version=version,
         practice_phone=practice_phone,
     )
+
+
+def review_with(review_by: str) -> str:
+    """Who the review is with, as it reads mid-sentence: a role alone becomes "a practice nurse" or
+    "a GP"; a named clinician ("Nia Evans, practice nurse") stays as recorded."""
+    text = one_line(review_by)
+    for label in ROLE_LABELS.values():
+        if text.casefold() in (label.casefold(), f"a {label.casefold()}", f"the {label.casefold()}"):
+            words = label if label == "GP" else label[:1].lower() + label[1:]
+            return ("an " if words[:1] in "aeiou" else "a ") + words
+    return text
 
 
 def _role(value: str) -> str:

@@ -11,6 +11,7 @@ from django.shortcuts import redirect
 from django.urls import path
 from django.views.decorators.http import require_GET
 
+from tandem.core.parsing import read_id
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability
 
@@ -25,10 +26,9 @@ CONTENT_TYPE = "application/fhir+json; charset=utf-8"
 def fhir_document(request, patient_id: int):
     number = None
     if "version" in request.GET:
-        text = request.GET["version"].strip()
-        if not text.isdecimal() or int(text) < 1:
+        number = read_id(request.GET["version"])
+        if number is None:
             raise Http404("No such version of this care plan")
-        number = int(text)
     source = export_source(practice=request.practice, patient_id=patient_id, by=request.user, number=number)
     if source is None:
         messages.info(request, "There is no saved care plan to export yet.")
@@ -41,5 +41,5 @@ def fhir_document(request, patient_id: int):
 
 
 urlpatterns = [
-    path("<int:patient_id>/fhir.json", fhir_document, name="fhir"),
+    path("<id:patient_id>/fhir.json", fhir_document, name="fhir"),
 ]

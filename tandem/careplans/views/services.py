@@ -9,6 +9,7 @@ from django.urls import path, reverse
 
 from tandem.core import audit
 from tandem.core.models import AuditEvent
+from tandem.core.parsing import read_version
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
 from tandem.terminology.plain_names import PLAIN_NAMES
@@ -48,7 +49,7 @@ def edit(request, service_pk: int | None = None):
         version = request.POST.get("version", "")
         try:
             actions.save_service(practice=request.practice, by=request.user, service=service,
-                                 expected_version=int(version) if version.isdecimal() else None, **values)
+                                 expected_version=read_version(version), **values)
         except ValueError as exc:
             error = str(exc)
         else:
@@ -84,7 +85,7 @@ def task_done(request, task_pk: int):
 urlpatterns = [
     path("services/", directory, name="services"),
     path("services/new/", edit, name="service_new"),
-    path("services/<int:service_pk>/", edit, name="service_edit"),
+    path("services/<id:service_pk>/", edit, name="service_edit"),
     path("tasks/", tasks, name="tasks"),
-    path("tasks/<int:task_pk>/", task_done, name="task_done"),
+    path("tasks/<id:task_pk>/", task_done, name="task_done"),
 ]

@@ -21,6 +21,7 @@ from django.urls import NoReverseMatch, path, reverse
 
 from tandem.core import clock
 from tandem.core.models import User
+from tandem.core.parsing import read_int
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
 from tandem.patients import facts as record_facts
@@ -209,7 +210,9 @@ def workspace(request, patient_id: int):
     if draft is not None:
         plan = Plan.from_dict(draft.content)
         form = presenters.form_state(forms.values_of(plan), base_version=draft.base_version,
-                                     conversation_id=conversation_id, carried=person.carried)
+                                     conversation_id=conversation_id, carried=person.carried,
+                                     flags=carry.medicine_flags(plan.medicines, _medicine_names(person))
+                                     | carry.goal_notes(person.earlier_plan))
         notice = presenters.draft_notice(draft, current_version=person.latest.version if person.latest else 0)
         return _render(request, person, form=form, plan=plan, draft=notice)
     offered = None
@@ -236,7 +239,8 @@ def _save(request, patient_id: int):
     def shown(problems=(), *, base_version: int | None = None, add: str = "") -> presenters.FormState:
         return presenters.form_state(
             parsed.values, problems=problems, add=add, carried=person.carried,
-            flags=carry.medicine_flags(parsed.plan.medicines, _medicine_names(person)),
+            flags=carry.medicine_flags(parsed.plan.medicines, _medicine_names(person))
+            | carry.goal_notes(person.earlier_plan),
             base_version=parsed.base_version if base_version is None else base_version,
             conversation_id=conversation.pk if conversation else None)
 
@@ -320,11 +324,11 @@ def discard(request, patient_id: int):
 def row(request, patient_id: int):
     """One blank row of a list (htmx, for "Add another ..."), and the button for the row after it.
     Without htmx the button posts the whole form instead (see _save)."""
-    add, index = request.GET.get("add", ""), request.GET.get("index", "")
-    if not forms.ADDABLE.match(add) or not index.isdecimal() or int(index) >= forms.MAX_ROWS:
+    add = request.GET.get("add", "")
+    index = read_int(request.GET.get("index", ""), label="Row", minimum=0, maximum=forms.MAX_ROWS - 1).value
+    if not forms.ADDABLE.match(add) or index is None:
         _patient_for_draft(request, patient_id)
         return redirect(reverse("careplans:workspace", args=[patient_id]))
-    index = int(index)
     if add in ("needs", "information_items"):  # the person's conditions, to link it to: a read of their record
         person = _person(request, patient_id)
         conditions = [(g.slug, g.name) for g in person.summary.conditions.current]
@@ -346,14 +350,15 @@ def confidence(request, patient_id: int):
     """The prompt to rework an action the person is not sure they can do (htmx, as it is typed)."""
     _patient_for_draft(request, patient_id)
     value = next((v for k, v in request.GET.items() if k.endswith(".confidence")), "").strip()
-    low = value.isdecimal() and int(value) < document.CONFIDENCE_REWORK_BELOW
+    confidence = read_int(value, label="Confidence", minimum=0, maximum=10).value
+    low = confidence is not None and confidence < document.CONFIDENCE_REWORK_BELOW
     return render(request, "careplans/workspace/_confidence.jinja", {"low": low})
 
 
 urlpatterns = [
-    path("<int:patient_id>/", workspace, name="workspace"),
-    path("<int:patient_id>/autosave/", autosave, name="workspace_autosave"),
-    path("<int:patient_id>/draft/discard/", discard, name="workspace_discard"),
-    path("<int:patient_id>/row/", row, name="workspace_row"),
-    path("<int:patient_id>/confidence/", confidence, name="workspace_confidence"),
+    path("<id:patient_id>/", workspace, name="workspace"),
+    path("<id:patient_id>/autosave/", autosave, name="workspace_autosave"),
+    path("<id:patient_id>/draft/discard/", discard, name="workspace_discard"),
+    path("<id:patient_id>/row/", row, name="workspace_row"),
+    path("<id:patient_id>/confidence/", confidence, name="workspace_confidence"),
 ]

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
+from tandem.core.parsing import SHORT_YEAR, read_date, read_id
 from tandem.core.permissions import practice_required
 from tandem.core.rules import ROLE_LABELS, Capability, Role
 from tandem.messaging import actions as messaging
@@ -52,9 +53,10 @@ def _wanted_version(value: str | None) -> int | None:
     """?version=N as a number; no version: None (the latest); anything else is not found."""
     if not value:
         return None
-    if not value.isdecimal():
+    number = read_id(value)
+    if number is None:
         raise Http404("No such version")
-    return int(value)
+    return number
 
 
 def _chosen(versions: list[PlanVersion], wanted: int | None) -> PlanVersion | None:
@@ -99,18 +101,29 @@ def written(version: PlanVersion, patient: Patient, practice: Practice) -> wordi
                  for s in queries.services(practice, active_only=False)}
     talk = version.conversation  # the plan is made, and agreed, in the conversation it came from
     made = talk.starts_at if talk is not None and talk.starts_at <= version.created_at else version.created_at
-    return wording.build(queries.plan_of(version), name=_person_name(patient),
-                         made_on=timezone.localtime(made).date(),
+    plan = queries.plan_of(version)
+    made_on = timezone.localtime(made).date()
+    return wording.build(plan, name=_person_name(patient), made_on=made_on,
                          version=version.version, clinician=clinician_of(version, practice), services=directory,
-                         practice_phone=practice.phone, target_inputs=_target_inputs(patient, practice))
+                         practice_phone=practice.phone,
+                         target_inputs=_target_inputs(patient, practice, on=_plan_day(plan.held_on, made_on)))
 
 
-def _target_inputs(patient: Patient, practice: Practice):
-    """Today's registers, frailty and age: the same inputs the summary, the workspace and the pack
-    pass to the one rule that decides which target applies (the plan adds its agreed targets)."""
-    today = clock.today()
-    return record_facts.for_patient(practice, patient.pk, today=today).target_inputs(
-        date_of_birth=patient.date_of_birth, on=today)
+def _plan_day(held_on: str, made_on: dt.date) -> dt.date:
+    """The day the plan speaks for: the day of its conversation (else the day it was made)."""
+    try:
+        return dt.date.fromisoformat(held_on) if held_on else made_on
+    except ValueError:
+        return made_on
+
+
+def _target_inputs(patient: Patient, practice: Practice, *, on: dt.date):
+    """The person's registers, frailty and age on the plan's day: the same inputs the summary, the
+    workspace and the pack pass to the one rule that decides which target applies (the plan adds its
+    agreed targets). A plan is a record of its conversation: its usual targets are the ones that
+    applied that day (blood pressure under 80 years, or from 80), not on the day it is reprinted."""
+    return record_facts.for_patient(practice, patient.pk, today=on).target_inputs(
+        date_of_birth=patient.date_of_birth, on=on)
 
 
 def document_html(plan: wording.Written, *, practice: Practice, patient: Patient, variant: str,
@@ -214,18 +227,11 @@ def plan_pdf(request, patient_id: int):
 def _date_from(data, prefix: str) -> tuple[dt.date | None, str]:
     """A date from the three boxes of an NHS.UK date input (named `on[day]` and so on); (None, "")
     when all are empty."""
-    parts = [(data.get(f"{prefix}[{p}]") or "").strip()[:10] for p in ("day", "month", "year")]
-    if not any(parts):
-        return None, ""
-    if not all(p.isdecimal() for p in parts):
-        return None, "The date the copy was given must be a real date, like 23 6 2026"
-    day, month, year = (int(p) for p in parts)
-    if year < 1000:
+    read = read_date(*(data.get(f"{prefix}[{p}]") for p in ("day", "month", "year")),
+                     label="The date the copy was given", example=dt.date(2026, 6, 23))
+    if read.problem == SHORT_YEAR:
         return None, "Enter the year in full, like 2026"
-    try:
-        return dt.date(year, month, day), ""
-    except ValueError:
-        return None, "The date the copy was given must be a real date, like 23 6 2026"
+    return read.value, read.error
 
 
 @practice_required(Capability.VIEW_CLINICAL)
@@ -265,7 +271,7 @@ def copy_given(request, patient_id: int):
 
 
 urlpatterns = [
-    path("<int:patient_id>/plan/", plan, name="plan"),
-    path("<int:patient_id>/plan.pdf", plan_pdf, name="plan_pdf"),
-    path("<int:patient_id>/plan/copies/", copy_given, name="copy_given"),
+    path("<id:patient_id>/plan/", plan, name="plan"),
+    path("<id:patient_id>/plan.pdf", plan_pdf, name="plan_pdf"),
+    path("<id:patient_id>/plan/copies/", copy_given, name="copy_given"),
 ]

@@ -1,7 +1,8 @@
 """Wording blocks a practice may edit: Tandem's standard wording, and filling in a block.
 
-One mechanism for every document people read: the results-and-prompts pack (`pack.toml`) and the
-invitation letter and messages (`invitation.toml`). Block keys are unique across documents, so a
+One mechanism for every document people read: the results-and-prompts pack (`pack.toml`), the
+invitation letter and messages (`invitation.toml`), the reminder (`reminder.toml`) and the invitation
+after a missed appointment (`reinvitation.toml`). Block keys are unique across documents, so a
 block is named by its key alone. Pure: no Django. A block is plain text a practice may edit. Paragraphs are separated by a blank
 line; a "list" block has one item per line. Placeholders are names in braces, e.g. {value}: each
 block allows its own set, and any other braces are a mistake the editor reports. Nothing in a
@@ -27,6 +28,8 @@ HERE = Path(__file__).resolve().parent
 DOCUMENTS = {
     "pack": ("Results-and-prompts pack", HERE / "pack.toml"),
     "invitation": ("Invitation letter and messages", HERE / "invitation.toml"),
+    "reminder": ("Reminder letter and messages", HERE / "reminder.toml"),
+    "reinvitation": ("Invitation after a missed appointment", HERE / "reinvitation.toml"),
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _BRACE = re.compile(r"[{}]")
@@ -39,7 +42,7 @@ class WordingError(ValueError):
 @dataclass(frozen=True)
 class Block:
     key: str
-    document: str  # pack | invitation (DOCUMENTS)
+    document: str  # pack | invitation | reminder | reinvitation (DOCUMENTS)
     group: str  # heading in the editor: "Opening and closing", "Results", "Prompt sheet", ...
     title: str  # what staff see
     help: str  # where it appears and what it is for

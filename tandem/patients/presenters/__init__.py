@@ -53,7 +53,7 @@ __all__ = [
 class SearchRow:
     banner: Banner
     postcode: str
-    conditions: int
+    conditions: int | None  # None for roles without clinical access: how many is clinical detail
 
 
 @dataclass(frozen=True)
@@ -64,18 +64,22 @@ class SearchPage:
     more: bool
     searched: bool
     limit: int
+    clinical: bool = False  # shows clinical detail (how many long-term conditions)
 
 
-def search_page(text: str, results: SearchResults | None, *, today: dt.date, limit: int) -> SearchPage:
+def search_page(text: str, results: SearchResults | None, *, today: dt.date, limit: int,
+                clinical: bool) -> SearchPage:
+    """The search page. `clinical`: the viewer's role has clinical access; without it the rows hold
+    no clinical detail (an administrator sees who the person is, not how many conditions they have)."""
     if results is None:
-        return SearchPage(text=text, error="", rows=(), more=False, searched=False, limit=limit)
+        return SearchPage(text=text, error="", rows=(), more=False, searched=False, limit=limit, clinical=clinical)
     rows = tuple(
         SearchRow(banner=banner(p, today=today), postcode=p.postcode,
-                  conditions=len(ltc_slugs_for_codes(results.condition_codes.get(p.pk, ()))))
+                  conditions=len(ltc_slugs_for_codes(results.condition_codes.get(p.pk, ()))) if clinical else None)
         for p in results.patients
     )
     return SearchPage(text=text, error=results.search.error, rows=rows, more=results.more,
-                      searched=results.search.runnable, limit=limit)
+                      searched=results.search.runnable, limit=limit, clinical=clinical)
 
 
 # --- The whole page ---------------------------------------------------------------------

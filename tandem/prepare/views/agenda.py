@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
 
+from tandem.core.parsing import read_version
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability
 
@@ -52,12 +53,13 @@ def paper(request, pk: int):
         reply, errors = checked.reply, dict(checked.errors)
         if via not in dict(VIA_CHOICES):
             errors = {"via": "Choose how the reply reached us", **errors}
-        if not started.isdecimal():
+        based_on_read = read_version(started)
+        if based_on_read is None:
             errors["what_matters"] = "This form is out of date. Type the reply in again."
         if not errors:
             try:
                 actions.record_agenda(conversation=conversation, reply=reply, via=via, by=request.user,
-                                      expected_version=int(started))
+                                      expected_version=based_on_read)
             except actions.AgendaConflict as exc:
                 latest = queries.latest_agenda(practice, conversation)
                 based_on = latest.version if latest else 0
@@ -70,7 +72,7 @@ def paper(request, pk: int):
                 messages.success(request, "The reply is saved. It is shown first on the conversation page.")
                 return redirect(reverse("prepare:conversation", kwargs={"pk": conversation.pk}) + "#agenda")
         else:
-            based_on = int(started) if started.isdecimal() else based_on
+            based_on = based_on_read if based_on_read is not None else based_on
         status = 400 if errors else status
     error_list = [{"text": message, "href": f"#{name}"} for name, message in errors.items()]
     if conflict:
@@ -97,6 +99,6 @@ def history(request, pk: int):
 
 
 urlpatterns = [
-    path("conversations/<int:pk>/agenda/", history, name="agenda_history"),
-    path("conversations/<int:pk>/agenda/paper/", paper, name="agenda_paper"),
+    path("conversations/<id:pk>/agenda/", history, name="agenda_history"),
+    path("conversations/<id:pk>/agenda/paper/", paper, name="agenda_paper"),
 ]

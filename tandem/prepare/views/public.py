@@ -190,8 +190,9 @@ def start(request, token: str):
     values = {"day": "", "month": "", "year": ""}
     error = ""
     if request.method == "POST":
-        values = {k: request.POST.get(f"dob[{k}]", "")[:10] for k in values}
-        born, error = links.parse_date(values["day"], values["month"], values["year"], today=clock.today())
+        typed = {k: request.POST.get(f"dob[{k}]", "") for k in values}
+        values = {k: v[:10] for k, v in typed.items()}  # shown again in the boxes
+        born, error = links.parse_date(typed["day"], typed["month"], typed["year"], today=clock.today())
         if not error:
             check = link_actions.check_date_of_birth(link=link, date_of_birth=born)
             if check.locked:

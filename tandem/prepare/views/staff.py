@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Membership
+from tandem.core.parsing import read_int, read_iso_date, read_iso_month, read_time, read_version
 from tandem.core.permissions import practice_required
 from tandem.core.rules import ROLE_LABELS, Capability, Role, can
 from tandem.jobs import presenters as job_presenters
@@ -38,14 +39,11 @@ def _context(request, **extra) -> dict:
 def _scope(request) -> tuple[dt.date | None, dt.date | None, str]:
     """(day, month, error) from ?day=YYYY-MM-DD or ?month=YYYY-MM; neither: the coming four weeks."""
     day_text, month_text = request.GET.get("day", ""), request.GET.get("month", "")
-    try:
-        if day_text:
-            return dt.date.fromisoformat(day_text), None, ""
-        if month_text:
-            return None, dt.date.fromisoformat(f"{month_text}-01"), ""
-    except ValueError:
+    day = read_iso_date(day_text) if day_text else None
+    month = read_iso_month(month_text) if month_text and not day_text else None
+    if (day_text and day is None) or (month_text and not day_text and month is None):
         return None, None, "That date was not recognised, so the coming four weeks are shown."
-    return None, None, ""
+    return day, month, ""
 
 
 def _send_job(practice, today):
@@ -81,10 +79,10 @@ def packs(request):
 @require_POST
 @practice_required(Capability.VIEW_PATIENT)
 def send(request):
-    try:
-        day = dt.date.fromisoformat(request.POST["day"]) if request.POST.get("day") else None
-        month = dt.date.fromisoformat(request.POST["month"] + "-01") if request.POST.get("month") else None
-    except ValueError:
+    day_text, month_text = request.POST.get("day", ""), request.POST.get("month", "")
+    day = read_iso_date(day_text) if day_text else None
+    month = read_iso_month(month_text) if month_text else None
+    if (day_text and day is None) or (month_text and month is None):
         messages.error(request, "That day or month was not recognised: nothing was sent.")
         return redirect(reverse("prepare:packs"))
     job = actions.request_sending(practice=request.practice, by=request.user, day=day, month=month)
@@ -157,25 +155,21 @@ def _book_form_values(request) -> tuple[dict, list[tuple[str, str]], dict]:
     values = {k: post.get(k, "").strip() for k in ("date", "time", "minutes", "how", "place", "clinician", "version")}
     errors: list[tuple[str, str]] = []
     cleaned: dict = {}
-    try:
-        day = dt.date.fromisoformat(values["date"])
-    except ValueError:
+    day = read_iso_date(values["date"])
+    if day is None:
         errors.append(("date", "Enter the date of the conversation, for example 2026-07-14."))
-        day = None
-    try:
-        hour, minute = (int(x) for x in values["time"].split(":"))
-        at = dt.time(hour, minute)
-    except ValueError:
+    at = read_time(values["time"], label="The time").value
+    if at is None:
         errors.append(("time", "Enter the time as hours and minutes, for example 10:30."))
-        at = None
     if day and at:
         cleaned["starts_at"] = dt.datetime.combine(day, at, tzinfo=timezone.get_current_timezone())
         if day < clock.today():
             errors.append(("date", "The conversation cannot be booked in the past."))
-    if not values["minutes"].isdecimal() or not 5 <= int(values["minutes"]) <= 120:
+    minutes = read_int(values["minutes"], label="How long it will take", minimum=5, maximum=120).value
+    if minutes is None:
         errors.append(("minutes", "Enter how long it will take, in minutes, between 5 and 120."))
     else:
-        cleaned["minutes"] = int(values["minutes"])
+        cleaned["minutes"] = minutes
     if values["how"] not in Conversation.How.values:
         errors.append(("how", "Choose how the conversation will happen."))
     cleaned["how"] = values["how"]
@@ -185,7 +179,7 @@ def _book_form_values(request) -> tuple[dict, list[tuple[str, str]], dict]:
         errors.append(("clinician", "Choose who the person will talk with."))
     else:
         cleaned["clinician"] = clinicians[values["clinician"]]
-    cleaned["expected_version"] = int(values["version"]) if values["version"].isdecimal() else None
+    cleaned["expected_version"] = read_version(values["version"])
     return values, errors, cleaned
 
 
@@ -229,14 +223,18 @@ def settings_page(request):
     if request.method == "POST":
         values = {"earliest": request.POST.get("earliest", "").strip(), "latest": request.POST.get("latest", "").strip()}
         version = request.POST.get("version", "")
+        # Any whole number is read here (within a bound), so the window rule can say what is wrong with it.
+        earliest, latest = (read_int(values[k], label="Days", minimum=-9999, maximum=9999).value
+                            for k in ("earliest", "latest"))
         try:
-            earliest, latest = int(values["earliest"]), int(values["latest"])
+            if earliest is None or latest is None:
+                raise ValueError("Enter whole numbers of days.")
             timing.check(earliest, latest)
         except ValueError as exc:
-            error = str(exc) if isinstance(exc, timing.WindowError) else "Enter whole numbers of days."
+            error = str(exc)
         else:
             saved = actions.save_settings(practice=request.practice, by=request.user, earliest=earliest,
-                                          latest=latest, expected_version=int(version) if version.isdecimal() else None)
+                                          latest=latest, expected_version=read_version(version))
             if saved is None:
                 error = ("Someone else changed these settings while you were editing them. The saved values are "
                          "shown below: check them and make your change again.")
@@ -255,8 +253,8 @@ urlpatterns = [
     path("", packs, name="packs"),
     path("send/", send, name="send"),
     path("settings/", settings_page, name="settings"),
-    path("conversations/<int:pk>/", conversation, name="conversation"),
-    path("conversations/<int:pk>/pack/", preview, name="preview"),
-    path("conversations/<int:pk>/results-in-advance/", preference, name="preference"),
-    path("reviews/<int:review_pk>/book/", book, name="book"),
+    path("conversations/<id:pk>/", conversation, name="conversation"),
+    path("conversations/<id:pk>/pack/", preview, name="preview"),
+    path("conversations/<id:pk>/results-in-advance/", preference, name="preference"),
+    path("reviews/<id:review_pk>/book/", book, name="book"),
 ]

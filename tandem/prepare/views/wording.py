@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from tandem.core.parsing import read_version
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability
 from tandem.messaging import wording
@@ -70,7 +71,7 @@ def _who(row) -> str:
 
 
 def _version_number(value: str) -> int | None:
-    return int(value) if value.isdecimal() else None
+    return read_version(value)
 
 
 def _check(block: wording.Block, variant: str, text: str) -> dict:
@@ -175,7 +176,8 @@ def block_page(request, key: str, variant: str):
                            status=400)
     except actions.WordingConflict:
         return _block_page(request, block, variant, text=text, note=note, conflict_seen=True, status=409)
-    used_in = "new packs" if block.document == "pack" else "new invitations"
+    used_in = {"pack": "new packs", "reminder": "new reminders",
+               "reinvitation": "new invitations after a missed appointment"}.get(block.document, "new invitations")
     messages.success(request, f"Saved. Version {row.version} of this wording is now used in {used_in}.")
     return redirect(_block_url(block, variant))
 
@@ -276,6 +278,6 @@ urlpatterns = [
     path(_BLOCK + "check/", check, name="wording_check"),
     path(_BLOCK + "preview/", preview, name="wording_preview"),
     path(_BLOCK + "standard/", use_standard, name="wording_use_standard"),
-    path(_BLOCK + "versions/<int:version>/", version_page, name="wording_version"),
-    path(_BLOCK + "versions/<int:version>/use/", use_again, name="wording_use_again"),
+    path(_BLOCK + "versions/<id:version>/", version_page, name="wording_version"),
+    path(_BLOCK + "versions/<id:version>/use/", use_again, name="wording_use_again"),
 ]

@@ -75,9 +75,11 @@ def _who(roles: Iterable[str]) -> str:
 
 
 def message_context(*, review: Review, plan: ReviewPlan, nxt: schedule.NextInvitation, channel: str,
-                    policy: schedule.InvitationPolicy) -> dict:
-    """What the invitation templates (tandem.messaging recall_invitation / recall_reminder) are told.
-    Condition names go in letters only: a text message or email may be read by someone else."""
+                    policy: schedule.InvitationPolicy, missed_on: dt.date | None = None) -> dict:
+    """What the invitation templates (recall_invitation, recall_reminder, recall_reinvitation) are told.
+    Condition names go in letters only: a text message or email may be read by someone else.
+    `missed_on` is the day of the appointment the person missed (`missed_appointments`); without it, the
+    day the missed appointment was recorded."""
     # Blood and urine tests are named by their sample ("a blood test"), measurements by themselves.
     tests = list(dict.fromkeys(step.item.plain for step in plan.tests.steps if not step.item.needs))
     context = {
@@ -91,12 +93,24 @@ def message_context(*, review: Review, plan: ReviewPlan, nxt: schedule.NextInvit
     }
     if channel == delivery.LETTER:
         context["conditions"] = list(plain_names(plan.conditions))
-    if nxt.is_reinvitation and review.round_started_on is not None:
-        context["missed_on"] = review.round_started_on
+    if nxt.is_reinvitation:
+        context["missed_on"] = missed_on or review.round_started_on or review.status_on
     if not nxt.is_first:
-        context["invited_on"] = review.first_sent_on
+        context["invited_on"] = review.first_sent_on or review.last_sent_on
         context["final"] = nxt.stage == policy.stages
     return context
+
+
+def missed_appointments(reviews: Iterable[Review]) -> dict[int, dt.date]:
+    """Review id -> the day of the appointment missed in its current round (what a re-invitation says),
+    from the did-not-attend that started the round."""
+    wanted = {r.pk: r.round for r in reviews if r.round > 1}
+    if not wanted:
+        return {}
+    rows = (ReviewEvent.objects.filter(review_id__in=wanted, kind=ReviewEvent.Kind.DID_NOT_ATTEND,
+                                       appointment_on__isnull=False)
+            .order_by("review_id", "recorded_at", "pk").values_list("review_id", "round", "appointment_on"))
+    return {review_id: on for review_id, round_, on in rows if round_ == wanted[review_id]}
 
 
 def _candidate_reviews(practice: Practice, *, month_end: dt.date, today: dt.date,
@@ -201,6 +215,7 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, policy: 
     reviews = list(Review.objects.select_for_update(of=("self",)).filter(pk__in=ids).select_related("patient")
                    .order_by("pk"))
     facts = queries.person_facts(practice, [r.patient_id for r in reviews])
+    missed = missed_appointments(reviews)
     empty = queries.PersonFacts()
     planned: list[tuple[Review, schedule.NextInvitation, delivery.Delivery, MessageRequest]] = []
     secrets: dict[int, link_actions.Secret] = {}
@@ -222,7 +237,8 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, policy: 
         request = MessageRequest(
             patient=review.patient, channel=how.channel, template=template, variant=how.variant,
             idempotency_key=f"recall:{review.pk}:{nxt.round}-{nxt.stage}",
-            context={**message_context(review=review, plan=plan, nxt=nxt, channel=how.channel, policy=policy),
+            context={**message_context(review=review, plan=plan, nxt=nxt, channel=how.channel, policy=policy,
+                                       missed_on=missed.get(review.pk)),
                      **secrets[review.pk].context()})
         planned.append((review, nxt, how, request))
     if not planned:

@@ -1,13 +1,10 @@
 """How an invitation reaches a person: channel, letter variant, and notes for staff. Pure.
 
-The person's preferred channel is used when the practice can reach them that way (`reachable`: the
-channels for which a usable address is held, as tandem.messaging decides it). Reasonable adjustments
-(NHS England Reasonable Adjustment Flag) come first: a person who needs easy read or large print
-gets a letter in that format whatever their preferred channel, because a text message or e-mail
-cannot carry the format they need. Easy read wins over large print (easy-read letters are already in
-large type). Without the preferred channel (no mobile number, no email address, or a preference for
-a phone call, which the outbox cannot make) the invitation goes by letter. Needs Tandem cannot meet
-by itself (braille, audio, an interpreter, a phone call) are passed to staff as notes.
+The choice itself is messaging's one rule, `tandem.messaging.rules.channel_and_variant`: reasonable
+adjustments first (a letter in easy read or large print when there is a postal address), then the
+person's preferred channel when the practice can reach them that way, otherwise a letter, a text, an
+email. This module names the result for staff and adds notes about what Tandem cannot do by itself
+(braille, audio, an interpreter, a phone call) or why the preferred channel was not used.
 """
 
 from __future__ import annotations
@@ -15,8 +12,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-LETTER, SMS, EMAIL, PHONE = "letter", "sms", "email", "phone"
-STANDARD, LARGE_PRINT, EASY_READ = "standard", "large_print", "easy_read"
+from tandem.messaging import rules as messaging_rules
+from tandem.messaging.rules import EASY_READ, EMAIL, LARGE_PRINT, LETTER, SMS, STANDARD
+
+PHONE = "phone"
 NONE = ""  # no way to reach the person
 
 CHANNEL_LABELS = {LETTER: "Letter", SMS: "Text message", EMAIL: "Email", NONE: "No address"}
@@ -27,6 +26,11 @@ _STAFF_NOTES = {
     "audio": "Needs audio: send an audio version as well.",
     "interpreter": "Needs an interpreter: book one with the appointments.",
     "bsl": "Needs a British Sign Language interpreter: book one with the appointments.",
+}
+_NOT_PREFERRED = {
+    SMS: "Prefers text messages but has no mobile number: sent by letter.",
+    EMAIL: "Prefers email but has no email address: sent by letter.",
+    PHONE: "Prefers a phone call: sent by letter; ring to book as well.",
 }
 
 
@@ -47,34 +51,20 @@ class Delivery:
 
 
 def variant_for(adjustments: Iterable[str]) -> str:
-    adjustments = frozenset(adjustments)
-    if EASY_READ in adjustments:
-        return EASY_READ
-    if LARGE_PRINT in adjustments:
-        return LARGE_PRINT
-    return STANDARD
+    return messaging_rules.variant_for(frozenset(adjustments))
 
 
 def choose(*, preferred: str, reachable: Iterable[str], adjustments: Iterable[str] = ()) -> Delivery:
     reachable = frozenset(reachable)
     adjustments = frozenset(adjustments)
+    channel, variant = messaging_rules.channel_and_variant(preferred, reachable, adjustments)
     notes = [_STAFF_NOTES[a] for a in sorted(adjustments) if a in _STAFF_NOTES]
-    variant = variant_for(adjustments)
-    if variant != STANDARD and LETTER in reachable:
-        return Delivery(LETTER, variant, tuple(notes))
-    if preferred in (SMS, EMAIL) and preferred in reachable and variant == STANDARD:
-        return Delivery(preferred, STANDARD, tuple(notes))
-    if LETTER in reachable:
-        if preferred == SMS:
-            notes.insert(0, "Prefers text messages but has no mobile number: sent by letter.")
-        elif preferred == EMAIL:
-            notes.insert(0, "Prefers email but has no email address: sent by letter.")
-        elif preferred == PHONE:
-            notes.insert(0, "Prefers a phone call: sent by letter; ring to book as well.")
-        return Delivery(LETTER, variant, tuple(notes))
-    for channel in (SMS, EMAIL):
-        if channel in reachable:
-            notes.insert(0, "No postal address: sent by " + CHANNEL_LABELS[channel].lower() + ".")
-            return Delivery(channel, STANDARD, tuple(notes))
-    notes.insert(0, "No postal address, mobile number or email address: contact the person another way.")
-    return Delivery(NONE, STANDARD, tuple(notes))
+    if channel is None:
+        notes.insert(0, "No postal address, mobile number or email address: contact the person another way.")
+        return Delivery(NONE, STANDARD, tuple(notes))
+    if channel == LETTER and preferred in _NOT_PREFERRED and preferred not in reachable:
+        notes.insert(0, _NOT_PREFERRED[preferred])
+    elif channel != LETTER and (channel != preferred or variant_for(adjustments) != STANDARD):
+        # a text or email because there is no postal address (and so no letter in the format they need)
+        notes.insert(0, "No postal address: sent by " + CHANNEL_LABELS[channel].lower() + ".")
+    return Delivery(channel, variant, tuple(notes))

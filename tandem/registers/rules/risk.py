@@ -41,8 +41,10 @@ from .registers import ConditionRecord, years_before
 from .scores import (  # noqa: F401 - re-exported: the tier rules and their tests use them from here
     BREATHLESS_MRC_GRADE,
     CMS_CONDITION_FOR_FEATURE,
+    CMS_CONDITION_FOR_MEDICINES,
     CMS_CONDITION_FOR_REGISTER,
     CMS_NOT_COUNTED,
+    CMS_PRESCRIPTIONS,
     CMS_UNMAPPED_REGISTERS,
     CMS_WEIGHTS,
     DEFICITS,
@@ -52,6 +54,7 @@ from .scores import (  # noqa: F401 - re-exported: the tier rules and their test
     FRAILTY_MIN_AGE,
     FRAILTY_ORDER,
     HOUSEBOUND_HOME_VISITS,
+    ISSUE_INTERVAL_DAYS,
     MILD,
     MODERATE,
     NOT_OBSERVED,
@@ -62,7 +65,10 @@ from .scores import (  # noqa: F401 - re-exported: the tier rules and their test
     UNDERWEIGHT_BMI,
     cms_conditions,
     cms_score,
+    course_issues,
     frailty_category,
+    medicine_group_slugs,
+    medicine_issues_of,
 )
 
 # --- Tiers --------------------------------------------------------------------------------
@@ -102,6 +108,8 @@ class RiskInputs:
     underweight: bool = False  # BMI < 18.5 in the last 3 years
     has_carer: bool = False
     features: frozenset[str] = frozenset()  # feature codelists (eFI deficits, anxiety) with a code on record
+    # medicine group -> prescriptions issued in the last 12 months (groups with none are left out)
+    medicine_issues: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -142,7 +150,7 @@ def assess(inputs: RiskInputs, today: dt.date) -> Factors:
     deficits += [key for key, slug in EFI_CODELISTS.items() if slug in inputs.features]
     ordered = tuple(key for key in DEFICITS if key in deficits)
     age = age_on(inputs.date_of_birth, today)
-    conditions = cms_conditions(registers, today, inputs.features)
+    conditions = cms_conditions(registers, today, inputs.features, inputs.medicine_issues)
     return Factors(
         age=age,
         ltc_count=len(registers),
@@ -166,6 +174,8 @@ class MedicineRecord:
     active: bool
     regular: bool
     start: dt.date
+    end: dt.date | None = None
+    dmd_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -251,6 +261,7 @@ def summarise(record: PatientRecord, registers: Mapping[str, dt.date], today: dt
                         and recent < o.date <= today for o in record.observations),
         has_carer=record.has_carer,
         features=features_of(record.conditions, today),
+        medicine_issues=medicine_issues_of(record.medicines, today),
     )
 
 

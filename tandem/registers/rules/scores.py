@@ -26,7 +26,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Iterable, Mapping
+from functools import cache
+
+from tandem.terminology import codelists
 
 from .registers import years_before
 
@@ -80,31 +83,99 @@ CMS_CONDITION_FOR_REGISTER: dict[str, str] = {
 }
 #: Feature codelist (a condition that is not a register) -> CMS condition. Anxiety joins
 #: depression in "anxiety or depression"; hearing loss is read from the eFI hearing impairment list;
-#: alcohol problems, like the score's own definition (CPRD@Cambridge list ALC138), is any code ever.
+#: alcohol problems, like the score's own definition (CPRD@Cambridge list ALC138), is any code ever;
+#: so is irritable bowel syndrome (IBS161), which also counts from antispasmodic prescribing (below).
 CMS_CONDITION_FOR_FEATURE: dict[str, str] = {
     "alcohol_problems": "Alcohol problems",
     "anxiety": "Anxiety or depression",
     "efi_hearing_impairment": "Hearing loss",
+    "irritable_bowel_syndrome": "Irritable bowel syndrome",
 }
 #: Registers with no CMS condition in the 20-condition score: non-diabetic hyperglycaemia (not
 #: a CMS condition), learning disability, osteoporosis, hypothyroidism (thyroid disorders) and
 #: osteoarthritis are in the 37-condition list only or not at all.
 CMS_UNMAPPED_REGISTERS = ("non_diabetic_hyperglycaemia", "learning_disability", "osteoporosis", "hypothyroidism",
                           "osteoarthritis")
-#: CMS conditions Tandem cannot count yet. In the score's definitions (CPRD@Cambridge code lists
-#: CON150, IBS161 and IBS162, as used by Payne 2020) treated constipation is four or more laxative
-#: prescriptions in the last 12 months, and irritable bowel syndrome an IBS code ever or four or more
-#: antispasmodic prescriptions in the last 12 months. Tandem's medication record holds courses, not
-#: issued prescriptions, its catalogue has no laxative or antispasmodic, and no SNOMED CT list for IBS
-#: has been checked here. They count 0, so the score can only under-estimate.
-CMS_NOT_COUNTED = ("Constipation (treated)", "Irritable bowel syndrome")
+#: Medicine group (a `medicine` codelist of dm+d codes) -> CMS condition. In the score's definitions
+#: (CPRD@Cambridge code lists CON150 and IBS162, as used by Payne 2020) treated constipation is four or
+#: more laxative prescriptions (BNF 1.6) in the last 12 months, and irritable bowel syndrome is an IBS
+#: code ever (IBS161, the feature codelist) or four or more antispasmodic prescriptions (BNF 1.2) in the
+#: last 12 months.
+CMS_CONDITION_FOR_MEDICINES: dict[str, str] = {
+    "cms_laxatives": "Constipation (treated)",
+    "cms_antispasmodics": "Irritable bowel syndrome",
+}
+CMS_PRESCRIPTIONS = 4  # prescriptions in the last 12 months that make a medicine-defined condition
+#: CMS conditions Tandem cannot count: none now, all 20 count.
+CMS_NOT_COUNTED: tuple[str, ...] = ()
+
+#: How prescriptions are counted from Tandem's medication rows. A row is a course (start, end,
+#: repeat or not), not a single issue, so issues are inferred: a repeat (regular) medicine is taken
+#: to be issued on its start day and every 28 days after (the usual repeat interval in English general
+#: practice) while the course runs: until its end date, or today while it is current (a stopped course
+#: with no end date counts its first issue only); an as-needed or one-off course is one issue, on its
+#: start day. Issues on days in the last 12 months (after `years_before(today, 1)`, up to today) are
+#: counted. A repeat of 56-day issues is over-counted and a repeat never collected is counted; the
+#: record cannot tell. The bulk SQL (`tandem.registers.sql.medicine_issues_select`) does the same sum.
+ISSUE_INTERVAL_DAYS = 28
+
+
+def course_issues(*, start: dt.date, end: dt.date | None, active: bool, regular: bool, today: dt.date) -> int:
+    """Prescriptions issued in the last 12 months for one medication course (see above)."""
+    if start > today:
+        return 0
+    if not regular:
+        last = start
+    elif end is not None:
+        last = min(end, today)
+    else:
+        last = today if active else start
+    window = years_before(today, 1)
+    if last <= window or last < start:
+        return 0
+    latest = (last - start).days // ISSUE_INTERVAL_DAYS
+    first = 0 if start > window else (window - start).days // ISSUE_INTERVAL_DAYS + 1
+    return latest - first + 1
+
+
 CANCER_RECENT_YEARS = 5  # CMS counts cancer diagnosed in the last 5 years
 
 
+def medicine_group_slugs() -> tuple[str, ...]:
+    """The medicine groups (dm+d codelists) the scores count prescriptions of."""
+    return tuple(sorted(CMS_CONDITION_FOR_MEDICINES))
+
+
+@cache
+def _medicine_index() -> Mapping[str, frozenset[str]]:
+    index: dict[str, set[str]] = {}
+    for slug in medicine_group_slugs():
+        for code in codelists.get(slug).codes:
+            index.setdefault(code, set()).add(slug)
+    return {code: frozenset(slugs) for code, slugs in index.items()}
+
+
+def medicine_issues_of(medicines: Iterable, today: dt.date) -> dict[str, int]:
+    """Prescriptions in the last 12 months per medicine group from medication courses (objects with
+    start, end, active, regular and dmd_code, as `risk.MedicineRecord`), matched on the dm+d code;
+    groups with none are left out, as the bulk SQL leaves them out."""
+    index = _medicine_index()
+    issues: dict[str, int] = {}
+    for m in medicines:
+        groups = index.get(m.dmd_code.strip())
+        if not groups:
+            continue
+        n = course_issues(start=m.start, end=m.end, active=m.active, regular=m.regular, today=today)
+        for group in groups:
+            issues[group] = issues.get(group, 0) + n
+    return {group: n for group, n in issues.items() if n > 0}
+
+
 def cms_conditions(registers: Mapping[str, dt.date], today: dt.date,
-                   features: Collection[str] = ()) -> list[str]:
-    """The CMS conditions a person has, from their registers {slug: since} and the feature
-    codelists their record holds a code from, each once, in `CMS_WEIGHTS` order."""
+                   features: Collection[str] = (), medicine_issues: Mapping[str, int] | None = None) -> list[str]:
+    """The CMS conditions a person has, from their registers {slug: since}, the feature codelists
+    their record holds a code from and the prescriptions of each medicine group in the last 12
+    months {group: issues}, each once, in `CMS_WEIGHTS` order."""
     found: set[str] = set()
     for slug, since in registers.items():
         condition = CMS_CONDITION_FOR_REGISTER.get(slug)
@@ -114,11 +185,14 @@ def cms_conditions(registers: Mapping[str, dt.date], today: dt.date,
             continue
         found.add(condition)
     found.update(CMS_CONDITION_FOR_FEATURE[f] for f in features if f in CMS_CONDITION_FOR_FEATURE)
+    found.update(CMS_CONDITION_FOR_MEDICINES[group] for group, issues in (medicine_issues or {}).items()
+                 if group in CMS_CONDITION_FOR_MEDICINES and issues >= CMS_PRESCRIPTIONS)
     return [c for c in CMS_WEIGHTS if c in found]
 
 
-def cms_score(registers: Mapping[str, dt.date], today: dt.date, features: Collection[str] = ()) -> float:
-    return round(sum(CMS_WEIGHTS[c] for c in cms_conditions(registers, today, features)), 2)
+def cms_score(registers: Mapping[str, dt.date], today: dt.date, features: Collection[str] = (),
+              medicine_issues: Mapping[str, int] | None = None) -> float:
+    return round(sum(CMS_WEIGHTS[c] for c in cms_conditions(registers, today, features, medicine_issues)), 2)
 
 
 # --- Electronic Frailty Index style deficits -------------------------------------------------
