@@ -17,13 +17,14 @@ import re
 from pathlib import Path
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 from django.urls.converters import IntConverter
 from django.utils import timezone
 
 from tandem.core import actions as core_actions
 from tandem.core import clock
 from tandem.core.rules import Role
+from tests.core.url_patterns import named_patterns
 
 HOSTILE = [
     "99999999999999999999999",  # beyond every integer column
@@ -102,16 +103,7 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
 }
 
 
-def _walk(patterns, prefix_ns=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{prefix_ns}{p.namespace}:" if p.namespace else prefix_ns
-            yield from _walk(p.url_patterns, ns)
-        elif isinstance(p, URLPattern) and p.name:
-            yield f"{prefix_ns}{p.name}", p
-
-
-URL_PATTERNS = dict(_walk(get_resolver().url_patterns))
+URL_PATTERNS = dict(named_patterns(get_resolver().url_patterns))
 ID_URLS = sorted(name for name, p in URL_PATTERNS.items()
                  if any(isinstance(c, IntConverter) for c in getattr(p.pattern, "converters", {}).values()))
 

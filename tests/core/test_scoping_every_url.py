@@ -8,8 +8,10 @@ fails and asks for it to be listed.
 from __future__ import annotations
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import get_resolver, reverse
 from django.urls.converters import IntConverter
+
+from tests.core.url_patterns import named_patterns
 
 PATIENT_KWARGS = {"pk", "patient_id", "patient_pk", "review_pk"}
 # URLs whose parameter is an object belonging to one patient (not the patient itself): the
@@ -44,18 +46,11 @@ NOT_PATIENT_URLS: dict[str, str] = {
 }
 
 
-def _walk(patterns, prefix_ns=""):
-    for p in patterns:
-        if isinstance(p, URLResolver):
-            ns = f"{prefix_ns}{p.namespace}:" if p.namespace else prefix_ns
-            yield from _walk(p.url_patterns, ns)
-        elif isinstance(p, URLPattern) and p.name:
-            yield f"{prefix_ns}{p.name}", p
 
 
 def patient_urls() -> list[tuple[str, str]]:
     found = []
-    for name, pattern in _walk(get_resolver().url_patterns):
+    for name, pattern in named_patterns(get_resolver().url_patterns):
         converters = getattr(pattern.pattern, "converters", {})
         params = {k for k, c in converters.items() if isinstance(c, IntConverter)}
         if not params or name in NOT_PATIENT_URLS:
