@@ -84,14 +84,15 @@ class _PracticeWords:
     """The practice's wording for each variant, read once per batch and only when a template asks."""
 
     def __init__(self, practice: Practice):
-        self.practice, self._texts = practice, {}
+        self.practice, self._words = practice, {}
 
     def of(self, variant: str) -> Callable[..., list[str]]:
+        wanted = wording.EASY_READ if variant == wording.EASY_READ else wording.STANDARD
+
         def words(key: str, **values) -> list[str]:
-            wanted = wording.EASY_READ if variant == wording.EASY_READ else wording.STANDARD
-            if wanted not in self._texts:
-                self._texts[wanted] = queries.current_texts(self.practice, wanted)
-            return wording.Words(self._texts[wanted], wanted)(key, **values)
+            if wanted not in self._words:
+                self._words[wanted] = wording.Words(queries.current_texts(self.practice, wanted), wanted)
+            return self._words[wanted](key, **values)
         return words
 
 

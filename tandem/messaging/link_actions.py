@@ -20,7 +20,7 @@ from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
 from tandem.patients.models import Patient
 
-from . import links, qr
+from . import links, qr, queries
 from .actions import MessagingError, queue_message, reachable_channels
 from .models import OutboxMessage, ReplyLink
 
@@ -176,8 +176,7 @@ def record_answer(*, link: ReplyLink, answer: str) -> ReplyLink:
     row = ReplyLink.objects.select_for_update().select_related("practice").get(pk=link.pk)
     if row.purpose != ReplyLink.Purpose.INVITATION:
         raise LinkError("Only an invitation's link takes this answer.")
-    if links.state(expires=row.expires_at, locked_at=row.locked_at, revoked_at=row.revoked_at,
-                   now=clock.now()) is not links.LinkState.OPEN:
+    if queries.link_state(row, now=clock.now()) is not links.LinkState.OPEN:
         raise LinkError("This link no longer works.")
     row.answer, row.answered_at = answer, clock.now()
     row.save(update_fields=["answer", "answered_at"])

@@ -79,18 +79,22 @@ def spaced(code: str) -> str:
     return f"{code[:4]} {code[4:]}"
 
 
+def _end_of_day_after(moment: dt.datetime, days: int, tz: dt.tzinfo) -> dt.datetime:
+    """The end of the day `days` days after `moment`'s (midnight at the start of the next day), local time."""
+    day = moment.astimezone(tz).date()
+    return dt.datetime.combine(day + dt.timedelta(days=days + 1), dt.time(0, 0), tzinfo=tz)
+
+
 def invitation_expires_at(sent_at: dt.datetime, *, tz: dt.tzinfo = LOCAL) -> dt.datetime:
     """When an invitation's link stops working: the end of the day INVITATION_DAYS after it was sent."""
     if sent_at.tzinfo is None:
         raise ValueError("The time sent must carry its time zone.")
-    day = sent_at.astimezone(tz).date()
-    return dt.datetime.combine(day + dt.timedelta(days=INVITATION_DAYS + 1), dt.time(0, 0), tzinfo=tz)
+    return _end_of_day_after(sent_at, INVITATION_DAYS, tz)
 
 
 def fresh_expires_at(now: dt.datetime, *, days: int, tz: dt.tzinfo = LOCAL) -> dt.datetime:
     """The end of the day `days` days from `now` (a fresh link for one that had expired)."""
-    day = now.astimezone(tz).date()
-    return dt.datetime.combine(day + dt.timedelta(days=days + 1), dt.time(0, 0), tzinfo=tz)
+    return _end_of_day_after(now, days, tz)
 
 
 def looks_like_token(token: str) -> bool:
@@ -109,8 +113,7 @@ def expires_at(conversation_starts_at: dt.datetime, *, tz: dt.tzinfo = LOCAL) ->
     the day after they talked."""
     if conversation_starts_at.tzinfo is None:
         raise ValueError("The conversation's start time must carry its time zone.")
-    day = conversation_starts_at.astimezone(tz).date()
-    return dt.datetime.combine(day + dt.timedelta(days=2), dt.time(0, 0), tzinfo=tz)
+    return _end_of_day_after(conversation_starts_at, 1, tz)
 
 
 def is_expired(expires: dt.datetime, now: dt.datetime) -> bool:

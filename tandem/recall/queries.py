@@ -362,17 +362,19 @@ def committed_minutes(practice: Practice, *, months: Iterable[dt.date], today: d
     invited, booked or missed (a planned review not yet invited is not yet a promise). This month
     also carries such reviews from earlier months."""
     months = sorted(set(months))
+    if not months:
+        return {}
     this = dates.first_of_month(today)
     base = (reviews_of(practice).filter(review_year=dates.review_year_of(today),
                                         status__in=[Status.INVITED, Status.BOOKED, Status.DID_NOT_ATTEND],
                                         patient__registration_status=RegistrationStatus.REGISTERED))
+    rows = list(base.filter(due_month__lte=max(months)).values_list("patient_id", "due_month"))
+    facts = person_facts(practice, [pid for pid, _ in rows])
+    empty = PersonFacts()
     out = {}
     for month in months:
-        qs = base.filter(due_month__lte=month) if month == this else base.filter(due_month=month)
-        ids = list(qs.values_list("patient_id", flat=True))
-        facts = person_facts(practice, ids)
-        empty = PersonFacts()
-        plans = [plan_for(facts.get(pid, empty), today=today) for pid in ids]
+        plans = [plan_for(facts.get(pid, empty), today=today) for pid, due in rows
+                 if (due <= month if month == this else due == month)]
         out[month] = (sum(p.hca_minutes for p in plans), sum(p.clinician_minutes for p in plans))
     return out
 

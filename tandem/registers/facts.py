@@ -39,6 +39,8 @@ def for_patients(practice: Practice, patient_ids: list[int], *, today: dt.date) 
         rows = tuple(conditions.get(pid, ()))
         episodes = {rule.slug: since for rule in rules
                     if (since := episode_start(rule, rows, today)) is not None}
-        registers = evaluate(PatientFacts(people[pid], pid in registered, rows), today) if episodes else {}
+        # Only a condition with a current episode can put them on its register: evaluate just those.
+        on = [rule for rule in rules if rule.slug in episodes]
+        registers = evaluate(PatientFacts(people[pid], pid in registered, rows), today, on) if on else {}
         out[pid] = RecordFacts(registers=registers, episodes=episodes, frailty=frailty[pid])
     return out

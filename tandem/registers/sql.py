@@ -133,10 +133,11 @@ def memberships_insert(*, practice_id: int, today: dt.date) -> tuple[str, list]:
 
 
 @cache
-def _feature_codes() -> str:
-    """VALUES rows (code, feature) for the feature codelists the scores read."""
+def _codelist_values(slugs: tuple[str, ...]) -> str:
+    """VALUES rows (code, slug) for the codelists `slugs`: the feature codelists the scores read, or
+    the medicine groups (dm+d codes) whose prescriptions they count."""
     rows = []
-    for slug in risk.feature_slugs():
+    for slug in slugs:
         rows += [f"({_literal(code)}, {_literal(slug)})" for code in sorted(codelists.get(slug).codes)]
     return ",\n    ".join(rows)
 
@@ -146,21 +147,12 @@ def features_select(*, practice_id: int, today: dt.date) -> tuple[str, list]:
     a patient of the practice has a code recorded on or before today; one statement."""
     sql = f"""
 WITH feature_code(code, feature) AS (VALUES
-    {_feature_codes()}
+    {_codelist_values(risk.feature_slugs())}
 )
 SELECT DISTINCT c.patient_id, f.feature
 FROM {T_CONDITION} c JOIN feature_code f ON f.code = c.code
 WHERE c.practice_id = %s AND c.onset_date <= %s"""
     return sql, [practice_id, today]
-
-
-@cache
-def _medicine_group_codes() -> str:
-    """VALUES rows (code, grp) for the medicine groups (dm+d codes) whose prescriptions the scores count."""
-    rows = []
-    for slug in risk.medicine_group_slugs():
-        rows += [f"({_literal(code)}, {_literal(slug)})" for code in sorted(codelists.get(slug).codes)]
-    return ",\n    ".join(rows)
 
 
 def _days(later: str, earlier: str) -> str:
@@ -180,7 +172,7 @@ def medicine_issues_select(*, practice_id: int, today: dt.date) -> tuple[str, li
     every = risk.ISSUE_INTERVAL_DAYS
     sql = f"""
 WITH med_group(code, grp) AS (VALUES
-    {_medicine_group_codes()}
+    {_codelist_values(risk.medicine_group_slugs())}
 ),
 course AS (
     SELECT m.patient_id, g.grp, m.start_date,

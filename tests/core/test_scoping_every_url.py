@@ -46,8 +46,6 @@ NOT_PATIENT_URLS: dict[str, str] = {
 }
 
 
-
-
 def patient_urls() -> list[tuple[str, str]]:
     found = []
     for name, pattern in named_patterns(get_resolver().url_patterns):

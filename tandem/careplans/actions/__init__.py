@@ -7,6 +7,7 @@ the defaults everywhere), tasks for referrals, the clinician's draft removed, an
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from django.db import transaction
@@ -21,8 +22,9 @@ from tandem.prepare.models import Conversation
 from tandem.terminology import codelists, observations
 from tandem.terminology.plain_names import PLAIN_NAMES
 
+from .. import queries
 from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion, Task
-from ..rules import carry, document
+from ..rules import carry, document, wording
 from ..rules.document import Plan
 
 # Who can hold a care planning conversation: the practice's clinical staff.
@@ -62,9 +64,7 @@ def clinical_staff(practice: Practice) -> dict[int, str]:
             .select_related("user").order_by("user__last_name", "user__first_name", "user_id"))
     out: dict[int, str] = {}
     for m in rows:
-        label = ROLE_LABELS[Role(m.role)]
-        label = label if label == "GP" else label[:1].lower() + label[1:]
-        out.setdefault(m.user_id, f"{m.user.display_name}, {label}")
+        out.setdefault(m.user_id, f"{m.user.display_name}, {wording.role_in_sentence(ROLE_LABELS[Role(m.role)])}")
     return out
 
 
@@ -76,9 +76,17 @@ def conversation_day(conversation: Conversation, today: dt.date) -> dt.date:
 def earlier_plan(patient: Patient, conversation: Conversation) -> Plan:
     """The plan as it stood before this conversation: its latest version saved in another
     conversation or between conversations (an empty plan if there is none)."""
-    found = (PlanVersion.objects.filter(patient=patient).exclude(conversation=conversation)
-             .order_by("-version").first())
-    return Plan.from_dict(found.content) if found is not None else Plan()
+    return queries.plan_of(queries.earlier(patient.practice, patient, conversation))
+
+
+def default_holder(staff: Mapping[int, str], by: User | None, conversation: Conversation) -> int | None:
+    """Who held the conversation when nobody has said: the clinician saving, else the clinician it
+    was booked with (either only if they are clinical staff, `staff`)."""
+    if by is not None and by.pk in staff:
+        return by.pk
+    if conversation.clinician_id in staff:
+        return conversation.clinician_id
+    return None
 
 
 def _the_conversation(plan: Plan, *, patient: Patient, by: User | None, conversation: Conversation,
@@ -87,11 +95,7 @@ def _the_conversation(plan: Plan, *, patient: Patient, by: User | None, conversa
     day), checked against the practice's clinical staff; and last year's items, each decided."""
     staff = clinical_staff(patient.practice)
     problems: list[document.Problem] = []
-    held_by_id = plan.held_by_id
-    if held_by_id is None and by is not None and by.pk in staff:
-        held_by_id = by.pk
-    if held_by_id is None and conversation.clinician_id in staff:
-        held_by_id = conversation.clinician_id
+    held_by_id = plan.held_by_id if plan.held_by_id is not None else default_holder(staff, by, conversation)
     if held_by_id not in staff:
         problems.append(document.Problem("held_by_id", "Choose who held the conversation, from the practice's "
                                                        "clinical staff."))

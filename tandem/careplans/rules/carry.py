@@ -37,6 +37,8 @@ import hashlib
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 
+from tandem.recall.rules.dates import add_months
+
 from .document import (
     DECISIONS,
     GOAL_STAGE,
@@ -49,19 +51,14 @@ from .document import (
     medicine_key,
 )
 
-# Lists whose items are carried one by one, with the words for one item.
-CARRIED_LISTS = {"needs": "need", "goals": "goal", "medicines": "medicine agreement", "services": "service",
-                 "information_items": "piece of information", "warning_signs": "warning sign"}
 _TEXTS = ("information", "self_management", "rescue", "follow_ups")
 REACHED = "achieved"  # the goal stage of a goal reached
 FINISHED = {REACHED: "reached, and acknowledged in the last plan", "dropped": "no longer wanted"}
 
 
 def year_after(day: dt.date) -> dt.date:
-    try:
-        return day.replace(year=day.year + 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + 1, day=28)
+    """The same day a year later (28 February for 29 February)."""
+    return add_months(day, 12)
 
 
 def fits(declared: Iterable[str], conditions: Collection[str]) -> bool:

@@ -377,9 +377,14 @@ def review_with(review_by: str) -> str:
     text = one_line(review_by)
     for label in ROLE_LABELS.values():
         if text.casefold() in (label.casefold(), f"a {label.casefold()}", f"the {label.casefold()}"):
-            words = label if label == "GP" else label[:1].lower() + label[1:]
+            words = role_in_sentence(label)
             return ("an " if words[:1] in "aeiou" else "a ") + words
     return text
+
+
+def role_in_sentence(label: str) -> str:
+    """A role's label as it reads mid-sentence: "practice nurse", but "GP"."""
+    return label if label == "GP" else label[:1].lower() + label[1:]
 
 
 def _role(value: str) -> str:

@@ -12,6 +12,7 @@ again with everything typed kept.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -62,12 +63,12 @@ class _Person:
     staff: list[tuple[int, str, str]]
     clinical_staff: dict[int, str]
 
-    @property
+    @cached_property
     def earlier_plan(self) -> Plan | None:
         """The earlier conversation's plan whose items are offered to this one (None without a conversation)."""
         return queries.plan_of(self.earlier) if self.conversation is not None else None
 
-    @property
+    @cached_property
     def carried(self) -> set[str]:
         return carry.carried_ids(self.earlier_plan) if self.earlier_plan is not None else set()
 
@@ -85,9 +86,7 @@ def _person(request, patient_id: int) -> _Person:
     patient = record.patient
     conversation = workspace_queries.conversation_for(request.practice, patient, now=clock.now())
     latest = queries.latest(request.practice, patient)
-    earlier = latest
-    if conversation is not None and latest is not None and latest.conversation_id == conversation.pk:
-        earlier = queries.earlier(request.practice, patient, conversation)
+    earlier = _earlier(request.practice, patient, conversation, latest)
     return _Person(
         patient=patient, conversation=conversation,
         summary=patient_presenters.summary(record, today=today, facts=record_facts.for_patient(
@@ -98,6 +97,14 @@ def _person(request, patient_id: int) -> _Person:
         latest_plan=queries.plan_of(latest), earlier=earlier, services=queries.services(request.practice),
         staff=workspace_queries.referral_staff(request.practice),
         clinical_staff=actions.clinical_staff(request.practice))
+
+
+def _earlier(practice, patient: Patient, conversation: Conversation | None,
+             latest: PlanVersion | None) -> PlanVersion | None:
+    """The plan version as it stood before this conversation: the latest, unless that was saved in it."""
+    if conversation is not None and latest is not None and latest.conversation_id == conversation.pk:
+        return queries.earlier(practice, patient, conversation)
+    return latest
 
 
 def _patient_for_draft(request, patient_id: int) -> Patient:
@@ -114,6 +121,12 @@ def _medicine_names(person: _Person) -> list[str]:
     return [m.name for m in (*medicines.regular, *medicines.as_needed)]
 
 
+def _flags(person: _Person, plan: Plan) -> dict[str, str]:
+    """What to check beside the form's items: medicine agreements against the medicines taken now,
+    and where each goal of the earlier plan had got to."""
+    return carry.medicine_flags(plan.medicines, _medicine_names(person)) | carry.goal_notes(person.earlier_plan)
+
+
 def _options(person: _Person, plan: Plan) -> presenters.Options:
     return presenters.options(
         conditions=[(g.slug, g.name) for g in person.summary.conditions.current],
@@ -125,10 +138,9 @@ def _offer(request, person: _Person) -> carry.Offer:
     """This conversation's plan, started from the plan before it (or from nothing)."""
     conversation = person.conversation
     staff = person.clinical_staff
-    held_by = request.user.pk if request.user.pk in staff else (
-        conversation.clinician_id if conversation.clinician_id in staff else None)
+    held_by = actions.default_holder(staff, request.user, conversation)
     return carry.offer(
-        queries.plan_of(person.earlier), conditions={g.slug for g in person.summary.conditions.current},
+        person.earlier_plan, conditions={g.slug for g in person.summary.conditions.current},
         medicines=_medicine_names(person), service_conditions={s.pk: tuple(s.conditions) for s in person.services},
         agenda_what_matters=person.agenda.what_matters if person.agenda is not None else "",
         held_by_id=held_by, held_by=staff.get(held_by, ""),
@@ -211,8 +223,7 @@ def workspace(request, patient_id: int):
         plan = Plan.from_dict(draft.content)
         form = presenters.form_state(forms.values_of(plan), base_version=draft.base_version,
                                      conversation_id=conversation_id, carried=person.carried,
-                                     flags=carry.medicine_flags(plan.medicines, _medicine_names(person))
-                                     | carry.goal_notes(person.earlier_plan))
+                                     flags=_flags(person, plan))
         notice = presenters.draft_notice(draft, current_version=person.latest.version if person.latest else 0)
         return _render(request, person, form=form, plan=plan, draft=notice)
     offered = None
@@ -238,9 +249,7 @@ def _save(request, patient_id: int):
 
     def shown(problems=(), *, base_version: int | None = None, add: str = "") -> presenters.FormState:
         return presenters.form_state(
-            parsed.values, problems=problems, add=add, carried=person.carried,
-            flags=carry.medicine_flags(parsed.plan.medicines, _medicine_names(person))
-            | carry.goal_notes(person.earlier_plan),
+            parsed.values, problems=problems, add=add, carried=person.carried, flags=_flags(person, parsed.plan),
             base_version=parsed.base_version if base_version is None else base_version,
             conversation_id=conversation.pk if conversation else None)
 
@@ -298,11 +307,9 @@ def autosave(request, patient_id: int):
         actions.autosave(patient=patient, by=request.user, content=parsed.plan.as_dict(),
                          base_version=parsed.base_version, conversation=conversation)
     agenda = agenda_queries.latest_agenda(request.practice, conversation) if conversation else None
-    earlier = None
-    if conversation is not None:
-        earlier = latest if latest is None or latest.conversation_id != conversation.pk else queries.earlier(
-            request.practice, patient, conversation)
-    mine = carry.this_conversation(parsed.plan, queries.plan_of(earlier) if conversation is not None else None)
+    earlier = (queries.plan_of(_earlier(request.practice, patient, conversation, latest))
+               if conversation is not None else None)
+    mine = carry.this_conversation(parsed.plan, earlier)
     return render(request, "careplans/workspace/_autosaved.jinja", {
         "saved_at": plan_presenters.time_text(clock.now()),
         "checklist": presenters.checklist(mine, had_agenda=agenda is not None,

@@ -82,8 +82,7 @@ def _staff_name(user: User | None, practice: Practice, role: str = "") -> str:
         return ""
     roles = [role] if role in {r.value for r in Role} else sorted(user.roles_in(practice))
     label = ROLE_LABELS[Role(roles[0])] if roles else ""
-    if label and label != "GP":
-        label = label[:1].lower() + label[1:]
+    label = wording.role_in_sentence(label)
     return f"{user.display_name}, {label}" if label else user.display_name
 
 

@@ -54,14 +54,6 @@ def _onset(resource: Any):
     return None
 
 
-def _onset_age(resource: Any) -> tuple[float, str] | None:
-    if resource.onsetAge is not None:
-        return _age(resource.onsetAge, "onsetAge")
-    if resource.onsetRange is not None and resource.onsetRange.low is not None:
-        return _age(resource.onsetRange.low, "onsetRange.low")
-    return None
-
-
 def _abatement(resource: Any):
     if resource.abatementDateTime is not None:
         return to_date(resource.abatementDateTime)
@@ -70,11 +62,13 @@ def _abatement(resource: Any):
     return None
 
 
-def _abatement_age(resource: Any) -> tuple[float, str] | None:
-    if resource.abatementAge is not None:
-        return _age(resource.abatementAge, "abatementAge")
-    if resource.abatementRange is not None and resource.abatementRange.low is not None:
-        return _age(resource.abatementRange.low, "abatementRange.low")
+def _given_age(resource: Any, element: str) -> tuple[float, str] | None:
+    """`element` ("onset" or "abatement") given as an age (xAge) or an age range (xRange.low), or None."""
+    age, span = getattr(resource, f"{element}Age"), getattr(resource, f"{element}Range")
+    if age is not None:
+        return _age(age, f"{element}Age")
+    if span is not None and span.low is not None:
+        return _age(span.low, f"{element}Range.low")
     return None
 
 
@@ -109,7 +103,7 @@ def map_condition(resource: Any, ctx: Context) -> Mapped:
     ages: dict[str, tuple[float, str]] = {}
     onset = _onset(resource)
     if onset is None:
-        onset_age = _onset_age(resource)
+        onset_age = _given_age(resource, "onset")
         if onset_age is not None:
             ages["onset_date"] = onset_age
         else:
@@ -120,13 +114,13 @@ def map_condition(resource: Any, ctx: Context) -> Mapped:
         raise MappingError(f"starts on {onset:%d %B %Y}, which is in the future.")
 
     resolved = _abatement(resource)
-    abatement_age = _abatement_age(resource) if resolved is None else None
+    abatement_age = _given_age(resource, "abatement") if resolved is None else None
     if abatement_age is not None:
         ages["resolved_date"] = abatement_age
-    ended = code_of(resource.clinicalStatus) in _RESOLVED_STATUSES or bool(resource.abatementString)
+    status = code_of(resource.clinicalStatus)
+    ended = status in _RESOLVED_STATUSES or bool(resource.abatementString)
     if resolved is None and abatement_age is None and ended:
-        how = code_of(resource.clinicalStatus) if code_of(resource.clinicalStatus) in _RESOLVED_STATUSES \
-            else "as ended"
+        how = status if status in _RESOLVED_STATUSES else "as ended"
         resolved = to_date(resource.recordedDate)
         if onset is None or resolved is None or resolved < onset:
             if onset is None:

@@ -102,12 +102,13 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
     conversations = list(Conversation.objects.select_for_update(of=("self",))
                          .filter(pk__in=ids, practice=practice, state=Conversation.State.BOOKED)
                          .select_related("patient", "review", "clinician", "practice").order_by("starts_at", "pk"))
-    secrets: dict[int, tuple[str, str, str]] = {}  # conversation -> (token, code, the link as the pack words it)
+    # conversation -> (its link's token and code, the link as the pack words it)
+    secrets: dict[int, tuple[link_actions.Secret, str]] = {}
 
     def link_for(conversation: Conversation, channel: str | None) -> str:
-        token, code = links.new_token()[0], links.new_code()
-        worded = paper_link(code) if channel == "letter" else public_link(token)
-        secrets[conversation.pk] = (token, code, worded)
+        secret = link_actions.Secret.new()
+        worded = paper_link(secret.code) if channel == "letter" else public_link(secret.token)
+        secrets[conversation.pk] = (secret, worded)
         return worded
 
     planned = []
@@ -128,8 +129,8 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
             planned.append((prepared, MessageRequest(
                 patient=conversation.patient, channel=prepared.channel, template=TEMPLATE, variant=prepared.variant,
                 idempotency_key=f"pack:{conversation.pk}",
-                context={"pack": prepared.pack, "link": secrets[conversation.pk][2],
-                         **_paper(secrets[conversation.pk])})))
+                context={"pack": prepared.pack, "link": secrets[conversation.pk][1],
+                         **_paper(secrets[conversation.pk][0])})))
     if not planned:
         return
     messages = _queue(practice=practice, by=by, requests=[r for _, r in planned], summary=summary)
@@ -138,7 +139,7 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
         link_actions.LinkRequest(patient=prepared.conversation.patient, purpose=ReplyLink.Purpose.PACK,
                                  object_id=prepared.conversation.pk,
                                  expires_at=links.expires_at(prepared.conversation.starts_at),
-                                 secret=link_actions.Secret(*secrets[prepared.conversation.pk][:2]))
+                                 secret=secrets[prepared.conversation.pk][0])
         for (prepared, _request), message in zip(planned, messages, strict=True) if message is not None])
     rows = []
     for (prepared, _request), message in zip(planned, messages, strict=True):
@@ -146,7 +147,7 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
             continue
         conversation = prepared.conversation
         score = readability.score(prepared.pack.text())
-        kept = _without_link(prepared.pack, secrets[conversation.pk][2])
+        kept = _without_link(prepared.pack, secrets[conversation.pk][1])
         rows.append(Pack(
             practice=practice, patient_id=conversation.patient_id, conversation=conversation,
             with_results=prepared.with_results, content=kept.as_dict(), html=pack_html(kept),
@@ -161,9 +162,9 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
 STORED_LINK = "the link in your pack"
 
 
-def _paper(secret: tuple[str, str, str]) -> dict:
+def _paper(secret: link_actions.Secret) -> dict:
     """The QR code and short code a paper pack carries (the QR code holds the short address)."""
-    context = link_actions.Secret(*secret[:2]).context()
+    context = secret.context()
     del context["reply_link"]  # the pack words its link itself (`link`)
     return context
 

@@ -181,7 +181,7 @@ def prepare_many(practice: Practice, conversations: Sequence[Conversation], *, l
             texts=texts["easy_read" if chosen == "easy_read" else "standard"], variant=chosen,
             reply=pack_rules.Reply(link, practice.phone, reply_by(starts.date())),
             practice_name=practice.name, practice_phone=practice.phone)
-        out.append(Prepared(conversation=conversation, pack=pack, channel=how.channel if how.reachable else None,
+        out.append(Prepared(conversation=conversation, pack=pack, channel=channel,
                             variant=chosen, with_results=with_results, fresh_from=fresh_from,
                             sent=sent.get(conversation.pk),
                             window=timing.window(starts.date(), earliest=settings.send_earliest_days,

@@ -129,22 +129,23 @@ def _candidate_reviews(practice: Practice, *, month_end: dt.date, today: dt.date
     return [r for r in rows if schedule.invitation_to_send(r.state(), policy, month_end=month_end, today=today)]
 
 
-def _candidates(practice: Practice, *, month_end: dt.date, today: dt.date,
-                policy: schedule.InvitationPolicy) -> list[int]:
-    return [r.pk for r in _candidate_reviews(practice, month_end=month_end, today=today, policy=policy)]
-
-
 @dataclass(frozen=True)
 class SendPreview:
     """What sending would do now: first invitations (new demand on staff time), how many of them the
     coming weeks' staff time can absorb, and reminders and re-invitations (people already invited)."""
 
-    first: int
     within: int
-    others: int
     capacity_set: bool
     first_ids: tuple[int, ...] = ()
     other_ids: tuple[int, ...] = ()
+
+    @property
+    def first(self) -> int:
+        return len(self.first_ids)
+
+    @property
+    def others(self) -> int:
+        return len(self.other_ids)
 
     @property
     def beyond(self) -> int:
@@ -167,8 +168,7 @@ def preview_sending(*, practice: Practice, month: dt.date, today: dt.date | None
     available = settings.available()
     committed = queries.committed_minutes(practice, months={m for m, _ in plans}, today=today)
     within = capacity_rules.invitations_within(plans, available=available, committed=committed)
-    return SendPreview(first=len(first), within=within, others=len(others),
-                       capacity_set=bool(available.hca or available.clinician),
+    return SendPreview(within=within, capacity_set=bool(available.hca or available.clinician),
                        first_ids=tuple(r.pk for r in first), other_ids=tuple(r.pk for r in others))
 
 
@@ -191,7 +191,7 @@ def send_due_invitations(*, practice: Practice, month: dt.date, by: User | None,
         summary.held_back = preview.beyond
         ids = sorted(preview.other_ids + preview.first_ids[:preview.within])
     else:
-        ids = _candidates(practice, month_end=month_end, today=today, policy=policy)
+        ids = [r.pk for r in _candidate_reviews(practice, month_end=month_end, today=today, policy=policy)]
     total = len(ids)
     if progress:
         progress(0, total, message=f"{total:,} invitations to send")

@@ -32,10 +32,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from functools import cache
 
 from tandem.patients.rules import age_on
-from tandem.terminology import codelists
 
 from .registers import ConditionRecord, years_before
 from .scores import (  # noqa: F401 - re-exported: the tier rules and their tests use them from here
@@ -65,6 +63,7 @@ from .scores import (  # noqa: F401 - re-exported: the tier rules and their test
     UNDERWEIGHT_BMI,
     cms_conditions,
     cms_score,
+    code_index,
     course_issues,
     frailty_category,
     medicine_group_slugs,
@@ -223,18 +222,9 @@ def feature_slugs() -> tuple[str, ...]:
     return tuple(sorted(set(EFI_CODELISTS.values()) | set(CMS_CONDITION_FOR_FEATURE)))
 
 
-@cache
-def _feature_index() -> Mapping[str, frozenset[str]]:
-    index: dict[str, set[str]] = {}
-    for slug in feature_slugs():
-        for code in codelists.get(slug).codes:
-            index.setdefault(code, set()).add(slug)
-    return {code: frozenset(slugs) for code, slugs in index.items()}
-
-
 def features_of(conditions: Iterable[ConditionRecord], today: dt.date) -> frozenset[str]:
     """The feature codelists with a code recorded on or before `today` (the bulk SQL does the same)."""
-    index = _feature_index()
+    index = code_index(feature_slugs())
     return frozenset().union(*(index.get(row.code, frozenset()) for row in conditions if row.onset <= today))
 
 

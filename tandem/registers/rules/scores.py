@@ -147,19 +147,20 @@ def medicine_group_slugs() -> tuple[str, ...]:
 
 
 @cache
-def _medicine_index() -> Mapping[str, frozenset[str]]:
+def code_index(slugs: tuple[str, ...]) -> Mapping[str, frozenset[str]]:
+    """Code -> the codelists among `slugs` that hold it (feature lists, medicine groups)."""
     index: dict[str, set[str]] = {}
-    for slug in medicine_group_slugs():
+    for slug in slugs:
         for code in codelists.get(slug).codes:
             index.setdefault(code, set()).add(slug)
-    return {code: frozenset(slugs) for code, slugs in index.items()}
+    return {code: frozenset(found) for code, found in index.items()}
 
 
 def medicine_issues_of(medicines: Iterable, today: dt.date) -> dict[str, int]:
     """Prescriptions in the last 12 months per medicine group from medication courses (objects with
     start, end, active, regular and dmd_code, as `risk.MedicineRecord`), matched on the dm+d code;
     groups with none are left out, as the bulk SQL leaves them out."""
-    index = _medicine_index()
+    index = code_index(medicine_group_slugs())
     issues: dict[str, int] = {}
     for m in medicines:
         groups = index.get(m.dmd_code.strip())
