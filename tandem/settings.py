@@ -13,9 +13,15 @@ or malformed required value stops start-up with a hint saying what to set.
                       (the demo allows 127.0.0.1, localhost and [::1] unless it is set)
   EMAIL_URL           smtp://host:port (default smtp://127.0.0.1:1025)
   TANDEM_LOG_LEVEL    INFO by default
+  TANDEM_LOG_FORMAT   "json" (default: one JSON object a line) or "plain"
+  TANDEM_LOG_FILE     also write logs to one file a day beside this path, keeping
+                      TANDEM_LOG_RETENTION_DAYS days (default 30)
+  TANDEM_WORKER_MAX_SILENCE  seconds without a sign of life before /healthz says the worker stopped (120)
+  TANDEM_CONN_MAX_AGE seconds a database connection is kept for later requests (default 600; 0: one per request)
   TANDEM_SMS_GATEWAY  dotted path of the SMS gateway class (default: the demo gateway, which only records)
   TANDEM_PUBLIC_URL   the address people use to reach Tandem, for reply links in packs
                       (default http://127.0.0.1:8000; required when TANDEM_PROFILE=production)
+  TANDEM_AUDIT_RETENTION_DAYS  days the audit log is kept (default 2922, 8 years; `tandem retention`)
 """
 
 from __future__ import annotations
@@ -97,6 +103,10 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_htmx",
+    "axes",  # sign-in lock-out (AXES_* below)
+    "django_otp",  # two-factor authentication
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "tandem.core",
     "tandem.terminology",
     "tandem.patients",
@@ -108,20 +118,31 @@ INSTALLED_APPS = [
     "tandem.recall",
     "tandem.prepare",
     "tandem.careplans",
+    "tandem.privacy",
     "tandem.demo",
 ]
 
 MIDDLEWARE = [
+    # Outermost: gives the request its id and writes its one access line, timing everything below.
+    "tandem.core.request_log.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "tandem.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Pages compressed (static files come compressed from WhiteNoise, above): the workspace is ~170 KB
+    # of HTML. Django's GZip pads each response randomly against BREACH; CSRF tokens are masked anew.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "tandem.core.idle.IdleSessionMiddleware",  # signs out after TANDEM_IDLE_MINUTES without a request
+    "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with tandem.core.views.locked_out
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "tandem.core.middleware.CurrentPracticeMiddleware",
+    "tandem.core.access.AccessMiddleware",  # who may open which page: tandem.core.rules.URL_ACCESS
 ]
 
 ROOT_URLCONF = "tandem.urls"
@@ -132,7 +153,11 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [PACKAGE_DIR / "templates"],
         "APP_DIRS": True,
-        "OPTIONS": {"environment": "tandem.jinja2env.environment"},
+        "OPTIONS": {
+            "environment": "tandem.jinja2env.environment",
+            # csp_nonce (and cspNonce, the NHS.UK page template's name) for the page's own scripts
+            "context_processors": ["django.template.context_processors.csp", "tandem.core.headers.csp_nonce"],
+        },
     },
     {
         # Only for Django's own internals (e.g. error pages of contrib apps).
@@ -152,8 +177,16 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 DEFAULT_SQLITE = f"sqlite:///{VAR_DIR / 'tandem.sqlite3'}"
 DATABASE_URL = _env("DATABASE_URL", DEFAULT_SQLITE)
+# Persistent connections (a new PostgreSQL connection costs ~5 ms of every request), checked
+# before a request reuses one, so a restarted database is reconnected to rather than an error.
+_conn_max_age = _env("TANDEM_CONN_MAX_AGE", "600")
+if not (_conn_max_age.isascii() and _conn_max_age.isdigit() and len(_conn_max_age) < 8):
+    raise ImproperlyConfigured(
+        f"TANDEM_CONN_MAX_AGE must be a whole number of seconds (0 closes the connection after "
+        f"each request), not {_conn_max_age!r}."
+    )
 try:
-    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
+    _db = dj_database_url.parse(DATABASE_URL, conn_max_age=int(_conn_max_age), conn_health_checks=True)
 except Exception as exc:  # dj_database_url raises several types for bad URLs
     raise ImproperlyConfigured(
         f"DATABASE_URL could not be read ({exc}). Use sqlite:///path/to/file.sqlite3 "
@@ -180,8 +213,16 @@ AUTH_USER_MODEL = "core.User"
 LOGIN_URL = "core:login"
 LOGIN_REDIRECT_URL = "home"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes checks every sign-in first; it refuses accounts and addresses that are locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    # Django's ModelBackend, reading the user with their memberships and practices in one query.
+    "tandem.core.middleware.StaffBackend",
 ]
 
 LANGUAGE_CODE = "en-gb"
@@ -226,17 +267,94 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day
+
+
+def _whole_number(name: str, default: int, *, least: int = 1) -> int:
+    raw = _env(name, str(default))
+    if not raw.isascii() or not raw.isdigit() or int(raw) < least:
+        raise ImproperlyConfigured(f"{name} must be a whole number, {least} or more (not {raw!r}).")
+    return int(raw)
+
+
+# --- Sign-in: lock-out, two-factor, idle sessions (docs/developer-guide.md, "Signing in") ----------
+# Staff are signed out after this many minutes without opening a page (the page then says why).
+TANDEM_IDLE_MINUTES = _whole_number("TANDEM_IDLE_MINUTES", 30)
+# Lock-out (django-axes, failures kept in the database so every server process sees them): an account
+# after TANDEM_SIGN_IN_ACCOUNT_FAILURES wrong passwords or codes, an address (a practice's whole network
+# may share one) after TANDEM_SIGN_IN_ADDRESS_FAILURES; both end TANDEM_LOCKOUT_MINUTES after the last
+# failure. `tandem axes_reset_username <username>` unlocks an account at once.
+TANDEM_SIGN_IN_ACCOUNT_FAILURES = _whole_number("TANDEM_SIGN_IN_ACCOUNT_FAILURES", 5)
+TANDEM_SIGN_IN_ADDRESS_FAILURES = _whole_number("TANDEM_SIGN_IN_ADDRESS_FAILURES", 30)
+TANDEM_LOCKOUT_MINUTES = _whole_number("TANDEM_LOCKOUT_MINUTES", 15)
+# The audit log is kept this many days; `tandem retention` removes older rows (tandem/privacy/README.md).
+# 8 years (2,922 days) by default: set what the practice's records management policy says.
+TANDEM_AUDIT_RETENTION_DAYS = _whole_number("TANDEM_AUDIT_RETENTION_DAYS", 2922)
+# A person's copy of their data (subject access) can be downloaded for this many days after it is made.
+TANDEM_SUBJECT_ACCESS_KEEP_DAYS = _whole_number("TANDEM_SUBJECT_ACCESS_KEEP_DAYS", 30)
+AXES_HANDLER = "tandem.core.lockout.LockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # counted apart: see tandem.core.lockout
+AXES_FAILURE_LIMIT = TANDEM_SIGN_IN_ACCOUNT_FAILURES
+AXES_COOLOFF_TIME = "tandem.core.lockout.cool_off"
+AXES_LOCKOUT_CALLABLE = "tandem.core.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "tandem.core.lockout.client_ip"
+AXES_CLIENT_STR_CALLABLE = "tandem.core.lockout.client_str"  # no usernames or addresses in logs
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "code", "csrfmiddlewaretoken"]  # masked in its records
+AXES_RESET_ON_SUCCESS = False
+# Behind a proxy, the request header holding the client's address, e.g. HTTP_X_FORWARDED_FOR (the
+# proxy must set it; its last entry is used). Unset: the connection's own address.
+TANDEM_CLIENT_IP_HEADER = _env("TANDEM_CLIENT_IP_HEADER")
+OTP_TOTP_ISSUER = "Tandem"
+# Public links (/r/...): requests allowed per address and per link (django-ratelimit, counted in the
+# shared cache so every server process counts together). Rates as N/period, period s, m, h or e.g. 10m.
+# Generous per address: a mobile network or a care home may put many people behind one address.
+TANDEM_PUBLIC_RATE_PER_ADDRESS = _env("TANDEM_PUBLIC_RATE_PER_ADDRESS", "120/m")
+TANDEM_PUBLIC_RATE_PER_LINK = _env("TANDEM_PUBLIC_RATE_PER_LINK", "30/m")
+RATELIMIT_USE_CACHE = "shared"
+RATELIMIT_IP_META_KEY = "tandem.core.lockout.rate_limit_ip"
+CACHES = {
+    # This process's own memory: for what may differ for a moment between processes.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    # One table in Tandem's database, shared by every server process (made by `tandem migrate`).
+    "shared": {"BACKEND": "tandem.core.shared_cache.SharedDatabaseCache", "LOCATION": "tandem_shared_cache",
+               "OPTIONS": {"MAX_ENTRIES": 10000}},
+}
 CSRF_COOKIE_HTTPONLY = True
 CSRF_FAILURE_VIEW = "tandem.core.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Content-Security-Policy (Django's own middleware): scripts, styles, images and fonts only from
+# Tandem itself; no inline style attributes or <style> blocks, and the only inline scripts are the
+# page template's two, which carry the request's nonce. htmx runs without eval and without adding
+# its own <style> (layout.jinja's htmx-config). No framing, no plugins, forms post only to Tandem.
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+# Browser features Tandem never uses, switched off (tandem.core.headers adds the header).
+TANDEM_PERMISSIONS_POLICY = (
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), bluetooth=(), "
+    "midi=(), magnetometer=(), gyroscope=(), accelerometer=(), display-capture=()"
+)
 # The demo serves plain http on this machine, so it cannot have secure-only cookies, HSTS or an
 # https redirect; everything else is as in production (ADR 12).
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = _env("TANDEM_SSL_REDIRECT", "1") == "1"
+    SECURE_REDIRECT_EXEMPT = [r"^healthz"]  # load balancers probe health over plain http
     SECURE_HSTS_SECONDS = 31536000
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
@@ -261,23 +379,52 @@ if PRODUCTION and not TANDEM_PUBLIC_URL.startswith("https://"):
 DEFAULT_FROM_EMAIL = _env("DEFAULT_FROM_EMAIL", "tandem@practice.invalid")
 
 # --- Logging: primary keys only, never names, NHS numbers or free text ----------
+# One JSON object a line (TANDEM_LOG_FORMAT=plain for a developer's terminal), with the request's id,
+# user id and practice id; one access line per request on `tandem.access` (tandem.core.request_log).
+# TANDEM_LOG_FILE also writes one file a day beside that path, keeping TANDEM_LOG_RETENTION_DAYS days.
+LOG_FORMAT = _env("TANDEM_LOG_FORMAT", "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"TANDEM_LOG_FORMAT must be 'json' or 'plain', not {LOG_FORMAT!r}.")
+LOG_FILE = _env("TANDEM_LOG_FILE")
+try:
+    LOG_RETENTION_DAYS = int(_env("TANDEM_LOG_RETENTION_DAYS", "30"))
+except ValueError:
+    LOG_RETENTION_DAYS = 0
+if LOG_RETENTION_DAYS < 1:
+    raise ImproperlyConfigured("TANDEM_LOG_RETENTION_DAYS must be a whole number of days, 1 or more.")
+_log_handlers = ["console"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "tandem.core.logging.RedactIdentifiersFilter"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
+    "filters": {
+        "redact": {"()": "tandem.core.logging.RedactIdentifiersFilter"},
+        "request": {"()": "tandem.core.logging.RequestContextFilter"},
     },
-    "root": {"handlers": ["console"], "level": _env("TANDEM_LOG_LEVEL", "INFO")},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "tandem.core.logging.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact", "request"]}
+    },
+    "root": {"handlers": _log_handlers, "level": _env("TANDEM_LOG_LEVEL", "INFO")},
     "loggers": {
         # Django's request logger puts URLs (which can hold search terms) in messages.
         "django.request": {"level": "ERROR"},
         "django.server": {"level": "WARNING"},
     },
 }
+if LOG_FILE:
+    LOGGING["handlers"]["file"] = {"()": "tandem.core.logging.DailyFileHandler", "path": LOG_FILE,
+                                   "keep_days": LOG_RETENTION_DAYS, "formatter": "json",
+                                   "filters": ["redact", "request"]}
+    _log_handlers.append("file")
 
 # Tandem's own knobs
 TANDEM_FIXED_TODAY = _env("TANDEM_TODAY")  # ISO date; pins the clock (demo and tests)
+try:
+    TANDEM_WORKER_MAX_SILENCE = int(_env("TANDEM_WORKER_MAX_SILENCE", "120"))
+except ValueError:
+    raise ImproperlyConfigured("TANDEM_WORKER_MAX_SILENCE must be a whole number of seconds.") from None
 if TANDEM_FIXED_TODAY and PRODUCTION:
     raise ImproperlyConfigured("TANDEM_TODAY pins the clock for demos and tests; unset it when TANDEM_PROFILE=production.")

@@ -1,9 +1,12 @@
 from django.urls import include, path
 
+from tandem.core import health
 from tandem.patients.views import home
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", health.ready, name="healthz"),
+    path("healthz/live", health.live, name="healthz_live"),
     path("", include("tandem.core.urls")),
     path("patients/", include("tandem.patients.urls")),
     path("import/", include("tandem.fhir.urls")),
@@ -13,6 +16,7 @@ urlpatterns = [
     path("messages/", include("tandem.messaging.urls")),
     path("prepare/", include("tandem.prepare.urls")),
     path("care-plans/", include("tandem.careplans.urls")),
+    path("privacy/", include("tandem.privacy.urls")),
     path("r/", include("tandem.prepare.public_urls")),
 ]
 

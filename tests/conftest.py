@@ -30,8 +30,35 @@ def _pinned_clock():
         yield
 
 
+_DATABASE_FIXTURES = {"db", "transactional_db", "live_server", "django_db_reset_sequences",
+                      "django_db_serialized_rollback"}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(request, django_db_blocker):
+    """Each test starts with no rate-limit counts, whatever earlier tests (or a live server) counted.
+
+    The counts live in the shared cache table, which neither a rolled-back test transaction (a live
+    server's requests commit) nor a flush (the table is not a model's) empties. Only tests that use
+    the database pay for it: one DELETE, outside the test's own transaction."""
+    if _DATABASE_FIXTURES.isdisjoint(request.fixturenames) and not request.node.get_closest_marker("django_db"):
+        yield
+        return
+    from django.core.cache import caches
+
+    request.getfixturevalue("django_db_setup")  # the test database, never the configured one
+    with django_db_blocker.unblock():
+        caches["shared"].clear()
+    yield
+
+
 @pytest.fixture
 def universe(db):
+    return build_universe()
+
+
+def build_universe():
+    """Riverside (a nurse, an administrator, Margaret) and Hillview (a nurse, Brian), made through the actions."""
     from tandem.core import actions as core_actions
     from tandem.core.rules import Role
     from tandem.patients import actions as patient_actions

@@ -179,8 +179,9 @@ class _Reader:
 
     def text(self, path: str, limit: int | None = None) -> str:
         value = tidy(self.data.get(path, ""))
-        if limit is not None:
-            value = value[:limit]
+        if limit is not None and len(value) > limit:
+            # Kept as typed (nothing is lost) and refused with the limit named.
+            self.problem(path, f"This is {len(value):,} characters long. The limit is {limit:,}: shorten it.")
         if path in self.data:
             self.values[path] = value
         return value

@@ -97,6 +97,30 @@ class CopyGiven(models.Model):
         return f"CopyGiven {self.pk}"
 
 
+class PlanPdf(models.Model):
+    """A plan version as a PDF in one format (standard or large print), made once and served from
+    here, kept in the database beside its version as messaging keeps a letter's (LetterPdf).
+
+    Made in the background when the version is saved, or on the first download if that comes first.
+    `letterhead` is a digest of the practice letterhead and the person's name and address it was
+    printed with: when those change it is made again, otherwise never (see actions/written.py)."""
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="pdfs")
+    variant = models.CharField(max_length=12)
+    letterhead = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    pages = models.PositiveSmallIntegerField()
+    made_on = models.DateField(help_text="the date printed on it")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["version", "variant"], name="plan_pdf_one_per_format")]
+
+    def __str__(self) -> str:
+        return f"PlanPdf {self.pk} ({self.variant})"
+
+
 class LocalService(models.Model):
     """A service the practice signposts or refers people to (its local services directory)."""
 

@@ -11,3 +11,9 @@ class CoreConfig(AppConfig):
         from .converters import IdConverter
 
         register_converter(IdConverter, "id")
+
+        from django.core.signals import request_finished
+
+        from .db_statistics import optimize_after_request
+
+        request_finished.connect(optimize_after_request, dispatch_uid="tandem.core.db_statistics")

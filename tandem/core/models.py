@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils.crypto import salted_hmac
 
 from .rules import ROLE_LABELS, Role
 
@@ -37,6 +38,10 @@ class Practice(models.Model):
     group = models.ForeignKey(
         OrganisationGroup, null=True, blank=True, on_delete=models.PROTECT, related_name="practices"
     )
+    require_two_factor = models.BooleanField(
+        "Require two-factor authentication", default=False,
+        help_text="Staff of this practice set up an authenticator app the next time they sign in.",
+    )
 
     class Meta:
         ordering = ["name"]
@@ -52,6 +57,18 @@ class Practice(models.Model):
 
 class User(AbstractUser):
     """A member of staff. What they may do follows their role in each practice."""
+
+    # Raised by "sign out everywhere": every session signed in before it stops working.
+    session_generation = models.PositiveIntegerField(default=0)
+
+    def _get_session_auth_hash(self, secret=None):
+        """Django's check that a session still belongs to this user, which already ends every session
+        when the password changes; here it also ends them when the session generation is raised.
+        Generation 0 keeps Django's own hash, so sessions made before this field existed carry on."""
+        if not self.session_generation:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac("tandem.core.User.session_auth_hash", f"{self.password}:{self.session_generation}",
+                           secret=secret, algorithm="sha256").hexdigest()
 
     def roles_in(self, practice: Practice) -> frozenset[Role]:
         return frozenset(
@@ -137,4 +154,6 @@ class AuditEvent(AppendOnly):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["practice", "at"])]
+        # (practice, what, at): "when was this last done" (the latest register refresh, recall plan)
+        # without walking past every recent page view.
+        indexes = [models.Index(fields=["practice", "at"]), models.Index(fields=["practice", "what", "at"])]

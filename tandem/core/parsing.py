@@ -12,6 +12,8 @@ so each is checked the same way and bad input gets a message, never an exception
   value costs nothing and cannot overflow anything.
 * An id (a database primary key) is 1 to 2**31-1, the range every database Tandem runs on holds in
   an integer column; anything else is no id at all (the caller answers "not found").
+* A date in a URL or a hidden field is from 1900 to 2199 (EARLIEST_DATE, LATEST_DATE), so the
+  day after it, the month after it or a year before it is always a date too.
 * A date comes from the three boxes of the NHS.UK date input (day, month, year), the year in full,
   within the range the caller gives; a date in a URL is ``YYYY-MM-DD`` and a month ``YYYY-MM``.
 * A time is on the 24-hour clock or with am/pm: ``9:30``, ``09.30``, ``14:05``, ``2:30pm``, ``2pm``.
@@ -29,6 +31,7 @@ from dataclasses import dataclass
 
 MAX_BOX = 10  # longest text a date box or time box is read from
 MAX_NUMBER = 20  # longest text a whole number is read from (after folding and trimming)
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2199, 12, 31)  # of a date in a URL
 MAX_ID = 2**31 - 1  # the largest value of a 32-bit signed integer column (SQLite and PostgreSQL)
 
 _ASCII_DIGITS = re.compile(r"[0-9]+")
@@ -201,9 +204,10 @@ def read_iso_date(text: object) -> dt.date | None:
     if match is None:
         return None
     try:
-        return dt.date(*(int(g) for g in match.groups()))
+        value = dt.date(*(int(g) for g in match.groups()))
     except ValueError:
         return None
+    return value if EARLIEST_DATE <= value <= LATEST_DATE else None
 
 
 def read_iso_month(text: object) -> dt.date | None:
@@ -214,6 +218,29 @@ def read_iso_month(text: object) -> dt.date | None:
     if match is None:
         return None
     try:
-        return dt.date(int(match[1]), int(match[2]), 1)
+        value = dt.date(int(match[1]), int(match[2]), 1)
     except ValueError:
         return None
+    return value if EARLIEST_DATE <= value <= LATEST_DATE else None
+
+
+class JsonRefused(ValueError):
+    """JSON that is well formed but cannot be read safely: nested too deeply (the reader would run
+    out of stack) or holding a number of thousands of digits. The message is for the person who sent it."""
+
+
+def load_json(text: str | bytes) -> object:
+    """`json.loads`, except that JSON nested too deeply to read (100,000 brackets, say) or with a
+    number too long to read raises JsonRefused instead of RecursionError or a bare ValueError.
+    Malformed JSON still raises json.JSONDecodeError (a ValueError too)."""
+    import json
+
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise JsonRefused("it is nested too deeply to be a FHIR resource (brackets inside brackets "
+                          "hundreds of levels deep)") from None
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # a number of more than 4,300 digits
+        raise JsonRefused("it holds a number with thousands of digits, which no FHIR value has") from None

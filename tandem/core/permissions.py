@@ -1,4 +1,9 @@
-"""View guards: signed in, working in a practice, with the capability the view needs."""
+"""View guards: signed in, working in a practice, with the capability the view needs.
+
+The rule of record is the table tandem.core.rules.URL_ACCESS, enforced for every URL by
+tandem.core.access.AccessMiddleware. This decorator repeats it beside the view (belt and braces, and so
+the view says what it needs); tests/core/test_access_matrix.py fails if the two disagree.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +28,7 @@ def practice_required(capability: Capability | None = None):
                 raise PermissionDenied(f"Your role does not allow {capability.value}.")
             return view(request, *args, **kwargs)
 
+        wrapped.access_capability = capability
         return wrapped
 
     return decorator

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -41,11 +42,210 @@ CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.PHARMACIST: _CLINICAL,
     Role.HCA: frozenset({Capability.VIEW_PATIENT, Capability.VIEW_CLINICAL}),
     Role.MANAGER: _ALL,
-    # Administrators run recall and letters: they see who a person is and how to
-    # reach them, and import records; they do not see clinical detail.
-    Role.ADMIN: frozenset({Capability.VIEW_PATIENT, Capability.IMPORT_RECORDS}),
+    # Administrators run recall and letters: they see who a person is and how to reach them, when
+    # their review is due and what to book. They do not see clinical detail, and they do not import
+    # records (an import adds diagnoses, results and medicines). docs/roles.md has the whole table.
+    Role.ADMIN: frozenset({Capability.VIEW_PATIENT}),
 }
 
 
 def can(roles: set[Role] | frozenset[Role], capability: Capability) -> bool:
     return any(capability in CAPABILITIES[Role(r)] for r in roles)
+
+
+# --- Who may open which page: one table for every URL -----------------------------------------
+#
+# Every named URL of Tandem has one entry below, and tandem.core.access.AccessMiddleware checks it
+# before any view runs. A URL without an entry is refused (and tests/core/test_access_matrix.py fails),
+# so a new page cannot ship without someone deciding who may use it. docs/roles.md says it in words.
+
+
+class Open(StrEnum):
+    """Needs that are not a capability."""
+
+    PUBLIC = "public"  # no account: signing in, the person's own reply link
+    SIGNED_IN = "signed_in"  # any signed-in account, before a practice is chosen
+    MEMBER = "member"  # anyone working in the chosen practice, whatever their role
+
+
+Need = Open | Capability
+
+
+class Decision(StrEnum):
+    ALLOW = "allow"
+    SIGN_IN = "sign_in"
+    CHOOSE_PRACTICE = "choose_practice"
+    FORBIDDEN = "forbidden"
+
+
+@dataclass(frozen=True)
+class Access:
+    """What a URL needs to be read (GET, HEAD, OPTIONS) and to be changed (POST and the rest)."""
+
+    read: Need
+    change: Need
+
+    def need(self, method: str) -> Need:
+        return self.read if method.upper() in SAFE_METHODS else self.change
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _both(need: Need) -> Access:
+    return Access(read=need, change=need)
+
+
+_PUBLIC = _both(Open.PUBLIC)
+_MEMBER = _both(Open.MEMBER)
+_PATIENT = _both(Capability.VIEW_PATIENT)
+_CLINICAL_READ = _both(Capability.VIEW_CLINICAL)
+_CLINICAL_EDIT = _both(Capability.EDIT_CLINICAL)
+_MANAGE = _both(Capability.MANAGE_PRACTICE)
+_IMPORT = _both(Capability.IMPORT_RECORDS)
+_COHORT = Access(read=Capability.VIEW_PATIENT, change=Capability.EDIT_CLINICAL)
+
+URL_ACCESS: dict[str, Access] = {
+    # Signing in and choosing where to work.
+    "home": _MEMBER,
+    "core:login": _PUBLIC,
+    "core:logout": _PUBLIC,
+    "core:choose_practice": _both(Open.SIGNED_IN),
+    # Signing in step by step (the second factor comes before the account is signed in), and resetting
+    # a forgotten password by email: no account yet.
+    "core:sign_in_code": _PUBLIC,
+    "core:sign_in_set_up": _PUBLIC,
+    "core:signed_out": _PUBLIC,
+    "core:password_reset": _PUBLIC,
+    "core:password_reset_done": _PUBLIC,
+    "core:password_reset_confirm": _PUBLIC,
+    "core:password_reset_complete": _PUBLIC,
+    # One's own account, whichever practice (if any) one works in.
+    "core:account": _both(Open.SIGNED_IN),
+    "core:password_change": _both(Open.SIGNED_IN),
+    "core:two_factor_set_up": _both(Open.SIGNED_IN),
+    "core:backup_codes": _both(Open.SIGNED_IN),
+    "core:new_backup_codes": _both(Open.SIGNED_IN),
+    "core:two_factor_off": _both(Open.SIGNED_IN),
+    "core:sign_out_everywhere": _both(Open.SIGNED_IN),
+    # The practice's sign-in rules (two-factor authentication for everyone).
+    "core:practice_security": _MANAGE,
+    # For the load balancer and monitoring: says nothing about anyone.
+    "healthz": _PUBLIC,
+    "healthz_live": _PUBLIC,
+    # The clinical record.
+    "patients:search": _PATIENT,
+    "patients:summary": _CLINICAL_READ,
+    # Importing records brings in diagnoses, results and medicines: clinical writes.
+    "fhir:upload": _IMPORT,
+    # Background jobs: each view shows only the practice's own jobs; the queue's health is the manager's.
+    "jobs:queue": _MANAGE,
+    "jobs:detail": _MEMBER,
+    "jobs:progress": _MEMBER,
+    "jobs:status": _MEMBER,
+    "jobs:retry": _MEMBER,
+    # Registers: counts for everyone; lists of people by clinical need for clinicians. Working registers
+    # out again and saving cohorts: clinicians who edit the record, and the manager.
+    "registers:index": _MEMBER,
+    "registers:refresh": Access(read=Open.MEMBER, change=Capability.EDIT_CLINICAL),
+    "registers:worklist": _CLINICAL_READ,
+    "registers:tiers": _MEMBER,
+    "registers:tier_settings": _MANAGE,
+    "registers:cohorts": _PATIENT,
+    "registers:cohort_new": _COHORT,
+    "registers:cohort_preview": _PATIENT,
+    "registers:cohort_edit": _COHORT,
+    "registers:cohort_delete": _COHORT,
+    "registers:patient_tier": _CLINICAL_READ,
+    # Recall: run by administrators as well as clinicians (the pages hide clinical detail from them).
+    "recall:board": _PATIENT,
+    "recall:export": _PATIENT,
+    "recall:plan": _PATIENT,
+    "recall:send": _PATIENT,
+    "recall:summary": _PATIENT,
+    "recall:settings": _MANAGE,
+    "recall:review": _PATIENT,
+    "recall:respond": _PATIENT,
+    "recall:person": _PATIENT,
+    # Messages to patients: the outbox hides the words of clinical messages from administrators.
+    "messaging:outbox": _PATIENT,
+    "messaging:send": _PATIENT,
+    "messaging:message": _PATIENT,
+    "messaging:letter": _PATIENT,
+    "messaging:resolve": _PATIENT,
+    "messaging:fresh_link": _PATIENT,
+    "messaging:demo_texts": _PATIENT,
+    "messaging:demo_mailbox": _PATIENT,
+    "messaging:demo_email": _PATIENT,
+    # Preparing for the conversation: booking, sending packs and typing in returned agenda sheets is
+    # administrative; the pack itself (results) is clinical; the wording is the practice's.
+    "prepare:packs": _PATIENT,
+    "prepare:send": _PATIENT,
+    "prepare:settings": _MANAGE,
+    "prepare:conversation": _PATIENT,
+    "prepare:preview": _CLINICAL_READ,
+    "prepare:preference": _PATIENT,
+    "prepare:book": _PATIENT,
+    "prepare:wording": _MANAGE,
+    "prepare:wording_block": _MANAGE,
+    "prepare:wording_check": _MANAGE,
+    "prepare:wording_preview": _MANAGE,
+    "prepare:wording_use_standard": _MANAGE,
+    "prepare:wording_version": _MANAGE,
+    "prepare:wording_use_again": _MANAGE,
+    "prepare:agenda_history": _PATIENT,
+    "prepare:agenda_paper": _PATIENT,
+    # Care planning: reading a plan is clinical; writing one is a clinician's.
+    "careplans:workspace": Access(read=Capability.VIEW_CLINICAL, change=Capability.EDIT_CLINICAL),
+    "careplans:workspace_autosave": _CLINICAL_EDIT,
+    "careplans:workspace_discard": _CLINICAL_EDIT,
+    "careplans:workspace_row": _CLINICAL_EDIT,
+    "careplans:workspace_confidence": _CLINICAL_READ,
+    "careplans:plan": _CLINICAL_READ,
+    "careplans:plan_pdf": _CLINICAL_READ,
+    "careplans:copy_given": _CLINICAL_READ,
+    "careplans:fhir": _CLINICAL_READ,
+    "careplans:services": _PATIENT,
+    "careplans:service_new": _MANAGE,
+    "careplans:service_edit": _MANAGE,
+    "careplans:tasks": _PATIENT,
+    "careplans:task_done": _PATIENT,  # and only for whom the task is: may_close_task
+    # A person's copy of their data (subject access request): the practice manager's.
+    "privacy:find": _MANAGE,
+    "privacy:person": _MANAGE,
+    "privacy:export": _MANAGE,
+    "privacy:download": _MANAGE,
+    # The person's own reply link: no account; the token and their date of birth are the way in.
+    "reply:code": _PUBLIC,
+    "reply:start": _PUBLIC,
+    "reply:pack": _PUBLIC,
+    "reply:reply": _PUBLIC,
+    "reply:sent": _PUBLIC,
+    "reply:answer": _PUBLIC,
+    "reply:answered": _PUBLIC,
+}
+
+
+def decide(need: Need, *, signed_in: bool, has_practice: bool, roles: frozenset[Role] | set[Role]) -> Decision:
+    """Whether a request with this need may go ahead, or where it should go instead."""
+    if need is Open.PUBLIC:
+        return Decision.ALLOW
+    if not signed_in:
+        return Decision.SIGN_IN
+    if need is Open.SIGNED_IN:
+        return Decision.ALLOW
+    if not has_practice:
+        return Decision.CHOOSE_PRACTICE
+    if need is Open.MEMBER or can(roles, need):
+        return Decision.ALLOW
+    return Decision.FORBIDDEN
+
+
+def may_close_task(roles: frozenset[Role] | set[Role], *, user_id: int, to_user_id: int | None, to_role: str) -> bool:
+    """A task from a care plan is closed by whom it is for (the person, or anyone in the role when it was
+    given to a role), or by the practice manager, who shares out the team's work when someone is away."""
+    if Role.MANAGER in {Role(r) for r in roles}:
+        return True
+    if to_user_id is not None:
+        return to_user_id == user_id
+    return bool(to_role) and to_role in {Role(r).value for r in roles}

@@ -12,6 +12,7 @@ import datetime as dt
 import random
 
 from tandem.careplans import actions as careplan_actions
+from tandem.careplans.actions import written as written_pdfs
 from tandem.careplans.models import LocalService
 from tandem.careplans.rules.document import (
     AboutMe,
@@ -28,6 +29,7 @@ from tandem.careplans.rules.document import (
 )
 from tandem.core import clock
 from tandem.core.models import Practice, User
+from tandem.jobs.models import Job
 from tandem.prepare.models import Conversation
 from tandem.recall import queries as recall_queries
 
@@ -159,6 +161,7 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
     facts = recall_queries.person_facts(practice, [t.patient_id for t in talks])
     staff = careplan_actions.clinical_staff(practice)
     made = 0
+    replaced: list[int] = []  # versions a later one in this loop replaced
     for index, talk in enumerate(talks):
         if index % 4 == 3:
             continue  # some people have never had a written plan
@@ -166,7 +169,7 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
         conditions = person.conditions
         frail = person.frailty in ("moderate", "severe")
         base = None
-        number = 0
+        number, previous = 0, 0
         for back in range(years, 0, -1):
             day = talk.starts_at.date() - dt.timedelta(days=365 * back + rng.randint(-20, 20))
             plan = _previous_plan(rng, conditions, services, back - 1, base, frail=frail)
@@ -177,7 +180,23 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
             with clock.frozen(day):
                 saved = careplan_actions.save_plan(patient=talk.patient, by=clinician, plan=plan,
                                                    base_version=number, note=f"Annual review {day.year}")
+            if base is not None:
+                replaced.append(previous)
+            previous = saved.version.pk
             number = saved.version.version
             base = Plan.from_dict(saved.version.content)
             made += 1
+    _forget_replaced_pdfs(practice, replaced)
     return made
+
+
+def _forget_replaced_pdfs(practice: Practice, versions: list[int]) -> int:
+    """Saving a version asks the worker for its PDFs; a version replaced a moment later in the same
+    setup will not be printed (its job would find it replaced and make nothing), so its job is taken
+    off the queue rather than left for the worker to work through. The latest versions' PDFs are still
+    made in the background, so the demo's written plans print at once."""
+    removed = 0
+    for start in range(0, len(versions), 500):
+        removed += Job.objects.filter(practice=practice, kind=written_pdfs.PDF_JOB, state=Job.State.QUEUED,
+                                      params__version__in=versions[start : start + 500]).delete()[0]
+    return removed

@@ -22,6 +22,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
+from tandem.core.parsing import JsonRefused, load_json
+
 from .mappers.common import shown
 from .report import Problem, Where
 from .validate import validate_envelope
@@ -95,9 +97,12 @@ def _read_ndjson(lines: Iterator[tuple[int, str | None]], parsed: ParsedFile) ->
             parsed.problem(where, "this line is not UTF-8 text.")
             continue
         try:
-            resource = json.loads(text)
+            resource = load_json(text)
         except json.JSONDecodeError as exc:
             parsed.problem(where, f"this line is not valid JSON: {exc.msg} (column {exc.colno}).")
+            continue
+        except JsonRefused as exc:
+            parsed.problem(where, f"this line is not a FHIR resource: {exc}.")
             continue
         if not isinstance(resource, dict):
             parsed.problem(where, "this line is not a FHIR resource (a JSON object with a resourceType).")
@@ -181,7 +186,10 @@ def read(name: str, stream: BinaryIO) -> ParsedFile:
         parsed.problem(Where(), "The file is not UTF-8 text, so it is not FHIR JSON.")
         return parsed
     try:
-        data = json.loads(text)
+        data = load_json(text)
+    except JsonRefused as exc:
+        parsed.problem(Where(), f"The file is JSON but not FHIR: {exc}.")
+        return parsed
     except json.JSONDecodeError as exc:
         if exc.msg == "Extra data":  # several JSON values, one per line: NDJSON named .json
             lines = ((n, line) for n, line in enumerate(text.splitlines(), start=1) if line.strip())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import time
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
@@ -14,7 +15,7 @@ from tandem.core.logging import redact
 from tandem.core.models import AuditEvent, Practice, User
 
 from . import registry
-from .models import Job
+from .models import Job, WorkerHeartbeat
 
 logger = logging.getLogger(__name__)
 
@@ -144,3 +145,26 @@ def requeue_stale(*, older_than: dt.timedelta, max_attempts: int = 3) -> int:
     if failed or requeued:
         logger.warning("jobs: %s stale job(s) requeued, %s failed", requeued, failed)
     return requeued + failed
+
+
+# --- Worker heartbeat (read by /healthz and the practice's jobs page) ------------------------------
+
+HEARTBEAT_EVERY_SECONDS = 10
+_last_beat: dict[str, float] = {}  # worker -> time.monotonic() of its last row written by this process
+
+
+def record_worker_heartbeat(*, worker: str, force: bool = False) -> bool:
+    """Note that `worker` is alive, at most every HEARTBEAT_EVERY_SECONDS (a quiet worker writes 6 rows a minute,
+    not one per loop). Workers silent for a day are forgotten. Returns whether a row was written."""
+    name = worker[:100]
+    last = _last_beat.get(name)
+    if not force and last is not None and time.monotonic() - last < HEARTBEAT_EVERY_SECONDS:
+        return False
+    now = clock.now()
+    with transaction.atomic():
+        updated = WorkerHeartbeat.objects.filter(worker=name).update(last_seen_at=now)
+        if not updated:
+            WorkerHeartbeat.objects.create(worker=name, started_at=now, last_seen_at=now)
+            WorkerHeartbeat.objects.filter(last_seen_at__lt=now - dt.timedelta(days=1)).delete()
+    _last_beat[name] = time.monotonic()
+    return True

@@ -11,3 +11,8 @@ class JobsConfig(AppConfig):
         # Each app's tasks.py registers its tasks with @task(...); importing them here means the
         # worker, and enqueue's check that a kind exists, see every task of every installed app.
         autodiscover_modules("tasks")
+        from tandem.core import health
+
+        from .health import worker
+
+        health.register("worker", worker)  # /healthz says whether jobs are being run

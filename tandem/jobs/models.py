@@ -49,3 +49,16 @@ class Job(models.Model):
     @property
     def finished(self) -> bool:
         return self.state in (self.State.DONE, self.State.FAILED)
+
+
+class WorkerHeartbeat(models.Model):
+    """A worker process's last sign of life, written every few seconds while it loops (idle or not), so
+    /healthz can say whether jobs are being run. One row per worker name (host:pid); old rows are kept
+    only as long as they are useful (tandem.jobs.actions.record_worker_heartbeat tidies them)."""
+
+    worker = models.CharField(max_length=100, unique=True)
+    started_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"Worker {self.worker} (last seen {self.last_seen_at:%Y-%m-%d %H:%M:%S})"

@@ -24,6 +24,10 @@ Transactions:
 
 Raise `JobError("...")` to stop with a message for staff; any other exception is recorded by its type
 and code location only (its text may hold identifiers).
+
+`needs=Capability.X` says what a person must be allowed to do to start this kind of job, and so to try
+it again when it fails: the same right as the page that asks for it. A task that does not say is the
+practice manager's alone.
 """
 
 from __future__ import annotations
@@ -31,6 +35,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
+
+from tandem.core.rules import Capability
 
 Progress = Callable[..., None]
 TaskFunction = Callable[[Any, Progress], Any]
@@ -50,16 +56,18 @@ class Task:
     fn: TaskFunction
     title: str
     atomic: bool
+    needs: Capability | None = None
 
 
 _TASKS: dict[str, Task] = {}
 
 
-def register(kind: str, fn: TaskFunction, *, title: str = "", atomic: bool = True) -> Task:
+def register(kind: str, fn: TaskFunction, *, title: str = "", atomic: bool = True,
+             needs: Capability | None = None) -> Task:
     existing = _TASKS.get(kind)
     if existing is not None and _qualname(existing.fn) != _qualname(fn):
         raise ValueError(f"Two tasks are registered as {kind!r}: {_qualname(existing.fn)} and {_qualname(fn)}")
-    entry = Task(kind=kind, fn=fn, title=title or kind, atomic=atomic)
+    entry = Task(kind=kind, fn=fn, title=title or kind, atomic=atomic, needs=needs)
     _TASKS[kind] = entry
     return entry
 
@@ -68,11 +76,12 @@ def unregister(kind: str) -> None:
     _TASKS.pop(kind, None)
 
 
-def task(kind: str, *, title: str = "", atomic: bool = True) -> Callable[[TaskFunction], TaskFunction]:
-    """Register `fn(job, progress)` under `kind`."""
+def task(kind: str, *, title: str = "", atomic: bool = True,
+         needs: Capability | None = None) -> Callable[[TaskFunction], TaskFunction]:
+    """Register `fn(job, progress)` under `kind`; `needs`: the right to start (and retry) it."""
 
     def decorator(fn: TaskFunction) -> TaskFunction:
-        register(kind, fn, title=title, atomic=atomic)
+        register(kind, fn, title=title, atomic=atomic, needs=needs)
         return fn
 
     return decorator
@@ -88,6 +97,13 @@ def get(kind: str) -> Task:
 def title(kind: str) -> str:
     entry = _TASKS.get(kind)
     return entry.title if entry else kind
+
+
+def needed_to_start(kind: str) -> Capability:
+    """What a person must be allowed to do to start, or try again, a job of this kind. A kind that
+    declares nothing (or is no longer registered) is the practice manager's alone."""
+    entry = _TASKS.get(kind)
+    return entry.needs if entry is not None and entry.needs is not None else Capability.MANAGE_PRACTICE
 
 
 def kinds() -> list[str]:

@@ -1,25 +1,46 @@
-"""A job's page, its progress partial (polled by htmx) and its status as JSON."""
+"""The practice's queue for its manager; a job's page, its progress partial (polled by htmx) and its
+status as JSON."""
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from tandem.core import clock
 from tandem.core.permissions import practice_required
+from tandem.core.redirects import back_from
+from tandem.core.rules import Capability, can
 
-from . import actions, presenters, queries
+from . import actions, health, presenters, queries, registry
+
+
+def may_retry(request, job) -> bool:
+    """Trying a job again starts its work again: it needs the right to start that kind of job."""
+    return can(request.roles, registry.needed_to_start(job.kind))
+
+
+@practice_required(Capability.MANAGE_PRACTICE)
+def queue(request):
+    """The practice's background work: how much waits and for how long, whether the worker is running,
+    and the jobs that stopped with a problem (with what went wrong, and a way to try again)."""
+    practice = request.practice
+    page = presenters.queue_page(
+        summary=queries.queue_summary(practice), waiting=queries.waiting_and_running(practice),
+        failures=queries.recent_failures(practice), worker_seen=queries.worker_last_seen(),
+        max_silence=health.max_silence(), now=clock.now())
+    return render(request, "jobs/queue.jinja", {"page": page, "active_section": "jobs"})
 
 
 @practice_required()
 def detail(request, job_id: int):
     job = queries.get_job(practice=request.practice, pk=job_id)
-    back = request.GET.get("back", "")
     return render(request, "jobs/job.jinja", {
         "job": presenters.progress(job), "requested_by": job.created_by,
         "asked_at": presenters.when(job.created_at),
-        "back": back if back.startswith("/") and not back.startswith("//") else "",
+        "back": back_from(request, "back"), "may_retry": may_retry(request, job),
     })
 
 
@@ -41,5 +62,9 @@ def status(request, job_id: int):
 @practice_required()
 def retry(request, job_id: int):
     job = queries.get_job(practice=request.practice, pk=job_id)
+    if not may_retry(request, job):
+        raise PermissionDenied("Your role does not allow starting this work again: ask the practice manager.")
     actions.retry(job=job, by=request.user)
+    if request.POST.get("from") == "queue":
+        return redirect("jobs:queue")
     return redirect("jobs:detail", job_id=job.pk)

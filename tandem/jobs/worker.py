@@ -11,7 +11,8 @@ import traceback
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import Error as DatabaseError
+from django.db import connection, transaction
 
 from . import actions, registry
 from .models import Job
@@ -19,6 +20,9 @@ from .models import Job
 logger = logging.getLogger(__name__)
 
 STALE_AFTER = dt.timedelta(minutes=15)
+# After a database error the worker waits, doubling the wait each time the error repeats, up to this.
+BACKOFF_FIRST_SECONDS = 1.0
+BACKOFF_MAX_SECONDS = 60.0
 
 
 def worker_name() -> str:
@@ -77,6 +81,7 @@ def run_job(job: Job) -> Job:
 
 
 def run_next(*, worker: str | None = None) -> Job | None:
+    actions.record_worker_heartbeat(worker=worker or worker_name())  # for /healthz; at most every 10 s
     job = actions.claim_next(worker=worker or worker_name())
     if job is not None:
         run_job(job)
@@ -91,3 +96,45 @@ def run_pending(*, limit: int | None = None, worker: str | None = None) -> int:
             break
         ran += 1
     return ran
+
+
+class Loop:
+    """One turn of `tandem worker` at a time, surviving database trouble.
+
+    A locked SQLite database (another writer kept it past the busy timeout), a restarted PostgreSQL
+    server or a dropped connection stops the turn, not the worker: the error is logged by its type
+    only (its text can quote values), the connection is closed so the next turn opens a new one,
+    and the worker waits before trying again, twice as long each time the error repeats (up to
+    BACKOFF_MAX_SECONDS), back to normal after a turn that works. A job whose outcome could not be
+    recorded stays running until `requeue_stale` returns it to the queue.
+    """
+
+    def __init__(self, *, worker: str | None = None, stale_after: dt.timedelta = STALE_AFTER, idle_sleep: float = 1.0):
+        self.worker = worker or worker_name()
+        self.stale_after = stale_after
+        self.idle_sleep = idle_sleep
+        self.failures = 0  # database errors in a row
+
+    def step(self) -> tuple[Job | None, float]:
+        """Run the next job, if any. Returns it (or None) and how long to wait before the next turn."""
+        try:
+            actions.requeue_stale(older_than=self.stale_after)
+            job = run_next(worker=self.worker)
+        except DatabaseError as exc:
+            self.failures += 1
+            wait = min(BACKOFF_MAX_SECONDS, BACKOFF_FIRST_SECONDS * 2 ** (self.failures - 1))
+            logger.warning("worker %s: database error (%s), %s in a row; trying again in %.0f s",
+                           self.worker, type(exc).__name__, self.failures, wait)
+            _reset_connection()
+            return None, wait
+        self.failures = 0
+        return job, (0.0 if job is not None else self.idle_sleep)
+
+
+def _reset_connection() -> None:
+    if connection.in_atomic_block:  # (inside a test's transaction: keep it)
+        return
+    try:
+        connection.close()
+    except DatabaseError:
+        pass

@@ -18,7 +18,7 @@ from tandem.jobs.models import Job
 from tandem.patients.models import Patient
 
 from . import catalogue, letters, queries, rules, wording
-from .delivery import HEADER, Attempt, Senders
+from .delivery import HEADER, Attempt, Senders, as_sent
 from .models import LetterPdf, OutboxMessage, SinkEmail
 from .rules import Outcome
 
@@ -264,8 +264,8 @@ def _prepare_letters(ready: letters.Prepared, pks: list[int]) -> None:
     made, or it changed) is made on its own when it is sent, as before."""
     if not pks:
         return
-    htmls = list(OutboxMessage.objects.filter(pk__in=pks, state=OutboxMessage.State.QUEUED)
-                 .values_list("letter_html", flat=True))
+    htmls = [as_sent(html, html=True) for html in OutboxMessage.objects.filter(
+        pk__in=pks, state=OutboxMessage.State.QUEUED).values_list("letter_html", flat=True)]
     try:
         made = ready.add(htmls)
     except Exception as exc:  # noqa: BLE001 - only a speed-up: each letter is made when it is sent

@@ -47,6 +47,14 @@ def classify_smtp_error(exc: BaseException) -> Outcome:
     return Outcome.UNKNOWN
 
 
+def as_sent(text: str, *, html: bool = False) -> str:
+    """The stored text with the working reply link put in (link_actions.as_sent), for the copy that leaves."""
+    # imported here: link_actions imports actions, which imports this module
+    from .link_actions import as_sent as working
+
+    return working(text, html=html)
+
+
 class Senders:
     """The mail server connection and the SMS gateway for one dispatch run, opened when first needed.
     A channel found to be down is not tried again in the same run (its messages stay queued)."""
@@ -92,7 +100,7 @@ class Senders:
 
     def _letter(self, message: OutboxMessage) -> Attempt:
         try:
-            pdf, pages = letters.to_pdf(message.letter_html)
+            pdf, pages = letters.to_pdf(as_sent(message.letter_html, html=True))
         except Exception as exc:  # noqa: BLE001 - nothing left the building; record and retry
             logger.warning("messaging: letter %s could not be made: %s", message.pk, type(exc).__name__)
             return Attempt(Outcome.RETRY, error=f"The letter could not be made into a PDF ({type(exc).__name__}).")
@@ -102,7 +110,7 @@ class Senders:
         if self._gateway is None:
             self._gateway = gateways.get_gateway()
         try:
-            provider_id = self._gateway.send(message.recipient, message.body)
+            provider_id = self._gateway.send(message.recipient, as_sent(message.body))
         except gateways.GatewayUnavailable as exc:
             self.down["sms"] = "The text message service could not be reached."
             return Attempt(Outcome.RETRY, error=f"The text message service could not be reached ({type(exc).__name__}).")
@@ -119,12 +127,12 @@ class Senders:
         domain = sender.rpartition("@")[2] or "tandem.invalid"
         message_id = make_msgid(idstring=f"outbox.{message.pk}", domain=domain)
         email = EmailMultiAlternatives(
-            subject=message.subject, body=message.body, from_email=formataddr((message.practice.name, sender)),
+            subject=message.subject, body=as_sent(message.body), from_email=formataddr((message.practice.name, sender)),
             to=[message.recipient], headers={"Message-ID": message_id, HEADER: str(message.pk)},
         )
         if message.letter_html:
             # The template's email.html.jinja: the same message laid out as HTML, beside the plain text.
-            email.attach_alternative(message.letter_html, "text/html")
+            email.attach_alternative(as_sent(message.letter_html, html=True), "text/html")
         try:
             self._mail.send_messages([email])
         except (OSError, smtplib.SMTPException) as exc:

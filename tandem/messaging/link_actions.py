@@ -2,15 +2,19 @@
 date-of-birth check and its lockout, an invitation's answer, and sending a fresh link.
 
 One mechanism for every reply: a pack's and an invitation's. Only digests are stored; the token and
-the code exist only in what is sent (see links.py). Every change is audited, never with the date
-typed or the code.
+the code exist only in what is sent (see links.py): a queued message holds marks where they go
+(`Secret.context`), `as_sent` puts the working link in the copy that leaves, and `for_staff` words
+the stored copy for staff ("their reply link (sent; works until ...)"). Every change is audited,
+never with the date typed or the code.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.conf import settings
 from django.db import transaction
@@ -53,14 +57,23 @@ def short_address() -> str:
 
 @dataclass(frozen=True)
 class Secret:
-    """A new link's token and code: they go in what is sent, and nowhere else (the link keeps digests)."""
+    """A link's nonce, from which its working token and code are made (they go in what is sent, and
+    nowhere else: the link keeps digests, a stored message keeps marks)."""
 
-    token: str
-    code: str
+    nonce: str
 
     @classmethod
     def new(cls) -> Secret:
-        return cls(token=links.new_token()[0], code=links.new_code())
+        return cls(nonce=links.new_nonce())
+
+    @cached_property
+    def token(self) -> str:
+        """The working token (for the copy that is sent, and tests)."""
+        return links.working_token(self.nonce, key=code_key())
+
+    @cached_property
+    def code(self) -> str:
+        return links.working_code(self.nonce, key=code_key())
 
     @property
     def url(self) -> str:
@@ -70,11 +83,20 @@ class Secret:
     def short_url(self) -> str:
         return short_url(self.code)
 
+    @property
+    def token_mark(self) -> str:
+        """What a stored message holds where the token goes (in place of `token`)."""
+        return links.mark("token", self.nonce)
+
+    @property
+    def code_mark(self) -> str:
+        return links.mark("code", self.nonce)
+
     def context(self) -> dict:
-        """What message templates are given to show the link: the long address (emails, texts), and for
-        paper the short address, the code spaced for reading and the QR code of the short URL."""
-        return {"reply_link": self.url, "reply_address": short_address(), "reply_code": links.spaced(self.code),
-                "reply_qr": qr.svg(self.short_url)}
+        """What message templates are given to show the link, as marks that `as_sent` fills in: the
+        long address (emails, texts), and for paper the short address, the code and its QR code."""
+        return {"reply_link": long_url(self.token_mark), "reply_address": short_address(),
+                "reply_code": self.code_mark, "reply_qr": links.mark("qr", self.nonce)}
 
 
 @dataclass(frozen=True)
@@ -87,8 +109,48 @@ class Issued(Secret):
 def carries(message: OutboxMessage, secret: Secret) -> bool:
     """Whether a queued message shows this secret (a message queued earlier under the same key shows
     another one, and a template may not show a link at all): only then is a link kept for it."""
-    return (secret.token in message.body or secret.token in message.letter_html
-            or links.spaced(secret.code) in message.letter_html)
+    return secret.nonce in message.body or secret.nonce in message.letter_html
+
+
+def as_sent(text: str, *, html: bool = False) -> str:
+    """A stored message's text (or HTML) as it is sent: each mark replaced by the working token, the
+    code (spaced for reading) or, in HTML, the QR code of the short address with that code."""
+    if "reply-" not in text:
+        return text
+
+    def working(match) -> str:
+        kind, secret = match[1], Secret(nonce=match[2])
+        if kind == "token":
+            return secret.token
+        if kind == "code":
+            return links.spaced(secret.code)
+        return qr.svg(secret.short_url) if html else secret.short_url
+    return links.MARK.sub(working, text)
+
+
+def _sent_link(match, found: dict[str, ReplyLink]) -> str:
+    link = found.get(match)
+    if link is None:
+        return "(their reply link)"
+    until = (link.expires_at - dt.timedelta(seconds=1)).astimezone(links.LOCAL).date()
+    return f"(their reply link: sent, works until {until.day} {until:%B %Y})"
+
+
+_SENT_ADDRESS = re.compile(r"\S*reply-token-([0-9a-f]{32})/?")
+
+
+def for_staff(text: str, *, practice_id: int) -> str:
+    """A stored message's text as staff read it: no link, code or QR code, but that one was sent and
+    until when it works (links of this practice only)."""
+    nonces = set(links.MARK.findall(text))
+    if not nonces:
+        return text
+    key = code_key()
+    by_hash = {links.digest(links.working_token(n, key=key)): n for _kind, n in nonces}
+    found = {by_hash[link.token_hash]: link for link in
+             ReplyLink.objects.filter(practice_id=practice_id, token_hash__in=list(by_hash))}
+    text = _SENT_ADDRESS.sub(lambda m: _sent_link(m[1], found), text)
+    return links.MARK.sub(lambda m: "(their code)" if m[1] == "code" else "(QR code)", text)
 
 
 @dataclass(frozen=True)
@@ -110,12 +172,11 @@ def issue_links(*, practice: Practice, requests: list[LinkRequest], by: User | N
         if request.patient.practice_id != practice.pk:
             raise MessagingError("A reply link can only be made for a patient of the practice sending it.")
         secret = request.secret or Secret.new()
-        token, code = secret.token, secret.code
-        token_hash = links.digest(token)
+        token_hash = links.digest(secret.token)
         made.append(Issued(link=ReplyLink(
             practice=practice, patient=request.patient, purpose=request.purpose, object_id=request.object_id,
-            token_hash=token_hash, code_hash=links.code_digest(code, key=key), expires_at=request.expires_at,
-            created_at=now, created_by=by), token=token, code=code))
+            token_hash=token_hash, code_hash=links.code_digest(secret.code, key=key), expires_at=request.expires_at,
+            created_at=now, created_by=by), nonce=secret.nonce))
     ReplyLink.objects.bulk_create([m.link for m in made])
     if any(m.link.pk is None for m in made):  # a database that does not return ids from a bulk insert
         found = dict(ReplyLink.objects.filter(token_hash__in=[m.link.token_hash for m in made])

@@ -10,6 +10,14 @@ digested with a key the database does not hold (the site's secret key), so a cop
 cannot be searched for codes either. Guessing a code is not practical over the web: every wrong code
 is answered alike, and even a right one shows nothing until the person's date of birth is given;
 five wrong dates lock the link.
+
+What is stored is never a working link either. A message is kept (in the outbox, for staff to read,
+resend and reprint) with marks where the link goes: ``reply-token-<nonce>``, ``reply-code-<nonce>``
+and ``reply-qr-<nonce>``, the nonce 128 random bits. The working token and code are made from the
+nonce with the site's secret key (an HMAC, `working_token`, `working_code`) only when the message is
+sent, so the copy that leaves (the email, the text, the PDF for posting) carries them and the
+stored copy does not; a resend or a reprint makes the same ones again. A copy of the database alone
+cannot be turned into links; with the secret key as well it could, as it could sign sessions.
 """
 
 from __future__ import annotations
@@ -38,6 +46,9 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 8
 INVITATION_DAYS = 84  # an invitation's link works for 12 weeks (past the last reminder and the wait after it)
 _CODE = re.compile(rf"^[{CODE_ALPHABET}]{{{CODE_LENGTH}}}$")
+NONCE_BYTES = 16
+# Where a link goes in a stored message: its kind and the nonce its token and code are made from.
+MARK = re.compile(r"reply-(token|code|qr)-([0-9a-f]{32})")
 
 
 class LinkState(StrEnum):
@@ -50,6 +61,42 @@ def new_token() -> tuple[str, str]:
     """A new reply-link token (URL-safe, 32 random bytes) and the digest that is stored instead of it."""
     token = secrets.token_urlsafe(TOKEN_BYTES)
     return token, digest(token)
+
+
+def new_nonce() -> str:
+    """The random part of a new link (hex): its token and code are made from it when it is sent."""
+    return secrets.token_hex(NONCE_BYTES)
+
+
+def mark(kind: str, nonce: str) -> str:
+    """What a stored message holds where the link's token, code or QR code goes."""
+    return f"reply-{kind}-{nonce}"
+
+
+def _derived(nonce: str, purpose: str, key: str) -> bytes:
+    return hmac.new(key.encode("utf-8"), f"tandem reply link {purpose} {nonce}".encode("ascii"),
+                    hashlib.sha256).digest()
+
+
+def working_token(nonce: str, *, key: str) -> str:
+    """The link's token (43 URL-safe characters, 256 bits), made from its nonce with the secret key."""
+    import base64
+
+    return base64.urlsafe_b64encode(_derived(nonce, "token", key)).decode("ascii").rstrip("=")
+
+
+def working_code(nonce: str, *, key: str) -> str:
+    """The link's short code (8 characters of CODE_ALPHABET), made from its nonce with the secret key.
+    Bytes beyond the largest multiple of the alphabet's length are skipped, so every character is
+    equally likely."""
+    out: list[str] = []
+    counter = 0
+    while len(out) < CODE_LENGTH:
+        for byte in _derived(nonce, f"code {counter}", key):
+            if byte < 256 - 256 % len(CODE_ALPHABET) and len(out) < CODE_LENGTH:
+                out.append(CODE_ALPHABET[byte % len(CODE_ALPHABET)])
+        counter += 1
+    return "".join(out)
 
 
 def digest(token: str) -> str:
@@ -75,7 +122,9 @@ def code_digest(code: str, *, key: str) -> str:
 
 
 def spaced(code: str) -> str:
-    """'KX7M 4TQ9': a code as printed, in two groups of four."""
+    """'KX7M 4TQ9': a code as printed, in two groups of four (a stored message's mark stays whole)."""
+    if MARK.fullmatch(code):
+        return code
     return f"{code[:4]} {code[4:]}"
 
 

@@ -8,10 +8,28 @@ from email import message_from_bytes, policy
 
 from django.utils import timezone
 
-from . import catalogue, rules
+from tandem.core.rules import Capability, can
+
+from . import catalogue, link_actions, rules
 from .models import Channel, OutboxMessage, SinkEmail, Variant
 
 STUCK_AFTER = dt.timedelta(minutes=10)
+
+# What every role that runs recall may read of a message: the recall invitation, its reminder and the
+# invitation after a missed appointment say the person's name, which long-term conditions the yearly
+# review covers (as the registers name them), the month it is due, the tests to book and how to reply;
+# a fresh reply link says only that. Nothing else (no result, medicine or diagnosis detail) goes in
+# these. Every other template, such as the results-and-prompts pack, carries results: its words, and
+# its letter, are shown only to roles that may see clinical detail. A new template counts as clinical
+# until it is listed here.
+ADMINISTRATIVE_TEMPLATES = frozenset({"recall_invitation", "recall_reminder", "recall_reinvitation", "reply_link"})
+WORDS_HIDDEN = ("This message carries clinical detail (results), so only clinicians and the practice manager "
+                "can read it. You can still see who it is for, how it goes and whether it was sent.")
+
+
+def words_shown(template: str, roles) -> bool:
+    """Whether someone with these roles may read a message's words and letter."""
+    return template in ADMINISTRATIVE_TEMPLATES or can(roles, Capability.VIEW_CLINICAL)
 
 # NHS.UK tag colours for each state.
 _TAGS = {
@@ -62,6 +80,7 @@ class Row:
     sent: str
     has_letter: bool
     error: str
+    words_hidden: bool = False
 
 
 def recipient_short(message: OutboxMessage) -> str:
@@ -71,16 +90,17 @@ def recipient_short(message: OutboxMessage) -> str:
     return message.recipient
 
 
-def rows(messages, *, letters: set[int], now: dt.datetime) -> list[Row]:
+def rows(messages, *, letters: set[int], now: dt.datetime, roles) -> list[Row]:
     out = []
     for m in messages:
         label, tag = state_label(m, now=now)
+        hidden = not words_shown(m.template, roles)
         out.append(Row(
             id=m.pk, patient_name=m.recipient_name or m.patient.full_name, channel=Channel(m.channel).label,
             template=catalogue.title_of(m.template),
             variant="" if m.variant == Variant.STANDARD else Variant(m.variant).label,
             recipient=recipient_short(m), state=m.state, state_label=label, tag=tag, created=when(m.created_at),
-            sent=when(m.sent_at), has_letter=m.pk in letters, error=m.last_error,
+            sent=when(m.sent_at), has_letter=m.pk in letters and not hidden, error=m.last_error, words_hidden=hidden,
         ))
     return out
 
@@ -99,27 +119,34 @@ def filter_items(choices, selected: str, counts: dict[str, int] | None = None) -
     return items
 
 
-def message_detail(message: OutboxMessage, *, has_letter: bool, now: dt.datetime) -> dict:
+def message_detail(message: OutboxMessage, *, has_letter: bool, now: dt.datetime, roles) -> dict:
+    """The message's page. Without the right to read its words (see words_shown), the subject, the
+    words and the letter are left out: only who it is for, how it goes and what happened to it."""
     label, tag = state_label(message, now=now)
+    shown = words_shown(message.template, roles)
     return {
+        "words_hidden": not shown, "words_hidden_reason": "" if shown else WORDS_HIDDEN,
         "id": message.pk, "patient_name": message.recipient_name, "channel": message.channel,
         "channel_label": Channel(message.channel).label, "template": catalogue.title_of(message.template),
-        "variant": Variant(message.variant).label, "subject": message.subject, "body": message.body,
+        "variant": Variant(message.variant).label, "subject": message.subject if shown else "",
+        "body": link_actions.for_staff(message.body, practice_id=message.practice_id) if shown else "",
         "recipient_lines": message.recipient.splitlines(), "state": message.state, "state_label": label,
         "tag": tag, "attempts": message.attempts, "last_error": message.last_error,
         "created": when(message.created_at), "sent": when(message.sent_at), "delivered": when(message.delivered_at),
         "created_by": message.created_by.display_name if message.created_by else "Tandem",
-        "has_letter": has_letter, "needs_checking": needs_checking(message, now=now),
-        "sms_parts": rules.sms_parts(message.body) if message.channel == Channel.SMS else None,
+        "has_letter": has_letter and shown, "needs_checking": needs_checking(message, now=now),
+        "sms_parts": rules.sms_parts(message.body) if message.channel == Channel.SMS and shown else None,
     }
 
 
-def sink_email(email: SinkEmail) -> dict:
+def sink_email(email: SinkEmail, *, shown: bool) -> dict:
+    """An email the demo mail sink received. Not `shown`: its subject, words and headers are left out."""
     parsed = message_from_bytes(bytes(email.raw), policy=policy.default)
     body = parsed.get_body(preferencelist=("plain", "html"))
-    text = body.get_content() if body is not None else ""
+    text = body.get_content() if body is not None and shown else ""
     return {
-        "id": email.pk, "subject": email.subject or "(no subject)", "from": str(parsed.get("From", email.mail_from)),
-        "to": email.recipients, "received": when(email.received_at), "text": text,
-        "headers": [(k, str(v)) for k, v in parsed.items()],
+        "id": email.pk, "subject": (email.subject or "(no subject)") if shown else "An email with clinical detail",
+        "from": str(parsed.get("From", email.mail_from)), "to": email.recipients, "received": when(email.received_at),
+        "text": text, "words_hidden_reason": "" if shown else WORDS_HIDDEN,
+        "headers": [(k, str(v)) for k, v in parsed.items()] if shown else [],
     }

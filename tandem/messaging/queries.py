@@ -46,6 +46,14 @@ def get_message(*, practice: Practice, pk: int, by: User, what: str = "message")
     return message
 
 
+def template_of(*, practice: Practice, pk: int | None) -> str:
+    """The template of one of this practice's messages (to decide who may read it); 404 for anything else."""
+    found = OutboxMessage.objects.filter(practice=practice, pk=pk).values_list("template", flat=True).first()
+    if found is None:
+        raise Http404("No such message in this practice")
+    return found
+
+
 def letter_pdf(*, practice: Practice, pk: int, by: User) -> LetterPdf:
     """A letter's PDF, audited as viewed with the patient's id; 404 if not this practice's or not made yet."""
     try:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from tandem.core.rules import Capability
 from tandem.jobs.registry import JobError, task
 
 from . import actions
 
 
-@task(actions.DISPATCH_JOB, title="Send queued messages", atomic=False)
+@task(actions.DISPATCH_JOB, title="Send queued messages", atomic=False, needs=Capability.VIEW_PATIENT)
 def dispatch(job, progress):
     summary = actions.dispatch_pending(practice=job.practice, progress=progress)
     progress(summary.tried + summary.waiting, summary.tried + summary.waiting, message=summary.text())

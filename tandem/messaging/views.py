@@ -7,17 +7,18 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages as flash
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent
 from tandem.core.parsing import read_id
 from tandem.core.permissions import practice_required
+from tandem.core.redirects import back_from
 from tandem.core.rules import Capability
 from tandem.jobs import presenters as job_presenters
 from tandem.jobs import queries as job_queries
@@ -50,7 +51,8 @@ def outbox(request):
     latest = job_queries.latest(practice=request.practice, kind=actions.DISPATCH_JOB)
     query = "&".join(f"{k}={v}" for k, v in (("state", state), ("channel", channel)) if v)
     return render(request, "messaging/outbox.jinja", {
-        "rows": presenters.rows(messages, letters=queries.ids_with_letters(m.pk for m in messages), now=now),
+        "rows": presenters.rows(messages, letters=queries.ids_with_letters(m.pk for m in messages), now=now,
+                               roles=request.roles),
         "page": page, "query": query, "state": state, "channel": channel,
         "state_items": presenters.filter_items(presenters.STATE_FILTERS, state, counts),
         "channel_items": presenters.filter_items(presenters.CHANNEL_FILTERS, channel),
@@ -76,13 +78,15 @@ def message(request, message_id: int):
     item = queries.get_message(practice=request.practice, pk=message_id, by=request.user)
     has_letter = bool(queries.ids_with_letters([item.pk]))
     return render(request, "messaging/message.jinja", {
-        "message": presenters.message_detail(item, has_letter=has_letter, now=clock.now()),
+        "message": presenters.message_detail(item, has_letter=has_letter, now=clock.now(), roles=request.roles),
         "active_section": "messages",
     })
 
 
 @practice_required(Capability.VIEW_PATIENT)
 def letter(request, message_id: int):
+    if not presenters.words_shown(queries.template_of(practice=request.practice, pk=message_id), request.roles):
+        raise PermissionDenied("This letter carries clinical detail: only clinicians and the practice manager can open it.")
     pdf = queries.letter_pdf(practice=request.practice, pk=message_id, by=request.user)
     response = HttpResponse(bytes(pdf.pdf), content_type="application/pdf")
     disposition = "attachment" if request.GET.get("download") else "inline"
@@ -106,7 +110,9 @@ def resolve(request, message_id: int):
 @practice_required(Capability.VIEW_PATIENT)
 def demo_texts(request):
     _demo_only()
-    rows = [{"to": text.to, "text": text.text, "received": presenters.when(text.received_at),
+    rows = [{"to": text.to, "received": presenters.when(text.received_at),
+             "text": text.text if message and presenters.words_shown(message.template, request.roles)
+             else presenters.WORDS_HIDDEN if message else "",
              "message_id": message.pk if message else None, "patient_name": message.recipient_name if message else ""}
             for text, message in queries.demo_texts(request.practice)]
     return render(request, "messaging/demo_texts.jinja", {"rows": rows, "active_section": "messages",
@@ -126,7 +132,8 @@ def demo_mailbox(request):
 def demo_email(request, email_id: int):
     _demo_only()
     email = queries.sink_email(practice=request.practice, pk=email_id)
-    return render(request, "messaging/demo_email.jinja", {"email": presenters.sink_email(email),
+    shown = presenters.words_shown(queries.template_of(practice=request.practice, pk=email.outbox_id), request.roles)
+    return render(request, "messaging/demo_email.jinja", {"email": presenters.sink_email(email, shown=shown),
                                                           "active_section": "messages"})
 
 
@@ -136,9 +143,7 @@ def fresh_link(request, link_id: int):
     """Send the person a fresh reply link (a pack's or an invitation's) by their channel; the old one
     stops working at once. Back to the page the button was on."""
     link = queries.get_link(request.practice, link_id)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = reverse("messaging:outbox")
+    back = back_from(request, "next", default=reverse("messaging:outbox"))
     patient = link.patient
     channel, variant = rules.channel_and_variant(patient.preferred_channel, actions.reachable_channels(patient),
                                                  {a.kind for a in patient.adjustments.all()})

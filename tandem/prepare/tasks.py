@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tandem.core.rules import Capability
 from tandem.jobs.registry import task
 from tandem.messaging import actions as messaging_actions
 
 from . import actions
 
 
-@task(actions.SEND_JOB, title="Send results-and-prompts packs", atomic=False)
+@task(actions.SEND_JOB, title="Send results-and-prompts packs", atomic=False, needs=Capability.VIEW_PATIENT)
 def send_packs(job, progress):
     day = job.params.get("day")
     month = job.params.get("month")

@@ -185,15 +185,20 @@ CSV_HEADER = ["NHS number", "Name", "Date of birth", "Due", "Status", "Stage", "
               "Notes"]
 
 
-def csv_rows(view_rows: list[Row]) -> list[list[str]]:
-    """The board as CSV rows, every cell safe to open in a spreadsheet."""
-    out = [safe_row(CSV_HEADER)]
+def csv_rows(view_rows: list[Row], *, clinical: bool = True) -> list[list[str]]:
+    """The board as CSV rows, every cell safe to open in a spreadsheet. Without `clinical` (an
+    administrator: docs/roles.md) there is no risk tier column."""
+    tier = CSV_HEADER.index("Risk tier")
+    out = [safe_row(CSV_HEADER if clinical else CSV_HEADER[:tier] + CSV_HEADER[tier + 1:])]
     for r in view_rows:
-        out.append(safe_row([
+        cells = [
             r.nhs_number, r.name, r.date_of_birth, r.due, r.status_label, r.stage, r.next_step,
             "; ".join(r.conditions), r.tier, r.tests_summary, "; ".join(r.tests), " ".join(r.prepare),
             r.conversation, r.channel, " ".join(r.notes),
-        ]))
+        ]
+        if not clinical:
+            del cells[tier]
+        out.append(safe_row(cells))
     return out
 
 

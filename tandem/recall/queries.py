@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
+from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -30,6 +31,7 @@ from tandem.patients.models import (
 from tandem.patients.queries import get_patient, parse_search, search_filter
 from tandem.registers import queries as register_queries
 from tandem.registers.models import Cohort, PatientRisk, RegisterMembership
+from tandem.registers.rules import register_slugs
 from tandem.terminology import codelists
 
 from .models import Invitation, RecallException, RecallSettings, Review, ReviewEvent
@@ -360,42 +362,227 @@ def cohorts(practice: Practice) -> list[Cohort]:
 def committed_minutes(practice: Practice, *, months: Iterable[dt.date], today: dt.date) -> dict[dt.date, tuple[int, int]]:
     """HCA and clinician minutes already promised in each month: open reviews due then that have been
     invited, booked or missed (a planned review not yet invited is not yet a promise). This month
-    also carries such reviews from earlier months."""
+    also carries such reviews from earlier months. Set-based: see `minutes_by_month`."""
     months = sorted(set(months))
     if not months:
         return {}
-    this = dates.first_of_month(today)
     base = (reviews_of(practice).filter(review_year=dates.review_year_of(today),
                                         status__in=[Status.INVITED, Status.BOOKED, Status.DID_NOT_ATTEND],
                                         patient__registration_status=RegistrationStatus.REGISTERED))
-    rows = list(base.filter(due_month__lte=max(months)).values_list("patient_id", "due_month"))
-    facts = person_facts(practice, [pid for pid, _ in rows])
-    empty = PersonFacts()
-    out = {}
+    return {month: (hca, clinician) for month, (_people, hca, clinician)
+            in minutes_by_month(practice, base, months=months, today=today).items()}
+
+
+# --- Staff time, worked out in the database ---------------------------------------------------
+#
+# A review's minutes depend only on the person's registers, whether they have a "longer appointment"
+# adjustment and, for each step with `when_due_months` (spirometry), whether it was recorded within
+# that many months (tier and frailty change who holds the conversation, not its length). So the
+# database groups the reviews by those few facts and counts them (one statement: the registers as a
+# bit set per person, joined, not looked up review by review), and the rules plan each distinct kind
+# of person once. The work in Python depends on how many kinds of people there are, not how many people.
+
+#: One bit per register (a person is on a register at most once, so a sum of bits is the set).
+REGISTER_BITS = {slug: 1 << i for i, slug in enumerate(dict.fromkeys((*codelists.LTC_SLUGS, *register_slugs())))}
+assert len(REGISTER_BITS) < 63, "register bits must fit a 64-bit integer"
+
+_LONGER = ReasonableAdjustment.Kind.LONGER_APPOINTMENT.value
+
+
+@cache
+def _when_due_steps() -> tuple[tuple[tuple[str, ...], int], ...]:
+    """(concepts, months) of each step left out when recorded recently (spirometry: FEV1, 12 months)."""
+    return tuple((item.concepts, item.when_due_months) for item in protocols.load().items.values()
+                 if item.when_due_months and item.concepts)
+
+
+def _minutes_facts(practice: Practice, reviews: QuerySet[Review], *, today: dt.date,
+                   bucket: dt.date | None = None, each: bool = False) -> list[tuple]:
+    """(due month, register bits, longer appointment, recent step..., number of reviews) for `reviews`;
+    with `bucket`, reviews due before it are counted in its month. With `each`, one row per review
+    (review id, register bits, longer appointment, recent step...), not grouped."""
+    sql, params = _minutes_facts_sql(practice, reviews, today=today, bucket=bucket, each=each)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _minutes_facts_sql(practice: Practice, reviews: QuerySet[Review], *, today: dt.date,
+                       bucket: dt.date | None = None, each: bool = False,
+                       due: bool = False) -> tuple[str, list]:
+    """The statement _minutes_facts runs; with `each` and `due`, each row also has the review's due
+    month after its id. Columns are named (id, due_month, bits, longer, recent_0...)."""
+    quote = connection.ops.quote_name
+    people_sql, people_params = reviews.order_by().values("patient_id").query.sql_with_params()
+    reviews_sql, reviews_params = (reviews.order_by().values("id", "patient_id", "due_month")
+                                   .query.sql_with_params())
+    bits = ", ".join(f"(%s, {bit})" for bit in REGISTER_BITS.values())  # bits are our own integers
+    membership, adjustment, observation = (quote(m._meta.db_table) for m in
+                                           (RegisterMembership, ReasonableAdjustment, Observation))
+    steps = _when_due_steps()
+    recent_ctes, recent_joins, recent_columns, recent_params = [], [], [], []
+    for i, (concepts, months) in enumerate(steps):
+        recent_ctes.append(
+            f"recent_{i} AS (SELECT DISTINCT patient_id FROM {observation} WHERE practice_id = %s "
+            f"AND concept IN ({', '.join(['%s'] * len(concepts))}) AND effective_date > %s "
+            f"AND patient_id IN (SELECT patient_id FROM people))")
+        recent_params += [practice.pk, *concepts, dates.add_months(today, -months)]
+        recent_joins.append(f"LEFT JOIN recent_{i} ON recent_{i}.patient_id = r.patient_id")
+        recent_columns.append(f"CASE WHEN recent_{i}.patient_id IS NULL THEN 0 ELSE 1 END")
+    month = "CASE WHEN r.due_month < %s THEN %s ELSE r.due_month END" if bucket else "r.due_month"
+    columns = ["r.id" if each else month, *(["r.due_month"] if each and due else []), "COALESCE(registers.bits, 0)",
+               "CASE WHEN longer.patient_id IS NULL THEN 0 ELSE 1 END", *recent_columns]
+    names = ["id" if each else "due_month", *(["due_month"] if each and due else []), "bits", "longer",
+             *(f"recent_{i}" for i in range(len(recent_columns)))]
+    sql = f"""
+        WITH people AS ({people_sql}),
+        bits (register, bit) AS (VALUES {bits}),
+        registers AS (
+            SELECT m.patient_id, SUM(bits.bit) AS bits FROM {membership} m JOIN bits ON bits.register = m.register
+            WHERE m.practice_id = %s AND m.patient_id IN (SELECT patient_id FROM people) GROUP BY m.patient_id),
+        longer AS (
+            SELECT DISTINCT patient_id FROM {adjustment}
+            WHERE kind = %s AND patient_id IN (SELECT patient_id FROM people)){"".join(", " + c for c in recent_ctes)}
+        SELECT {", ".join(f"{c} AS {n}" for c, n in zip(columns, names, strict=True))}{"" if each else ", COUNT(*)"}
+        FROM ({reviews_sql}) r
+        LEFT JOIN registers ON registers.patient_id = r.patient_id
+        LEFT JOIN longer ON longer.patient_id = r.patient_id
+        {" ".join(recent_joins)}
+        {"" if each else "GROUP BY " + ", ".join(str(i) for i in range(1, len(columns) + 1))}
+    """
+    month_params = [bucket, bucket] if bucket and not each else []
+    params = [*people_params, *REGISTER_BITS, practice.pk, _LONGER, *recent_params, *month_params,
+              *reviews_params]
+    return sql, params
+
+
+def _facts_of(register_bits: int, longer: bool, recent: tuple, today: dt.date) -> PersonFacts:
+    last_done: dict[str, dt.date] = {}
+    for (concepts, _months), done in zip(_when_due_steps(), recent, strict=True):
+        if done:
+            last_done.update(dict.fromkeys(concepts, today))  # within the window; the day itself is not shown
+    return PersonFacts(
+        conditions=tuple(slug for slug, bit in REGISTER_BITS.items() if register_bits & bit),
+        adjustments=frozenset({_LONGER}) if longer else frozenset(),
+        last_done=last_done,
+    )
+
+
+@lru_cache(maxsize=4096)
+def _plan_of_kind(kind: tuple, today: dt.date) -> ReviewPlan:
+    return plan_for(_facts_of(*kind, today), today=today)
+
+
+@lru_cache(maxsize=4096)
+def _minutes_of_kind(kind: tuple, today: dt.date) -> tuple[int, int]:
+    plan = _plan_of_kind(kind, today)
+    return plan.hca_minutes, plan.clinician_minutes
+
+
+def _kind(register_bits, longer, recent) -> tuple:
+    return int(register_bits), bool(longer), tuple(bool(r) for r in recent)
+
+
+def minutes_by_month(practice: Practice, reviews: QuerySet[Review], *, months: list[dt.date],
+                     today: dt.date) -> dict[dt.date, tuple[int, int, int]]:
+    """For each of `months`: (reviews, HCA minutes, clinician minutes) for the `reviews` due that month;
+    this month also carries the reviews due in earlier months. One grouped statement; each distinct
+    kind of person planned once."""
+    months = sorted(set(months))
+    this = dates.first_of_month(today)
+    bucket = this if months[0] >= this else None  # earlier months asked for: keep every due month apart
+    totals = {month: [0, 0, 0] for month in months}
+    rows = _minutes_facts(practice, reviews.filter(due_month__lte=months[-1]), today=today, bucket=bucket)
+    for due, register_bits, longer, *recent, n in rows:
+        due = dt.date.fromisoformat(due) if isinstance(due, str) else due  # SQLite returns text
+        hca, clinician = _minutes_of_kind(_kind(register_bits, longer, recent), today)
+        for month in months:
+            if (due <= month) if month == this else (due == month):
+                total = totals[month]
+                total[0] += n
+                total[1] += hca * n
+                total[2] += clinician * n
+    return {month: (people, hca, clinician) for month, (people, hca, clinician) in totals.items()}
+
+
+def plans_by_review(practice: Practice, reviews: QuerySet[Review], *, today: dt.date) -> dict[int, ReviewPlan]:
+    """Review id -> its plan, for reading the plan's minutes only (tier and frailty are not looked up):
+    one statement for any number of reviews, each distinct kind of person planned once."""
+    return {review_id: _plan_of_kind(_kind(register_bits, longer, recent), today)
+            for review_id, register_bits, longer, *recent in _minutes_facts(practice, reviews, today=today, each=True)}
+
+
+def first_invitations_within(practice: Practice, reviews: QuerySet[Review], *, today: dt.date,
+                             available: capacity_rules.Available,
+                             committed: dict[dt.date, tuple[int, int]]) -> int:
+    """How many of `reviews` (first invitations, going in order of due month, then id) the staff time
+    can absorb, as capacity_rules.invitations_within counts them (each month's minutes less those
+    `committed`; a review overdue is seen this month; the count stops at the first that does not fit),
+    worked out in the database: one grouped statement finds the kinds of person (each planned once by
+    the rules), one more adds up their minutes in order. The number of rows read does not grow with
+    the practice."""
+    if not (available.hca or available.clinician):
+        return reviews.count()
+    this = dates.first_of_month(today)
+    minutes, months = {}, set()
+    for due, register_bits, longer, *recent, _n in _minutes_facts(practice, reviews, today=today, bucket=this):
+        due = dt.date.fromisoformat(due) if isinstance(due, str) else due  # SQLite returns text
+        months.add(due)
+        kind = _kind(register_bits, longer, recent)
+        minutes[(kind[0], int(kind[1]), *(int(r) for r in kind[2]))] = _minutes_of_kind(kind, today)
+    if not minutes:
+        return 0
+    left = {}
     for month in months:
-        plans = [plan_for(facts.get(pid, empty), today=today) for pid, due in rows
-                 if (due <= month if month == this else due == month)]
-        out[month] = (sum(p.hca_minutes for p in plans), sum(p.clinician_minutes for p in plans))
-    return out
+        hca_budget, clinician_budget = capacity_rules.month_budget(month, available)
+        hca, clinician = committed.get(month, (0, 0))
+        left[month] = (hca_budget - hca, clinician_budget - clinician)
+    each_sql, each_params = _minutes_facts_sql(practice, reviews, today=today, each=True, due=True)
+    recent = [f"recent_{i}" for i in range(len(_when_due_steps()))]
+    kind_columns = ["bits", "longer", *recent]
+    row = "(" + ", ".join(["%s"] * (len(kind_columns) + 2)) + ")"
+    sql = f"""
+        WITH each_review AS ({each_sql}),
+        minutes ({", ".join(kind_columns)}, hca, clinician) AS (VALUES {", ".join([row] * len(minutes))}),
+        budget (month, hca, clinician) AS (VALUES {", ".join(["(%s, %s, %s)"] * len(left))}),
+        running AS (
+            SELECT e.id, e.due_month, b.hca AS hca_left, b.clinician AS clinician_left,
+                   SUM(m.hca) OVER (PARTITION BY b.month ORDER BY e.due_month, e.id) AS hca_used,
+                   SUM(m.clinician) OVER (PARTITION BY b.month ORDER BY e.due_month, e.id) AS clinician_used
+            FROM each_review e
+            JOIN minutes m ON {" AND ".join(f"m.{c} = e.{c}" for c in kind_columns)}
+            JOIN budget b ON b.month = CASE WHEN e.due_month < %s THEN %s ELSE e.due_month END),
+        first_over AS (
+            SELECT due_month, id FROM running WHERE hca_used > hca_left OR clinician_used > clinician_left
+            ORDER BY due_month, id LIMIT 1)
+        SELECT COUNT(*) FROM running
+        WHERE NOT EXISTS (SELECT 1 FROM first_over)
+           OR running.due_month < (SELECT due_month FROM first_over)
+           OR (running.due_month = (SELECT due_month FROM first_over) AND running.id < (SELECT id FROM first_over))
+    """
+    params = [*each_params, *(v for key, (h, c) in minutes.items() for v in (*key, h, c)),
+              *(v for month, (h, c) in left.items() for v in (month, h, c)), this, this]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 # --- Capacity ------------------------------------------------------------------------------
 
 
-def capacity(*, practice: Practice, months: Iterable[dt.date], today: dt.date) -> list[capacity_rules.MonthCapacity]:
+def capacity(*, practice: Practice, months: Iterable[dt.date], today: dt.date,
+             settings: RecallSettings | None = None) -> list[capacity_rules.MonthCapacity]:
     """Minutes a week needed by the open reviews due in each month (this month also carries the
-    open reviews from earlier months), against what the practice has."""
+    open reviews from earlier months), against what the practice has. Set-based: one grouped query
+    whatever the number of reviews (`minutes_by_month`). Pass `settings` if already read."""
     months = sorted(months)
-    available = settings_for(practice).available()
-    this = dates.first_of_month(today)
+    if not months:
+        return []
+    available = (settings if settings is not None and settings.practice_id == practice.pk
+                 else settings_for(practice)).available()
     open_values = [s.value for s in OPEN]
     base = reviews_of(practice).filter(review_year=dates.review_year_of(today), status__in=open_values,
                                        patient__registration_status=RegistrationStatus.REGISTERED)
-    out = []
-    for month in months:
-        qs = base.filter(due_month__lte=month) if month == this else base.filter(due_month=month)
-        facts = person_facts(practice, qs.values_list("patient_id", flat=True))
-        empty = PersonFacts()
-        plans = [plan_for(facts.get(pid, empty), today=today) for pid in qs.values_list("patient_id", flat=True)]
-        out.append(capacity_rules.month_capacity(month, plans, available))
-    return out
+    totals = minutes_by_month(practice, base, months=months, today=today)
+    return [capacity_rules.month_capacity_of(month, people=totals[month][0], hca=totals[month][1],
+                                             clinician=totals[month][2], available=available) for month in months]

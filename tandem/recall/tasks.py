@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 
+from tandem.core.rules import Capability
 from tandem.jobs.registry import task
 from tandem.messaging import actions as messaging_actions
 
 from . import actions
 
 
-@task(actions.SEND_JOB, title="Send this month's invitations", atomic=False)
+@task(actions.SEND_JOB, title="Send this month's invitations", atomic=False, needs=Capability.VIEW_PATIENT)
 def send_invitations(job, progress):
     month = dt.date.fromisoformat(job.params["month"])
     # Anyone new on a register since the list was last updated is planned first.

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_POST
 from tandem.core import clock
 from tandem.core.parsing import read_id
 from tandem.core.permissions import practice_required
+from tandem.core.redirects import safe_path
 from tandem.core.rules import Capability, can
 from tandem.jobs import presenters as job_presenters
 from tandem.jobs import queries as job_queries
@@ -68,7 +69,8 @@ def _filters(request) -> queries.BoardFilters:
         when=when if when in queries.WHEN_CHOICES else queries.BOTH,
         status=status if status in {s.value for s in Status} | {queries.OPEN_STATUSES} else "",
         cohort_id=read_id(cohort),
-        tier=tier if tier in dict(TIER_CHOICES) else "",
+        # Administrators see no clinical detail (docs/roles.md): no risk tier, and no filtering by it.
+        tier=tier if tier in dict(TIER_CHOICES) and can(request.roles, Capability.VIEW_CLINICAL) else "",
         condition=condition if condition in codelists.LTC_SLUGS else "",
         search=saved.get("text", "") if saved.get("practice") == request.practice.pk else "",
     )
@@ -83,6 +85,9 @@ def _query_string(filters: queries.BoardFilters, **more) -> str:
 def _board_url(filters: queries.BoardFilters, **more) -> str:
     query = _query_string(filters, **more)
     return reverse("recall:board") + (f"?{query}" if query else "")
+
+
+_UNREAD = object()
 
 
 def _send_job(practice, today):
@@ -127,13 +132,14 @@ def board(request):
         error = str(exc)
         page = queries.BoardPage(rows=[], total=0, page=1, pages=1, page_size=queries.PAGE_SIZE)
     settings = queries.settings_for(practice)
+    job = _send_job(practice, today)
     this = dates.first_of_month(today)
     return render(request, "recall/board.jinja", _context(
         request,
         rows=presenters.rows(page.rows, policy=settings.policy(), today=today, now=_now(), settings=settings),
         page=page, filters=filters, error=error, form_errors=[error] if error else [],
-        **_summary_context(practice, today),
-        filter_selects=_filter_selects(filters, queries.cohorts(practice)), job=_send_job(practice, today),
+        **_summary_context(practice, today, job=job, settings=settings),
+        filter_selects=_filter_selects(filters, queries.cohorts(practice)), job=job,
         settings_summary=presenters.settings_summary(settings), review_year=dates.review_year_label(
             dates.review_year_of(today)),
         this_month=dates.month_label(this), unplanned=queries.unplanned_count(practice, today=today),
@@ -156,8 +162,9 @@ def export(request):
     settings = queries.settings_for(request.practice)
     buffer = io.StringIO()
     buffer.write("\ufeff")  # so spreadsheets read the file as UTF-8
-    csv.writer(buffer).writerows(presenters.csv_rows(presenters.rows(items, policy=settings.policy(), today=today,
-                                                                      now=_now(), settings=settings)))
+    csv.writer(buffer).writerows(presenters.csv_rows(
+        presenters.rows(items, policy=settings.policy(), today=today, now=_now(), settings=settings),
+        clinical=can(request.roles, Capability.VIEW_CLINICAL)))
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="recall-{today.isoformat()}.csv"'
     return response
@@ -182,7 +189,7 @@ def send(request):
     that many (and every reminder due); sending more needs the practice manager's explicit
     confirmation. Anything wrong is a 400 with the reason, and nothing is sent."""
     practice, today = request.practice, clock.today()
-    preview = actions.preview_sending(practice=practice, month=today, today=today)
+    preview = actions.preview_sending(practice=practice, month=today, today=today, ids=False)
     can_confirm = can(request.roles, Capability.MANAGE_PRACTICE)
     error = ""
     if request.method == "POST":
@@ -219,12 +226,15 @@ def summary(request):
     return response
 
 
-def _summary_context(practice, today) -> dict:
+def _summary_context(practice, today, *, job=_UNREAD, settings=None) -> dict:
+    """The board's summary; a page that has already read the sending job or the settings passes them."""
     months = _coming(today)
     counts = queries.status_counts(practice, months=months, today=today)
-    job = _send_job(practice, today)
+    if job is _UNREAD:
+        job = _send_job(practice, today)
     return {
-        "capacity": presenters.capacity(queries.capacity(practice=practice, months=months, today=today)),
+        "capacity": presenters.capacity(queries.capacity(practice=practice, months=months, today=today,
+                                                         settings=settings)),
         "months": [(dates.month_label(m), [(label, counts[m][s.value]) for s, label in STATUS_LABELS.items()
                                            if counts[m].get(s.value)]) for m in months],
         "summary_polling": job is not None and not job.finished,
@@ -232,8 +242,7 @@ def _summary_context(practice, today) -> dict:
 
 
 def _safe_next(value: str) -> str:
-    board_path = reverse("recall:board")
-    return value if value.startswith(board_path) and "//" not in value and "\\" not in value else ""
+    return safe_path(value, within=reverse("recall:board"))
 
 
 def _review_page(request, patient, *, form=None, status=200, back=""):

@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 
 from tandem.core import audit, clock
+from tandem.core.db_statistics import refresh_statistics
 from tandem.core.models import Practice, User
 
 from . import refresh
-from .models import Cohort, TierSettings
+from .models import Cohort, PatientRisk, RegisterMembership, TierSettings
 from .queries import thresholds_for
 from .rules import cohorts as cohort_rules
 from .rules.risk import FRAILTY_ORDER, TIERS, Thresholds
@@ -72,6 +73,9 @@ def refresh_practice(*, practice: Practice, by: User | None) -> RefreshSummary:
                      detail={"patients": summary.patients, "memberships": summary.total_memberships,
                              "registers": summary.memberships, "tiers": summary.tiers,
                              "as_of": today.isoformat()})
+    # The rows were all replaced: fresh planner statistics, or the recall board and cohorts that join
+    # on them are planned as if the tables were empty (a step taken once the transaction has committed).
+    transaction.on_commit(lambda: refresh_statistics([RegisterMembership, PatientRisk]))
     summary.seconds = time.perf_counter() - started
     logger.info("registers refreshed practice=%s patients=%s memberships=%s seconds=%.2f",
                 practice.pk, summary.patients, summary.total_memberships, summary.seconds)

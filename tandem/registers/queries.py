@@ -12,7 +12,19 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.http import Http404
 
 from tandem.core import audit, clock
@@ -153,25 +165,29 @@ class TierReport:
 
 
 def tier_report(practice: Practice) -> TierReport:
-    """The practice's tier distribution and what drives it (aggregates only: no one is named)."""
-    rows = PatientRisk.objects.filter(practice=practice).values_list(
-        "tier", "drivers", "flags", "frailty", "ltc_count", "computed_on")
+    """The practice's tier distribution and what drives it (aggregates only: no one is named). The
+    database counts people by tier, drivers, flags, frailty and number of conditions (5 or more
+    together), so the rows read depend on how many kinds of people there are, not how many people."""
+    rows = (PatientRisk.objects.filter(practice=practice).order_by()
+            .annotate(band=Case(When(ltc_count__gte=5, then=Value(5)), default=F("ltc_count"), output_field=IntegerField()))
+            .values_list("tier", "drivers", "flags", "frailty", "band")
+            .annotate(n=Count("pk"), on=Max("computed_on")))
     tiers: Counter = Counter()
     drivers = {f: dict.fromkeys(risk.TIERS, 0) for f in risk.FACTORS}
     flags = {f: dict.fromkeys(risk.TIERS, 0) for f in risk.FACTORS}
     frailty: Counter = Counter()
     by_ltc: dict[str, dict[str, int]] = {}
     computed_on = None
-    for tier, tier_drivers, tier_flags, frail, ltc, on in rows:
-        tiers[tier] += 1
+    for tier, tier_drivers, tier_flags, frail, ltc, n, on in rows:
+        tiers[tier] += n
         for f in tier_drivers:
-            drivers[f][tier] += 1
+            drivers[f][tier] += n
         for f in tier_flags:
-            flags[f][tier] += 1
-        frailty[frail or "under_65"] += 1
+            flags[f][tier] += n
+        frailty[frail or "under_65"] += n
         band = str(ltc) if ltc < 5 else "5+"
-        by_ltc.setdefault(band, dict.fromkeys(risk.TIERS, 0))[tier] += 1
-        computed_on = on
+        by_ltc.setdefault(band, dict.fromkeys(risk.TIERS, 0))[tier] += n
+        computed_on = max(computed_on, on) if computed_on else on
     ordered_bands = sorted(by_ltc, key=lambda b: (len(b), b))
     return TierReport(
         total=sum(tiers.values()),
@@ -257,6 +273,11 @@ def cohort_preview(*, practice: Practice, definition: cohort_rules.CohortDefinit
 
 
 def cohort_counts(practice: Practice) -> dict[int, int]:
-    """Patients in each of the practice's cohorts now."""
-    return {c.pk: cohort_patient_ids(c).count() for c in cohorts(practice)}
+    """Patients in each of the practice's cohorts now, counted together in one query."""
+    found = list(cohorts(practice).select_related("practice"))
+    if not found:
+        return {}
+    counts = Patient.objects.filter(practice=practice).aggregate(
+        **{f"cohort_{c.pk}": Count("pk", filter=Q(pk__in=cohort_patient_ids(c))) for c in found})
+    return {c.pk: counts[f"cohort_{c.pk}"] for c in found}
 

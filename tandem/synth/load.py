@@ -35,6 +35,7 @@ from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 
 from tandem.core import audit, clock
+from tandem.core.db_statistics import refresh_statistics
 from tandem.core.models import Membership, Practice, User
 from tandem.patients.models import (
     Condition,
@@ -222,10 +223,8 @@ def load_practice(*, practice: Practice, patients: int, seed: int, by: User | No
         audit.record(by=by, practice=practice, action="create", what="synth.run", object_id=practice.pk,
                      detail={"seed": seed, "patients": patients, "rows": result.total_rows,
                              "replaced": result.deleted, "reference_date": today.isoformat()})
-    if connection.vendor == "postgresql":
-        # Fresh planner statistics: queries straight after a large load otherwise pick poor plans.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE " + ", ".join(model._meta.db_table for model in ANALYZED))
+    # Fresh planner statistics: queries straight after a large load otherwise pick poor plans.
+    refresh_statistics(ANALYZED)
     result.seconds = time.perf_counter() - started
     logger.info("synthetic load practice=%s patients=%s rows=%s seconds=%.1f",
                 practice.pk, patients, result.total_rows, result.seconds)

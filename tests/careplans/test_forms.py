@@ -220,3 +220,11 @@ def test_a_plan_shown_in_the_form_reads_back_as_the_same_plan():
     assert not parsed.problems
     assert parsed.plan == plan
     assert forms.row_count(values, "goals") == 1 and forms.row_count(values, "goals.0.actions") == 1
+
+
+def test_a_note_over_its_limit_is_refused_with_the_limit_named_and_kept_as_typed():
+    long_note = "Talked about walking and the new inhaler. " * 10
+    parsed = forms.parse(posted(base_version="3", note=long_note))
+    assert parsed.note == long_note.strip()  # nothing typed is lost
+    assert [p.field for p in parsed.problems] == ["note"]
+    assert f"{len(long_note.strip()):,} characters long. The limit is {forms.MAX_NOTE:,}" in parsed.problems[0].message

@@ -42,7 +42,7 @@ HOSTILE = [
 HOSTILE_PATH_IDS = [2**31, 99999999999999999999999, 2**63]
 
 ROLES = [Role.NURSE, Role.MANAGER]
-OK_STATUSES = {200, 302, 400, 403, 404, 405, 409, 410}
+OK_STATUSES = {200, 302, 400, 403, 404, 405, 409, 410, 429}  # 429: a public link's rate limit
 
 # Query-string parameters the views read, by URL name. Every parameter a view reads (found in the
 # source below) is either here or in NOT_NUMBERS with what it is.
@@ -57,6 +57,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "careplans:fhir": ("version",),
     "careplans:workspace_row": ("index",),
     "careplans:workspace_confidence": ("goals.0.actions.0.confidence",),
+    "fhir:upload": ("job",),
 }
 # Other query-string values that go with the ones above, so the number is what is tested.
 QUERY_WITH: dict[str, dict[str, str]] = {
@@ -71,6 +72,7 @@ NOT_NUMBERS = {
     "when": "a board filter, from a list", "status": "a board filter, from a list",
     "tier": "a board filter, from a list", "condition": "a board filter, from a list",
     "add": "a list's name, matched against a pattern",
+    "partial": "a flag (the progress part of the page)", "reason": "why staff were signed out, from a list",
 }
 
 # Form fields that take an id, a number or a date, by URL name: (fields tried with each hostile
@@ -254,3 +256,236 @@ def test_a_date_of_birth_in_full_width_or_arabic_indic_digits_opens_the_link(cli
     response = client.post(reverse("reply:start", args=[things.token]),
                            {"dob[day]": "\uff12", "dob[month]": "\u0663", "dob[year]": "1948"})
     assert response.status_code == 302
+
+
+# --- Each defect found by the security review, at the depth it was fixed ---------------------------
+# (issue 10, section 2). Each test fails on the code before the fix.
+
+from tests.prepare.conftest import booked, planned, recall  # noqa: E402, F401 - fixtures
+
+
+class _Counting:
+    """A compiled pattern that counts the characters it is given (its work is at most proportional)."""
+
+    def __init__(self, pattern, seen: list[int]):
+        self.pattern, self.seen = pattern, seen
+
+    def sub(self, repl, text, *args):
+        self.seen.append(len(text))
+        return self.pattern.sub(repl, text, *args)
+
+
+def _pattern_work(monkeypatch, text: str) -> list[int]:
+    from tandem.messaging.wording import readability
+
+    seen: list[int] = []
+    for name in ("_URL", "_EMAIL", "_PLACEHOLDER"):
+        monkeypatch.setattr(readability, name, _Counting(getattr(readability, name), seen))
+    readability.score(text)
+    return seen
+
+
+@pytest.mark.parametrize("unit", [
+    "a" * 1000,  # one long run with no space: each start of the old email pattern scanned to its end
+    "a-" * 500,  # a word boundary at every character
+    "x@" + "." * 1000,  # an address that never ends
+    "." * 1000 + "x ",  # a run of full stops that is not a sentence end
+    "Take your tablets with food. Ring us on 0113 496 0000 or see www.nhs.uk/diabetes. ",
+])
+def test_reading_age_analysis_does_ten_times_the_work_for_ten_times_the_text(monkeypatch, unit):
+    from tandem.messaging.wording import readability
+
+    once, tenfold = _pattern_work(monkeypatch, unit), _pattern_work(monkeypatch, unit * 10)
+    # The patterns that can backtrack only ever see one space-free run of bounded length...
+    assert max(tenfold, default=0) <= readability.LONGEST_TOKEN
+    # ...and between them see each character of the text at most once.
+    assert sum(tenfold) <= 10 * max(sum(once), 1) + readability.LONGEST_TOKEN
+    assert readability.score(unit * 200).words >= 0  # 200 copies (up to 200 kB) are scored, not stalled on
+
+
+@pytest.fixture
+def manager(client, universe):
+    client.force_login(core_actions.add_staff(practice=universe.practice, username="pm", role=Role.MANAGER, by=None))
+    return client
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+@pytest.mark.parametrize("url_name", ["prepare:wording_check", "prepare:wording_preview", "prepare:wording_block"])
+def test_wording_of_48000_characters_is_refused_with_the_limit_before_it_is_analysed(
+        manager, monkeypatch, url_name, htmx):
+    from tandem.messaging.models import WordingVersion
+    from tandem.messaging.wording import readability
+
+    score = readability.score
+
+    def not_analysed(text):  # the wording in use is scored as ever; the typed text never is
+        assert len(text) < 10_000, "text over the limit was analysed"
+        return score(text)
+
+    monkeypatch.setattr(readability, "score", not_analysed)
+    url = reverse(url_name, kwargs={"key": "intro", "variant": "standard"})
+    headers = {"HTTP_HX_REQUEST": "true"} if htmx else {}
+    response = manager.post(url, {"text": "Hello there. " * 3700, "version": "0"}, **headers)
+    text = response.content.decode()
+    assert response.status_code in (200, 400)
+    assert "it has 48,100 characters and the limit is 4,000" in text
+    if not htmx or url_name == "prepare:wording_block":
+        assert response.status_code == 400 and "There is a problem" in text
+    assert not WordingVersion.objects.exists()
+
+
+def test_a_clinic_day_at_the_end_of_the_calendar_is_a_page_not_an_error(manager):
+    for day in ("9999-12-31", "0001-01-01", "9999-12-30"):
+        response = manager.get(reverse("prepare:packs"), {"day": day})
+        assert response.status_code in (200, 400), day
+    response = manager.get(reverse("prepare:packs"), {"month": "9999-12"})
+    assert response.status_code in (200, 400)
+
+
+def _nested(depth: int) -> bytes:
+    return b"[" * depth + b"]" * depth
+
+
+@pytest.mark.parametrize(("name", "content", "message"), [
+    ("deep.json", b'{"resourceType": "Patient", "extension": ' + _nested(100_000) + b"}", "nested too deeply"),
+    ("deep.ndjson", b'{"resourceType": "Patient", "x": ' + _nested(100_000) + b"}\n", "nested too deeply"),
+    ("Patient.ndjson", b'{"resourceType": "Patient", "x": ' + _nested(100_000) + b"}\n", "nested too deeply"),
+    ("truncated.json", b'{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"resour', "JSON"),
+    ("latin1.json", '{"resourceType": "Patient", "name": [{"family": "M\u00fcller"}]}'.encode("latin-1"), "UTF-8"),
+    ("huge.json", b'{"resourceType": "Observation", "valueQuantity": {"value": 1' + b"9" * 5000 + b"}}", "thousands of digits"),
+    ("junk.ndjson", b"not json\n[1, 2]\n\x00\xff\n" + b"9" * 5000 + b"\n", "thousands of digits"),
+])
+def test_a_malformed_upload_is_reported_and_imports_nothing(universe, name, content, message):
+    """At the depth every upload goes through (the import page's background job and the command)."""
+    import io
+
+    from tandem.fhir import actions as fhir_actions
+    from tandem.patients.models import Observation, Patient
+
+    before = (Patient.objects.count(), Observation.objects.count())
+    [report] = fhir_actions.import_files(files=[(name, io.BytesIO(content))], practice=universe.practice,
+                                         by=universe.nurse)
+    assert report.rejected
+    assert message in " ".join(p.reason for p in report.problems)
+    assert (Patient.objects.count(), Observation.objects.count()) == before
+
+
+def test_a_care_plan_document_nested_too_deeply_is_refused_with_a_reason():
+    from tandem.careplans.fhir import importer
+
+    _plan, _nhs_number, problems = importer.plan_from_bundle(
+        b'{"resourceType": "Bundle", "x": ' + _nested(100_000) + b"}")
+    assert "nested too deeply" in problems[0].message
+
+
+@pytest.fixture
+def arthurs_nurse(client, booked):  # noqa: F811 - the prepare fixture, imported above
+    client.force_login(booked.nurse)
+    return client
+
+
+def _plan_form(u, **more) -> dict:
+    return {"save": "plan", "base_version": "0", "conversation": str(u.arthur_talk.pk),
+            "held_by_id": str(u.nurse.pk), "held_on.day": "15", "held_on.month": "6", "held_on.year": "2026",
+            "agreed_on.day": "15", "agreed_on.month": "6", "agreed_on.year": "2026",
+            "goals.0.id": "", "goals.0.words": "Walk to the allotment", "goals.0.importance": "8",
+            "agreed_with_person": "yes", "review_date.day": "15", "review_date.month": "6",
+            "review_date.year": "2027", "review_by": "Practice nurse", **more}
+
+
+@pytest.mark.parametrize("who", ["other_practice", "left", "no_such_user"])
+def test_a_referral_to_someone_not_working_at_the_practice_is_refused_and_nothing_saved(
+        arthurs_nurse, booked, who):  # noqa: F811 - the prepare fixture, imported above
+    from tandem.careplans.models import PlanVersion, Task
+
+    if who == "other_practice":
+        user_id = core_actions.add_staff(practice=booked.other_practice, username="elsewhere", role=Role.GP,
+                                         by=None).pk
+    elif who == "left":
+        gone = core_actions.add_staff(practice=booked.practice, username="gone", role=Role.GP, by=None)
+        gone.is_active = False
+        gone.save(update_fields=["is_active"])
+        user_id = gone.pk
+    else:
+        user_id = 2**31 - 1
+    response = arthurs_nurse.post(reverse("careplans:workspace", args=[booked.arthur.pk]), _plan_form(booked, **{
+        "referrals.0.id": "", "referrals.0.what": "Foot check", "referrals.0.to": f"user:{user_id}"}))
+    assert response.status_code == 400
+    assert "not working at the practice now" in response.content.decode()
+    assert not PlanVersion.objects.filter(patient=booked.arthur).exists()
+    assert not Task.objects.exists()
+
+
+@pytest.mark.parametrize(("field", "limit"), [("name", 120), ("description", 500), ("contact", 200),
+                                              ("how_to_refer", 300)])
+@pytest.mark.parametrize("extra", [1, 1024 * 1024])
+def test_a_local_service_field_over_its_limit_is_refused_with_the_limit_not_cut_short(manager, field, limit, extra):
+    from tandem.careplans.models import LocalService
+
+    values = {"name": "Walking group", "kind": LocalService.Kind.values[0], field: "w" * (limit + extra)}
+    response = manager.post(reverse("careplans:service_new"), values)
+    assert response.status_code == 400
+    assert f"must be {limit:,} characters or fewer" in response.content.decode()
+    assert not LocalService.objects.exists()
+
+
+@pytest.mark.parametrize("hostile", [
+    "/%5Cevil.example", "/\\evil.example", "//evil.example", "https://evil.example/", "javascript:alert(1)",
+    "/\tevil", "\\\\evil.example", "/jobs/\n/evil", " /jobs/", "/" + "a" * 5000,
+])
+def test_a_return_address_that_leaves_the_site_is_never_followed_or_shown(hostile):
+    from urllib.parse import unquote
+
+    from tandem.core.redirects import safe_path
+
+    assert safe_path(unquote(hostile)) == ""
+    assert safe_path(hostile) in ("", hostile) and not safe_path(hostile).startswith(("//", "/\\"))
+
+
+def test_a_return_address_on_the_site_is_kept():
+    from tandem.core.redirects import safe_path
+
+    assert safe_path("/recall/?page=2&when=next#row-3") == "/recall/?page=2&when=next#row-3"
+    assert safe_path("/recall/?page=2", within="/recall/") == "/recall/?page=2"
+    assert safe_path("/patients/", within="/recall/") == ""
+
+
+def test_the_job_page_does_not_link_back_to_another_site(nurse_client, universe):
+    from tandem.jobs import actions as job_actions
+
+    job = job_actions.enqueue(practice=universe.practice, kind="registers.refresh", by=universe.nurse,
+                              idempotency_key="hostile-back")
+    response = nurse_client.get(reverse("jobs:detail", args=[job.pk]) + "?back=/%5Cevil.example")
+    assert response.status_code == 200
+    assert "evil.example" not in response.content.decode()
+
+
+def test_a_fresh_link_button_with_a_return_address_elsewhere_goes_back_to_the_outbox(manager, things):
+    from tandem.messaging.models import ReplyLink
+
+    link = ReplyLink.objects.get()
+    response = manager.post(reverse("messaging:fresh_link", args=[link.pk]), {"next": "/\\evil.example"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("messaging:outbox")
+
+
+def test_an_autosaved_draft_over_the_limit_is_not_kept_and_the_page_is_told_why(
+        arthurs_nurse, booked):  # noqa: F811 - the prepare fixture, imported above
+    from tandem.careplans.actions import MAX_DRAFT_CHARACTERS
+    from tandem.careplans.models import Draft
+
+    url = reverse("careplans:workspace_autosave", args=[booked.arthur.pk])
+    small = arthurs_nurse.post(url, _plan_form(booked, **{"about.what_matters": "My garden"}))
+    assert small.status_code == 200 and "Draft saved at" in small.content.decode()
+    kept = Draft.objects.get().content
+    big = arthurs_nurse.post(url, _plan_form(booked, **{f"needs.{i}.text": "x" * 20_000 for i in range(50)}))
+    text = big.content.decode()
+    assert big.status_code == 200  # htmx swaps it into the status line
+    assert f"the limit is {MAX_DRAFT_CHARACTERS:,}" in text and "still on this page" in text
+    assert Draft.objects.get().content == kept  # the earlier draft is still there, not the 1 MB one
+    page = arthurs_nurse.post(reverse("careplans:workspace", args=[booked.arthur.pk]),
+                              {**_plan_form(booked, **{"about.what_matters": "x" * (MAX_DRAFT_CHARACTERS + 1)}),
+                               "draft": "yes"})
+    assert page.status_code == 400
+    assert f"the limit is {MAX_DRAFT_CHARACTERS:,}" in page.content.decode()
+    assert "x" * 1000 in page.content.decode()  # what was typed is on the page again

@@ -66,9 +66,17 @@ def test_staff_pages_are_never_cached(nurse_client, universe):
 
 
 def test_import_is_offered_only_to_roles_that_may_import(client, universe):
+    from tandem.core import actions as core_actions
+    from tandem.core.rules import Role
+
     client.force_login(universe.nurse)
     assert "Import records" not in client.get(reverse("home")).content.decode()
+    # Imports bring results and diagnoses: administrators see no clinical detail, so only the manager imports.
     client.force_login(universe.admin)
+    assert "Import records" not in client.get(reverse("home")).content.decode()
+    manager = core_actions.add_staff(practice=universe.practice, username="manager", role=Role.MANAGER, by=None,
+                                     password="correct-horse-battery")
+    client.force_login(manager)
     assert "Import records" in client.get(reverse("home")).content.decode()
 
 

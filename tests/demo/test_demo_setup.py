@@ -7,10 +7,13 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import F
 
+from tandem.careplans.actions.written import PDF_JOB
 from tandem.careplans.models import CarePlan, LocalService, PlanVersion
 from tandem.careplans.rules.document import Plan
 from tandem.core.models import Practice
+from tandem.jobs.models import Job
 from tandem.messaging.models import OutboxMessage
 from tandem.prepare.models import Agenda, Conversation, Pack
 
@@ -35,3 +38,8 @@ def test_the_demo_practice_has_clinics_packs_agendas_and_plans_with_history():
     assert {g.id for g in first.goals} <= {g.id for g in second.goals}
     assert any(g.outcome or g.stage != "working_on" for g in second.goals if g.id in {x.id for x in first.goals})
     assert "Demo logins" in out.getvalue()
+    # The worker is left the PDFs of the plans people hold now, not of the versions they replaced.
+    pdf_jobs = Job.objects.filter(practice=practice, kind=PDF_JOB)
+    latest = set(PlanVersion.objects.filter(practice=practice, plan__version=F("version")).values_list("pk", flat=True))
+    assert pdf_jobs.count() == len(latest) == CarePlan.objects.filter(practice=practice).count()
+    assert {job.params["version"] for job in pdf_jobs} == latest

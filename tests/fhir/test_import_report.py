@@ -70,11 +70,20 @@ def reasons(report) -> list[str]:
 
 # --- NHS numbers however they are written ---------------------------------------------------
 
-def test_a_superscript_digit_in_an_nhs_number_is_a_clear_problem_on_the_import_page(client, universe):
-    client.force_login(universe.admin)
+def test_a_superscript_digit_in_an_nhs_number_is_a_clear_problem_on_the_import_page(client, universe, settings,
+                                                                                    tmp_path):
+    from tandem.core import actions as core_actions
+    from tandem.core.rules import Role
+    from tandem.jobs import worker
+
+    settings.TANDEM_IMPORT_DIR = tmp_path
+    client.force_login(core_actions.add_staff(practice=universe.practice, username="manager", role=Role.MANAGER,
+                                              by=None, password="correct-horse-battery-staple"))
     data = json.dumps(collection(patient(SUPERSCRIPT))).encode()
-    response = client.post(reverse("fhir:upload"),
-                           {"files": [SimpleUploadedFile("p.json", data, content_type="application/json")]})
+    asked = client.post(reverse("fhir:upload"),
+                        {"files": [SimpleUploadedFile("p.json", data, content_type="application/json")]})
+    worker.run_pending()  # the upload is imported in the background (tandem.fhir.tasks)
+    response = client.get(asked["Location"])
     assert response.status_code == 200
     html = response.content.decode()
     assert "NHS number that is not valid" in html and "check digit does not match" in html

@@ -11,8 +11,8 @@ def tasks():
     added = []
 
     class Tasks:
-        def add(self, kind, fn, *, title="", atomic=True):
-            registry.register(kind, fn, title=title, atomic=atomic)
+        def add(self, kind, fn, *, title="", atomic=True, needs=None):
+            registry.register(kind, fn, title=title, atomic=atomic, needs=needs)
             added.append(kind)
             return fn
 

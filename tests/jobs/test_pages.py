@@ -7,6 +7,8 @@ import re
 import pytest
 from django.urls import reverse
 
+from tandem.core.models import AuditEvent
+from tandem.core.rules import Capability, Role
 from tandem.jobs import actions, worker
 from tandem.jobs.models import Job
 
@@ -60,7 +62,7 @@ def test_a_failed_job_shows_why_and_can_be_tried_again(nurse_client, universe, t
     def broken(job, progress):
         raise JobError("The mail server <b>refused</b> the batch.")
 
-    tasks.add("test.broken", broken)
+    tasks.add("test.broken", broken, needs=Capability.EDIT_CLINICAL)
     job = actions.enqueue(kind="test.broken", practice=universe.practice, by=None, idempotency_key="b")
     worker.run_pending()
     html = nurse_client.get(reverse("jobs:detail", kwargs={"job_id": job.pk})).content.decode()
@@ -69,6 +71,65 @@ def test_a_failed_job_shows_why_and_can_be_tried_again(nurse_client, universe, t
     nurse_client.post(reverse("jobs:retry", kwargs={"job_id": job.pk}))
     job.refresh_from_db()
     assert job.state == Job.State.QUEUED
+
+
+def _failed_import(universe, tasks):
+    from tandem.core import actions as core_actions
+    from tandem.jobs.registry import JobError
+
+    def broken(job, progress):
+        raise JobError("The file could not be read.")
+
+    manager = core_actions.add_staff(practice=universe.practice, username="manager", role=Role.MANAGER, by=None,
+                                     password="correct-horse-battery")
+    tasks.add("test.import", broken, needs=Capability.IMPORT_RECORDS)
+    job = actions.enqueue(kind="test.import", practice=universe.practice, by=manager, idempotency_key="i")
+    worker.run_pending()
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
+    return manager, job
+
+
+@pytest.mark.parametrize("role", ["admin", "nurse"])
+def test_only_someone_who_may_start_a_kind_of_job_may_try_it_again(client, universe, tasks, role):
+    _, job = _failed_import(universe, tasks)
+    client.force_login(getattr(universe, role))  # neither may import records
+    page = client.get(reverse("jobs:detail", kwargs={"job_id": job.pk})).content.decode()
+    assert "Try again" not in page
+    response = client.post(reverse("jobs:retry", kwargs={"job_id": job.pk}))
+    assert response.status_code == 403
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED
+    assert not AuditEvent.objects.filter(what="job.retry").exists()
+
+
+def test_the_manager_may_try_a_failed_import_again(client, universe, tasks):
+    manager, job = _failed_import(universe, tasks)
+    client.force_login(manager)
+    assert "Try again" in client.get(reverse("jobs:detail", kwargs={"job_id": job.pk})).content.decode()
+    client.post(reverse("jobs:retry", kwargs={"job_id": job.pk}))
+    job.refresh_from_db()
+    assert job.state == Job.State.QUEUED
+
+
+def test_a_kind_that_says_nothing_is_the_managers_alone(client, universe, tasks):
+    from tandem.jobs.registry import JobError
+
+    def broken(job, progress):
+        raise JobError("Stopped.")
+
+    tasks.add("test.undeclared", broken)
+    job = actions.enqueue(kind="test.undeclared", practice=universe.practice, by=None, idempotency_key="u")
+    worker.run_pending()
+    client.force_login(universe.nurse)
+    assert client.post(reverse("jobs:retry", kwargs={"job_id": job.pk})).status_code == 403
+
+
+def test_every_kind_of_job_says_who_may_start_it():
+    from tandem.jobs import registry
+
+    undeclared = [kind for kind in registry.kinds() if registry.get(kind).needs is None]
+    assert not undeclared, f"Say who may start (and retry) these jobs with @task(..., needs=...): {undeclared}"
 
 
 def test_another_practices_job_is_not_found(client, universe, job):

@@ -192,8 +192,9 @@ def test_a_reinvitation_letter_carries_a_working_reply_code(planned):  # noqa: F
     u = planned
     letter = _missed(u, recorded_on=dt.date(2026, 7, 8))
     assert letter.channel == "letter" and letter.variant == "large_print"  # Colin's adjustment
-    code = PRINTED_CODE.search(letter.letter_html).group(1)
-    assert "127.0.0.1:8000/r" in letter.body and "<svg" in letter.letter_html
+    printed = link_actions.as_sent(letter.letter_html, html=True)  # as made into the PDF for posting
+    code = PRINTED_CODE.search(printed).group(1)
+    assert "127.0.0.1:8000/r" in letter.body and "<svg" in printed
     assert not LONG_LINK.search(letter.body)
     link = messaging_queries.link_for_key(code, code_key=link_actions.code_key())
     assert link is not None and link.patient_id == u.colin.pk and link.object_id == review_of(u.colin).pk
@@ -207,6 +208,6 @@ def test_a_reinvitation_email_carries_the_persons_reply_link(universe, patient):
     message = actions.queue_message(practice=universe.practice, patient=patient, channel="email",
                                     template="recall_reinvitation", context={**MISSED, **secret.context()},
                                     idempotency_key="reinvite-email", by=universe.admin)
-    assert LONG_LINK.search(message.body)
+    assert LONG_LINK.search(link_actions.as_sent(message.body)) and not LONG_LINK.search(message.body)
     assert "You can also answer online:" in message.body
     assert link_actions.carries(message, secret)

@@ -31,9 +31,14 @@ def invited(planned):  # noqa: F811 - the recall fixture, imported above
     recall_actions.send_due_invitations(practice=planned.practice, month=dt.date(2026, 6, 1), by=planned.admin)
     u = planned
     u.colin_letter = OutboxMessage.objects.get(patient=u.colin)
-    u.code = PRINTED_CODE.search(u.colin_letter.letter_html).group(1)
+    u.code = PRINTED_CODE.search(_as_printed(u.colin_letter)).group(1)
     u.colin_link = ReplyLink.objects.get(patient=u.colin)
     return u
+
+
+def _as_printed(letter: OutboxMessage) -> str:
+    """The letter's HTML as it is made into the PDF for posting (the stored copy holds no code)."""
+    return link_actions.as_sent(letter.letter_html, html=True)
 
 
 def test_a_code_has_eight_characters_nobody_can_misread():
@@ -49,8 +54,8 @@ def test_a_code_has_eight_characters_nobody_can_misread():
 
 def test_an_invitation_letter_carries_a_scan_sized_qr_code_and_a_short_code_not_a_long_address(invited):
     u = invited
-    html = u.colin_letter.letter_html
-    assert not LONG_TOKEN.search(html) and not LONG_TOKEN.search(u.colin_letter.body)
+    html = _as_printed(u.colin_letter)
+    assert not LONG_TOKEN.search(html) and not LONG_TOKEN.search(link_actions.as_sent(u.colin_letter.body))
     assert "127.0.0.1:8000/r" in u.colin_letter.body
     assert "width: 25mm; height: 25mm" in html  # about 2.5 cm square
     code = u.code.replace(" ", "")
@@ -70,7 +75,7 @@ def test_an_invitation_letter_carries_a_scan_sized_qr_code_and_a_short_code_not_
 def test_the_email_invitation_carries_the_reply_link(invited):
     u = invited
     email = OutboxMessage.objects.get(patient=u.fatima)
-    token = re.search(r"http://127\.0\.0\.1:8000/r/([A-Za-z0-9_-]{43})/", email.body).group(1)
+    token = re.search(r"http://127\.0\.0\.1:8000/r/([A-Za-z0-9_-]{43})/", link_actions.as_sent(email.body)).group(1)
     link = ReplyLink.objects.get(patient=u.fatima)
     assert link.token_hash == links.digest(token)
     assert "You can tell us you will book, ask us to call you back" in email.body
@@ -172,7 +177,7 @@ def test_a_locked_invitation_link_is_shown_to_staff_who_send_a_fresh_one(client,
     assert client.get(reverse("reply:start", args=[u.code.replace(" ", "")])).status_code == 410
     fresh = OutboxMessage.objects.get(template="reply_link")
     assert (fresh.patient_id, fresh.channel, fresh.variant) == (u.colin.pk, "letter", "large_print")
-    new_code = PRINTED_CODE.search(fresh.letter_html).group(1)
+    new_code = PRINTED_CODE.search(_as_printed(fresh)).group(1)
     assert new_code != u.code
     assert _open_with_code(Client(), new_code).status_code == 302
     old, new = ReplyLink.objects.filter(patient=u.colin).order_by("pk")
@@ -211,7 +216,92 @@ def test_a_reminder_letter_carries_its_own_working_code_too(invited):
     with clock.frozen(dt.date(2026, 6, 30)):
         recall_actions.send_due_invitations(practice=u.practice, month=dt.date(2026, 6, 1), by=u.admin)
         reminder = OutboxMessage.objects.get(patient=u.colin, template="recall_reminder")
-        code = PRINTED_CODE.search(reminder.letter_html).group(1)
+        code = PRINTED_CODE.search(_as_printed(reminder)).group(1)
         assert code != u.code and "127.0.0.1:8000/r" in reminder.body
         assert ReplyLink.objects.filter(patient=u.colin, revoked_at__isnull=True).count() == 2
         assert _open_with_code(Client(), code)["Location"].endswith("/answer/")
+
+
+# --- What is stored is never a working link ------------------------------------------------------
+# The outbox (every staff role reads it) keeps marks where the link goes; the working link is put in
+# only in the copy that leaves: the email, the text, the PDF for posting.
+
+def _everything_stored_as_text() -> str:
+    """Every row of every table that keeps what was queued or shown (not the copies that left: the demo
+    gateway's texts, the demo mailbox and the letters' PDFs for posting)."""
+    from django.apps import apps
+
+    left = {"messaging.demosms", "messaging.sinkemail", "messaging.letterpdf"}
+    return "\n".join(str(list(m._default_manager.values())) for m in apps.get_models()
+                     if m._meta.label_lower not in left and not m._meta.proxy)
+
+
+def test_no_working_token_or_code_is_stored_for_any_invitation(invited):
+    u = invited
+    stored = _everything_stored_as_text()
+    email = OutboxMessage.objects.get(patient=u.fatima)
+    token = LONG_TOKEN.search(link_actions.as_sent(email.body)).group(0)
+    assert token not in stored
+    assert u.code not in stored and u.code.replace(" ", "") not in stored
+    assert not LONG_TOKEN.search(stored)
+    assert "reply-token-" in email.body and "reply-code-" in u.colin_letter.letter_html
+
+
+def test_the_person_receives_a_working_link_by_email_and_text_and_on_the_posted_letter(client, invited, mailoutbox):
+    from tandem.messaging import actions
+    from tandem.messaging.models import DemoSms, LetterPdf
+    from tests.pdf import pdf_pages
+
+    u = invited
+    summary = actions.dispatch_pending(practice=u.practice)
+    assert summary.sent + summary.delivered >= 2
+    # the email that left carries the long link, which opens Fatima's page
+    [email] = [m for m in mailoutbox if m.to == [u.fatima.email]]
+    token = re.search(r"/r/([A-Za-z0-9_-]{43})/", email.body).group(1)
+    assert client.get(reverse("reply:start", args=[token])).status_code == 200
+    assert ReplyLink.objects.get(patient=u.fatima).token_hash == links.digest(token)
+    # the letter for posting carries the code printed in it
+    pages = pdf_pages(LetterPdf.objects.get(message=u.colin_letter).pdf)
+    assert any(u.code in page for page in pages)
+    assert _open_with_code(Client(), u.code).status_code == 302
+    # the stored copies still hold only marks
+    u.colin_letter.refresh_from_db()
+    assert u.code not in u.colin_letter.letter_html + u.colin_letter.body
+    assert not DemoSms.objects.filter(text__contains="reply-").exists()
+
+
+def test_a_fresh_link_by_text_works_and_staff_read_that_it_was_sent_not_the_link(client, invited):
+    from tandem.messaging import actions
+    from tandem.messaging.models import DemoSms
+
+    u = invited
+    fresh = link_actions.send_fresh_link(practice=u.practice, link=u.colin_link, by=u.admin, channel="letter",
+                                         variant="standard", about={"what": "invitation"}).message
+    u.colin.mobile = "07700 900123"
+    u.colin.save(update_fields=["mobile"])
+    newest = ReplyLink.objects.get(patient=u.colin, revoked_at__isnull=True)
+    by_text = link_actions.send_fresh_link(practice=u.practice, link=newest, by=u.admin, channel="sms",
+                                           variant="standard", about={"what": "invitation"}).message
+    assert "reply-token-" in by_text.body and not LONG_TOKEN.search(by_text.body)
+    actions.dispatch_pending(practice=u.practice)
+    text = DemoSms.objects.get(text__contains="new link").text
+    token = re.search(r"/r/([A-Za-z0-9_-]{43})/", text).group(1)
+    assert client.get(reverse("reply:start", args=[token])).status_code == 200
+    # staff reading the outbox see that a link went and until when, never the link itself
+    staff = Client()
+    staff.force_login(u.admin)
+    page = staff.get(reverse("messaging:message", args=[by_text.pk])).content.decode()
+    assert token not in page and "reply-token-" not in page
+    assert "(their reply link: sent, works until" in page
+    assert fresh.pk != by_text.pk
+
+
+def test_sending_a_message_again_sends_the_same_working_link(invited):
+    """A resend (a text whose answer was lost, checked by a person and sent again) or a reprint makes the
+    working link from the stored marks again: the same link, still working."""
+    u = invited
+    email = OutboxMessage.objects.get(patient=u.fatima)
+    assert link_actions.as_sent(email.body) == link_actions.as_sent(email.body)
+    letter = link_actions.as_sent(u.colin_letter.letter_html, html=True)
+    assert letter == _as_printed(OutboxMessage.objects.get(pk=u.colin_letter.pk))
+    assert _open_with_code(Client(), PRINTED_CODE.search(letter).group(1)).status_code == 302

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from playwright.sync_api import expect
 
+from tandem.messaging import link_actions
 from tandem.messaging.models import OutboxMessage
 from tandem.recall import actions as recall_actions
 from tests.browser.conftest import browser, check_accessibility, page, screenshot, sign_in, visit  # noqa: F401
@@ -22,7 +23,7 @@ pytestmark = [pytest.mark.browser]
 def invited(transactional_db, planned):  # noqa: F811
     recall_actions.send_due_invitations(practice=planned.practice, month=dt.date(2026, 6, 1), by=planned.admin)
     letter = OutboxMessage.objects.get(patient=planned.colin)
-    planned.code = PRINTED_CODE.search(letter.letter_html).group(1)
+    planned.code = PRINTED_CODE.search(link_actions.as_sent(letter.letter_html, html=True)).group(1)
     return planned
 
 

@@ -30,11 +30,13 @@ def test_a_paper_pack_carries_a_qr_code_and_a_short_code_to_type_not_a_long_addr
     pack = _send(booked)
     letter = pack.message
     assert letter.channel == "letter"
-    assert not re.search(r"/r/[A-Za-z0-9_-]{43}", letter.letter_html + letter.body)
-    code = PRINTED_CODE.search(letter.letter_html).group(1)
+    printed = link_actions.as_sent(letter.letter_html, html=True)  # as made into the PDF for posting
+    assert not re.search(r"/r/[A-Za-z0-9_-]{43}", printed + link_actions.as_sent(letter.body))
+    code = PRINTED_CODE.search(printed).group(1)
     # the reply words name the short address and the code, and the QR code holds both
-    assert f"127.0.0.1:8000/r with the code {code}" in letter.body
-    assert qr.svg(link_actions.short_url(code.replace(" ", ""))) in letter.letter_html
+    assert f"127.0.0.1:8000/r with the code {code}" in link_actions.as_sent(letter.body)
+    assert qr.svg(link_actions.short_url(code.replace(" ", ""))) in printed
+    assert code not in letter.letter_html + letter.body  # the stored copy holds no working code
     link = ReplyLink.objects.get(purpose="pack", object_id=booked.arthur_talk.pk)
     assert link.code_hash == links.code_digest(code.replace(" ", ""), key=link_actions.code_key())
     # the copy kept online and for staff names the link instead of repeating the code
@@ -43,7 +45,7 @@ def test_a_paper_pack_carries_a_qr_code_and_a_short_code_to_type_not_a_long_addr
 
 def test_the_code_and_date_of_birth_open_the_pack(client, booked):
     pack = _send(booked)
-    code = PRINTED_CODE.search(pack.message.letter_html).group(1).replace(" ", "")
+    code = PRINTED_CODE.search(link_actions.as_sent(pack.message.letter_html, html=True)).group(1).replace(" ", "")
     response = client.post(reverse("reply:start", args=[code]), ARTHUR_BORN)
     assert response.status_code == 302 and response["Location"] == reverse("reply:pack", args=[code])
     page = client.get(response["Location"])
@@ -54,7 +56,7 @@ def test_the_code_and_date_of_birth_open_the_pack(client, booked):
 def test_a_locked_pack_link_is_shown_on_the_packs_list_and_a_fresh_one_is_sent_from_the_conversation(booked):
     u = booked
     pack = _send(u)
-    code = PRINTED_CODE.search(pack.message.letter_html).group(1).replace(" ", "")
+    code = PRINTED_CODE.search(link_actions.as_sent(pack.message.letter_html, html=True)).group(1).replace(" ", "")
     stranger = Client()
     for _ in range(5):
         stranger.post(reverse("reply:start", args=[code]), WRONG)
@@ -70,7 +72,7 @@ def test_a_locked_pack_link_is_shown_on_the_packs_list_and_a_fresh_one_is_sent_f
     assert response.status_code == 302 and response["Location"] == page_url
     fresh = OutboxMessage.objects.get(template="reply_link")
     assert fresh.patient_id == u.arthur.pk and fresh.channel == "letter"
-    new_code = PRINTED_CODE.search(fresh.letter_html).group(1).replace(" ", "")
+    new_code = PRINTED_CODE.search(link_actions.as_sent(fresh.letter_html, html=True)).group(1).replace(" ", "")
     assert stranger.get(reverse("reply:start", args=[code])).status_code == 410
     opened = Client().post(reverse("reply:start", args=[new_code]), ARTHUR_BORN)
     assert opened["Location"] == reverse("reply:pack", args=[new_code])

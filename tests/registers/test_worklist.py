@@ -142,3 +142,48 @@ def test_the_worklist_of_one_practice_never_shows_another(practice):
     add_patient(other, "1950-01-01", [COPD])
     actions.refresh_practice(practice=other, by=None)
     assert all(not found for found in worklist.items(practice, TODAY).values())
+
+
+# --- Medicine names: matched once, by equality, exactly as a case-insensitive word search would ---
+
+VARIED_NAMES = [
+    METFORMIN, "METFORMIN 500MG MODIFIED-RELEASE TABLETS", "metformin", "Humulin I (human insulin) KwikPen",
+    "Insulin glargine 100units/ml", GLICLAZIDE, DAPAGLIFLOZIN, LAMA_LABA, "Spiriva Respimat (tiotropium)",
+    SALBUTAMOL, "Clenil Modulite (BECLOMETASONE) inhaler", "Montelukast 10mg tablets", SERTRALINE,
+    "Escitalopram 10mg tablets", "Paracetamol 500mg tablets", "Met-formin spelt wrongly", "Metformin_50%",
+    "100% salbutamol_nebules", "Amlodipine 5mg tablets", "Cafe\u0301 insulin", "",
+]
+
+
+def test_medicine_names_match_as_a_word_search_on_every_name(practice):
+    from functools import reduce
+    from operator import or_
+
+    from django.db.models import Q
+
+    from tandem.patients.models import Medication
+    from tandem.registers.rules import worklist as rules
+
+    other = core_actions.create_practice(ods_code="W00002", name="Elsewhere", by=None)
+    for index, name in enumerate(VARIED_NAMES):
+        add_patient(practice if index % 3 else other, "1960-01-01", [("medicine", name or "x", "2024-01-01")])
+        add_patient(practice, "1960-01-01", [("stopped", name or "y", "2019-01-01", "2020-01-01")])
+    medicines = worklist.MedicineNames(practice)
+    for words in (rules.GLUCOSE_LOWERING, rules.LAMA, rules.ASTHMA_TREATMENT, rules.ANTIDEPRESSANTS):
+        by_word_search = Medication.objects.filter(practice=practice).filter(
+            reduce(or_, (Q(name__icontains=word) for word in words)))
+        by_name = Medication.objects.filter(practice=practice).filter(medicines.matching(words))
+        assert sorted(by_name.values_list("pk", flat=True)) == sorted(by_word_search.values_list("pk", flat=True))
+        assert by_word_search.exists()
+
+
+def test_each_medicine_check_lists_the_same_people_alone_as_in_the_whole_worklist(practice):
+    for name in VARIED_NAMES[:15]:
+        add_patient(practice, "1960-01-01", [("medicine", name, "2024-01-01")])
+        add_patient(practice, "1980-01-01", [ASTHMA, DEPRESSION, ("stopped", name, "2010-01-01", "2019-03-01")])
+        add_patient(practice, "1980-01-01", [ASTHMA, DEPRESSION, ("medicine", name, "2010-01-01")])
+    actions.refresh_practice(practice=practice, by=None)
+    whole = worklist.items(practice, TODAY)
+    for check in worklist.BY_MEDICINE:
+        assert worklist.CHECK_QUERIES[check](practice, TODAY) == whole[check]
+    assert {len(whole[check]) > 0 for check in worklist.BY_MEDICINE} == {True}

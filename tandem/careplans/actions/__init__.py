@@ -7,6 +7,7 @@ the defaults everywhere), tasks for referrals, the clinician's draft removed, an
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -26,6 +27,7 @@ from .. import queries
 from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion, Task
 from ..rules import carry, document, wording
 from ..rules.document import Plan
+from . import written as written_pdfs
 
 # Who can hold a care planning conversation: the practice's clinical staff.
 HOLDS_CONVERSATIONS = (Role.NURSE, Role.GP, Role.PHARMACIST)
@@ -37,6 +39,20 @@ class PlanError(ValueError):
     def __init__(self, problems: list[document.Problem]):
         self.problems = problems
         super().__init__("; ".join(p.message for p in problems))
+
+
+class DraftTooLarge(ValueError):
+    """A draft beyond MAX_DRAFT_CHARACTERS: nothing was kept (what was typed is still on the page)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        super().__init__(
+            f"Your draft was not kept: it has {size:,} characters and the limit is {MAX_DRAFT_CHARACTERS:,}. "
+            "What you typed is still on this page: shorten the longest text, then it is kept again.")
+
+
+# A whole draft plan, as stored. A full plan (every list at its 60 rows) of ordinary length is well under it.
+MAX_DRAFT_CHARACTERS = 100_000
 
 
 class PlanConflict(Exception):
@@ -62,9 +78,16 @@ def clinical_staff(practice: Practice) -> dict[int, str]:
     """Who can hold the conversation (user id -> "Nia Evans, practice nurse"), by name."""
     rows = (Membership.objects.filter(practice=practice, role__in=HOLDS_CONVERSATIONS, user__is_active=True)
             .select_related("user").order_by("user__last_name", "user__first_name", "user_id"))
+    return clinical_staff_of(rows)
+
+
+def clinical_staff_of(memberships) -> dict[int, str]:
+    """clinical_staff from memberships already read (active staff, by name): those whose role holds
+    conversations, each once (their first such membership)."""
     out: dict[int, str] = {}
-    for m in rows:
-        out.setdefault(m.user_id, f"{m.user.display_name}, {wording.role_in_sentence(ROLE_LABELS[Role(m.role)])}")
+    for m in memberships:
+        if m.role in HOLDS_CONVERSATIONS:
+            out.setdefault(m.user_id, f"{m.user.display_name}, {wording.role_in_sentence(ROLE_LABELS[Role(m.role)])}")
     return out
 
 
@@ -133,6 +156,7 @@ def save_plan(*, patient: Patient, by: User | None, plan: Plan, base_version: in
     if conversation is not None:
         plan, problems = _the_conversation(plan, patient=patient, by=by, conversation=conversation, today=today)
     problems = document.validate(plan, known_concepts=known_concepts(), today=today, historical=historical) + problems
+    problems += _referrals_to_staff(plan, patient=patient)
     if problems:
         raise PlanError(problems)
     record = CarePlan.objects.select_for_update().filter(pk=_plan_for(patient, now).pk).get()
@@ -152,6 +176,8 @@ def save_plan(*, patient: Patient, by: User | None, plan: Plan, base_version: in
         Draft.objects.filter(patient=patient, user=by).delete()
     audit.record(by=by, practice=patient.practice, action=AuditEvent.Action.CREATE, what="careplans.version",
                  patient_id=patient.pk, object_id=version.pk, detail={"version": version.version})
+    if not historical:  # its PDFs, made in the background so that printing it is instant
+        written_pdfs.request_pdfs(version=version, by=by)
     return Saved(version=version, tasks=tasks, targets=targets)
 
 
@@ -174,6 +200,19 @@ def _apply_targets(*, patient: Patient, by: User | None, plan: Plan, previous: P
     return changed
 
 
+def _referrals_to_staff(plan: Plan, *, patient: Patient) -> list[document.Problem]:
+    """A referral to a named person must be to someone working at the person's practice now: not
+    another practice's staff, and not someone who has left (their task would reach nobody)."""
+    wanted = {ref.to_user_id for ref in plan.referrals if ref.to_user_id is not None}
+    if not wanted:
+        return []
+    staff = set(Membership.objects.filter(practice=patient.practice, user_id__in=wanted, user__is_active=True)
+                .values_list("user_id", flat=True))
+    return [document.Problem(f"referrals.{i}.to", "Choose who this is for from the list: the person chosen "
+                             "is not working at the practice now.")
+            for i, ref in enumerate(plan.referrals) if ref.to_user_id is not None and ref.to_user_id not in staff]
+
+
 def _tasks_for(*, patient: Patient, by: User | None, plan: Plan, version: PlanVersion, now: dt.datetime) -> int:
     """Each new referral becomes a task for that person or role (once: re-saving the plan keeps it)."""
     have = set(Task.objects.filter(patient=patient).values_list("referral_id", flat=True))
@@ -193,12 +232,21 @@ def _tasks_for(*, patient: Patient, by: User | None, plan: Plan, version: PlanVe
 
 def autosave(*, patient: Patient, by: User, content: dict, base_version: int,
              conversation: Conversation | None = None) -> Draft:
-    """Keep what the clinician has typed so far (not a version; not validated beyond its shape)."""
+    """Keep what the clinician has typed so far (not a version; not validated beyond its shape).
+    Raises DraftTooLarge (nothing kept) beyond MAX_DRAFT_CHARACTERS."""
     plan = Plan.from_dict(content)  # keeps only known fields
+    size = draft_size(plan)
+    if size > MAX_DRAFT_CHARACTERS:
+        raise DraftTooLarge(size)
     draft, _ = Draft.objects.update_or_create(patient=patient, user=by, defaults={
         "practice": patient.practice, "conversation": conversation, "base_version": base_version,
         "content": plan.as_dict(), "updated_at": clock.now()})
     return draft
+
+
+def draft_size(plan: Plan) -> int:
+    """The characters a draft of `plan` takes as stored (its JSON)."""
+    return len(json.dumps(plan.as_dict(), ensure_ascii=False, separators=(",", ":")))
 
 
 def discard_draft(*, patient: Patient, by: User) -> None:
@@ -219,12 +267,23 @@ def record_copy_given(*, version: PlanVersion, by: User | None, how: str, on: dt
     return copy
 
 
+# The longest each of a local service's fields may be (the columns hold these).
+SERVICE_LIMITS = {"name": 120, "description": 500, "contact": 200, "how_to_refer": 300}
+
+
 @transaction.atomic
 def save_service(*, practice: Practice, by: User | None, name: str, kind: str, description: str = "",
                  contact: str = "", how_to_refer: str = "", active: bool = True, service: LocalService | None = None,
                  expected_version: int | None = None, conditions: tuple[str, ...] | None = None) -> LocalService:
     """Add a service to the practice's directory, or change one (with the version the editor saw)."""
-    name = " ".join(name.split())
+    name, description, contact, how_to_refer = (" ".join(name.split()), description.strip(), contact.strip(),
+                                                how_to_refer.strip())
+    for label, value, limit in (("name", name, SERVICE_LIMITS["name"]),
+                                ("description", description, SERVICE_LIMITS["description"]),
+                                ("contact details", contact, SERVICE_LIMITS["contact"]),
+                                ("how to refer", how_to_refer, SERVICE_LIMITS["how_to_refer"])):
+        if len(value) > limit:
+            raise ValueError(f"The service's {label} must be {limit:,} characters or fewer (it has {len(value):,}).")
     if not name:
         raise ValueError("Give the service a name.")
     if kind not in LocalService.Kind.values:
@@ -241,8 +300,8 @@ def save_service(*, practice: Practice, by: User | None, name: str, kind: str, d
         service = LocalService.objects.select_for_update().get(pk=service.pk, practice=practice)
         if expected_version is not None and expected_version != service.version:
             raise ValueError("Someone else changed this service while you were editing it. Check it and try again.")
-    service.name, service.kind, service.description = name[:120], kind, description.strip()[:500]
-    service.contact, service.how_to_refer, service.active = contact.strip()[:200], how_to_refer.strip()[:300], active
+    service.name, service.kind, service.description = name, kind, description
+    service.contact, service.how_to_refer, service.active = contact, how_to_refer, active
     if conditions is not None:  # the registers it is for (slugs); unknown ones are refused
         unknown = [c for c in conditions if c not in PLAIN_NAMES and c not in codelists.all_codelists()]
         if unknown:

@@ -19,8 +19,11 @@ FHIR date, which dateTime allows), or at the moment it was saved when no day was
 
 Entry order: Composition, Patient, Organization, Practitioners, CarePlan, CareTeam, RelatedPersons,
 Conditions (diagnoses, then needs), Goals (the person's, then targets), Tasks, ServiceRequests,
-HealthcareServices. Every resource is constructed with its fhir.resources R4B model and the whole
-Bundle is validated before it is returned (common.checked).
+HealthcareServices. Every resource is checked against its required value sets and the document rules
+(every reference resolves inside the document) before it is returned. With `validate` (the default,
+and in the tests) each resource and the whole Bundle are also constructed with the fhir.resources R4B
+models (common.checked); the export page skips that part, which cost more than building the document
+(the mappers are pure and the tests validate what they make), so a download does not re-validate it.
 """
 
 from __future__ import annotations
@@ -45,6 +48,7 @@ from .common import (
     Clinician,
     ExportError,
     Source,
+    binding_problems,
     checked,
     coding,
     compact,
@@ -69,8 +73,9 @@ def _same(a: str, b: str) -> bool:
     return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
 
 
-def document(source: Source) -> dict:
-    """The FHIR R4 document Bundle for one version of a person's plan."""
+def document(source: Source, *, validate: bool = True) -> dict:
+    """The FHIR R4 document Bundle for one version of a person's plan. `validate`: also construct every
+    resource and the Bundle with the R4B models (see the module's docstring)."""
     source = replace(source, plan=tidy(source.plan))
     plan = source.plan
     saved = instant(source.saved_at)
@@ -169,18 +174,28 @@ def document(source: Source) -> dict:
         "identifier": {"system": DOCUMENT_ID, "value": urn(bundle_id)},
         "type": "document",
         "timestamp": saved,
-        "entry": [{"fullUrl": urn(r["id"]), "resource": checked(r)} for r in resources],
+        "entry": [{"fullUrl": urn(r["id"]), "resource": checked(r) if validate else _bound(r)} for r in resources],
     }
-    _check_document(bundle)
+    _check_document(bundle, validate=validate)
     return bundle
 
 
-def _check_document(bundle: dict) -> None:
-    """The whole Bundle against the R4B model, and the document rules the model does not check."""
-    try:
-        model_class("Bundle").model_validate(bundle)
-    except (ValueError, TypeError) as exc:
-        raise ExportError(f"the document Bundle is not valid FHIR R4: {exc}") from exc
+def _bound(resource: dict) -> dict:
+    """The resource, after checking its required bindings only (common.checked does the models too)."""
+    problems = binding_problems(resource)
+    if problems:
+        raise ExportError("; ".join(problems))
+    return resource
+
+
+def _check_document(bundle: dict, *, validate: bool) -> None:
+    """The whole Bundle against the R4B model (with `validate`), and the document rules the model does
+    not check."""
+    if validate:
+        try:
+            model_class("Bundle").model_validate(bundle)
+        except (ValueError, TypeError) as exc:
+            raise ExportError(f"the document Bundle is not valid FHIR R4: {exc}") from exc
     urls = [e["fullUrl"] for e in bundle["entry"]]
     if len(set(urls)) != len(urls):
         raise ExportError("two entries of the document share a fullUrl")

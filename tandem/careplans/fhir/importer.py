@@ -23,6 +23,7 @@ import json
 from dataclasses import replace
 from typing import Any
 
+from tandem.core.parsing import JsonRefused, load_json
 from tandem.fhir.validate import validate
 from tandem.patients.rules import InvalidNHSNumber, normalise_nhs_number
 from tandem.terminology import codelists
@@ -59,7 +60,10 @@ def _load(data: Any, problems: list[Problem]) -> dict | None:
             return None
     if isinstance(data, str):
         try:
-            data = json.loads(data)
+            data = load_json(data)
+        except JsonRefused as exc:
+            problems.append(Problem("file", f"The file is not a FHIR document: {exc}."))
+            return None
         except json.JSONDecodeError as exc:
             problems.append(Problem("file", f"The file is not valid JSON: {exc.msg} (line {exc.lineno}, "
                                             f"column {exc.colno})."))

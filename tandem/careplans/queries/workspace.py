@@ -41,11 +41,22 @@ def sent_pack(practice: Practice, conversation: Conversation | None) -> Pack | N
     return Pack.objects.filter(practice=practice, conversation=conversation).first()
 
 
+def practice_staff(practice: Practice) -> list[Membership]:
+    """The memberships of the practice's active staff (with their user), by name: one read that gives
+    both who tasks can go to (referral_staff_of) and who can hold the conversation
+    (careplans.actions.clinical_staff_of)."""
+    return list(Membership.objects.filter(practice=practice, user__is_active=True)
+                .select_related("user").order_by("user__last_name", "user__first_name", "user_id"))
+
+
+def referral_staff_of(memberships: list[Membership]) -> list[tuple[int, str, str]]:
+    """(user id, name, role label) of each membership, in the order given."""
+    return [(m.user_id, m.user.display_name, ROLE_LABELS[Role(m.role)]) for m in memberships]
+
+
 def referral_staff(practice: Practice) -> list[tuple[int, str, str]]:
     """(user id, name, role label) of the practice's staff, by name."""
-    rows = (Membership.objects.filter(practice=practice, user__is_active=True)
-            .select_related("user").order_by("user__last_name", "user__first_name", "user_id"))
-    return [(m.user_id, m.user.display_name, ROLE_LABELS[Role(m.role)]) for m in rows]
+    return referral_staff_of(practice_staff(practice))
 
 
 def patient_unaudited(practice: Practice, patient_id: int) -> Patient | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -11,7 +12,7 @@ from tandem.core import audit
 from tandem.core.models import AuditEvent
 from tandem.core.parsing import read_version
 from tandem.core.permissions import practice_required
-from tandem.core.rules import Capability, can
+from tandem.core.rules import Capability, can, may_close_task
 from tandem.terminology.plain_names import PLAIN_NAMES
 
 from .. import actions, queries
@@ -76,6 +77,8 @@ def task_done(request, task_pk: int):
     task = Task.objects.filter(practice=request.practice, pk=task_pk).first()
     if task is None:
         raise Http404("No such task")
+    if not may_close_task(request.roles, user_id=request.user.pk, to_user_id=task.to_user_id, to_role=task.to_role):
+        raise PermissionDenied("This task is for someone else: only they, or the practice manager, can close it.")
     if request.method == "POST":
         actions.finish_task(task=task, by=request.user, done=request.POST.get("outcome") != "cancelled")
         messages.success(request, "Task updated.")

@@ -27,13 +27,14 @@ from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
 from tandem.patients import facts as record_facts
 from tandem.patients import presenters as patient_presenters
-from tandem.patients.models import Patient
-from tandem.patients.queries import patient_summary
+from tandem.patients.models import Medication, Patient, RegistrationStatus
+from tandem.patients.queries import SummaryRecord, patient_summary
 from tandem.prepare.models import Conversation, Pack
 from tandem.prepare.queries import agenda as agenda_queries
 from tandem.prepare.rules import pack as pack_rules
 from tandem.registers import presenters as register_presenters
 from tandem.registers import queries as register_queries
+from tandem.registers.rules import ConditionRecord, risk
 
 from .. import actions, forms, queries
 from ..models import LocalService, PlanVersion
@@ -52,6 +53,7 @@ class _Person:
 
     patient: Patient
     summary: patient_presenters.Summary
+    record: SummaryRecord
     conversation: Conversation | None
     agenda: object
     agenda_history: list
@@ -87,16 +89,18 @@ def _person(request, patient_id: int) -> _Person:
     conversation = workspace_queries.conversation_for(request.practice, patient, now=clock.now())
     latest = queries.latest(request.practice, patient)
     earlier = _earlier(request.practice, patient, conversation, latest)
+    # Every version of the agenda, latest first: the latest is the first of them (one query for both).
+    history = agenda_queries.agenda_history(request.practice, conversation) if conversation else []
+    # The practice's staff, read once: everyone for tasks, those who hold conversations for the plan.
+    members = workspace_queries.practice_staff(request.practice)
     return _Person(
-        patient=patient, conversation=conversation,
+        patient=patient, conversation=conversation, record=record,
         summary=patient_presenters.summary(record, today=today, facts=record_facts.for_patient(
             request.practice, patient.pk, today=today)),
-        agenda=agenda_queries.latest_agenda(request.practice, conversation) if conversation else None,
-        agenda_history=agenda_queries.agenda_history(request.practice, conversation) if conversation else [],
+        agenda=history[0] if history else None, agenda_history=history,
         pack=workspace_queries.sent_pack(request.practice, conversation), latest=latest,
         latest_plan=queries.plan_of(latest), earlier=earlier, services=queries.services(request.practice),
-        staff=workspace_queries.referral_staff(request.practice),
-        clinical_staff=actions.clinical_staff(request.practice))
+        staff=workspace_queries.referral_staff_of(members), clinical_staff=actions.clinical_staff_of(members))
 
 
 def _earlier(practice, patient: Patient, conversation: Conversation | None,
@@ -156,10 +160,33 @@ def _pack(row: Pack | None) -> pack_rules.Pack | None:
         return None
 
 
-def _tier(patient: Patient, practice):
-    assessment = register_queries.assess_record(register_queries.patient_record(patient), today=clock.today(),
+def risk_record(record: SummaryRecord) -> risk.PatientRecord:
+    """The person's record as the risk tier rules read it, from what the summary has read already (so
+    the record is read once per page). The same as the registers' own read
+    (registers.queries.patient_record; tests/careplans/test_workspace_tier.py compares the two): the
+    summary holds every condition and medicine, the contacts of the last 12 months (the tier counts
+    those), every reading of the last 5 years (the tier looks back 3), and every hospital event."""
+    patient = record.patient
+    return risk.PatientRecord(
+        date_of_birth=patient.date_of_birth,
+        registered=patient.registration_status == RegistrationStatus.REGISTERED,
+        conditions=tuple(ConditionRecord(c.code, c.onset_date, c.resolved_date) for c in record.conditions),
+        medicines=tuple(risk.MedicineRecord(active=m.status == Medication.Status.ACTIVE, regular=m.is_regular,
+                                            start=m.start_date, end=m.end_date, dmd_code=m.dmd_code)
+                        for m in record.medications),
+        encounters=tuple(risk.EncounterRecord(date=e.date, status=e.status, kind=e.kind) for e in record.encounters),
+        hospital=tuple(risk.HospitalRecord(kind=h.kind, start=h.start_date, reason=h.reason)
+                       for h in patient.hospital_events.all()),  # all of them, as read (the summary shows some)
+        observations=tuple(risk.ObservationRecord(concept=o.concept, date=o.effective_date, value=o.value)
+                           for o in record.observations if o.concept in ("mrc_dyspnoea", "bmi")),
+        has_carer=any(r.is_carer for r in patient.related_people.all()),
+    )
+
+
+def _tier(person: _Person, practice):
+    assessment = register_queries.assess_record(risk_record(person.record), today=clock.today(),
                                                 thresholds=register_queries.thresholds_for(practice))
-    return register_presenters.patient_tier(patient.pk, assessment)
+    return register_presenters.patient_tier(person.patient.pk, assessment)
 
 
 def _written_plan_url(patient_id: int) -> str:
@@ -186,7 +213,7 @@ def _render(request, person: _Person, *, form: presenters.FormState | None, plan
         "pack_row": person.pack, "pack": _pack(person.pack),
         "previous": plan_presenters.previous(person.latest, person.latest_plan, today=clock.today(),
                                              staff=person.staff_names),
-        "tier": _tier(patient, request.practice),
+        "tier": _tier(person, request.practice),
         "can_edit": can_edit, "form": form if can_edit else None,
         "options": _options(person, plan),
         "checklist": presenters.checklist(carry.this_conversation(plan, earlier), had_agenda=person.agenda is not None,
@@ -201,10 +228,21 @@ def _render(request, person: _Person, *, form: presenters.FormState | None, plan
     }, status=status)
 
 
-def _keep(person: _Person, user: User, parsed: forms.Parsed, conversation: Conversation | None) -> None:
-    """Keep what was typed as the clinician's draft."""
-    actions.autosave(patient=person.patient, by=user, content=parsed.plan.as_dict(),
-                     base_version=parsed.base_version, conversation=conversation)
+def _keep(person: _Person, user: User, parsed: forms.Parsed, conversation: Conversation | None) -> str:
+    """Keep what was typed as the clinician's draft. A draft too large to keep is not kept: the page
+    shown with what was typed says so (`_kept_or_why`)."""
+    try:
+        actions.autosave(patient=person.patient, by=user, content=parsed.plan.as_dict(),
+                         base_version=parsed.base_version, conversation=conversation)
+    except actions.DraftTooLarge as too_large:
+        return str(too_large)
+    return ""
+
+
+def _keep_or_say(request, person: _Person, parsed: forms.Parsed, conversation: Conversation | None) -> None:
+    refused = _keep(person, request.user, parsed, conversation)
+    if refused:
+        messages.error(request, refused)
 
 
 @practice_required(Capability.VIEW_CLINICAL)
@@ -254,31 +292,34 @@ def _save(request, patient_id: int):
             conversation_id=conversation.pk if conversation else None)
 
     if parsed.add:
-        _keep(person, request.user, parsed, conversation)
+        _keep_or_say(request, person, parsed, conversation)
         return _render(request, person, form=shown(add=parsed.add), plan=parsed.plan)
     if "draft" in request.POST:
-        _keep(person, request.user, parsed, conversation)
+        refused = _keep(person, request.user, parsed, conversation)
+        if refused:
+            messages.error(request, refused)
+            return _render(request, person, form=shown(), plan=parsed.plan, status=400)
         messages.success(request, "Your draft is kept. It becomes part of the plan when you save the plan.")
         return redirect(reverse("careplans:workspace", args=[person.patient.pk]) + "#plan")
     if request.POST.get("save") != "plan":
         # Not the "Save the plan" button (Enter pressed in a field, say): nothing is saved as a
         # version; what was typed is kept as the draft and the form is shown again.
-        _keep(person, request.user, parsed, conversation)
+        _keep_or_say(request, person, parsed, conversation)
         return _render(request, person, form=shown(), plan=parsed.plan, unsaved=True)
     problems = parsed.with_problems(document.validate(parsed.plan, known_concepts=actions.known_concepts(),
                                                       today=clock.today()))
     if problems:
-        _keep(person, request.user, parsed, conversation)
+        _keep_or_say(request, person, parsed, conversation)
         return _render(request, person, form=shown(problems), plan=parsed.plan, status=400)
     try:
         saved = actions.save_plan(patient=person.patient, by=request.user, plan=parsed.plan,
                                   base_version=parsed.base_version, conversation=conversation, note=parsed.note)
     except actions.PlanError as error:
-        _keep(person, request.user, parsed, conversation)
+        _keep_or_say(request, person, parsed, conversation)
         return _render(request, person, form=shown(parsed.with_problems(error.problems)), plan=parsed.plan,
                        status=400)
     except actions.PlanConflict as clash:
-        _keep(person, request.user, parsed, conversation)
+        _keep_or_say(request, person, parsed, conversation)
         current = clash.current
         found = plan_presenters.conflict(current, theirs=queries.plan_of(current), yours=parsed.plan,
                                          staff=person.staff_names)
@@ -304,8 +345,11 @@ def autosave(request, patient_id: int):
     saved_meanwhile = (latest is not None and latest.version > parsed.base_version
                        and plan_presenters.same_content(parsed.plan, queries.plan_of(latest)))
     if not saved_meanwhile:  # not a late autosave of what has just been saved as a version
-        actions.autosave(patient=patient, by=request.user, content=parsed.plan.as_dict(),
-                         base_version=parsed.base_version, conversation=conversation)
+        try:
+            actions.autosave(patient=patient, by=request.user, content=parsed.plan.as_dict(),
+                             base_version=parsed.base_version, conversation=conversation)
+        except actions.DraftTooLarge as too_large:  # the page keeps what was typed and says why
+            return render(request, "careplans/workspace/_autosaved.jinja", {"refused": str(too_large)})
     agenda = agenda_queries.latest_agenda(request.practice, conversation) if conversation else None
     earlier = (queries.plan_of(_earlier(request.practice, patient, conversation, latest))
                if conversation is not None else None)

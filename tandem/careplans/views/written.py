@@ -1,6 +1,7 @@
 """The written care plan: the staff page (the latest version or an earlier one, what changed since
 the version before, the versions with who saved them and when, copies given), the plan as an A4 PDF
-(standard or large print), and recording how and when a copy was given.
+(standard or large print; made once per version and format and kept, see actions/written.py), and
+recording how and when a copy was given.
 
 Every URL takes one patient id; a version number comes as `?version=N`. Another practice's patient,
 or a version that does not exist, is not found. Viewing is audited as a view of "careplans.plan",
@@ -19,24 +20,21 @@ from django.urls import path, reverse
 from django.utils import timezone
 
 from tandem.core import audit, clock
-from tandem.core.models import AuditEvent, Practice, User
+from tandem.core.models import AuditEvent
 from tandem.core.parsing import SHORT_YEAR, read_date, read_id
 from tandem.core.permissions import practice_required
-from tandem.core.rules import ROLE_LABELS, Capability, Role
-from tandem.messaging import actions as messaging
-from tandem.messaging import catalogue, letters
-from tandem.patients import facts as record_facts
+from tandem.core.rules import Capability
 from tandem.patients.models import Patient
 from tandem.patients.presenters import banner
 from tandem.patients.queries import patients_of
 
 from .. import actions, queries
+from ..actions import written as written_pdfs
 from ..models import CopyGiven, PlanVersion
-from ..rules import changes, wording
+from ..presenters.written import FORMATS, clinician_of, document_html, written  # noqa: F401 (used by scripts)
+from ..rules import changes
 
 WHAT = "careplans.plan"
-FORMATS = {"standard": "Standard print", "large_print": "Large print"}
-TEMPLATE = "careplans/plan/letter.html.jinja"
 
 
 # --- Reading -----------------------------------------------------------------------------------
@@ -70,73 +68,6 @@ def _chosen(versions: list[PlanVersion], wanted: int | None) -> PlanVersion | No
     if found is None:
         raise Http404("No such version")
     return found
-
-
-def _person_name(patient: Patient) -> str:
-    return messaging.patient_values(patient)["name"]
-
-
-def _staff_name(user: User | None, practice: Practice, role: str = "") -> str:
-    """'Nia Evans, practice nurse': the name, and the role as the practice has it."""
-    if user is None:
-        return ""
-    roles = [role] if role in {r.value for r in Role} else sorted(user.roles_in(practice))
-    label = ROLE_LABELS[Role(roles[0])] if roles else ""
-    label = wording.role_in_sentence(label)
-    return f"{user.display_name}, {label}" if label else user.display_name
-
-
-def clinician_of(version: PlanVersion, practice: Practice) -> str:
-    """Who held the conversation the plan came from, else who saved it."""
-    talk = version.conversation
-    if talk is not None and talk.clinician is not None:
-        return _staff_name(talk.clinician, practice, talk.clinician_role)
-    return _staff_name(version.created_by, practice)
-
-
-def written(version: PlanVersion, patient: Patient, practice: Practice) -> wording.Written:
-    """The version in the words the person reads, with the practice's service contact details."""
-    directory = {s.pk: wording.ServiceDetails(s.description, s.contact, s.how_to_refer)
-                 for s in queries.services(practice, active_only=False)}
-    talk = version.conversation  # the plan is made, and agreed, in the conversation it came from
-    made = talk.starts_at if talk is not None and talk.starts_at <= version.created_at else version.created_at
-    plan = queries.plan_of(version)
-    made_on = timezone.localtime(made).date()
-    return wording.build(plan, name=_person_name(patient), made_on=made_on,
-                         version=version.version, clinician=clinician_of(version, practice), services=directory,
-                         practice_phone=practice.phone,
-                         target_inputs=_target_inputs(patient, practice, on=_plan_day(plan.held_on, made_on)))
-
-
-def _plan_day(held_on: str, made_on: dt.date) -> dt.date:
-    """The day the plan speaks for: the day of its conversation (else the day it was made)."""
-    try:
-        return dt.date.fromisoformat(held_on) if held_on else made_on
-    except ValueError:
-        return made_on
-
-
-def _target_inputs(patient: Patient, practice: Practice, *, on: dt.date):
-    """The person's registers, frailty and age on the plan's day: the same inputs the summary, the
-    workspace and the pack pass to the one rule that decides which target applies (the plan adds its
-    agreed targets). A plan is a record of its conversation: its usual targets are the ones that
-    applied that day (blood pressure under 80 years, or from 80), not on the day it is reprinted."""
-    return record_facts.for_patient(practice, patient.pk, today=on).target_inputs(
-        date_of_birth=patient.date_of_birth, on=on)
-
-
-def document_html(plan: wording.Written, *, practice: Practice, patient: Patient, variant: str,
-                  today: dt.date) -> str:
-    """The plan as the HTML of its PDF (the practice letterhead, the person's address in the window)."""
-    values = {
-        "plan": plan, "variant": variant, "channel": "letter", "today": today,
-        "patient": messaging.patient_values(patient),
-        "practice": {"name": practice.name, "ods_code": practice.ods_code, "phone": practice.phone,
-                     "address_lines": [line for line in (practice.address_line1, practice.address_line2,
-                                                         practice.town, practice.postcode) if line]},
-        "recipient_lines": messaging.postal_lines(patient) or [_person_name(patient)],
-    }
-    return catalogue.environment().get_template(TEMPLATE).render(values)
 
 
 # --- The staff page ------------------------------------------------------------------------------
@@ -209,12 +140,11 @@ def plan_pdf(request, patient_id: int):
     if chosen is None:
         messages.info(request, "There is no saved care plan to print yet.")
         return redirect("careplans:plan", patient_id=patient.pk)
-    html = document_html(written(chosen, patient, request.practice), practice=request.practice, patient=patient,
-                         variant=variant, today=clock.today())
-    pdf, _pages = letters.to_pdf(html)
+    kept = written_pdfs.pdf_for(version=chosen, patient=patient, practice=request.practice, variant=variant,
+                                by=request.user)
     audit.record(by=request.user, practice=request.practice, action=AuditEvent.Action.EXPORT, what=WHAT,
                  patient_id=patient.pk, object_id=chosen.pk, detail={"version": chosen.version, "format": variant})
-    response = HttpResponse(pdf, content_type="application/pdf")
+    response = HttpResponse(bytes(kept.pdf), content_type="application/pdf")
     disposition = "attachment" if request.GET.get("download") else "inline"
     suffix = "-large-print" if variant == "large_print" else ""
     response["Content-Disposition"] = f'{disposition}; filename="care-plan-{patient.pk}-v{chosen.version}{suffix}.pdf"'

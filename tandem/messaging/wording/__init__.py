@@ -33,6 +33,7 @@ DOCUMENTS = {
 }
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 _BRACE = re.compile(r"[{}]")
+MAX_TEXT = 4000  # characters in one block's wording: a pack's longest block is under 1,000
 
 
 class WordingError(ValueError):
@@ -101,6 +102,8 @@ def block(key: str) -> Block:
 
 def check(text: str, block: Block) -> list[str]:
     """What is wrong with a block's text, in words a practice manager can act on (empty if fine)."""
+    if len(text) > MAX_TEXT:  # refused before anything else looks at it
+        return [too_long(text)]
     problems: list[str] = []
     if not text.strip():
         problems.append("This wording cannot be empty.")
@@ -111,9 +114,12 @@ def check(text: str, block: Block) -> list[str]:
         problems.append(f"{{{name}}} is not something Tandem can fill in here. You can use: {allowed}.")
     if _BRACE.search(_PLACEHOLDER.sub("", text)):
         problems.append("Curly brackets { } are only for the names Tandem fills in, like {given_name}.")
-    if len(text) > 4000:
-        problems.append("This wording is too long: keep it under 4,000 characters.")
     return problems
+
+
+def too_long(text: str) -> str:
+    return (f"This wording is too long: it has {len(text):,} characters and the limit is {MAX_TEXT:,}. "
+            "Keep it to the few sentences a person needs here.")
 
 
 def fill(text: str, values: dict[str, object]) -> str:

@@ -25,6 +25,14 @@ Counting:
 - Things a reader takes in at a glance must not move the score: a number, time, date, measurement
   or phone number ("62", "10:30am", "142/86", "0113 496 0000") counts as one word of one syllable,
   and so does a placeholder such as {given_name}. Web addresses and email addresses are left out.
+- A run of more than LONGEST_TOKEN characters without a space is not something a reader reads as
+  words (a pasted address, a line of dashes, junk): it is left out like an address.
+
+The work is linear in the length of the text, whatever it holds: addresses and placeholders are
+looked for one space-separated token at a time (each at most LONGEST_TOKEN characters), and the
+sentence ends are found by a pattern that starts only at the first mark of a run (``...?!``) and never
+backtracks. A text of ten times the length costs ten times as much, so a check as someone types
+cannot hold up the server; forms still bound what they accept (wording.MAX_TEXT).
 """
 
 from __future__ import annotations
@@ -48,7 +56,10 @@ _EMAIL = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]*[^\s.,;:!?)@]")
 _PLACEHOLDER = re.compile(r"\{[^{}\s]*\}")
 # Abbreviations whose full stop does not end a sentence.
 _ABBREVIATIONS = re.compile(r"\b(e\.g|i\.e|dr|mr|mrs|ms|a\.m|p\.m)\.(?=\s)", re.IGNORECASE)
-_SENTENCE_END = re.compile(r"[.!?]+[\"')\]\u201d\u2019]*(?=\s|$)|\n")
+# Starts only at the first of a run of marks, and possessive (`++`, `*+`): linear in the text's length.
+_SENTENCE_END = re.compile(r"(?<![.!?])[.!?]++[\"')\]\u201d\u2019]*+(?=\s|$)|\n")
+_SPACES = re.compile(r"(\s+)")
+LONGEST_TOKEN = 200  # characters without a space; a longer run is left out (see above)
 _NUMBER = "\x00"  # stands for one number-like token after tokenising
 _LETTERS = re.compile(r"[a-z]+")
 _VOWEL_GROUPS = re.compile(r"[aeiouy]+")
@@ -107,10 +118,20 @@ def score_block(text: str, block: Block) -> Score:
 def sentences_of(text: str) -> list[str]:
     """The text split where sentences end (web and email addresses already taken out)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _URL.sub(" ", _EMAIL.sub(" ", text))
-    text = _PLACEHOLDER.sub(" 0 ", text)
+    text = "".join(_without_addresses(piece) for piece in _SPACES.split(text))
     text = _ABBREVIATIONS.sub(lambda m: m.group(1).replace(".", ""), text)
     return [s for s in _SENTENCE_END.split(text) if s.strip()]
+
+
+def _without_addresses(piece: str) -> str:
+    """One space-separated token (or a run of spaces, kept) with its web and email addresses taken
+    out and its placeholders standing as a number. Every pattern here stops at a space, so applying
+    them a token at a time finds what applying them to the whole text would."""
+    if not piece or piece.isspace():
+        return piece
+    if len(piece) > LONGEST_TOKEN:
+        return " "
+    return _PLACEHOLDER.sub(" 0 ", _URL.sub(" ", _EMAIL.sub(" ", piece)))
 
 
 def _tokens(sentence: str) -> list[str]:

@@ -107,7 +107,8 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, today: d
 
     def link_for(conversation: Conversation, channel: str | None) -> str:
         secret = link_actions.Secret.new()
-        worded = paper_link(secret.code) if channel == "letter" else public_link(secret.token)
+        # marks where the code or token goes: the working one is put in only when the pack is sent
+        worded = paper_link(secret.code_mark) if channel == "letter" else public_link(secret.token_mark)
         secrets[conversation.pk] = (secret, worded)
         return worded
 

@@ -9,7 +9,7 @@ from tandem.messaging.models import Channel, Variant
 
 from ..models import Conversation
 from ..queries import packs as queries
-from ..queries.packs import Prepared
+from ..queries.packs import Listed, Prepared
 from ..rules.timing import When
 
 
@@ -80,10 +80,12 @@ def reply_text(agenda) -> str:
     return f"{who} {REPLY_VIA.get(agenda.via, agenda.via)}, {day.day} {day:%B}"
 
 
-def row(prepared: Prepared, *, today: dt.date, agenda=None) -> Row:
-    talk, pack, sent = prepared.conversation, prepared.pack, prepared.sent
+def row(prepared: Prepared | Listed, *, today: dt.date, agenda=None) -> Row:
+    """The list's row for one conversation, from its composed pack (Prepared) or from what the list
+    reads (Listed): the same status and words either way."""
+    talk, sent = prepared.conversation, prepared.sent
     when = prepared.window.when(today)
-    missing = pack.missing if prepared.with_results else ()
+    missing = prepared.missing if prepared.with_results else ()
     if sent is not None:
         status = "sent"
         detail = f"Sent {sent.sent_on.day} {sent.sent_on:%B}" + ("" if sent.with_results else ", without results")
@@ -91,8 +93,8 @@ def row(prepared: Prepared, *, today: dt.date, agenda=None) -> Row:
         status, detail = "too_late", "The conversation has passed"
     elif prepared.channel is None:
         status, detail = "no_address", "Add an address, mobile number or email to send a pack"
-    elif not pack.ready:
-        status, detail = "waiting", "Outstanding: " + ", ".join(pack.missing)
+    elif not prepared.ready:
+        status, detail = "waiting", "Outstanding: " + ", ".join(prepared.missing)
     elif when is When.TOO_EARLY:
         status, detail = "not_due", f"Goes out from {prepared.window.opens.day} {prepared.window.opens:%B}"
     else:

@@ -124,6 +124,85 @@ class Prepared:
     sent: Pack | None
     window: timing.Window
 
+    @property
+    def missing(self) -> tuple[str, ...]:
+        return self.pack.missing
+
+    @property
+    def ready(self) -> bool:
+        return self.pack.ready
+
+
+@dataclass(frozen=True)
+class Listed:
+    """One conversation as the list of packs shows it: whether its pack went, or else how it would go
+    and which tests are still outstanding. No pack is composed (that happens when one is opened or sent)."""
+
+    conversation: Conversation
+    channel: str | None
+    variant: str
+    with_results: bool
+    fresh_from: dt.date
+    sent: Pack | None
+    window: timing.Window
+    missing: tuple[str, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        return not self.missing or not self.with_results
+
+
+def list_many(practice: Practice, conversations: Sequence[Conversation], *,
+              today: dt.date | None = None, settings: PrepareSettings | None = None) -> list[Listed]:
+    """What the list of packs shows for these conversations (of this practice), in a fixed number of
+    queries and without composing any pack: for a pack already sent, only the sent pack; for the others,
+    how it would go and the tests still outstanding (the same rule as a composed pack's `missing`),
+    reading only fresh results of the tests a pack waits for."""
+    today = today or clock.today()
+    conversations = [c for c in conversations if c.practice_id == practice.pk]
+    if not conversations:
+        return []
+    sent = {p.conversation_id: p for p in Pack.objects.filter(practice=practice,
+                                                              conversation__in=[c.pk for c in conversations])
+            .defer("content", "html")}  # the list shows how and when it went, not what it said
+    settings = settings or settings_for(practice)
+    unsent = [c for c in conversations if c.pk not in sent]
+    patient_ids = [c.patient_id for c in unsent]
+    fresh = {c.pk: _fresh_from(c, local(c.starts_at).date()) for c in unsent}
+    facts = recall_queries.person_facts(practice, patient_ids) if unsent else {}
+    wants = dict(PackPreference.objects.filter(practice=practice, patient_id__in=patient_ids)
+                 .values_list("patient_id", "results_in_advance")) if unsent else {}
+    readings: dict[int, dict[str, list[pack_rules.Reading]]] = {}
+    if unsent:
+        for pid, concept, on, value in (Observation.objects.filter(
+                practice=practice, patient_id__in=patient_ids, concept__in=pack_rules.REQUIRED,
+                effective_date__gte=min(fresh.values()), value__isnull=False)
+                .values_list("patient_id", "concept", "effective_date", "value")):
+            readings.setdefault(pid, {}).setdefault(concept, []).append(pack_rules.Reading(on, value))
+    empty = recall_queries.PersonFacts()
+    out = []
+    for conversation in conversations:
+        starts = local(conversation.starts_at)
+        window = timing.window(starts.date(), earliest=settings.send_earliest_days,
+                               latest=settings.send_latest_days)
+        done = sent.get(conversation.pk)
+        if done is not None:
+            out.append(Listed(conversation=conversation, channel=done.channel, variant=done.variant,
+                              with_results=done.with_results, fresh_from=done.sent_on, sent=done, window=window))
+            continue
+        patient = conversation.patient
+        person_facts = facts.get(patient.pk, empty)
+        plan = recall_queries.plan_for(person_facts, today=today)
+        how = delivery_rules.choose(preferred=patient.preferred_channel,
+                                    reachable=_reachable(patient), adjustments=person_facts.adjustments)
+        with_results = wants.get(patient.pk, True)
+        tests = [pack_rules.Test(step.item.name, step.item.concepts) for step in plan.tests.steps if step.item.concepts]
+        missing = pack_rules.outstanding(tests, readings.get(patient.pk, {}), fresh_from=fresh[conversation.pk])
+        out.append(Listed(conversation=conversation, channel=how.channel if how.reachable else None,
+                          variant=how.variant, with_results=with_results, fresh_from=fresh[conversation.pk],
+                          sent=None, window=window, missing=missing))
+    return out
+
 
 def prepare_many(practice: Practice, conversations: Sequence[Conversation], *, link_for=None,
                  today: dt.date | None = None, variant: str | None = None) -> list[Prepared]:

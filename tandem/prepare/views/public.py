@@ -33,6 +33,7 @@ from django.views.decorators.csrf import csrf_protect
 from markupsafe import Markup
 
 from tandem.core import clock
+from tandem.core.ratelimits import limit_all
 from tandem.messaging import link_actions, links
 from tandem.messaging import queries as messaging_queries
 from tandem.messaging.models import ReplyLink
@@ -323,7 +324,9 @@ def answered(request, token: str, link: ReplyLink):
         phone=link.practice.phone))
 
 
-urlpatterns = [
+# Every page here is rate limited per address and per link (tandem.core.ratelimits), including any
+# added later: limit_all wraps each view of this list.
+urlpatterns = limit_all([
     path("", code, name="code"),
     path("<str:token>/", start, name="start"),
     path("<str:token>/pack/", pack_page, name="pack"),
@@ -331,4 +334,4 @@ urlpatterns = [
     path("<str:token>/sent/", sent, name="sent"),
     path("<str:token>/answer/", answer, name="answer"),
     path("<str:token>/answered/", answered, name="answered"),
-]
+])

@@ -57,15 +57,16 @@ def packs(request):
     today = clock.today()
     conversations = list(queries.in_scope(request.practice, day=day, month=month)
                          .select_related("patient", "review", "clinician", "practice").order_by("starts_at", "pk"))
-    prepared = queries.prepare_many(request.practice, conversations, today=today)
+    settings = queries.settings_for(request.practice)
+    listed = queries.list_many(request.practice, conversations, today=today, settings=settings)
     audit.record_many(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW,
                       what="prepare.packs", patient_ids=[c.patient_id for c in conversations])
     replies = {}  # each conversation's latest reply
     for agenda in (agenda_queries.agendas_of(request.practice).filter(conversation__in=conversations)
+                   .only("conversation_id", "version", "from_who", "via", "submitted_at")
                    .order_by("conversation_id", "version")):
         replies[agenda.conversation_id] = agenda
-    rows = [presenters.row(p, today=today, agenda=replies.get(p.conversation.pk)) for p in prepared]
-    settings = queries.settings_for(request.practice)
+    rows = [presenters.row(p, today=today, agenda=replies.get(p.conversation.pk)) for p in listed]
     return render(request, "prepare/packs.jinja", _context(
         request, here="packs", rows=rows, counts=presenters.counts(rows), day=day, month=month, error=error,
         scope=presenters.scope_label(day=day, month=month, today=today),

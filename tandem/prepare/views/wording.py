@@ -75,6 +75,9 @@ def _version_number(value: str) -> int | None:
 
 
 def _check(block: wording.Block, variant: str, text: str) -> dict:
+    if len(text) > wording.MAX_TEXT:  # refused before it is scored or filled in
+        return {"too_long": True, "empty": False, "problems": wording.check(text, block),
+                "limit": readability.limit_for(variant), "kind": VARIANT_LABELS[variant].lower()}
     score = readability.score_block(text, block)
     limit = readability.limit_for(variant)
     return {"score": score, "limit": limit, "within": readability.within_limit(score, variant),
@@ -83,7 +86,7 @@ def _check(block: wording.Block, variant: str, text: str) -> dict:
 
 
 def _preview(request, block: wording.Block, variant: str, text: str) -> list:
-    if not text.strip():
+    if not text.strip() or len(text) > wording.MAX_TEXT:
         return []
     practice = request.practice
     texts = queries.current_texts(practice, variant)
@@ -107,6 +110,8 @@ def _block_context(request, block: wording.Block, variant: str, *, text: str | N
     rows = queries.history(practice, block.key, variant)
     current = queries.in_use(block, variant, rows[0] if rows else None)
     text = current.text if text is None else text
+    if not problems and len(text) > wording.MAX_TEXT:
+        problems = [wording.too_long(text)]
     their = None
     if conflict_seen:
         their = {"version": current.version, "text": current.text, "who": _who(current.row),
@@ -132,6 +137,8 @@ def _block_context(request, block: wording.Block, variant: str, *, text: str | N
 
 def _block_page(request, block, variant, *, status: int = 200, **kwargs):
     context = _block_context(request, block, variant, **kwargs)
+    if status == 200 and context["problems"]:  # typed text that cannot be checked (too long)
+        status = 400
     return render(request, "prepare/wording/block.jinja", context, status=status)
 
 
@@ -206,8 +213,9 @@ def preview(request, key: str, variant: str):
     block = queries.get_block(key, variant)
     text = request.POST.get("text", "")
     if request.htmx:
-        response = render(request, "prepare/wording/_preview.jinja", {"preview": _preview(request, block, variant, text),
-                                                                      "block": block})
+        response = render(request, "prepare/wording/_preview.jinja", {
+            "preview": _preview(request, block, variant, text), "block": block,
+            "too_long": wording.too_long(text) if len(text) > wording.MAX_TEXT else ""})
         patch_vary_headers(response, ["HX-Request"])
         return response
     return _block_page(request, block, variant, text=text, note=request.POST.get("note", ""),

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q, QuerySet
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
@@ -113,20 +113,50 @@ def missed_appointments(reviews: Iterable[Review]) -> dict[int, dt.date]:
     return {review_id: on for review_id, round_, on in rows if round_ == wanted[review_id]}
 
 
+STATE_FIELDS = ("status", "due_month", "round", "stage", "round_started_on", "first_sent_on", "last_sent_on")
+
+
+def _could_send(policy: schedule.InvitationPolicy, *, month_end: dt.date, today: dt.date) -> Q:
+    """Exactly the reviews (of a sendable status) that schedule.invitation_to_send can accept when the
+    month ending `month_end` is sent on `today`, written as SQL so nothing else is read: a first
+    invitation once its day (due month less the weeks before) is within the batch, a re-invitation once
+    its round has started, a reminder once its weeks after the first have passed, and none sooner than
+    the minimum days after the last. The rule still decides, on exactly this set."""
+    batch = max(month_end, today)
+    gap = dt.timedelta(days=schedule.MIN_DAYS_BETWEEN_INVITATIONS)
+    weeks_before = dt.timedelta(weeks=policy.first_weeks_before)
+
+    def spaced(limit: dt.date) -> Q:
+        return Q(last_sent_on__isnull=True) | Q(last_sent_on__lte=limit - gap)
+
+    could = Q(stage=0, round=1, due_month__lte=batch + weeks_before) & spaced(batch)
+    could |= Q(stage=0, round__gt=1, round_started_on__lte=today) & spaced(today)
+    could |= Q(stage=0, round__gt=1, round_started_on__isnull=True, due_month__lte=today + weeks_before) & spaced(today)
+    for sent, weeks in enumerate(policy.reminder_weeks, start=1):  # reminder `sent + 1`, `weeks` after the first
+        could |= Q(stage=sent, first_sent_on__lte=today - dt.timedelta(weeks=weeks)) & spaced(today)
+    return could
+
+
+def _sendable(practice: Practice, *, today: dt.date) -> QuerySet[Review]:
+    return Review.objects.filter(practice=practice, review_year=dates.review_year_of(today),
+                                 status__in=[s.value for s in status_rules.SENDABLE],
+                                 patient__registration_status=RegistrationStatus.REGISTERED)
+
+
 def _candidate_reviews(practice: Practice, *, month_end: dt.date, today: dt.date,
-                       policy: schedule.InvitationPolicy) -> list[Review]:
-    """Reviews that may have an invitation to send: a wide SQL filter, then the pure rule decides."""
-    year = dates.review_year_of(today)
-    sendable = [s.value for s in status_rules.SENDABLE]
-    wide = Q(stage=0, round=1, due_month__lte=month_end + dt.timedelta(weeks=policy.first_weeks_before))
-    wide |= Q(stage=0, round__gt=1, round_started_on__lte=today)
-    if policy.reminder_weeks:
-        wide |= Q(stage__gt=0, stage__lt=policy.stages,
-                  first_sent_on__lte=today - dt.timedelta(weeks=policy.reminder_weeks[0]))
-    rows = (Review.objects.filter(practice=practice, review_year=year, status__in=sendable,
-                                  patient__registration_status=RegistrationStatus.REGISTERED)
-            .filter(wide).order_by("due_month", "pk"))
-    return [r for r in rows if schedule.invitation_to_send(r.state(), policy, month_end=month_end, today=today)]
+                       policy: schedule.InvitationPolicy) -> list[tuple[int, dt.date, schedule.NextInvitation]]:
+    """(review id, due month, what to send) for each review with an invitation to send, in the order they go (due
+    month, then id). SQL reads exactly the set the rule can accept (`_could_send`), only the columns
+    the rule needs; the pure rule (schedule.invitation_to_send) decides each."""
+    rows = (_sendable(practice, today=today).filter(_could_send(policy, month_end=month_end, today=today))
+            .order_by("due_month", "pk").values_list("pk", *STATE_FIELDS))
+    out = []
+    for pk, *state in rows:
+        review = schedule.ReviewState(*state)
+        nxt = schedule.invitation_to_send(review, policy, month_end=month_end, today=today)
+        if nxt is not None:
+            out.append((pk, review.due_month, nxt))
+    return out
 
 
 @dataclass(frozen=True)
@@ -136,40 +166,64 @@ class SendPreview:
 
     within: int
     capacity_set: bool
-    first_ids: tuple[int, ...] = ()
+    first: int = 0
+    others: int = 0
+    first_ids: tuple[int, ...] = ()  # in the order they go (only when asked for: preview_sending's `ids`)
     other_ids: tuple[int, ...] = ()
-
-    @property
-    def first(self) -> int:
-        return len(self.first_ids)
-
-    @property
-    def others(self) -> int:
-        return len(self.other_ids)
 
     @property
     def beyond(self) -> int:
         return self.first - self.within
 
 
-def preview_sending(*, practice: Practice, month: dt.date, today: dt.date | None = None) -> SendPreview:
+def preview_sending(*, practice: Practice, month: dt.date, today: dt.date | None = None,
+                    ids: bool = True) -> SendPreview:
     """Read only: the first invitations due for `month`, in the order they go, and how many fit the
-    staff time (tandem.recall.rules.capacity.invitations_within; a review overdue is seen this month)."""
+    staff time (tandem.recall.rules.capacity.invitations_within; a review overdue is seen this month).
+    Without `ids` (the page, which shows only the numbers) nothing is read per review: the rule decides
+    each distinct review state once, and the staff time is added up in the database
+    (queries.first_invitations_within), so the cost does not grow with the practice."""
     today = today or clock.today()
     settings = queries.settings_for(practice)
-    reviews = _candidate_reviews(practice, month_end=dates.end_of_month(month), today=today,
-                                 policy=settings.policy())
-    first = [r for r in reviews if r.round == 1 and r.stage == 0]
-    others = [r for r in reviews if not (r.round == 1 and r.stage == 0)]
-    facts = queries.person_facts(practice, [r.patient_id for r in first])
-    empty = queries.PersonFacts()
-    this = dates.first_of_month(today)
-    plans = [(max(r.due_month, this), queries.plan_for(facts.get(r.patient_id, empty), today=today)) for r in first]
+    month_end = dates.end_of_month(month)
+    policy = settings.policy()
     available = settings.available()
-    committed = queries.committed_minutes(practice, months={m for m, _ in plans}, today=today)
-    within = capacity_rules.invitations_within(plans, available=available, committed=committed)
-    return SendPreview(within=within, capacity_set=bool(available.hca or available.clinician),
-                       first_ids=tuple(r.pk for r in first), other_ids=tuple(r.pk for r in others))
+    capacity_set = bool(available.hca or available.clinician)
+    could_send = _sendable(practice, today=today).filter(_could_send(policy, month_end=month_end, today=today))
+    this = dates.first_of_month(today)
+    if not ids:
+        first = others = 0
+        first_months = set()
+        for *state, n in (could_send.values(*STATE_FIELDS).annotate(n=Count("pk")).order_by()
+                          .values_list(*STATE_FIELDS, "n")):
+            review = schedule.ReviewState(*state)
+            nxt = schedule.invitation_to_send(review, policy, month_end=month_end, today=today)
+            if nxt is None:
+                continue
+            if nxt.round == 1 and nxt.stage == 1:
+                first += n
+                first_months.add(max(review.due_month, this))
+            else:
+                others += n
+        within = first
+        if first and capacity_set:
+            within = queries.first_invitations_within(
+                practice, could_send.filter(round=1, stage=0), today=today, available=available,
+                committed=queries.committed_minutes(practice, months=first_months, today=today))
+        return SendPreview(within=within, capacity_set=capacity_set, first=first, others=others)
+    reviews = _candidate_reviews(practice, month_end=month_end, today=today, policy=policy)
+    first_due = [(pk, due) for pk, due, nxt in reviews if nxt.round == 1 and nxt.stage == 1]
+    other_ids = tuple(pk for pk, _due, nxt in reviews if not (nxt.round == 1 and nxt.stage == 1))
+    first_ids = tuple(pk for pk, _due in first_due)
+    within = len(first_ids)
+    if first_ids and capacity_set:
+        # Only minutes are needed: one statement for the first invitations that could go (not their facts).
+        by_review = queries.plans_by_review(practice, could_send.filter(round=1, stage=0), today=today)
+        plans = [(max(due, this), by_review[pk]) for pk, due in first_due]
+        committed = queries.committed_minutes(practice, months={m for m, _ in plans}, today=today)
+        within = capacity_rules.invitations_within(plans, available=available, committed=committed)
+    return SendPreview(within=within, capacity_set=capacity_set, first=len(first_ids), others=len(other_ids),
+                       first_ids=first_ids, other_ids=other_ids)
 
 
 def send_due_invitations(*, practice: Practice, month: dt.date, by: User | None,
@@ -191,7 +245,7 @@ def send_due_invitations(*, practice: Practice, month: dt.date, by: User | None,
         summary.held_back = preview.beyond
         ids = sorted(preview.other_ids + preview.first_ids[:preview.within])
     else:
-        ids = [r.pk for r in _candidate_reviews(practice, month_end=month_end, today=today, policy=policy)]
+        ids = [pk for pk, _due, _nxt in _candidate_reviews(practice, month_end=month_end, today=today, policy=policy)]
     total = len(ids)
     if progress:
         progress(0, total, message=f"{total:,} invitations to send")

@@ -80,6 +80,12 @@ def month_capacity(month: dt.date, plans: Iterable[ReviewPlan], available: Avail
         people += 1
         hca += plan.hca_minutes
         clinician += plan.clinician_minutes
+    return month_capacity_of(month, people=people, hca=hca, clinician=clinician, available=available)
+
+
+def month_capacity_of(month: dt.date, *, people: int, hca: int, clinician: int,
+                      available: Available) -> MonthCapacity:
+    """As month_capacity, from the month's totals (people, HCA and clinician minutes in the month)."""
     lines = (
         CapacityLine(HCA_GROUP, per_week(hca, month), available.hca),
         CapacityLine(CLINICIAN_GROUP, per_week(clinician, month), available.clinician),

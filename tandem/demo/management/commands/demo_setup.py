@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tandem.core import actions as core_actions
+from tandem.core.db_statistics import refresh_statistics
 from tandem.core.models import OrganisationGroup, Practice
 from tandem.core.rules import ROLE_LABELS, Role
 
@@ -99,6 +100,8 @@ class Command(BaseCommand):
             planned = plan_reviews(practice=practice, by=None)
             self.stdout.write(f"{practice.name}: registers and risk tiers worked out; {planned.created:,} reviews planned.")
         self._clinics(practices[0], users, seed)
+        # Everything was written in bulk: planner statistics for every table before anyone signs in.
+        refresh_statistics()
 
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD})")

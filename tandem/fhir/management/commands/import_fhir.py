@@ -12,9 +12,11 @@ from contextlib import ExitStack
 
 from django.core.management.base import CommandError
 
+from tandem.core.db_statistics import refresh_statistics
 from tandem.core.management.importing import ImportCommand
 from tandem.fhir import actions
 from tandem.fhir.report import render_text
+from tandem.patients.models import Patient
 
 
 class Command(ImportCommand):
@@ -31,6 +33,8 @@ class Command(ImportCommand):
             streams = [(p.name, stack.enter_context(p.open("rb"))) for p in paths]
             reports = actions.import_files(files=streams, practice=target, by=by)
         self.stdout.write(render_text(reports))
+        if any(not r.rejected for r in reports):  # rows written in bulk: fresh planner statistics
+            refresh_statistics((Patient, *actions.TABLES.values()))
         rejected = sum(1 for r in reports if r.rejected)
         if rejected:
             raise CommandError(f"{rejected} of {len(reports)} files rejected; nothing from those files was stored.",

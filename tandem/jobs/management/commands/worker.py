@@ -11,10 +11,10 @@ import datetime as dt
 import signal
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import close_old_connections, connection
 
-from tandem.jobs import actions, worker
+from tandem.jobs import worker
 
 
 class Command(BaseCommand):
@@ -39,18 +39,23 @@ class Command(BaseCommand):
         name = worker.worker_name()
         self.stdout.write(f"Worker {name} started.")
         ran = 0
+        # Each turn survives database errors (logged, then a growing wait): see worker.Loop.
+        turns = worker.Loop(worker=name, stale_after=dt.timedelta(seconds=stale_after), idle_sleep=sleep)
         while not self.stopping:
             if not connection.in_atomic_block:  # (inside a test's transaction, keep the connection)
                 close_old_connections()
-            actions.requeue_stale(older_than=dt.timedelta(seconds=stale_after))
-            job = worker.run_next(worker=name)
+            job, wait = turns.step()
             if job is not None:
                 ran += 1
                 self.stdout.write(f"Job {job.pk} ({job.kind}): {job.state}")
                 continue
-            if once:
+            if once and not turns.failures:
                 break
-            time.sleep(sleep)
+            if once and turns.failures >= 3:
+                raise CommandError("The database could not be reached; see the log.")
+            until = time.monotonic() + wait
+            while not self.stopping and time.monotonic() < until:  # a stop is not kept waiting
+                time.sleep(min(1.0, wait))
         self.stdout.write(f"Worker {name} stopped after {ran} job(s).")
 
     def _stop(self, signum, frame):

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tandem.core.db_statistics import refresh_statistics
 from tandem.core.models import Practice
 from tandem.recall import actions
+from tandem.recall.models import Review, ReviewEvent
 
 
 class Command(BaseCommand):
@@ -27,3 +29,4 @@ class Command(BaseCommand):
             summary = actions.plan_reviews(practice=p, by=None)
             self.stdout.write(f"{p.ods_code}: {summary.created} planned, {summary.withdrawn} no longer needed, "
                               f"{summary.reopened} needed again (review year {summary.review_year})")
+        refresh_statistics([Review, ReviewEvent])  # many rows written: fresh planner statistics for the board

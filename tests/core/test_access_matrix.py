@@ -1,0 +1,515 @@
+"""Who may open which page: every URL x every role x own practice / another practice, from the URLconf.
+
+The expected answer comes from the one table, tandem.core.rules.URL_ACCESS (docs/roles.md says it in
+words): a role without the capability gets 403; a role with it can use its own practice's objects and
+gets 404 for another practice's; not signed in goes to the sign-in page; signed in without a practice
+goes to choosing one. The URL list is discovered, so a new URL without a rule fails here, and a URL whose
+parameter is new fails until MAKERS says how to make one for a practice.
+
+The two practices, their staff and the objects the URLs take are made once (per test worker) in a
+transaction rolled back at the end; each role signs in once. Each request runs in a savepoint that is
+rolled back, and each client's cookies are put back after it, so one role's POST (a deletion, a
+sign-out) never changes what the next request sees.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from email.message import EmailMessage
+
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.test import Client, RequestFactory
+from django.urls import get_resolver, reverse
+
+from tandem.core import clock
+from tandem.core.rules import URL_ACCESS, Capability, Decision, Open, Role, decide
+from tests.conftest import TODAY, build_universe
+from tests.core.url_patterns import named_patterns
+
+PATTERNS = dict(named_patterns(get_resolver().url_patterns))
+URL_NAMES = sorted(PATTERNS)
+WHO = [*(r.value for r in Role), "no_practice", "anonymous"]
+METHODS = ("get", "post")
+OK_PUBLIC_PARAMS = {"token": "not-a-real-token", "uidb64": "MQ", "key": "invitation_not_this_year",
+                    "variant": "standard"}
+INVITATION = {"due_month": "2026-07", "conditions": ["type 2 diabetes"], "tests": ["a blood test"]}
+
+
+def test_every_url_has_a_rule_and_every_rule_a_url():
+    missing = sorted(set(URL_NAMES) - set(URL_ACCESS))
+    assert not missing, (f"No access rule for {missing}: add each to tandem.core.rules.URL_ACCESS "
+                         "(and docs/roles.md) saying who may read and change it")
+    stale = sorted(set(URL_ACCESS) - set(URL_NAMES))
+    assert not stale, f"Rules for URLs that no longer exist: {stale}"
+
+
+def test_the_view_decorators_agree_with_the_table():
+    """practice_required(...) beside a view repeats the table's rule; they must not drift apart."""
+    for name, pattern in PATTERNS.items():
+        callback = pattern.callback
+        if not hasattr(callback, "access_capability"):
+            continue
+        said = callback.access_capability or Open.MEMBER
+        rule = URL_ACCESS[name]
+        assert said in (rule.read, rule.change), f"{name}: the view says {said}, the table says {rule}"
+
+
+def test_a_url_with_no_rule_is_refused_before_its_view_runs(universe):
+    from tandem.core.access import AccessMiddleware
+
+    ran = []
+    request = RequestFactory().get("/new-page/")
+    request.user, request.practice, request.roles = universe.nurse, universe.practice, frozenset({Role.MANAGER})
+    request.resolver_match = type("Match", (), {"view_name": "newapp:new_page"})()
+    with pytest.raises(PermissionDenied):
+        AccessMiddleware(lambda r: None).process_view(request, lambda r: ran.append(r), (), {})
+    assert not ran
+
+
+# --- Objects for a practice, one kind per URL parameter -----------------------------------------
+
+class World:
+    """Staff of every role at Riverside, a patient at each practice, and objects made on demand."""
+
+    def __init__(self, universe):
+        from tandem.core import actions as core_actions
+        from tandem.core.models import User
+
+        self.u = universe
+        self.staff = {Role.NURSE.value: universe.nurse, Role.ADMIN.value: universe.admin}
+        for role in Role:
+            if role.value not in self.staff:
+                self.staff[role.value] = core_actions.add_staff(practice=universe.practice, username=f"m-{role.value}",
+                                                                role=role, by=None)
+        self.no_practice = User.objects.create_user(username="between-jobs")
+        self.other_manager = core_actions.add_staff(practice=universe.other_practice, username="m-other-manager",
+                                                    role=Role.MANAGER, by=None)
+        for patient in (universe.patient, universe.foreign_patient):
+            patient.address_line1, patient.town, patient.postcode = "12 Mill Lane", "Leeds", "LS1 4AB"
+            patient.email = "person@example.org"
+            patient.save()
+        self.cache: dict[tuple[str, bool], object] = {}
+
+    def side(self, own: bool):
+        u = self.u
+        if own:
+            return u.practice, u.patient, self.staff[Role.MANAGER.value]
+        return u.other_practice, u.foreign_patient, self.other_manager
+
+    def get(self, kind: str, own: bool):
+        key = (kind, own)
+        if key not in self.cache:
+            self.cache[key] = MAKERS[kind](self, *self.side(own), own)
+        return self.cache[key]
+
+
+def _review(w, practice, patient, by, own):
+    from tandem.core import clock
+    from tandem.recall.models import Review
+
+    now = clock.now()
+    review, _ = Review.objects.get_or_create(
+        patient=patient, review_year=2026,
+        defaults={"practice": practice, "due_month": dt.date(2026, 7, 1), "status_on": clock.today(),
+                  "created_at": now, "updated_at": now})
+    return review.pk
+
+
+def _conversation(w, practice, patient, by, own):
+    from django.utils import timezone
+
+    from tandem.core import clock
+    from tandem.prepare import actions
+    from tandem.recall.models import Review
+
+    review = Review.objects.get(pk=w.get("review", own))
+    starts = dt.datetime.combine(clock.today() + dt.timedelta(days=10), dt.time(10),
+                                 tzinfo=timezone.get_current_timezone())
+    return actions.book_conversation(review=review, by=by, starts_at=starts, minutes=20, clinician=None).pk
+
+
+def _message(w, practice, patient, by, own, channel="letter"):
+    from tandem.messaging import actions
+
+    return actions.queue_message(practice=practice, patient=patient, channel=channel, template="recall_invitation",
+                                 context=INVITATION, idempotency_key=f"matrix:{channel}", by=by).pk
+
+
+def _letter(w, practice, patient, by, own):
+    from tandem.messaging import actions
+
+    pk = w.get("message", own)
+    actions.dispatch_pending(practice=practice)
+    return pk
+
+
+def _email(w, practice, patient, by, own):
+    from tandem.messaging import actions
+    from tandem.messaging.delivery import HEADER
+
+    pk = _message(w, practice, patient, by, own, channel="email")
+    mail = EmailMessage()
+    mail["Subject"], mail["From"], mail["To"], mail[HEADER] = "Your review", "practice@example.org", "p@example.org", str(pk)
+    mail.set_content("Your yearly health review is due.")
+    envelope = type("Envelope", (), {"data": mail.as_bytes(), "mail_from": "practice@example.org",
+                                     "recipients": ["person@example.org"]})()
+    return actions.store_sink_email(envelope).pk
+
+
+def _link(w, practice, patient, by, own):
+    from tandem.core import clock
+    from tandem.messaging import link_actions
+
+    request = link_actions.LinkRequest(patient=patient, purpose="invitation", object_id=w.get("review", own),
+                                       expires_at=clock.now() + dt.timedelta(days=30))
+    return link_actions.issue_links(practice=practice, requests=[request], by=by)[0].link.pk
+
+
+def _job(w, practice, patient, by, own):
+    from tandem.messaging import actions
+
+    return actions.request_dispatch(practice=practice, by=by, idempotency_key="matrix").pk
+
+
+def _cohort(w, practice, patient, by, own):
+    from tandem.registers import actions
+
+    return actions.save_cohort(practice=practice, by=by, name="Matrix", definition={}).pk
+
+
+def _service(w, practice, patient, by, own):
+    from tandem.careplans import actions
+
+    return actions.save_service(practice=practice, by=by, name="Walking for Health", kind="exercise").pk
+
+
+def _task(w, practice, patient, by, own):
+    from tandem.careplans import actions
+    from tandem.careplans.models import Task
+    from tandem.careplans.rules.document import Plan, Referral
+
+    plan = Plan(referrals=(Referral(id="", what="Check inhaler technique", to_role=Role.NURSE.value),))
+    actions.save_plan(patient=patient, by=by, plan=plan, base_version=0)
+    return Task.objects.get(patient=patient).pk
+
+
+def _wording_version(w, practice, patient, by, own):
+    """Riverside has version 1; the other practice has versions 1 and 2, and the test asks for its 2."""
+    from tandem.messaging import wording_actions
+
+    texts = ["Tell us if you would rather skip it this year."] + ([] if own else ["Tell us if not this year."])
+    for number, text in enumerate(texts):
+        wording_actions.save_wording(practice=practice, block="invitation_not_this_year", variant="standard",
+                                     text=text, expected_version=number, by=by)
+    return len(texts)
+
+
+MAKERS = {
+    "patient": lambda w, practice, patient, by, own: patient.pk, "review": _review, "conversation": _conversation,
+    "message": _message, "letter": _letter, "email": _email, "link": _link, "job": _job, "cohort": _cohort,
+    "service": _service, "task": _task, "wording_version": _wording_version,
+}
+# Which kind of object each URL parameter is: by (namespace, parameter), then by parameter.
+PARAM_KINDS = {("prepare", "pk"): "conversation", ("messaging", "message_id"): "message",
+               "pk": "patient", "patient_id": "patient", "review_pk": "review", "job_id": "job", "link_id": "link",
+               "email_id": "email", "cohort_id": "cohort", "service_pk": "service", "task_pk": "task",
+               "version": "wording_version"}
+
+
+def _kwargs(w: World, name: str, own: bool) -> dict:
+    params = PATTERNS[name].pattern.converters.keys()
+    namespace = name.split(":")[0] if ":" in name else ""
+    out = {}
+    for param in params:
+        if param in OK_PUBLIC_PARAMS:
+            out[param] = OK_PUBLIC_PARAMS[param]
+            continue
+        kind = PARAM_KINDS.get((namespace, param)) or PARAM_KINDS.get(param)
+        assert kind, f"{name}: say in PARAM_KINDS what kind of object its parameter {param!r} is"
+        if name == "messaging:letter":
+            kind = "letter"
+        out[param] = w.get(kind, own)
+    return out
+
+
+def _decision(w: World, who: str, need) -> Decision:
+    if who == "anonymous":
+        return decide(need, signed_in=False, has_practice=False, roles=frozenset())
+    if who == "no_practice":
+        return decide(need, signed_in=True, has_practice=False, roles=frozenset())
+    return decide(need, signed_in=True, has_practice=True, roles=frozenset({Role(who)}))
+
+
+def _signed_in_clients(w: World) -> dict[str, tuple[Client, object]]:
+    """One client per kind of visitor, signed in once; with its cookies, to put back after each request."""
+    clients = {}
+    for who in WHO:
+        client = Client()  # a server error fails the test with its traceback
+        if who == "no_practice":
+            client.force_login(w.no_practice)
+        elif who != "anonymous":
+            client.force_login(w.staff[who])
+        clients[who] = (client, copy.deepcopy(client.cookies))
+    return clients
+
+
+def _request(w: World, who: str, method: str, url: str):
+    from django.core.cache import caches
+
+    client, cookies = w.clients[who]
+    client.cookies = copy.deepcopy(cookies)  # a sign-out or a new session in an earlier request is undone
+    try:
+        with transaction.atomic():  # rolled back: sign-in failures and rate limits (in the database) too
+            response = getattr(client, method)(url)
+            transaction.set_rollback(True)
+    finally:
+        caches["default"].clear()  # nothing a rolled-back request cached in this process outlives it
+    return response
+
+
+@pytest.fixture(scope="class")
+def world(django_db_setup, django_db_blocker):
+    """The practices, every role signed in and the objects, made once for every URL of the class below."""
+    outer = transaction.atomic()
+    outer._from_testcase = True  # as a TestCase's own: the actions' durable blocks may run inside it
+    with clock.frozen(TODAY), django_db_blocker.unblock(), outer:
+        w = World(build_universe())
+        for kind in MAKERS:  # made here, not in a test (whose savepoint is rolled back after it)
+            for own in (True, False):
+                w.get(kind, own)
+        w.clients = _signed_in_clients(w)
+        yield w
+        transaction.set_rollback(True)
+
+
+def _object_rule_refuses(name: str, who: str) -> bool:
+    """Rules about one object that the URL table cannot say: a task is closed by whom it is for (the
+    matrix's task is for the nurses) or the manager."""
+    return name == "careplans:task_done" and who not in (Role.NURSE.value, Role.MANAGER.value)
+
+
+@pytest.mark.django_db  # each test in a savepoint of the world's transaction (and the test database set up)
+class TestEveryUrlForEveryone:
+    @pytest.mark.parametrize("name", URL_NAMES)
+    def test_each_role_gets_what_the_table_says(self, world, name):
+        _check_every_role(world, name)
+
+
+def _check_every_role(w: World, name: str) -> None:
+    rule = URL_ACCESS.get(name)
+    assert rule is not None, f"{name} has no access rule"
+    has_objects = any(p not in OK_PUBLIC_PARAMS for p in PATTERNS[name].pattern.converters)
+    sides = (True, False) if has_objects else (True,)
+    problems = []
+    for own in sides:
+        url = reverse(name, kwargs=_kwargs(w, name, own))
+        for who in WHO:
+            statuses = {}
+            for method in METHODS:
+                need = rule.need(method.upper())
+                decision = _decision(w, who, need)
+                response = _request(w, who, method, url)
+                status = response.status_code
+                statuses[method] = status
+                where = f"{method.upper()} {name} as {who}, {'own' if own else 'other'} practice: {status}"
+                if status >= 500 and not (name == "healthz" and status == 503):  # 503: no worker in tests
+                    problems.append(f"{where} (server error)")
+                elif decision is Decision.SIGN_IN:
+                    if status != 302 or not response["Location"].startswith(reverse("core:login")):
+                        problems.append(f"{where}, expected the sign-in page")
+                elif decision is Decision.CHOOSE_PRACTICE:
+                    if status != 302 or not response["Location"].startswith(reverse("core:choose_practice")):
+                        problems.append(f"{where}, expected choosing a practice")
+                elif decision is Decision.FORBIDDEN:
+                    if status != 403:
+                        problems.append(f"{where}, expected 403: the role lacks {need}")
+                elif need in (Open.PUBLIC, Open.SIGNED_IN):
+                    if status == 302 and response["Location"].startswith(reverse("core:login") + "?next="):
+                        problems.append(f"{where}, sent to sign in although the page is {need}")
+                elif own:
+                    expected_refusal = _object_rule_refuses(name, who)
+                    if expected_refusal and status != 403:
+                        problems.append(f"{where}, expected 403: the task is not theirs")
+                    elif not expected_refusal and status in (403, 404):
+                        problems.append(f"{where}, expected the page: the role has {need}")
+                elif status not in (404, 405):
+                    problems.append(f"{where}, expected 404: another practice's object")
+            if not own and 404 not in statuses.values() and all(
+                    _decision(w, who, rule.need(m.upper())) is Decision.ALLOW for m in METHODS):
+                problems.append(f"{name} as {who}: another practice's object was never looked up ({statuses})")
+    assert not problems, "\n".join(problems)
+
+
+def test_the_table_keeps_clinical_pages_from_administrators():
+    """The decisions in docs/roles.md, spot-checked in words a reviewer can read."""
+    admin = frozenset({Role.ADMIN})
+
+    def allowed(name, method="GET"):
+        return decide(URL_ACCESS[name].need(method), signed_in=True, has_practice=True, roles=admin) is Decision.ALLOW
+
+    for name in ("patients:summary", "careplans:workspace", "careplans:plan_pdf", "careplans:fhir",
+                 "prepare:preview", "registers:worklist", "registers:patient_tier", "fhir:upload"):
+        assert not allowed(name), name
+    for name in ("recall:board", "recall:review", "messaging:outbox", "messaging:message", "prepare:book",
+                 "prepare:agenda_paper", "careplans:tasks"):
+        assert allowed(name), name
+    assert URL_ACCESS["fhir:upload"].read is Capability.IMPORT_RECORDS
+
+
+# --- What an administrator sees: who and how to reach them, not results ----------------------------
+
+@pytest.fixture
+def packs_sent(booked):  # noqa: F811 - tests/prepare's fixture, imported below
+    """`booked` with its packs queued: Arthur's is a letter carrying his HbA1c (62 mmol/mol) and eGFR (58)."""
+    from tandem.messaging.models import OutboxMessage
+    from tandem.prepare import actions
+
+    actions.send_packs(practice=booked.practice, by=booked.admin, day=None, month=dt.date(2026, 6, 1))
+    booked.arthur_pack = OutboxMessage.objects.get(patient=booked.arthur, template="results_pack")
+    booked.gp = _staff(booked, Role.GP, "gp")
+    return booked
+
+
+def _staff(u, role, username):
+    from tandem.core import actions as core_actions
+
+    return core_actions.add_staff(practice=u.practice, username=username, role=role, by=None)
+
+
+def _page(client, user, url) -> tuple[int, str]:
+    client.force_login(user)
+    response = client.get(url)
+    return response.status_code, response.content.decode(errors="replace")
+
+
+def test_an_administrator_sees_a_results_pack_was_sent_but_not_the_results_in_it(client, packs_sent):
+    u = packs_sent
+    assert "62 mmol/mol" in u.arthur_pack.body  # the message itself does carry the results
+    url = reverse("messaging:message", kwargs={"message_id": u.arthur_pack.pk})
+    status, page = _page(client, u.admin, url)
+    assert status == 200
+    assert "Arthur" in page and "Letter" in page and "Queued" in page  # who it is for, how it goes, where it is
+    for clinical in ("62 mmol/mol", "HbA1c", "eGFR", "Open the letter"):
+        assert clinical not in page, clinical
+    assert "carries clinical detail" in page
+    status, page = _page(client, u.nurse, url)
+    assert status == 200 and "62 mmol/mol" in page
+
+
+def test_an_administrator_cannot_open_the_letter_of_a_results_pack_but_a_clinician_can(client, packs_sent):
+    from tandem.messaging import actions
+
+    u = packs_sent
+    actions.dispatch_pending(practice=u.practice)
+    url = reverse("messaging:letter", kwargs={"message_id": u.arthur_pack.pk})
+    client.force_login(u.admin)
+    assert client.get(url).status_code == 403
+    outbox = client.get(reverse("messaging:outbox")).content.decode()
+    assert url not in outbox  # no link to a letter they cannot open
+    client.force_login(u.nurse)
+    response = client.get(url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
+
+def test_an_administrator_reads_an_invitation_which_says_only_what_an_invitation_must(client, universe):
+    from tandem.messaging import actions
+
+    universe.patient.address_line1, universe.patient.town = "12 Mill Lane", "Leeds"
+    universe.patient.save()
+    message = actions.queue_message(practice=universe.practice, patient=universe.patient, channel="letter",
+                                    template="recall_invitation", context=INVITATION, idempotency_key="invite",
+                                    by=universe.admin)
+    status, page = _page(client, universe.admin, reverse("messaging:message", kwargs={"message_id": message.pk}))
+    assert status == 200
+    assert "type 2 diabetes" in page and "a blood test" in page and "July 2026" in page
+    assert "carries clinical detail" not in page
+
+
+def test_on_the_recall_pages_an_administrator_sees_what_to_book_but_not_why_or_what_was_found(client, packs_sent):
+    u = packs_sent
+    review = reverse("recall:review", kwargs={"patient_id": u.beatrice.pk})
+    clinical = ("Risk tier", "Not needed this time", "Spirometry (FEV1 and FVC): done",
+                "these topics come from their conditions", "COPD self-management plan")
+    status, nurse_page = _page(client, u.nurse, review)
+    assert status == 200
+    assert all(words in nurse_page for words in clinical)
+    status, admin_page = _page(client, u.admin, review)
+    assert status == 200
+    assert "Chronic obstructive pulmonary disease" in admin_page  # which clinic to book, as the invitation says
+    assert "Inhaler technique" in admin_page and "July 2026" in admin_page  # what to book, and when
+    for words in clinical:
+        assert words not in admin_page, words
+    status, board = _page(client, u.admin, reverse("recall:board"))
+    assert status == 200 and "Beatrice" in board
+    assert "Not needed this time" not in board and 'name="tier"' not in board
+    _, nurse_board = _page(client, u.nurse, reverse("recall:board"))
+    assert "Not needed this time" in nurse_board and 'name="tier"' in nurse_board
+
+
+def test_an_administrator_cannot_import_records_and_is_not_offered_it(client, universe):
+    status, _ = _page(client, universe.admin, reverse("fhir:upload"))
+    assert status == 403
+    _, home = _page(client, universe.admin, reverse("home"))
+    assert "Import records" not in home
+    manager = _staff(universe, Role.MANAGER, "pm")
+    status, _ = _page(client, manager, reverse("fhir:upload"))
+    assert status == 200
+
+
+# --- Closing a task from a care plan ---------------------------------------------------------------
+
+def _task_for(u, *, to_role="", to_user=None):
+    from tandem.careplans import actions
+    from tandem.careplans.models import Task
+    from tandem.careplans.rules.document import Plan, Referral
+
+    plan = Plan(referrals=(Referral(id="", what="Check inhaler technique", to_role=to_role,
+                                    to_user_id=to_user.pk if to_user else None),))
+    actions.save_plan(patient=u.patient, by=u.nurse, plan=plan, base_version=0)
+    return Task.objects.get(patient=u.patient)
+
+
+def _close(client, user, task) -> int:
+    client.force_login(user)
+    status = client.post(reverse("careplans:task_done", kwargs={"task_pk": task.pk}), {"outcome": "done"}).status_code
+    task.refresh_from_db()
+    return status
+
+
+def test_only_whom_a_task_is_for_or_the_manager_can_close_it(client, universe):
+    u = universe
+    task = _task_for(u, to_role=Role.NURSE.value)
+    for role in (Role.ADMIN, Role.GP, Role.HCA, Role.PHARMACIST):
+        someone = u.admin if role is Role.ADMIN else _staff(u, role, f"t-{role.value}")
+        assert _close(client, someone, task) == 403, role
+        assert task.status == "open", role
+    another_nurse = _staff(u, Role.NURSE, "t-nurse2")
+    assert _close(client, another_nurse, task) == 302 and task.status == "done"  # given to every nurse
+
+
+def test_a_task_for_one_person_is_theirs_or_the_managers_to_close(client, universe):
+    u = universe
+    task = _task_for(u, to_user=u.nurse)
+    assert _close(client, _staff(u, Role.NURSE, "t-nurse2"), task) == 403 and task.status == "open"
+    assert _close(client, _staff(u, Role.MANAGER, "t-pm"), task) == 302 and task.status == "done"
+
+
+@pytest.mark.parametrize(("roles", "to_user", "to_role", "allowed"), [
+    ({Role.NURSE}, 7, "", True),  # the person it was given to
+    ({Role.NURSE}, 8, "", False),  # another nurse, when it was given to one person
+    ({Role.NURSE}, None, "nurse", True),  # anyone in the role it was given to
+    ({Role.GP}, None, "nurse", False),
+    ({Role.ADMIN}, None, "nurse", False),
+    ({Role.ADMIN}, None, "admin", True),
+    ({Role.MANAGER}, 8, "", True),  # the manager shares out work when someone is away
+])
+def test_who_may_close_a_task(roles, to_user, to_role, allowed):
+    from tandem.core.rules import may_close_task
+
+    assert may_close_task(roles, user_id=7, to_user_id=to_user, to_role=to_role) is allowed
+
+
+from tests.prepare.conftest import booked, planned, recall  # noqa: E402, F401 - fixtures for the tests above

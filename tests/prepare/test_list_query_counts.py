@@ -1,0 +1,102 @@
+"""The list of packs reads what its rows show, in a fixed number of queries: it composes no pack
+(a pack is composed when one is opened, previewed or sent), the number of queries does not grow with
+the conversations listed or the people in the practice, and each row says exactly what composing the
+pack would say (sent, ready, waiting for which results, no results in advance)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from tandem.core import clock
+from tandem.prepare import actions
+from tandem.prepare.presenters import packs as presenters
+from tandem.prepare.queries import packs as queries
+from tandem.prepare.rules import pack as pack_rules
+from tests.recall.conftest import review_of
+from tests.recall.crowd import crowd
+
+LIST = "/prepare/?month=2026-06"
+#: queries for the list of a month's packs, session and user-with-practice checks included (one query for both)
+PINNED = 15
+
+
+def list_queries(client) -> int:
+    assert client.get(LIST).status_code == 200  # once first: anything cached per process is warm
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(LIST)
+    assert response.status_code == 200
+    return len(captured)
+
+
+def book_crowd(u, count: int, *, start: int) -> int:
+    """Book a June conversation for each of `count` more people with an open review; how many were booked."""
+    tz = timezone.get_current_timezone()
+    booked = 0
+    for i, patient in enumerate(crowd(u.practice, count, start=start)):
+        review = review_of(patient)
+        if review.status not in ("planned", "invited", "booked"):
+            continue
+        actions.book_conversation(review=review, by=u.admin, minutes=20, clinician=u.nurse,
+                                  starts_at=dt.datetime(2026, 6, 26 + i % 5, 9 + i % 8, tzinfo=tz))
+        booked += 1
+    return booked
+
+
+def rows_by_name(rows) -> dict[str, tuple]:
+    return {r.name: (r.status, r.label, r.detail, r.how) for r in rows}
+
+
+def composed_rows(u) -> dict[str, tuple]:
+    talks = list(queries.in_scope(u.practice, month=dt.date(2026, 6, 1)).select_related(
+        "patient", "review", "clinician", "practice").order_by("starts_at", "pk"))
+    today = clock.today()
+    return rows_by_name(presenters.row(p, today=today) for p in queries.prepare_many(u.practice, talks, today=today))
+
+
+def listed_rows(u) -> dict[str, tuple]:
+    talks = list(queries.in_scope(u.practice, month=dt.date(2026, 6, 1)).select_related(
+        "patient", "review", "clinician", "practice").order_by("starts_at", "pk"))
+    today = clock.today()
+    return rows_by_name(presenters.row(p, today=today) for p in queries.list_many(u.practice, talks, today=today))
+
+
+@pytest.fixture
+def nurse(client, booked):
+    client.force_login(booked.nurse)
+    return client
+
+
+def test_the_list_composes_no_pack(nurse, booked, monkeypatch):
+    def refuse(**_kwargs):
+        raise AssertionError("the list composed a pack")
+
+    monkeypatch.setattr(pack_rules, "compose", refuse)
+    page = nurse.get(LIST).content.decode()
+    assert "Arthur Bennett" in page and "Ready to send" in page
+    assert "Waiting for results" in page and "Blood pressure" in page.split("Fatima Green")[1]
+
+
+def test_each_row_says_what_the_composed_pack_would_say(booked):
+    before = listed_rows(booked)
+    assert before == composed_rows(booked)
+    assert before["Fatima Green"][0] == "waiting"
+    actions.set_results_in_advance(practice=booked.practice, patient=booked.fatima, by=booked.nurse, wanted=False)
+    actions.send_packs(practice=booked.practice, by=booked.admin, month=dt.date(2026, 6, 1))
+    after = listed_rows(booked)
+    assert after == composed_rows(booked)
+    assert {name: row[0] for name, row in after.items()} != {name: row[0] for name, row in before.items()}
+
+
+def test_the_number_of_queries_does_not_grow_with_the_conversations_listed(nurse, booked):
+    small = list_queries(nurse)
+    assert book_crowd(booked, 24, start=0) > 5
+    assert list_queries(nurse) == small
+
+
+def test_the_number_of_queries_is_pinned(nurse, booked):
+    assert list_queries(nurse) == PINNED, "queries for the list of packs changed: fix the page, not the number"

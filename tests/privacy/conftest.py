@@ -1,0 +1,1 @@
+from tests.prepare.conftest import booked, planned, recall  # noqa: F401

@@ -1,0 +1,100 @@
+"""Staff time (capacity) is worked out in the database: the reviews are grouped by what their minutes
+depend on and each kind of person is planned once. These tests hold it to the same answer as
+working out every person's plan one by one."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from tandem.recall import queries
+from tandem.recall.models import Review
+from tandem.recall.rules import capacity as capacity_rules
+from tandem.recall.rules import dates
+from tandem.recall.rules.status import OPEN, Status
+
+from .crowd import crowd
+
+D = dt.date
+TODAY = D(2026, 6, 15)
+MONTHS = [D(2026, 6, 1), D(2026, 7, 1)]
+
+
+def each_person(practice, statuses, months):
+    """The answer one person at a time: every review's plan from that person's own facts."""
+    reviews = list(Review.objects.filter(practice=practice, review_year=2026, status__in=statuses,
+                                         patient__registration_status="registered"))
+    facts = queries.person_facts(practice, [r.patient_id for r in reviews])
+    this = dates.first_of_month(TODAY)
+    out = {}
+    for month in months:
+        plans = [queries.plan_for(facts.get(r.patient_id, queries.PersonFacts()), today=TODAY) for r in reviews
+                 if (r.due_month <= month if month == this else r.due_month == month)]
+        out[month] = plans
+    return out
+
+
+@pytest.fixture
+def crowded(universe):
+    from tandem.recall import actions
+
+    crowd(universe.practice, 44)
+    crowd(universe.other_practice, 11, start=44)  # another practice's people never count here
+    actions.save_settings(practice=universe.practice, by=None, change=actions.SettingsChange(
+        scheme="birth_month", condition_months=(), first_invitation_weeks=4, reminder_weeks=(2, 4),
+        response_wait_days=14, hca_minutes=120, nurse_minutes=200, pharmacist_minutes=0, gp_minutes=30))
+    return universe
+
+
+def test_staff_time_needed_is_the_sum_of_everyone_s_plans(crowded):
+    practice = crowded.practice
+    expected = each_person(practice, [s.value for s in OPEN], MONTHS)
+    available = queries.settings_for(practice).available()
+    found = queries.capacity(practice=practice, months=MONTHS, today=TODAY)
+    assert found == [capacity_rules.month_capacity(m, expected[m], available) for m in MONTHS]
+    june, july = found
+    assert june.people == 20 and july.people == 12  # June carries April's and May's open reviews
+    assert june.hca_minutes > 0 and june.clinician_minutes > june.hca_minutes
+
+
+def test_a_longer_appointment_or_recent_spirometry_changes_the_minutes(crowded):
+    """The facts that change minutes are read now, not from a copy kept somewhere."""
+    from tandem.patients.models import Observation, ReasonableAdjustment
+
+    practice = crowded.practice
+    before = queries.capacity(practice=practice, months=MONTHS, today=TODAY)[0]
+    copd = (Review.objects.filter(practice=practice, due_month=D(2026, 6, 1), status="planned",
+                                  patient__register_memberships__register="copd")
+            .exclude(patient__observations__concept="fev1", patient__observations__effective_date__gt=D(2025, 6, 15))
+            .first())
+    assert copd is not None
+    Observation.objects.create(practice=practice, patient_id=copd.patient_id, concept="fev1",
+                               effective_date=D(2026, 6, 1), value=2.1)
+    ReasonableAdjustment.objects.create(patient_id=copd.patient_id, kind=ReasonableAdjustment.Kind.LONGER_APPOINTMENT)
+    after = queries.capacity(practice=practice, months=MONTHS, today=TODAY)[0]
+    spirometry, longer = 30, 10  # spirometry is no longer due; the conversation is 10 minutes longer
+    assert after.hca_minutes == before.hca_minutes
+    assert after.clinician_minutes == before.clinician_minutes - spirometry + longer
+    expected = each_person(practice, [s.value for s in OPEN], MONTHS)
+    assert after.hca_minutes == sum(p.hca_minutes for p in expected[MONTHS[0]])
+
+
+def test_minutes_already_promised_match_everyone_s_plans(crowded):
+    practice = crowded.practice
+    promised = [Status.INVITED.value, Status.BOOKED.value, Status.DID_NOT_ATTEND.value]
+    months = [D(2026, 6, 1), D(2026, 7, 1), D(2026, 9, 1)]
+    expected = each_person(practice, promised, months)
+    found = queries.committed_minutes(practice, months=months, today=TODAY)
+    assert found == {m: (sum(p.hca_minutes for p in expected[m]), sum(p.clinician_minutes for p in expected[m]))
+                     for m in months}
+    assert found[D(2026, 6, 1)][0] > 0
+
+
+def test_months_before_this_one_are_counted_on_their_own(crowded):
+    practice = crowded.practice
+    months = [D(2026, 4, 1), D(2026, 6, 1)]
+    expected = each_person(practice, [s.value for s in OPEN], months)
+    available = queries.settings_for(practice).available()
+    assert queries.capacity(practice=practice, months=months, today=TODAY) == [
+        capacity_rules.month_capacity(m, expected[m], available) for m in months]
