@@ -239,6 +239,14 @@ _TEXTAREA_KEYS = frozenset({"id", "name", "value", "rows", "label", "hint", "err
                             "describedBy", "disabled", "autocomplete"})
 
 
+def _control_classes(component: str, params: Mapping, has_error: bool) -> tuple[str, str]:
+    """The control's classes (its error modifier, then any given) and its form group's."""
+    classes = component + (f" {component}--error" if has_error else "")
+    if _given(params, "classes"):
+        classes += f" {_given(params, 'classes')}"
+    return classes, "nhsuk-form-group" + (" nhsuk-form-group--error" if has_error else "")
+
+
 def nhsuk_textarea(params) -> Markup | None:
     """The NHS.UK textarea component (nhsuk/components/textarea) in Python for a plain field (a label
     that is not a page heading, an optional hint and error message, nothing before or after it): the
@@ -252,12 +260,7 @@ def nhsuk_textarea(params) -> Markup | None:
     if fields is None:
         return None
     parts, described_by, has_error = fields
-    classes, group = "nhsuk-textarea", "nhsuk-form-group"
-    if has_error:
-        classes += " nhsuk-textarea--error"
-        group += " nhsuk-form-group--error"
-    if _given(params, "classes"):
-        classes += f" {_given(params, 'classes')}"
+    classes, group = _control_classes("nhsuk-textarea", params, has_error)
     value = params.get("value")
     attributes = Markup(' class="%s" id="%s" name="%s" rows="%s"') % (
         classes, element_id, _given(params, "name") or "", _given(params, "rows") or 5,
@@ -304,12 +307,7 @@ def nhsuk_select(params) -> Markup | None:
     if fields is None:
         return None
     parts, described_by, has_error = fields
-    classes, group = "nhsuk-select", "nhsuk-form-group"
-    if has_error:
-        classes += " nhsuk-select--error"
-        group += " nhsuk-form-group--error"
-    if _given(params, "classes"):
-        classes += f" {_given(params, 'classes')}"
+    classes, group = _control_classes("nhsuk-select", params, has_error)
     chosen = _given(params, "value")
     attributes = Markup(' class="%s" id="%s" name="%s"') % (classes, element_id, _given(params, "name") or "") + (
         Markup(" disabled") if _given(params, "disabled") else Markup("")) + nhsuk_attributes(

@@ -98,14 +98,23 @@ def _still_allowed(request, user) -> bool:
     return AxesProxyHandler.is_allowed(request, {"username": user.username})
 
 
-def sign_in_code(request):
-    """The second step: a code from the authenticator app, or a backup code."""
-    user, held = _pending(request, "code")
+def _second_step(request, step: str):
+    """(user, held, None) for someone part-way through signing in at `step` and not locked out; else
+    (None, held, the response to give instead: back to signing in, or the locked-out page)."""
+    user, held = _pending(request, step)
     if user is None:
-        return redirect("core:login")
+        return None, held, redirect("core:login")
     if not _still_allowed(request, user):
         request.session.pop(PENDING_KEY, None)
-        return locked_out(request)
+        return None, held, locked_out(request)
+    return user, held, None
+
+
+def sign_in_code(request):
+    """The second step: a code from the authenticator app, or a backup code."""
+    user, held, stop = _second_step(request, "code")
+    if stop is not None:
+        return stop
     error = ""
     if request.method == "POST":
         typed = request.POST.get("code", "")
@@ -127,12 +136,9 @@ def sign_in_code(request):
 
 def sign_in_set_up(request):
     """The second step when the practice requires two-factor authentication and the account has none."""
-    user, held = _pending(request, "set_up")
-    if user is None:
-        return redirect("core:login")
-    if not _still_allowed(request, user):
-        request.session.pop(PENDING_KEY, None)
-        return locked_out(request)
+    user, held, stop = _second_step(request, "set_up")
+    if stop is not None:
+        return stop
     error = ""
     if request.method == "POST":
         try:

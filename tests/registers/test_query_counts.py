@@ -8,9 +8,8 @@ in the practice, the page has gained a query per row (N+1): fix the page, not th
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
+from tests.query_counts import queries_per_page
 from tests.recall.crowd import crowd
 
 #: page -> queries for one request by a nurse, session and practice checks included
@@ -35,17 +34,6 @@ def pages(patient_id: int) -> dict[str, str]:
     }
 
 
-def queries_per_page(client, patient_id: int) -> dict[str, int]:
-    counts = {}
-    for name, url in pages(patient_id).items():
-        assert client.get(url).status_code == 200, name  # once first: anything cached per process is warm
-        with CaptureQueriesContext(connection) as captured:
-            response = client.get(url)
-        assert response.status_code == 200, name
-        counts[name] = len(captured)
-    return counts
-
-
 def add_cohorts(practice, nurse, names):
     from tandem.registers import actions
 
@@ -63,15 +51,15 @@ def nurse(client, universe):
 def test_the_number_of_queries_does_not_grow_with_the_practice(nurse, universe):
     people = crowd(universe.practice, 10)
     add_cohorts(universe.practice, universe.nurse, ["Over 40s with high blood pressure"])
-    small = queries_per_page(nurse, people[0].pk)
+    small = queries_per_page(nurse, pages(people[0].pk))
     crowd(universe.practice, 60, start=10)
     add_cohorts(universe.practice, universe.nurse, ["Second", "Third", "Fourth"])
-    large = queries_per_page(nurse, people[0].pk)
+    large = queries_per_page(nurse, pages(people[0].pk))
     assert large == small
 
 
 def test_the_number_of_queries_per_page_is_pinned(nurse, universe):
     people = crowd(universe.practice, 12)
     add_cohorts(universe.practice, universe.nurse, ["Over 40s with high blood pressure", "Second"])
-    found = queries_per_page(nurse, people[0].pk)
+    found = queries_per_page(nurse, pages(people[0].pk))
     assert found == PINNED, "queries per page changed: see this module's docstring"
