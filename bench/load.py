@@ -50,8 +50,8 @@ INTRO = """
 A load benchmark of the pages a clinician uses in a consultation, against the production server as
 `make demo` starts it (`scripts/serve-demo`: gunicorn, demo profile, no DEBUG, the worker and the mail
 sink running beside it), from a second process on the same machine. Each page is asked for on its own
-for 10 s at 1, 16 and 32 connections (keep-alive, signed in as the demo nurse); the reference is a
-minimal page through the whole middleware stack with no database (`/healthz/live`, or the sign-in page
+for 10 s at 1, 16 and 32 connections (keep-alive, accepting gzip as a browser does, signed in as the
+demo nurse); the reference is a minimal page through the whole middleware stack with no database (`/healthz/live`, or the sign-in page
 where there is none), measured in the same run. **CPU ms/req** is the CPU time of gunicorn's master and
 workers (from /proc, including workers replaced meanwhile) over the requests answered, so it does not
 count the database server or the load generator; **x ref** is that over the reference's; **server
@@ -256,7 +256,8 @@ class Tally:
 
 
 def _client(session: Session, page: Page, deadline: float, tally: Tally) -> None:
-    headers = {"Cookie": session.header()} if page.signed_in else {}
+    # As a browser asks: compressed where the server compresses (the CPU of compressing is counted).
+    headers = {"Accept-Encoding": "gzip", **({"Cookie": session.header()} if page.signed_in else {})}
     conn = None
     while time.monotonic() < deadline:
         if conn is None:
@@ -454,64 +455,31 @@ def summary(result: dict) -> str:
     return " ".join(bits)
 
 
-BASELINE = """
-### The baseline against the goals
-
-Measured on 2026-12-05 from the code before the work of issue 10 (`--code` an export of that commit),
-while the machine was shared (load average 13-20 on 2 cores: the server got about a quarter of a core,
-"server cores busy"), so the latencies are several times what a quiet server would show; the CPU
-per request is the figure to compare. With both cores for the server, p95 at 16 connections would be
-roughly 16 x CPU per request / 2:
-
-- **No clinical page meets p95 under 300 ms at 16 connections.** Even on a quiet 2-core server the
-  care planning list (73-83 ms of CPU, about 0.6 s), the recall board (89-121 ms, about 0.8 s), the
-  workspace (181-260 ms, about 2 s) and the written plan PDF (330-443 ms rendered on every request,
-  about 3 s) cannot: they need the 5-10x cuts of issue 10 (the PDF made once per version and served
-  from storage). The patient summary (22-27 ms) and the FHIR document (27-33 ms) are at the edge.
-- **Errors at 32 connections:** none with 10,000 patients; with 100,000, 10 recall board and 9
-  workspace requests were not answered within 60 s (queued behind pages of 300+ ms of CPU).
-- **100,000 against 10,000 patients:** the recall board's CPU is 3-4 times higher (323-366 ms against
-  89-121 ms), outside 1.5x, because its capacity panel works through every open review of the
-  practice; the other pages are within 1.5x.
-- **SQLite:** the summary costs 118-146 ms of CPU against 22-27 ms on PostgreSQL and the care
-  planning list 173-234 ms against 73-83 ms (SQLite's planner has no statistics: Tandem never runs
-  `ANALYZE`). Four clinicians autosaving every second during the whole run: 866 autosaves, none
-  failed, no "database is locked" (the slowest waited 30 s in gunicorn's queue behind slow pages,
-  not for the database). A long import is what made writers fail: see the next section.
-"""
-
-
-IMPORT_NOTE = """
-Before, the upload was imported inside the web request (holding a gunicorn thread for minutes). Now
-the request only keeps the file and the worker imports it; the worker survives a locked database. The
-file is still written in one transaction (all or nothing), and on SQLite that holds the one write
-lock: new clinical rows are now inserted with one prepared statement (`executemany`) instead of
-`bulk_create`'s per-row Python, which halved the Python work under the lock in a profile of a 5 MB
-file, and the same 50 MB run before that change held the lock 91 s with 4 of 361 autosaves failing.
-**Not yet met:** on this loaded machine the write still held the lock longer than the 20 s other
-writers wait, so a few autosaves failed. What remains under the lock is the patients' upsert, the
-audit rows (`tandem.core.audit.record_many`) and the look-ups of rows already held; bounding it
-further needs the file staged in its own table first and published with one `INSERT ... SELECT`,
-or the write split into chunks that a failure undoes.
-"""
-
-
-def write_docs() -> None:
-    sys.path.insert(0, str(ROOT / "bench"))
-    from common import write_docs_section
-
-    results = [json.loads(p.read_text()) for p in sorted(RESULTS.glob("result-*.json"))]
-    results.sort(key=lambda r: (r["vendor"] != "postgresql", r["patients_in_database"], r["measured"]))
-    parts = [f"{HEADING}\n\n{INTRO.strip()}\n"]
-    for r in results:
-        parts.append(f"### {r['label']} (measured {r['measured']})\n\n{summary(r)}\n\n{table(r)}\n")
-    parts.append(BASELINE.strip() + "\n")
-    imported = RESULTS / "import-result.txt"  # bench/load_import.py
-    if imported.exists():
-        parts.append("### A large upload while clinicians write (SQLite)\n\n"
-                     "`.venv/bin/python bench/load_import.py --megabytes 50 --write-docs`: "
-                     + imported.read_text().strip() + "\n\n" + IMPORT_NOTE.strip() + "\n")
-    write_docs_section(HEADING, "\n".join(parts))
+def write_docs(result: dict) -> None:
+    """Put this run's tables into docs/benchmarks.md: the subsection with the same label is replaced
+    (or added before the upload's), the section's introduction rewritten, and every other run's tables
+    and the written analysis are kept as they are."""
+    docs = ROOT / "docs" / "benchmarks.md"
+    text = docs.read_text()
+    start = text.find(HEADING)
+    if start == -1:
+        text, start = text.rstrip("\n") + f"\n\n{HEADING}\n", len(text.rstrip("\n")) + 2
+    end = text.find("\n## ", start + len(HEADING))
+    end = len(text) if end == -1 else end + 1
+    section = text[start:end]
+    first_run = section.find("\n### ")
+    body = section[first_run + 1:] if first_run != -1 else ""
+    block = f"### {result['label']} (measured {result['measured']})\n\n{summary(result)}\n\n{table(result)}\n\n"
+    mine = body.find(f"### {result['label']} (measured ")
+    if mine != -1:
+        after = body.find("\n### ", mine + 4)
+        body = body[:mine] + block + (body[after + 1:] if after != -1 else "")
+    else:
+        upload = body.find("### A large upload")
+        at = upload if upload != -1 else len(body)
+        body = body[:at] + block + body[at:]
+    section = f"{HEADING}\n\n{INTRO.strip()}\n\n{body.rstrip()}\n\n"
+    docs.write_text((text[:start] + section + text[end:]).rstrip("\n") + "\n")
 
 
 def main() -> None:
@@ -585,9 +553,9 @@ def main() -> None:
     print(summary(result))
     print()
     print(table(result))
+    (RESULTS / f"result-{slug}.json").write_text(json.dumps(result, indent=1))
     if args.write_docs:
-        (RESULTS / f"result-{slug}.json").write_text(json.dumps(result, indent=1))
-        write_docs()
+        write_docs(result)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ or malformed required value stops start-up with a hint saying what to set.
   TANDEM_PUBLIC_URL   the address people use to reach Tandem, for reply links in packs
                       (default http://127.0.0.1:8000; required when TANDEM_PROFILE=production)
   TANDEM_AUDIT_RETENTION_DAYS  days the audit log is kept (default 2922, 8 years; `tandem retention`)
+  TANDEM_GZIP_LEVEL   gzip level of pages, 1 (fastest) to 9 (smallest); default 2
 """
 
 from __future__ import annotations
@@ -130,8 +131,9 @@ MIDDLEWARE = [
     "tandem.core.headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compressed (static files come compressed from WhiteNoise, above): the workspace is ~170 KB
-    # of HTML. Django's GZip pads each response randomly against BREACH; CSRF tokens are masked anew.
-    "django.middleware.gzip.GZipMiddleware",
+    # of HTML. Django's GZip at TANDEM_GZIP_LEVEL (tandem.core.compression), padding each response
+    # randomly against BREACH; CSRF tokens are masked anew.
+    "tandem.core.compression.PageGZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -156,7 +158,9 @@ TEMPLATES = [
         "OPTIONS": {
             "environment": "tandem.jinja2env.environment",
             # csp_nonce (and cspNonce, the NHS.UK page template's name) for the page's own scripts
-            "context_processors": ["django.template.context_processors.csp", "tandem.core.headers.csp_nonce"],
+            # and page_layout, the layout's header and footer rendered once per process (tandem.core.layout)
+            "context_processors": ["django.template.context_processors.csp", "tandem.core.headers.csp_nonce",
+                                   "tandem.core.layout.context"],
         },
     },
     {
@@ -264,6 +268,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Security -------------------------------------------------------------------
+# Django's database sessions, read with one plain statement (tandem.core.sessions).
+SESSION_ENGINE = "tandem.core.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day
@@ -275,6 +281,12 @@ def _whole_number(name: str, default: int, *, least: int = 1) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, {least} or more (not {raw!r}).")
     return int(raw)
 
+
+# gzip level for pages (1 fastest .. 9 smallest): 2 costs a third to a half of Django's 6 in CPU for
+# pages about a fifth larger (tandem.core.compression).
+TANDEM_GZIP_LEVEL = _whole_number("TANDEM_GZIP_LEVEL", 2)
+if TANDEM_GZIP_LEVEL > 9:
+    raise ImproperlyConfigured(f"TANDEM_GZIP_LEVEL must be 1 to 9 (not {TANDEM_GZIP_LEVEL}).")
 
 # --- Sign-in: lock-out, two-factor, idle sessions (docs/developer-guide.md, "Signing in") ----------
 # Staff are signed out after this many minutes without opening a page (the page then says why).

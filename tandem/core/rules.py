@@ -201,6 +201,7 @@ URL_ACCESS: dict[str, Access] = {
     "careplans:workspace_discard": _CLINICAL_EDIT,
     "careplans:workspace_row": _CLINICAL_EDIT,
     "careplans:workspace_confidence": _CLINICAL_READ,
+    "careplans:workspace_pack": _CLINICAL_READ,
     "careplans:plan": _CLINICAL_READ,
     "careplans:plan_pdf": _CLINICAL_READ,
     "careplans:copy_given": _CLINICAL_READ,

@@ -170,6 +170,33 @@ def current_links(practice: Practice, purpose: str, object_ids: Iterable[int], *
     return out
 
 
+@dataclass(frozen=True)
+class LinkSeen:
+    """A link's state as a list of many people shows it (no link row is read)."""
+
+    state: links.LinkState
+
+    @property
+    def works(self) -> bool:
+        return self.state is links.LinkState.OPEN
+
+
+def current_link_states(practice: Practice, purpose: str, object_ids: Iterable[int], *,
+                        now) -> dict[int, LinkSeen]:
+    """object id -> the state of its newest link that has not been replaced (the link `current_links`
+    gives), reading only the columns the state needs: for lists of many conversations or reviews."""
+    ids = list(object_ids)
+    if not ids:
+        return {}
+    rows = (ReplyLink.objects.filter(practice=practice, purpose=purpose, object_id__in=ids, revoked_at__isnull=True)
+            .order_by("object_id", "-created_at", "-pk").values_list("object_id", "expires_at", "locked_at"))
+    out: dict[int, LinkSeen] = {}
+    for object_id, expires, locked_at in rows:
+        if object_id not in out:
+            out[object_id] = LinkSeen(links.state(expires=expires, locked_at=locked_at, now=now))
+    return out
+
+
 def get_link(practice: Practice, pk: int) -> ReplyLink:
     row = ReplyLink.objects.filter(practice=practice, pk=pk).select_related("patient").first()
     if row is None:

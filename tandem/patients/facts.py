@@ -41,13 +41,15 @@ class RecordFacts:
 
 
 Provider = Callable[..., dict[int, RecordFacts]]
+RecordProvider = Callable[..., RecordFacts]
 _provider: Provider | None = None
+_record_provider: RecordProvider | None = None
 
 
-def provide(provider: Provider) -> None:
+def provide(provider: Provider, *, for_record: RecordProvider | None = None) -> None:
     """Called once by the registers app when Django starts."""
-    global _provider
-    _provider = provider
+    global _provider, _record_provider
+    _provider, _record_provider = provider, for_record
 
 
 def for_patients(practice, patient_ids: Iterable[int], *, today: dt.date) -> dict[int, RecordFacts]:
@@ -61,3 +63,12 @@ def for_patients(practice, patient_ids: Iterable[int], *, today: dt.date) -> dic
 
 def for_patient(practice, patient_id: int, *, today: dt.date) -> RecordFacts:
     return for_patients(practice, [patient_id], today=today)[patient_id]
+
+
+def for_record(practice, patient, conditions, *, today: dt.date) -> RecordFacts:
+    """`for_patient` for a person whose record was read already: `patient` (a Patient of `practice`)
+    and every one of their `conditions` (rows with code, onset_date and resolved_date), so the page
+    does not read them twice. The same answer as `for_patient`."""
+    if _record_provider is None:
+        return for_patient(practice, patient.pk, today=today)
+    return _record_provider(practice, patient, conditions, today=today)

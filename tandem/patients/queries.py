@@ -9,11 +9,13 @@ import re
 from dataclasses import dataclass, field
 from functools import reduce
 from operator import and_, or_
+from typing import NamedTuple
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from tandem.core import audit
+from tandem.core.compiled import CompiledRead
 from tandem.core.models import AuditEvent, Membership, Practice, User
 
 from .models import (
@@ -24,7 +26,9 @@ from .models import (
     Observation,
     Patient,
     PersonalTarget,
+    ReasonableAdjustment,
     RegistrationStatus,
+    RelatedPerson,
 )
 from .rules import (
     InvalidNHSNumber,
@@ -281,12 +285,71 @@ class SummaryRecord:
 
     patient: Patient
     conditions: list[Condition]
-    observations: list[Observation]
+    observations: list[Reading]  # or Observation rows: each has the fields of Reading
     medications: list[Medication]
     encounters: list[Encounter]
     hospital_events: list[HospitalEvent]
     named_clinician_role: str = ""
     personal_targets: dict = field(default_factory=dict)  # concept -> rules.Target
+
+
+def _summary_patient(practice, pk):
+    """The person, their named clinician (a User, or None) and that clinician's role here, in one row."""
+    role = Membership.objects.filter(user_id=OuterRef("named_clinician_id"), practice_id=OuterRef("practice_id"))
+    return (Patient.objects.filter(practice_id=practice, pk=pk)
+            .annotate(named_clinician_role=Subquery(role.values("role")[:1]))
+            .values_list(*_PATIENT_FIELDS, *(f"named_clinician__{name}" for name in _USER_FIELDS),
+                         "named_clinician_role"))
+
+
+_PATIENT_FIELDS = tuple(f.attname for f in Patient._meta.concrete_fields)
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
+_SUMMARY_PATIENT = CompiledRead(_summary_patient, "practice", "pk")
+# The rest of the record, in the order each part is shown. Every read is scoped to the practice.
+_SUMMARY_PARTS = {
+    "conditions": CompiledRead(lambda practice, pk: Condition.objects.filter(
+        practice_id=practice, patient_id=pk).order_by("onset_date", "pk"), "practice", "pk", models=True),
+    "medications": CompiledRead(lambda practice, pk: Medication.objects.filter(
+        practice_id=practice, patient_id=pk).order_by("-start_date", "name", "pk"), "practice", "pk", models=True),
+    "encounters": CompiledRead(lambda practice, pk, since: Encounter.objects.filter(
+        practice_id=practice, patient_id=pk, date__gte=since).order_by("-date", "-pk"),
+        "practice", "pk", dates=("since",), models=True),
+    "hospital_events": CompiledRead(lambda practice, pk: HospitalEvent.objects.filter(
+        practice_id=practice, patient_id=pk).order_by("-start_date", "-pk"), "practice", "pk", models=True),
+    "adjustments": CompiledRead(lambda practice, pk: ReasonableAdjustment.objects.filter(
+        patient__practice_id=practice, patient_id=pk).order_by("pk"), "practice", "pk", models=True),
+    "related_people": CompiledRead(lambda practice, pk: RelatedPerson.objects.filter(
+        patient__practice_id=practice, patient_id=pk).order_by("pk"), "practice", "pk", models=True),
+}
+class Reading(NamedTuple):
+    """One of the person's readings, as the record's pages use it (the fields of an Observation)."""
+
+    pk: int
+    concept: str
+    effective_date: dt.date
+    value: float | None
+    value_code: str
+
+
+# A person can have hundreds of readings: they are read as plain rows, not model instances.
+_SUMMARY_OBSERVATIONS = CompiledRead(lambda practice, pk: Observation.objects.filter(
+    practice_id=practice, patient_id=pk).order_by("concept", "-effective_date", "-pk")
+    .values_list(*Reading._fields), "practice", "pk")
+_SUMMARY_TARGETS = CompiledRead(lambda practice, pk: PersonalTarget.objects.filter(
+    practice_id=practice, patient_id=pk, ended_on__isnull=True).values_list(
+    "patient_id", "concept", "upper", "lower", "agreed_on"), "practice", "pk")
+
+
+def _as_prefetched(patient: Patient, name: str, rows: list) -> None:
+    """Keep `rows` as what `patient.<name>.all()` answers, as prefetch_related would, so pages that
+    go on to read the person's record through the patient (the workspace's risk tier) read nothing
+    twice."""
+    queryset = QuerySet(model=rows[0].__class__) if rows else getattr(patient, name).none()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    for row in rows:
+        row._state.fields_cache["patient"] = patient
+    patient._prefetched_objects_cache[name] = queryset
 
 
 def patient_summary(*, practice: Practice, pk: int, by: User, contacts_since: dt.date,
@@ -296,52 +359,61 @@ def patient_summary(*, practice: Practice, pk: int, by: User, contacts_since: dt
     Observations: every reading since `observations_since` plus the latest of each concept
     whenever it was. Contacts: appointments from `contacts_since` on (including booked ones
     ahead), hospital events from `contacts_since`, plus the latest earlier hospital event.
+    A fixed number of queries whatever the size of the record, each compiled once per process
+    (`tandem.core.compiled`): this page is opened many times an hour in every clinic.
     """
-    queryset = patients_of(practice).select_related("named_clinician").prefetch_related(
-        Prefetch("conditions", queryset=Condition.objects.order_by("onset_date", "pk")),
-        Prefetch("medications", queryset=Medication.objects.order_by("-start_date", "name", "pk")),
-        Prefetch("encounters",
-                 queryset=Encounter.objects.filter(date__gte=contacts_since).order_by("-date", "-pk")),
-        Prefetch("hospital_events", queryset=HospitalEvent.objects.order_by("-start_date", "-pk")),
-        "adjustments",
-        "related_people",
-    )
-    patient = _get_audited(queryset, practice=practice, pk=pk, by=by, what="patient.summary")
+    if not isinstance(pk, int) or isinstance(pk, bool):
+        raise Http404("No such patient in this practice")
+    found = _SUMMARY_PATIENT.run(practice=practice.pk, pk=pk)
+    if not found:
+        raise Http404("No such patient in this practice")
+    row = found[0]
+    patient_end, user_end = len(_PATIENT_FIELDS), len(_PATIENT_FIELDS) + len(_USER_FIELDS)
+    patient = Patient.from_db("default", _PATIENT_FIELDS, row[:patient_end])
+    clinician = row[patient_end:user_end]
+    patient.named_clinician = User.from_db("default", _USER_FIELDS, clinician) if clinician[0] is not None else None
+    role = (row[user_end] or "") if patient.named_clinician_id else ""
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.VIEW, what="patient.summary",
+                 patient_id=patient.pk)
+    patient._prefetched_objects_cache = {}
+    parts = {}
+    for name, read in _SUMMARY_PARTS.items():
+        parts[name] = read.run(practice=practice.pk, pk=patient.pk, since=contacts_since) if name == "encounters" \
+            else read.run(practice=practice.pk, pk=patient.pk)
+        _as_prefetched(patient, name, parts[name])
     # All of the person's readings are needed only for the latest of each concept; a single
     # query ordered newest first, trimmed to the window in Python, keeps the count fixed.
-    readings = list(Observation.objects.filter(practice=practice, patient=patient)
-                    .order_by("concept", "-effective_date", "-pk"))
-    kept: list[Observation] = []
+    kept: list[Reading] = []
     seen: set[str] = set()
-    for row in readings:
-        if row.effective_date >= observations_since or row.concept not in seen:
-            kept.append(row)
-        seen.add(row.concept)
-    role = ""
-    if patient.named_clinician_id:
-        role = (Membership.objects.filter(user_id=patient.named_clinician_id, practice=practice)
-                .values_list("role", flat=True).first() or "")
-    hospital = list(patient.hospital_events.all())
+    for reading in map(Reading._make, _SUMMARY_OBSERVATIONS.run(practice=practice.pk, pk=patient.pk)):
+        if reading.effective_date >= observations_since or reading.concept not in seen:
+            kept.append(reading)
+        seen.add(reading.concept)
+    hospital = parts["hospital_events"]
     recent = [h for h in hospital if h.start_date >= contacts_since]
     earlier = [h for h in hospital if h.start_date < contacts_since][:1]
     return SummaryRecord(
         patient=patient,
-        conditions=list(patient.conditions.all()),
+        conditions=parts["conditions"],
         observations=kept,
-        medications=list(patient.medications.all()),
-        encounters=list(patient.encounters.all()),
+        medications=parts["medications"],
+        encounters=parts["encounters"],
         hospital_events=recent + earlier,
         named_clinician_role=role,
-        personal_targets=personal_targets(practice, [patient.pk]).get(patient.pk, {}),
+        personal_targets=_targets(_SUMMARY_TARGETS.run(practice=practice.pk, pk=patient.pk)).get(patient.pk, {}),
     )
 
 
 def personal_targets(practice: Practice, patient_ids) -> dict[int, dict[str, Target]]:
     """The targets each person has agreed as their own and that still apply: {patient: {concept:
     Target}}. One query; `patient_ids` may be a list or a values_list QuerySet."""
+    return _targets(PersonalTarget.objects.filter(practice=practice, patient_id__in=patient_ids,
+                                                  ended_on__isnull=True)
+                    .values_list("patient_id", "concept", "upper", "lower", "agreed_on"))
+
+
+def _targets(rows) -> dict[int, dict[str, Target]]:
     out: dict[int, dict[str, Target]] = {}
-    rows = (PersonalTarget.objects.filter(practice=practice, patient_id__in=patient_ids, ended_on__isnull=True)
-            .values_list("patient_id", "concept", "upper", "lower", "agreed_on"))
     for patient_id, concept, upper, lower, agreed_on in rows:
         out.setdefault(patient_id, {})[concept] = Target(
             concept, upper, lower, source=f"own target, agreed {agreed_on.day} {agreed_on:%B %Y}", personal=True)

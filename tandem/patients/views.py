@@ -67,7 +67,7 @@ def summary(request, pk: int):
         practice=request.practice, pk=pk, by=request.user,
         contacts_since=presenters.contacts_since(today), observations_since=presenters.observations_since(today),
     )
-    facts = record_facts.for_patient(request.practice, record.patient.pk, today=today)
+    facts = record_facts.for_record(request.practice, record.patient, record.conditions, today=today)
     return render(request, "patients/summary.jinja", {
         "summary": presenters.summary(record, today=today, facts=facts), "active_section": "patients",
     })

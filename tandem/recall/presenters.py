@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
@@ -136,11 +137,21 @@ def _start_of(today: dt.date) -> dt.datetime:
     return dt.datetime.combine(today, dt.time(0, 0))
 
 
+def _patient_path(name: str) -> Callable[[int], str]:
+    """The path of URL `name` for any patient id, reversed once: the id is the only part that differs."""
+    marker = 2_147_483_647  # the largest id, as a marker
+    head, tail = reverse(name, kwargs={"patient_id": marker}).split(str(marker))
+    return lambda pk: f"{head}{pk}{tail}"
+
+
 def row(item: queries.BoardRow, *, policy: schedule.InvitationPolicy, today: dt.date,
-        now: dt.datetime | None = None, due: schedule.DueExplanation | None = None) -> Row:
+        now: dt.datetime | None = None, due: schedule.DueExplanation | None = None,
+        paths: tuple[Callable[[int], str], Callable[[int], str]] | None = None) -> Row:
     """One person's row. `now` (local time) decides whether a booked appointment is over; without it,
-    only appointments before today count as over."""
+    only appointments before today count as over. `paths` (the review and respond paths for a patient
+    id) when making many rows."""
     review, patient, facts, plan = item.review, item.patient, item.facts, item.plan
+    review_path, respond_path = paths or (_patient_path("recall:review"), _patient_path("recall:respond"))
     choices = response_choices(review, now=now or _start_of(today))
     how = delivery.choose(preferred=patient.preferred_channel, reachable=reachable_channels(patient),
                           adjustments=facts.adjustments)
@@ -161,8 +172,8 @@ def row(item: queries.BoardRow, *, policy: schedule.InvitationPolicy, today: dt.
         responses=choices,
         quick_responses=[c for c in choices if c.value != Response.BOOKED],
         can_book=any(c.value == Response.BOOKED for c in choices),
-        review_url=reverse("recall:review", kwargs={"patient_id": patient.pk}),
-        respond_url=reverse("recall:respond", kwargs={"patient_id": patient.pk}),
+        review_url=review_path(patient.pk),
+        respond_url=respond_path(patient.pk),
         due_reason=due.text if due is not None else "",
     )
 
@@ -172,9 +183,10 @@ def rows(items: list[queries.BoardRow], *, policy: schedule.InvitationPolicy, to
     """The board's rows. With the practice's `settings`, each row whose due month is not the one the
     scheme gives says why."""
     out = []
+    paths = (_patient_path("recall:review"), _patient_path("recall:respond"))
     for i in items:
         due = queries.due_explanation(i, settings) if settings is not None else None
-        out.append(row(i, policy=policy, today=today, now=now, due=due))
+        out.append(row(i, policy=policy, today=today, now=now, due=due, paths=paths))
     return out
 
 

@@ -126,8 +126,10 @@ def board(request):
     filters = _filters(request)
     page_number = read_id(request.GET.get("page")) or 1
     error = ""
+    counted = queries.board_summary(practice, today=today)
     try:
-        page = queries.board(practice=practice, by=request.user, filters=filters, today=today, page=page_number)
+        page = queries.board(practice=practice, by=request.user, filters=filters, today=today, page=page_number,
+                             summary=counted)
     except queries.BadFilter as exc:
         error = str(exc)
         page = queries.BoardPage(rows=[], total=0, page=1, pages=1, page_size=queries.PAGE_SIZE)
@@ -138,7 +140,7 @@ def board(request):
         request,
         rows=presenters.rows(page.rows, policy=settings.policy(), today=today, now=_now(), settings=settings),
         page=page, filters=filters, error=error, form_errors=[error] if error else [],
-        **_summary_context(practice, today, job=job, settings=settings),
+        **_summary_context(practice, today, job=job, settings=settings, counted=counted),
         filter_selects=_filter_selects(filters, queries.cohorts(practice)), job=job,
         settings_summary=presenters.settings_summary(settings), review_year=dates.review_year_label(
             dates.review_year_of(today)),
@@ -226,15 +228,18 @@ def summary(request):
     return response
 
 
-def _summary_context(practice, today, *, job=_UNREAD, settings=None) -> dict:
-    """The board's summary; a page that has already read the sending job or the settings passes them."""
+def _summary_context(practice, today, *, job=_UNREAD, settings=None, counted=None) -> dict:
+    """The board's summary; a page that has already read the sending job, the settings or the
+    counts and staff time (queries.board_summary) passes them."""
     months = _coming(today)
-    counts = queries.status_counts(practice, months=months, today=today)
+    if counted is None:
+        counted = queries.board_summary(practice, today=today)
+    counts = counted.counts
     if job is _UNREAD:
         job = _send_job(practice, today)
     return {
         "capacity": presenters.capacity(queries.capacity(practice=practice, months=months, today=today,
-                                                         settings=settings)),
+                                                         settings=settings, summary=counted)),
         "months": [(dates.month_label(m), [(label, counts[m][s.value]) for s, label in STATUS_LABELS.items()
                                            if counts[m].get(s.value)]) for m in months],
         "summary_polling": job is not None and not job.finished,

@@ -10,6 +10,6 @@ class RegistersConfig(AppConfig):
         # The patient record's pages show register facts; this app provides them (ADR 1).
         from tandem.patients import facts
 
-        from .facts import for_patients
+        from .facts import for_patients, for_record
 
-        facts.provide(for_patients)
+        facts.provide(for_patients, for_record=for_record)

@@ -209,3 +209,20 @@ def test_without_htmx_add_another_brings_the_form_back_with_everything_typed(pag
     expect(page.locator("#goals-2-words")).to_have_value("Sleep through the night")
     expect(page.locator("#goals-0-outcome")).to_have_value("Gets halfway")
     screenshot(page, "careplans-workspace-error")
+
+
+def test_the_pack_he_was_sent_appears_when_its_box_is_opened(page, talk):  # noqa: F811
+    """The pack is not part of the page: opening its box reads it (htmx), and says so to screen readers."""
+    sign_in(page, "nurse")
+    visit(page, f"/care-plans/{talk.arthur.pk}/")
+    box = page.locator("#results details.careplans-pack")
+    expect(box.locator("#pack-content")).to_contain_text("See the pack as sent")
+    with page.expect_response(lambda r: r.url.endswith(f"/care-plans/{talk.arthur.pk}/pack/") and r.status == 200):
+        box.locator("summary").click()
+    expect(box.locator("#pack-content")).to_contain_text("Your appointment")
+    expect(box.locator("#pack-status")).to_have_text("The pack they were sent is shown.")
+    check_accessibility(page)
+    # Closing and opening it again does not read it again.
+    box.locator("summary").click()
+    box.locator("summary").click()
+    expect(box.locator("#pack-content")).to_contain_text("Your appointment")

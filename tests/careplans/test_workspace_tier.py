@@ -1,15 +1,18 @@
 """The workspace shows the person's risk tier from the record the page has already read (the
 summary's), rather than reading it a second time: the tier it shows is the tier the registers' own
 read gives, for people with every kind of record the tier counts, including events just inside and
-just outside the windows it looks back over."""
+just outside the windows it looks back over. And the conversation the plan is made in is the next one
+booked, else the latest not cancelled."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
-from tandem.careplans.views.workspace import risk_record
+from tandem.careplans.queries.workspace import conversation_for
+from tandem.careplans.record import risk_record
 from tandem.core import clock
 from tandem.patients import actions
 from tandem.patients import presenters as patient_presenters
@@ -20,11 +23,16 @@ from tests.browser.people import multimorbid_patient
 D = dt.date
 
 
+def _record(practice, patient, by):
+    today = clock.today()
+    return patient_summary(practice=practice, pk=patient.pk, by=by,
+                           contacts_since=patient_presenters.contacts_since(today),
+                           observations_since=patient_presenters.observations_since(today))
+
+
 def _both(practice, patient, by):
     today = clock.today()
-    record = patient_summary(practice=practice, pk=patient.pk, by=by,
-                             contacts_since=patient_presenters.contacts_since(today),
-                             observations_since=patient_presenters.observations_since(today))
+    record = _record(practice, patient, by)
     thresholds = register_queries.thresholds_for(practice)
     ours = register_queries.assess_record(risk_record(record), today=today, thresholds=thresholds)
     theirs = register_queries.assess_record(register_queries.patient_record(patient), today=today,
@@ -70,3 +78,17 @@ def test_a_full_record_gives_the_same_tier_either_way(universe, older):
     ours, theirs = _both(u.practice, patient, u.nurse)
     assert ours == theirs
     assert ours.placement is not None
+
+
+def test_the_plan_is_made_in_the_next_conversation_booked_else_the_latest_not_cancelled(booked):
+    from tandem.prepare import actions as prepare_actions
+
+    u = booked
+    tz = timezone.get_current_timezone()
+    with clock.frozen(dt.datetime(2026, 6, 23, 11, 0, tzinfo=tz)):  # Arthur's has started: it still counts
+        assert conversation_for(u.practice, u.arthur, now=clock.now()) == u.arthur_talk
+    with clock.frozen(dt.datetime(2026, 6, 24, 9, 0, tzinfo=tz)):  # the day after: the latest one
+        assert conversation_for(u.practice, u.arthur, now=clock.now()) == u.arthur_talk
+    prepare_actions.cancel_conversation(conversation=u.beatrice_talk, by=u.admin)
+    assert conversation_for(u.practice, u.beatrice, now=clock.now()) is None
+    assert conversation_for(u.practice, u.edwin, now=clock.now()) is None

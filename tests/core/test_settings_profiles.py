@@ -78,3 +78,10 @@ def test_demo_profile_differs_from_production_only_in_what_plain_http_on_this_ma
     warnings = set(re.findall(r"\(security\.(W\d+)\)", result.stdout + result.stderr))
     # HSTS, the https redirect, and secure-only session and CSRF cookies.
     assert warnings == {"W004", "W008", "W012", "W016"}, result.stdout + result.stderr
+
+
+def test_a_gzip_level_out_of_range_gives_a_hint(tmp_path):
+    for level in ("0", "10", "fast"):
+        result = _run({"DJANGO_SETTINGS_MODULE": "tandem.settings", "TANDEM_GZIP_LEVEL": level,
+                       "TANDEM_VAR_DIR": str(tmp_path)}, "check")
+        assert result.returncode != 0 and "TANDEM_GZIP_LEVEL" in result.stderr, level

@@ -257,7 +257,7 @@ def test_queries_do_not_grow_with_the_size_of_the_record(universe, nurse_client,
         actions.add_related_person(patient=patient, by=None, name=f"Friend {year}", relationship="friend")
     after = _queries_for_summary(nurse_client, patient)
     assert after == before
-    with django_assert_max_num_queries(17):  # two of them read the register facts (tandem.patients.facts)
+    with django_assert_max_num_queries(13):  # one of them reads frailty for the register facts (tandem.patients.facts)
         summary_page(nurse_client, patient)
 
 

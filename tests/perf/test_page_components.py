@@ -1,5 +1,5 @@
 """The pages a clinician uses in a consultation render their form fields and tags with Tandem's own
-NHS.UK components (tandem.jinja2env; tests/perf/test_templates.py shows they give the same markup),
+NHS.UK components (tandem.nhsuk; tests/perf/test_templates.py shows they give the same markup),
 not the NHS.UK templates, which cost several times as much per field. A change to a field that
 takes it off that path (a parameter the fast component does not render) fails here, so that the
 cost of a long plan cannot creep back unnoticed."""

@@ -70,8 +70,14 @@ def save(client, u, form) -> None:
 
 # --- The care planning workspace and the FHIR document ------------------------------------------
 
-WORKSPACE_QUERIES = 21  # the staff read once (tasks and who holds it), the agenda once (its history)
-FHIR_QUERIES = 11
+# The staff read once (tasks and who holds it), the agenda once (its history), the conversation with
+# its pack once; the register facts and risk tier from the summary's read (only the frailty read).
+WORKSPACE_QUERIES = 19
+# The FHIR document: the person, the version with its plan record, everyone it names at the practice
+# (one read), carers, diagnoses, registers, the state of its tasks, and the audit row (and the local
+# services, for a plan that names some).
+FHIR_QUERIES = 8
+PACK_QUERIES = 3  # the person, their conversations with the pack sent, the audit row
 
 
 def test_the_workspace_reads_a_fixed_number_of_queries_however_long_the_plan(nurse, booked):
@@ -96,9 +102,19 @@ def test_the_fhir_document_reads_a_fixed_number_of_queries_however_long_the_plan
     assert large <= FHIR_QUERIES
 
 
+def test_the_pack_in_the_workspace_is_read_in_a_fixed_number_of_queries(nurse, booked):
+    prepare_actions.send_packs(practice=booked.practice, by=booked.admin, day=dt.date(2026, 6, 23))
+    path = reverse("careplans:workspace_pack", args=[booked.arthur.pk])
+    with CaptureQueriesContext(connection) as home:
+        nurse.get(reverse("home"))
+    with CaptureQueriesContext(connection) as pack:
+        assert nurse.get(path, HTTP_HX_REQUEST="true").status_code == 200
+    assert len(pack) - (len(home) - 1) <= PACK_QUERIES
+
+
 # --- The patient summary --------------------------------------------------------------------------
 
-SUMMARY_QUERIES = 12  # tests/patients/test_summary.py holds it as the record grows
+SUMMARY_QUERIES = 11  # tests/patients/test_summary.py holds it as the record grows
 
 
 def test_the_summary_reads_a_fixed_number_of_queries(nurse, booked):
@@ -107,7 +123,10 @@ def test_the_summary_reads_a_fixed_number_of_queries(nurse, booked):
 
 # --- Care planning lists: the packs for the coming weeks, one conversation ------------------------
 
-PACKS_QUERIES = 19
+# The conversations, the practice's settings, packs sent, what the recall rules read (one), results
+# preferences, fresh results, the audit rows (one statement for every person listed), replies, the
+# sending job and reply links.
+PACKS_QUERIES = 13
 CONVERSATION_QUERIES = 21
 
 

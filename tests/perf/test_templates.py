@@ -1,6 +1,6 @@
 """The NHS.UK components Tandem renders faster give the same markup as the NHS.UK frontend's own
 templates: `nhsukAttributes`, the label and the plain text input are replaced by Python versions
-(tandem.jinja2env), so each component that uses them is rendered both ways here and compared. Only
+(tandem.nhsuk), so each component that uses them is rendered both ways here and compared. Only
 whitespace between tags may differ (the originals leave a lot of it)."""
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ from django.test import override_settings
 from jinja2 import ChainableUndefined, Environment, FileSystemLoader, PackageLoader
 from markupsafe import Markup
 
-from tandem import jinja2env
+from tandem import jinja2env, nhsuk
+from tandem.careplans.fields import WorkspaceFields
 
 SCRIPT = '<script>alert("x")</script>'
 
@@ -129,6 +130,13 @@ CASES = [
                                            {"name": "d4.month", "label": "Month", "width": 2, "value": "2",
                                             "classes": "nhsuk-input--error"},
                                            {"name": "d4.year", "label": "Year", "width": 4}]}),
+    ("input", "input", {"id": "m", "name": "m", "value": Markup('say "hi" & <b>'), "label": "Markup values",
+                        "describedBy": "a b", "autocomplete": "off", "pattern": "[0-9]*", "autocapitalize": "none"}),
+    ("textarea", "textarea", {"id": "t5", "name": "t5", "value": None, "label": {"text": "T", "visuallyHiddenText": SCRIPT},
+                              "errorMessage": True}),
+    ("radios", "radios", {"idPrefix": "r2", "name": "r2", "fieldset": {"describedBy": "lead"}, "classes": "nhsuk-radios--inline",
+                          "items": [{"value": 0, "text": 0}, {"value": "a & b", "html": Markup("A &amp; B"),
+                                                              "conditional": {"html": Markup("<p>More</p>")}}]}),
     ("label", "label", {"text": "Plain", "for": "f", "size": "m", "classes": "nhsuk-label--s"}),
     ("label", "label", {"text": "Plain", "for": "f", "size": "xxl", "attributes": {"data-x": "1"}, "id": "l"}),
     ("label", "label", {"text": "", "for": "f"}),
@@ -136,6 +144,7 @@ CASES = [
     ("tag", "tag", {"html": Markup("<span>Due</span>"), "colour": "green", "id": "t", "attributes": {"data-x": "1"}}),
     ("tag", "tag", {"text": "Both", "colour": "red", "classes": "nhsuk-tag--grey extra"}),
     ("tag", "tag", {"text": "Plain", "colour": False, "border": False}),
+    ("tag", "tag", {"text": "  spaced " + SCRIPT + " ", "colour": "white", "id": 'q"id'}),
     ("file-upload", "fileUpload", {"id": "f", "name": "f", "label": {"text": "A file"},
                                    "chooseFilesButtonClassList": ["a", "b<"]}),
 ]
@@ -151,28 +160,28 @@ def test_the_fast_components_give_the_nhsuk_markup(component, macro, params):
 
 
 def test_plain_textareas_and_selects_take_the_fast_path():
-    fast = {component: [bool(getattr(jinja2env, f"nhsuk_{component}")(params))
+    fast = {component: [bool(getattr(nhsuk, f"nhsuk_{component}")(params))
                          for c, _, params in CASES if c == component] for component in ("textarea", "select")}
-    assert fast == {"textarea": [True, True, True, False], "select": [True, False, True]}
+    assert fast == {"textarea": [True, True, True, False, True], "select": [True, False, True]}
 
 
 def test_plain_choices_take_the_fast_path():
-    fast = [bool(jinja2env.nhsuk_choices(component, params)) for component, _, params in CASES
+    fast = [bool(nhsuk.nhsuk_choices(component, params)) for component, _, params in CASES
             if component in ("radios", "checkboxes")]
     # a page heading and a divider are left to the components' templates
-    assert fast == [True, False, True, True, True, False]
+    assert fast == [True, False, True, True, True, False, True]
 
 
 def test_dates_with_all_their_boxes_take_the_fast_path():
-    fast = [bool(jinja2env.nhsuk_date_input(params)) for component, _, params in CASES if component == "date-input"]
+    fast = [bool(nhsuk.nhsuk_date_input(params)) for component, _, params in CASES if component == "date-input"]
     assert fast == [True, True, True, True]
-    assert jinja2env.nhsuk_date_input({"id": "d", "items": [{"name": "day", "label": "Day"}]}) is None  # no width
-    assert jinja2env.nhsuk_date_input({"id": "d", "namePrefix": "d"}) is None  # the template's own boxes
+    assert nhsuk.nhsuk_date_input({"id": "d", "items": [{"name": "day", "label": "Day"}]}) is None  # no width
+    assert nhsuk.nhsuk_date_input({"id": "d", "namePrefix": "d"}) is None  # the template's own boxes
 
 
 def test_tags_take_the_fast_path_unless_without_colour():
-    fast = [bool(jinja2env.nhsuk_tag(params)) for component, _, params in CASES if component == "tag"]
-    assert fast == [True, True, True, False]
+    fast = [bool(nhsuk.nhsuk_tag(params)) for component, _, params in CASES if component == "tag"]
+    assert fast == [True, True, True, False, True]
 
 
 def test_the_boxes_of_a_date_take_the_fast_path():
@@ -180,18 +189,18 @@ def test_the_boxes_of_a_date_take_the_fast_path():
                      "classes": "nhsuk-date-input__label"},
            "errorMessage": True, "id": "d-day", "name": "d.day", "value": "1", "prefix": ChainableUndefined(),
            "width": 2, "inputmode": "numeric", "classes": "nhsuk-date-input__input nhsuk-input--error"}
-    html = jinja2env.nhsuk_input(box)
+    html = nhsuk.nhsuk_input(box)
     assert 'class="nhsuk-form-group nhsuk-form-group--error"' in html
     assert "nhsuk-input--error" in html
     assert "nhsuk-error-message" not in html  # the date's own message says what is wrong
-    assert jinja2env.nhsuk_input({**box, "errorMessage": False}).count("error") == 1  # only the class asked for
+    assert nhsuk.nhsuk_input({**box, "errorMessage": False}).count("error") == 1  # only the class asked for
 
 
 def test_plain_fields_take_the_fast_path():
-    fast = [params for component, _, params in CASES if component == "input" and jinja2env.nhsuk_input(params)]
-    assert len(fast) == 4  # the others (a prefix, a page heading) are left to the component's template
-    assert jinja2env.nhsuk_plain_label({"text": "A label"})
-    assert not jinja2env.nhsuk_plain_label({"text": "A heading", "isPageHeading": True})
+    fast = [params for component, _, params in CASES if component == "input" and nhsuk.nhsuk_input(params)]
+    assert len(fast) == 5  # the others (a prefix, a page heading) are left to the component's template
+    assert nhsuk.nhsuk_plain_label({"text": "A label"})
+    assert not nhsuk.nhsuk_plain_label({"text": "A heading", "isPageHeading": True})
 
 
 ATTRIBUTES = [
@@ -278,6 +287,12 @@ def _choices():
     return Options()
 
 
+def _fields():
+    """What the workspace's views give its templates to render the form's fields."""
+    from tandem.careplans.fields import WorkspaceFields
+    return WorkspaceFields
+
+
 CHOOSE_CASES = [
     ({"path": "goals.0.actions.1.who", "label": "Who will do it", "value": "carer"}, _Form({})),
     ({"path": "goals.0.actions.1.who", "label": "Who will do it", "value": None}, _Form({"goals.0.actions.1.who": ""})),
@@ -294,7 +309,7 @@ def test_the_workspace_choose_field_gives_the_markup_it_gave(args, form):
     old = _original().from_string(_OLD_CHOOSE).render(form=form, **params)
     macro = ('{% from "careplans/workspace/_fields.jinja" import choose with context %}'
              "{{ choose(path, label, choices, blank=blank, value=value, hint=hint) }}")
-    new = _tandem().from_string(macro).render(form=form, **params)
+    new = _tandem().from_string(macro).render(form=form, form_fields=WorkspaceFields, **params)
     assert _squash(new) == _squash(old)
     assert "<option" in new
 
@@ -314,7 +329,7 @@ def test_the_workspace_decision_gives_the_markup_it_gave(form):
     old = _original().from_string(_OLD_DECISION).render(form=form, options=options, row=row, what="goal")
     macro = ('{% from "careplans/workspace/_rows.jinja" import decision with context %}'
              '{{ decision(row, "goal") }}')
-    new = _tandem().from_string(macro).render(form=form, options=options, row=row)
+    new = _tandem().from_string(macro).render(form=form, options=options, row=row, form_fields=WorkspaceFields)
     assert _squash(new) == _squash(old)
     assert ('type="radio"' in new) == bool(form.before)
     assert SCRIPT not in new

@@ -22,7 +22,7 @@ from tests.recall.crowd import crowd
 
 LIST = "/prepare/?month=2026-06"
 #: queries for the list of a month's packs, session and user-with-practice checks included (one query for both)
-PINNED = 15
+PINNED = 12
 
 
 def list_queries(client) -> int:
@@ -100,3 +100,27 @@ def test_the_number_of_queries_does_not_grow_with_the_conversations_listed(nurse
 
 def test_the_number_of_queries_is_pinned(nurse, booked):
     assert list_queries(nurse) == PINNED, "queries for the list of packs changed: fix the page, not the number"
+
+
+def test_everyone_listed_is_audited_as_viewed_in_one_statement(nurse, booked):
+    from tandem.core.models import AuditEvent
+
+    assert book_crowd(booked, 12, start=0) > 5
+    listed = set(queries.in_scope(booked.practice, month=dt.date(2026, 6, 1)).values_list("patient_id", flat=True))
+    assert nurse.get(LIST).status_code == 200  # once first: anything cached per process is warm
+    before = AuditEvent.objects.count()
+    with CaptureQueriesContext(connection) as captured:
+        assert nurse.get(LIST).status_code == 200
+    audited = AuditEvent.objects.order_by("-pk")[: AuditEvent.objects.count() - before]
+    assert {a.patient_id for a in audited} == listed
+    assert all(a.what == "prepare.packs" and a.user_id == booked.nurse.pk for a in audited)
+    inserts = [q["sql"] for q in captured if "core_auditevent" in q["sql"] and q["sql"].lstrip().upper().startswith("INSERT")]
+    assert len(inserts) == 1
+
+
+def test_each_row_links_to_its_conversation(nurse, booked):
+    page = nurse.get(LIST).content.decode()
+    talks = queries.in_scope(booked.practice, month=dt.date(2026, 6, 1)).order_by("pk")
+    assert talks.exists()
+    for talk in talks:
+        assert f'href="/prepare/conversations/{talk.pk}/"' in page

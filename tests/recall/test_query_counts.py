@@ -17,13 +17,13 @@ from .crowd import crowd
 
 #: page -> queries for one request by a nurse, session and practice checks included
 PINNED = {
-    "board": 16,  # the settings and the sending job are read once per page
-    "board, whole year": 16,
-    "board counts and staff time": 6,
-    "review": 14,
+    "board": 11,  # the settings and the sending job are read once per page; the counts, the staff
+    "board, whole year": 12,  # time and the unfiltered list's length in one statement; each person's
+    "board counts and staff time": 5,  # facts (registers, tier, adjustments, last done) in one more
+    "review": 11,
     "person": 8,
     "send": 6,
-    "export": 9,
+    "export": 6,
 }
 
 

@@ -71,7 +71,7 @@ def test_the_page_counts_what_sending_would_send_without_reading_each_review(uni
 
     crowd(universe.practice, 40)
     today = clock.today()
-    for hca, nurse in [(0, 0), (15, 20), (40, 60), (400, 600)]:
+    for hca, nurse in [(0, 0), (15, 20), (40, 60), (90, 140), (150, 240), (400, 600)]:
         actions.save_settings(practice=universe.practice, by=universe.nurse, change=SettingsChange(
             scheme="birth_month", condition_months=(), first_invitation_weeks=4, reminder_weeks=(2, 4),
             response_wait_days=14, hca_minutes=hca, nurse_minutes=nurse, pharmacist_minutes=0, gp_minutes=0))

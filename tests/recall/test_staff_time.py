@@ -98,3 +98,41 @@ def test_months_before_this_one_are_counted_on_their_own(crowded):
     available = queries.settings_for(practice).available()
     assert queries.capacity(practice=practice, months=months, today=TODAY) == [
         capacity_rules.month_capacity(m, expected[m], available) for m in months]
+
+
+def test_the_board_s_summary_gives_the_same_counts_staff_time_and_list_length(crowded):
+    """The board reads its counts per status, its staff time and the length of its unfiltered list in
+    one statement: the same numbers as counting each on its own, with a review no longer needed and a
+    person who has left the practice (neither is counted; the withdrawn review is counted per status)."""
+    from tandem.patients.models import Patient
+
+    practice = crowded.practice
+    june = Review.objects.filter(practice=practice, due_month=MONTHS[0], status="planned").order_by("pk")
+    Review.objects.filter(pk=june[0].pk).update(status=Status.WITHDRAWN)
+    Patient.objects.filter(pk=june[1].patient_id).update(registration_status="left")
+    summary = queries.board_summary(practice, today=TODAY)
+    assert summary.counts == queries.status_counts(practice, months=MONTHS, today=TODAY)
+    assert summary.counts[MONTHS[0]][Status.WITHDRAWN] == 1
+    assert queries.capacity(practice=practice, months=MONTHS, today=TODAY, summary=summary) == \
+        queries.capacity(practice=practice, months=MONTHS, today=TODAY)
+    expected = each_person(practice, [s.value for s in OPEN], MONTHS)
+    assert [summary.minutes[m] for m in MONTHS] == [
+        (len(expected[m]), sum(p.hca_minutes for p in expected[m]), sum(p.clinician_minutes for p in expected[m]))
+        for m in MONTHS]
+    listed = queries.board_queryset(practice, queries.BoardFilters(), today=TODAY)
+    assert summary.listed == listed.count() == sum(
+        n for m in MONTHS for status, n in summary.counts[m].items() if status != Status.WITHDRAWN)
+
+
+def test_the_board_summary_of_each_practice_counts_its_own_reviews_whichever_is_read_first(crowded):
+    """The summary's statement is written once per practice and day, then run again: read in turn, and
+    again after a change, each practice's summary is its own and up to date."""
+    mine, theirs = crowded.practice, crowded.other_practice
+    for _ in range(2):
+        for practice in (mine, theirs, mine):
+            listed = queries.board_queryset(practice, queries.BoardFilters(), today=TODAY).count()
+            summary = queries.board_summary(practice, today=TODAY)
+            assert summary.listed == listed > 0
+            assert summary.counts == queries.status_counts(practice, months=MONTHS, today=TODAY)
+        Review.objects.filter(practice=mine, due_month=MONTHS[0], status="planned").update(status=Status.INVITED)
+    assert queries.board_summary(mine, today=TODAY).counts[MONTHS[0]].get("planned", 0) == 0

@@ -208,17 +208,20 @@ def _check_document(bundle: dict, *, validate: bool) -> None:
                 raise ExportError(f"{entry['resource']['resourceType']} refers to {reference}, not in the document")
 
 
-def _references(value) -> list[str]:
-    found = []
+def _references(value, found: list[str] | None = None) -> list[str]:
+    """Every `reference` string in a resource, in document order (descending only into objects and
+    lists: most of a resource is plain values)."""
+    found = [] if found is None else found
     if isinstance(value, dict):
         for key, item in value.items():
             if key == "reference" and isinstance(item, str):
                 found.append(item)
-            else:
-                found.extend(_references(item))
+            elif isinstance(item, dict | list):
+                _references(item, found)
     elif isinstance(value, list):
         for item in value:
-            found.extend(_references(item))
+            if isinstance(item, dict | list):
+                _references(item, found)
     return found
 
 

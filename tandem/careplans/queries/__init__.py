@@ -3,16 +3,32 @@ view through tandem.patients.queries.get_patient or here."""
 
 from __future__ import annotations
 
+from tandem.core.compiled import CompiledRead
 from tandem.core.models import Practice, User
 from tandem.patients.models import Patient
 
 from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion, Task
 from ..rules.document import Plan
 
+_VERSION_FIELDS = tuple(f.attname for f in PlanVersion._meta.concrete_fields)
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
+# Read on every view and autosave of the workspace: its SQL is built once per process (tandem.core.compiled).
+_LATEST = CompiledRead(lambda practice, patient: PlanVersion.objects.filter(practice_id=practice, patient_id=patient)
+                       .order_by("-version").values_list(*_VERSION_FIELDS,
+                                                         *(f"created_by__{name}" for name in _USER_FIELDS))[:1],
+                       "practice", "patient")
+
 
 def latest(practice: Practice, patient: Patient) -> PlanVersion | None:
-    return (PlanVersion.objects.filter(practice=practice, patient=patient).select_related("created_by")
-            .order_by("-version").first())
+    """The person's latest plan version, with who saved it."""
+    found = _LATEST.run(practice=practice.pk, patient=patient.pk)
+    if not found:
+        return None
+    split = len(_VERSION_FIELDS)
+    version = PlanVersion.from_db("default", _VERSION_FIELDS, found[0][:split])
+    creator = found[0][split:]
+    version.created_by = User.from_db("default", _USER_FIELDS, creator) if creator[0] is not None else None
+    return version
 
 
 def earlier(practice: Practice, patient: Patient, conversation) -> PlanVersion | None:
@@ -39,8 +55,17 @@ def plan_of(version: PlanVersion | None) -> Plan:
     return Plan.from_dict(version.content) if version is not None else Plan()
 
 
+# Read on every view of the workspace: their SQL is built once per process (tandem.core.compiled).
+_DRAFT = CompiledRead(lambda practice, patient, user: Draft.objects.filter(
+    practice_id=practice, patient_id=patient, user_id=user).order_by("pk")[:1], "practice", "patient", "user",
+    models=True)
+_ACTIVE_SERVICES = CompiledRead(lambda practice: LocalService.objects.filter(practice_id=practice, active=True),
+                                "practice", models=True)
+
+
 def draft(practice: Practice, patient: Patient, user: User) -> Draft | None:
-    return Draft.objects.filter(practice=practice, patient=patient, user=user).first()
+    found = _DRAFT.run(practice=practice.pk, patient=patient.pk, user=user.pk)
+    return found[0] if found else None
 
 
 def copies(version: PlanVersion) -> list[CopyGiven]:
@@ -48,8 +73,9 @@ def copies(version: PlanVersion) -> list[CopyGiven]:
 
 
 def services(practice: Practice, *, active_only: bool = True) -> list[LocalService]:
-    qs = LocalService.objects.filter(practice=practice)
-    return list(qs.filter(active=True) if active_only else qs)
+    if active_only:
+        return _ACTIVE_SERVICES.run(practice=practice.pk)
+    return list(LocalService.objects.filter(practice=practice))
 
 
 def open_tasks(practice: Practice, patient: Patient | None = None) -> list[Task]:

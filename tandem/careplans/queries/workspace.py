@@ -8,23 +8,90 @@ import datetime as dt
 
 from django.utils import timezone
 
-from tandem.core.models import Membership, Practice
+from tandem.core.compiled import CompiledRead
+from tandem.core.models import Membership, Practice, User
 from tandem.core.parsing import read_id
 from tandem.core.rules import ROLE_LABELS, Role
 from tandem.patients.models import Patient
 from tandem.patients.queries import patients_of
-from tandem.prepare.models import Conversation, Pack
+from tandem.prepare.models import Agenda, Conversation, Pack
+from tandem.registers.models import TierSettings
+from tandem.registers.rules import risk
+
+
+def _fields(model, *, leave_out: tuple[str, ...] = ()) -> tuple[str, ...]:
+    return tuple(f.attname for f in model._meta.concrete_fields if f.attname not in leave_out)
+
+
+_CONVERSATION_FIELDS = _fields(Conversation)
+_USER_FIELDS = _fields(User)
+_PACK_FIELDS = _fields(Pack, leave_out=("html",))  # the pack as read online: not shown
+# The person's conversations that were not cancelled, with who holds each and the pack sent for it.
+# Its SQL is built once per process (tandem.core.compiled); the rows are made into the same
+# instances select_related() would give.
+_CONVERSATIONS = CompiledRead(lambda practice, patient: Conversation.objects
+                              .filter(practice_id=practice, patient_id=patient)
+                              .exclude(state=Conversation.State.CANCELLED).order_by()
+                              .values_list(*_CONVERSATION_FIELDS, *(f"clinician__{n}" for n in _USER_FIELDS),
+                                           *(f"pack__{n}" for n in _PACK_FIELDS)), "practice", "patient")
+_PACK_CACHE = Conversation._meta.get_field("pack").cache_name
+
+
+def _conversations(practice: Practice, patient: Patient) -> list[Conversation]:
+    first, second = len(_CONVERSATION_FIELDS), len(_CONVERSATION_FIELDS) + len(_USER_FIELDS)
+    found = []
+    for row in _CONVERSATIONS.run(practice=practice.pk, patient=patient.pk):
+        conversation = Conversation.from_db("default", _CONVERSATION_FIELDS, row[:first])
+        conversation.clinician = (User.from_db("default", _USER_FIELDS, row[first:second])
+                                  if row[first] is not None else None)
+        pack = Pack.from_db("default", _PACK_FIELDS, row[second:]) if row[second] is not None else None
+        if pack is not None:
+            pack.conversation = conversation
+        conversation._state.fields_cache[_PACK_CACHE] = pack  # None: no pack (DoesNotExist when asked)
+        found.append(conversation)
+    return found
 
 
 def conversation_for(practice: Practice, patient: Patient, *, now: dt.datetime) -> Conversation | None:
     """The conversation the plan is being made in: the person's next booked one (today's counts,
-    even once it has started), or else their latest one that was not cancelled."""
-    mine = (Conversation.objects.filter(practice=practice, patient=patient)
-            .select_related("clinician").exclude(state=Conversation.State.CANCELLED))
+    even once it has started), or else their latest one that was not cancelled. One query for all
+    of their conversations (about one a year), with who holds each and the pack sent for it
+    (`sent_pack`), is cheaper than asking the database to choose."""
     start_of_today = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
-    upcoming = (mine.filter(state=Conversation.State.BOOKED, starts_at__gte=start_of_today)
-                .order_by("starts_at", "pk").first())
-    return upcoming or mine.order_by("-starts_at", "-pk").first()
+    mine = _conversations(practice, patient)
+    upcoming = [c for c in mine if c.state == Conversation.State.BOOKED and c.starts_at >= start_of_today]
+    if upcoming:
+        return min(upcoming, key=lambda c: (c.starts_at, c.pk))
+    return max(mine, key=lambda c: (c.starts_at, c.pk), default=None)
+
+
+_AGENDA_FIELDS = _fields(Agenda)
+_AGENDAS = CompiledRead(lambda practice, conversation: Agenda.objects
+                        .filter(practice_id=practice, conversation_id=conversation).order_by("-version")
+                        .values_list(*_AGENDA_FIELDS, *(f"entered_by__{n}" for n in _USER_FIELDS)),
+                        "practice", "conversation")
+
+
+def agenda_history(practice: Practice, conversation: Conversation) -> list[Agenda]:
+    """Every version of the conversation's agenda, latest first, with who entered each: what
+    tandem.prepare.queries.agenda.agenda_history gives, its SQL built once per process."""
+    split = len(_AGENDA_FIELDS)
+    found = []
+    for row in _AGENDAS.run(practice=practice.pk, conversation=conversation.pk):
+        agenda = Agenda.from_db("default", _AGENDA_FIELDS, row[:split])
+        agenda.entered_by = User.from_db("default", _USER_FIELDS, row[split:]) if row[split] is not None else None
+        found.append(agenda)
+    return found
+
+
+_TIER_SETTINGS = CompiledRead(lambda practice: TierSettings.objects.filter(practice_id=practice).order_by("pk")[:1],
+                              "practice", models=True)
+
+
+def thresholds_for(practice: Practice) -> risk.Thresholds:
+    """The practice's tier thresholds (tandem.registers.queries.thresholds_for), its SQL built once."""
+    settings = next(iter(_TIER_SETTINGS.run(practice=practice.pk)), None)
+    return settings.thresholds() if settings is not None else risk.Thresholds()
 
 
 def conversation_of(practice: Practice, patient: Patient, pk) -> Conversation | None:
@@ -35,18 +102,35 @@ def conversation_of(practice: Practice, patient: Patient, pk) -> Conversation | 
     return Conversation.objects.filter(practice=practice, patient=patient, pk=pk).first()
 
 
-def sent_pack(practice: Practice, conversation: Conversation | None) -> Pack | None:
+def sent_pack(conversation: Conversation | None) -> Pack | None:
+    """The pack sent for a conversation that `conversation_for` read (it comes with it)."""
     if conversation is None:
         return None
-    return Pack.objects.filter(practice=practice, conversation=conversation).first()
+    try:
+        pack = conversation.pack
+    except Pack.DoesNotExist:
+        return None
+    return pack if pack.practice_id == conversation.practice_id else None
+
+
+_MEMBERSHIP_FIELDS = tuple(f.attname for f in Membership._meta.concrete_fields)
+_STAFF = CompiledRead(lambda practice: Membership.objects.filter(practice_id=practice, user__is_active=True)
+                      .order_by("user__last_name", "user__first_name", "user_id")
+                      .values_list(*_MEMBERSHIP_FIELDS, *(f"user__{name}" for name in _USER_FIELDS)), "practice")
 
 
 def practice_staff(practice: Practice) -> list[Membership]:
     """The memberships of the practice's active staff (with their user), by name: one read that gives
     both who tasks can go to (referral_staff_of) and who can hold the conversation
-    (careplans.actions.clinical_staff_of)."""
-    return list(Membership.objects.filter(practice=practice, user__is_active=True)
-                .select_related("user").order_by("user__last_name", "user__first_name", "user_id"))
+    (careplans.actions.clinical_staff_of). Read on every view of the workspace: its SQL is built once
+    per process (tandem.core.compiled)."""
+    split = len(_MEMBERSHIP_FIELDS)
+    members = []
+    for row in _STAFF.run(practice=practice.pk):
+        member = Membership.from_db("default", _MEMBERSHIP_FIELDS, row[:split])
+        member.user = User.from_db("default", _USER_FIELDS, row[split:])
+        members.append(member)
+    return members
 
 
 def referral_staff_of(memberships: list[Membership]) -> list[tuple[int, str, str]]:

@@ -19,32 +19,36 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, path, reverse
+from django.utils.cache import patch_vary_headers
 
-from tandem.core import clock
-from tandem.core.models import User
+from tandem.core import audit, clock
+from tandem.core.models import AuditEvent, User
 from tandem.core.parsing import read_int
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
 from tandem.patients import facts as record_facts
 from tandem.patients import presenters as patient_presenters
-from tandem.patients.models import Medication, Patient, RegistrationStatus
+from tandem.patients.models import Patient
 from tandem.patients.queries import SummaryRecord, patient_summary
 from tandem.prepare.models import Conversation, Pack
 from tandem.prepare.queries import agenda as agenda_queries
 from tandem.prepare.rules import pack as pack_rules
 from tandem.registers import presenters as register_presenters
 from tandem.registers import queries as register_queries
-from tandem.registers.rules import ConditionRecord, risk
+from tandem.registers.rules import risk
 
 from .. import actions, forms, queries
+from ..fields import WorkspaceFields
 from ..models import LocalService, PlanVersion
 from ..presenters import plans as plan_presenters
 from ..presenters import workspace as presenters
 from ..queries import workspace as workspace_queries
+from ..record import risk_record
 from ..rules import carry, document
 from ..rules.document import Plan
 
 TEMPLATE = "careplans/workspace/page.jinja"
+PACK_VIEW = "prepare.pack.preview"  # what a view of the pack as sent is audited as, wherever it is shown
 
 
 @dataclass
@@ -64,6 +68,7 @@ class _Person:
     services: list[LocalService]
     staff: list[tuple[int, str, str]]
     clinical_staff: dict[int, str]
+    thresholds: risk.Thresholds  # the practice's, for the risk tier
 
     @cached_property
     def earlier_plan(self) -> Plan | None:
@@ -80,7 +85,8 @@ class _Person:
 
 
 def _person(request, patient_id: int) -> _Person:
-    """The person (404 for anyone not at this practice; the read is audited) and their context."""
+    """The person (404 for anyone not at this practice; the read is audited) and their context. Their
+    record is read once: the register facts and risk tier are worked out from the summary's read."""
     today = clock.today()
     record = patient_summary(practice=request.practice, pk=patient_id, by=request.user,
                              contacts_since=patient_presenters.contacts_since(today),
@@ -90,17 +96,19 @@ def _person(request, patient_id: int) -> _Person:
     latest = queries.latest(request.practice, patient)
     earlier = _earlier(request.practice, patient, conversation, latest)
     # Every version of the agenda, latest first: the latest is the first of them (one query for both).
-    history = agenda_queries.agenda_history(request.practice, conversation) if conversation else []
+    history = workspace_queries.agenda_history(request.practice, conversation) if conversation else []
     # The practice's staff, read once: everyone for tasks, those who hold conversations for the plan.
     members = workspace_queries.practice_staff(request.practice)
     return _Person(
         patient=patient, conversation=conversation, record=record,
-        summary=patient_presenters.summary(record, today=today, facts=record_facts.for_patient(
-            request.practice, patient.pk, today=today)),
+        summary=patient_presenters.summary(record, today=today,
+                                           facts=record_facts.for_record(
+                                               request.practice, patient, record.conditions, today=today)),
         agenda=history[0] if history else None, agenda_history=history,
-        pack=workspace_queries.sent_pack(request.practice, conversation), latest=latest,
+        pack=workspace_queries.sent_pack(conversation), latest=latest,
         latest_plan=queries.plan_of(latest), earlier=earlier, services=queries.services(request.practice),
-        staff=workspace_queries.referral_staff_of(members), clinical_staff=actions.clinical_staff_of(members))
+        staff=workspace_queries.referral_staff_of(members), clinical_staff=actions.clinical_staff_of(members),
+        thresholds=workspace_queries.thresholds_for(request.practice))
 
 
 def _earlier(practice, patient: Patient, conversation: Conversation | None,
@@ -160,32 +168,9 @@ def _pack(row: Pack | None) -> pack_rules.Pack | None:
         return None
 
 
-def risk_record(record: SummaryRecord) -> risk.PatientRecord:
-    """The person's record as the risk tier rules read it, from what the summary has read already (so
-    the record is read once per page). The same as the registers' own read
-    (registers.queries.patient_record; tests/careplans/test_workspace_tier.py compares the two): the
-    summary holds every condition and medicine, the contacts of the last 12 months (the tier counts
-    those), every reading of the last 5 years (the tier looks back 3), and every hospital event."""
-    patient = record.patient
-    return risk.PatientRecord(
-        date_of_birth=patient.date_of_birth,
-        registered=patient.registration_status == RegistrationStatus.REGISTERED,
-        conditions=tuple(ConditionRecord(c.code, c.onset_date, c.resolved_date) for c in record.conditions),
-        medicines=tuple(risk.MedicineRecord(active=m.status == Medication.Status.ACTIVE, regular=m.is_regular,
-                                            start=m.start_date, end=m.end_date, dmd_code=m.dmd_code)
-                        for m in record.medications),
-        encounters=tuple(risk.EncounterRecord(date=e.date, status=e.status, kind=e.kind) for e in record.encounters),
-        hospital=tuple(risk.HospitalRecord(kind=h.kind, start=h.start_date, reason=h.reason)
-                       for h in patient.hospital_events.all()),  # all of them, as read (the summary shows some)
-        observations=tuple(risk.ObservationRecord(concept=o.concept, date=o.effective_date, value=o.value)
-                           for o in record.observations if o.concept in ("mrc_dyspnoea", "bmi")),
-        has_carer=any(r.is_carer for r in patient.related_people.all()),
-    )
-
-
-def _tier(person: _Person, practice):
+def _tier(person: _Person):
     assessment = register_queries.assess_record(risk_record(person.record), today=clock.today(),
-                                                thresholds=register_queries.thresholds_for(practice))
+                                                thresholds=person.thresholds)
     return register_presenters.patient_tier(person.patient.pk, assessment)
 
 
@@ -213,7 +198,7 @@ def _render(request, person: _Person, *, form: presenters.FormState | None, plan
         "pack_row": person.pack, "pack": _pack(person.pack),
         "previous": plan_presenters.previous(person.latest, person.latest_plan, today=clock.today(),
                                              staff=person.staff_names),
-        "tier": _tier(person, request.practice),
+        "tier": _tier(person),
         "can_edit": can_edit, "form": form if can_edit else None,
         "options": _options(person, plan),
         "checklist": presenters.checklist(carry.this_conversation(plan, earlier), had_agenda=person.agenda is not None,
@@ -223,7 +208,7 @@ def _render(request, person: _Person, *, form: presenters.FormState | None, plan
         "unsaved": unsaved,
         "form_errors": [p.message for p in form.problems] if form and can_edit else [],
         "written_plan_url": _written_plan_url(patient.pk) if person.latest else "",
-        "add_button": presenters.add_button, "patient_id": patient.pk,
+        "add_button": presenters.add_button, "form_fields": WorkspaceFields, "patient_id": patient.pk,
         "review_example": presenters.review_example(clock.today()),
     }, status=status)
 
@@ -393,7 +378,30 @@ def row(request, patient_id: int):
         "add": add, "index": index, "goal": int(add.split(".")[1]) if add.startswith("goals.") else None,
         "form": form, "options": options, "patient_id": patient_id,
         "next_button": presenters.add_button(add, index + 1), "add_button": presenters.add_button,
+        "form_fields": WorkspaceFields,
     })
+
+
+@practice_required(Capability.VIEW_CLINICAL)
+def pack(request, patient_id: int):
+    """The pack sent for the conversation the workspace is for, when its box is opened (htmx): read
+    and audited as a view of the pack, like its preview page. Without htmx, that page (or the
+    workspace, when no pack was sent)."""
+    patient = _patient_for_draft(request, patient_id)
+    conversation = workspace_queries.conversation_for(request.practice, patient, now=clock.now())
+    row = workspace_queries.sent_pack(conversation)
+    if not request.htmx:
+        response = redirect(reverse("prepare:preview", args=[conversation.pk]) if row is not None
+                            else reverse("careplans:workspace", args=[patient.pk]) + "#results")
+    elif row is None:  # nothing of their record to show: not audited
+        response = render(request, "careplans/workspace/_pack.jinja", {"pack": None, "conversation_id": None})
+    else:
+        audit.record(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW,
+                     what=PACK_VIEW, patient_id=patient.pk, object_id=conversation.pk)
+        response = render(request, "careplans/workspace/_pack.jinja", {
+            "pack": _pack(row), "conversation_id": conversation.pk})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @practice_required(Capability.VIEW_CLINICAL)
@@ -412,4 +420,5 @@ urlpatterns = [
     path("<id:patient_id>/draft/discard/", discard, name="workspace_discard"),
     path("<id:patient_id>/row/", row, name="workspace_row"),
     path("<id:patient_id>/confidence/", confidence, name="workspace_confidence"),
+    path("<id:patient_id>/pack/", pack, name="workspace_pack"),
 ]

@@ -33,7 +33,7 @@ from ..rules.timing import When
 
 logger = logging.getLogger(__name__)
 
-SEND_JOB = "prepare.send_packs"
+SEND_JOB = queries.SEND_JOB
 TEMPLATE = "results_pack"
 CHUNK = 50
 

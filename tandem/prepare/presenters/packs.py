@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
+
+from django.urls import reverse
 
 from tandem.messaging.models import Channel, Variant
 
@@ -144,6 +147,15 @@ def plan_agreed(version, copies) -> PlanAgreed | None:
         on = f"{queries.local(version.created_at).day} {queries.local(version.created_at):%B %Y}"
     return PlanAgreed(version=version.version, agreed=bool(content.get("agreed_with_person")), on=on, by=by,
                       copies=tuple(f"{c.get_how_display()} on {c.on.day} {c.on:%B %Y}" for c in copies))
+
+
+_ANY_ID = 2147483647  # the largest id a URL takes (tandem.core.converters)
+
+
+def url_for_each(name: str) -> Callable[[int], str]:
+    """`reverse(name, args=[pk])` for every row of a list, with the URL reversed once per page."""
+    before, after = reverse(name, args=[_ANY_ID]).rsplit(str(_ANY_ID), 1)
+    return lambda pk: f"{before}{int(pk)}{after}"
 
 
 def counts(rows: list[Row]) -> list[tuple[str, str, int]]:

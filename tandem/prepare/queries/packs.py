@@ -16,8 +16,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from tandem.core import audit, clock
+from tandem.core.compiled import CompiledRead
 from tandem.core.models import AuditEvent, Practice, User
 from tandem.core.rules import ROLE_LABELS, Role
+from tandem.jobs.models import Job
 from tandem.patients import facts as record_facts
 from tandem.patients.models import Observation
 from tandem.patients.queries import personal_targets
@@ -39,9 +41,32 @@ HISTORY_YEARS = 4
 CONCEPTS = tuple({*pack_rules.REQUIRED, "systolic_bp", "diastolic_bp"})
 
 
+# Read on every list of packs and every conversation: its SQL is built once per process.
+_SETTINGS = CompiledRead(lambda practice: PrepareSettings.objects.filter(practice_id=practice).order_by("pk")[:1],
+                         "practice", models=True)
+
+
+SEND_JOB = "prepare.send_packs"  # the kind of job that sends a day's or a month's packs
+
+# The latest sending job, shown at the top of the list of packs while it runs and on the day it ran.
+_SEND_JOB = CompiledRead(lambda practice: Job.objects.filter(practice_id=practice, kind=SEND_JOB)
+                         .order_by("-created_at", "-pk")[:1], "practice", models=True)
+
+
+def latest_send_job(practice: Practice) -> Job | None:
+    found = _SEND_JOB.run(practice=practice.pk)
+    if found:
+        found[0].practice = practice
+        return found[0]
+    return None
+
+
 def settings_for(practice: Practice) -> PrepareSettings:
-    found = PrepareSettings.objects.filter(practice=practice).first()
-    return found or PrepareSettings(practice=practice)
+    found = _SETTINGS.run(practice=practice.pk)
+    if found:
+        found[0].practice = practice
+        return found[0]
+    return PrepareSettings(practice=practice)
 
 
 def conversations_of(practice: Practice) -> QuerySet[Conversation]:
@@ -163,7 +188,7 @@ def list_many(practice: Practice, conversations: Sequence[Conversation], *,
     if not conversations:
         return []
     sent = {p.conversation_id: p for p in Pack.objects.filter(practice=practice,
-                                                              conversation__in=[c.pk for c in conversations])
+                                                              conversation_id__in=[c.pk for c in conversations])
             .defer("content", "html")}  # the list shows how and when it went, not what it said
     settings = settings or settings_for(practice)
     unsent = [c for c in conversations if c.pk not in sent]
@@ -220,7 +245,7 @@ def prepare_many(practice: Practice, conversations: Sequence[Conversation], *, l
     wants = dict(PackPreference.objects.filter(practice=practice, patient_id__in=patient_ids)
                  .values_list("patient_id", "results_in_advance"))
     sent = {p.conversation_id: p for p in Pack.objects.filter(practice=practice,
-                                                              conversation__in=[c.pk for c in conversations])}
+                                                              conversation_id__in=[c.pk for c in conversations])}
     since = today - dt.timedelta(days=365 * HISTORY_YEARS)
     readings: dict[int, dict[str, list[pack_rules.Reading]]] = {}
     for pid, concept, on, value in (Observation.objects.filter(practice=practice, patient_id__in=patient_ids,
@@ -229,7 +254,7 @@ def prepare_many(practice: Practice, conversations: Sequence[Conversation], *, l
                                     .values_list("patient_id", "concept", "effective_date", "value")):
         readings.setdefault(pid, {}).setdefault(concept, []).append(pack_rules.Reading(on, value))
     settings = settings_for(practice)
-    texts = {variant: current_texts(practice, variant) for variant in ("standard", "easy_read")}
+    texts: dict[str, dict[str, str]] = {}  # the practice's wording, read once for each format a pack uses
     empty = recall_queries.PersonFacts()
     out = []
     for conversation in conversations:
@@ -257,7 +282,7 @@ def prepare_many(practice: Practice, conversations: Sequence[Conversation], *, l
             tests=tests, fresh_from=fresh_from, with_results=with_results,
             appointment=pack_rules.Appointment(starts, conversation.minutes, clinician_name(conversation),
                                                place_words(conversation)),
-            texts=texts["easy_read" if chosen == "easy_read" else "standard"], variant=chosen,
+            texts=_texts(texts, practice, "easy_read" if chosen == "easy_read" else "standard"), variant=chosen,
             reply=pack_rules.Reply(link, practice.phone, reply_by(starts.date())),
             practice_name=practice.name, practice_phone=practice.phone)
         out.append(Prepared(conversation=conversation, pack=pack, channel=channel,
@@ -266,6 +291,12 @@ def prepare_many(practice: Practice, conversations: Sequence[Conversation], *, l
                             window=timing.window(starts.date(), earliest=settings.send_earliest_days,
                                                  latest=settings.send_latest_days)))
     return out
+
+
+def _texts(read: dict[str, dict[str, str]], practice: Practice, variant: str) -> dict[str, str]:
+    if variant not in read:
+        read[variant] = current_texts(practice, variant)
+    return read[variant]
 
 
 def _reachable(patient) -> set[str]:

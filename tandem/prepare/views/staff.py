@@ -18,7 +18,6 @@ from tandem.core.parsing import read_int, read_iso_date, read_iso_month, read_ti
 from tandem.core.permissions import practice_required
 from tandem.core.rules import ROLE_LABELS, Capability, Role, can
 from tandem.jobs import presenters as job_presenters
-from tandem.jobs import queries as job_queries
 from tandem.messaging import queries as messaging_queries
 from tandem.recall import queries as recall_queries
 
@@ -48,7 +47,7 @@ def _scope(request) -> tuple[dt.date | None, dt.date | None, str]:
 
 def _send_job(practice, today):
     """The latest sending job, shown while it runs and on the day it ran."""
-    return job_presenters.shown_on_page(job_queries.latest(practice=practice, kind=actions.SEND_JOB), today=today)
+    return job_presenters.shown_on_page(queries.latest_send_job(practice), today=today)
 
 
 @practice_required(Capability.VIEW_PATIENT)
@@ -56,24 +55,28 @@ def packs(request):
     day, month, error = _scope(request)
     today = clock.today()
     conversations = list(queries.in_scope(request.practice, day=day, month=month)
-                         .select_related("patient", "review", "clinician", "practice").order_by("starts_at", "pk"))
+                         .select_related("patient", "review", "clinician").order_by("starts_at", "pk"))
+    for talk in conversations:  # all of this practice's: no need to read the practice again for each
+        talk.practice = request.practice
+    talk_ids = [c.pk for c in conversations]
     settings = queries.settings_for(request.practice)
     listed = queries.list_many(request.practice, conversations, today=today, settings=settings)
     audit.record_many(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW,
                       what="prepare.packs", patient_ids=[c.patient_id for c in conversations])
     replies = {}  # each conversation's latest reply
-    for agenda in (agenda_queries.agendas_of(request.practice).filter(conversation__in=conversations)
-                   .only("conversation_id", "version", "from_who", "via", "submitted_at")
-                   .order_by("conversation_id", "version")):
-        replies[agenda.conversation_id] = agenda
+    if talk_ids:
+        for agenda in (agenda_queries.agendas_of(request.practice).filter(conversation_id__in=talk_ids)
+                       .only("conversation_id", "version", "from_who", "via", "submitted_at")
+                       .order_by("conversation_id", "version")):
+            replies[agenda.conversation_id] = agenda
     rows = [presenters.row(p, today=today, agenda=replies.get(p.conversation.pk)) for p in listed]
     return render(request, "prepare/packs.jinja", _context(
         request, here="packs", rows=rows, counts=presenters.counts(rows), day=day, month=month, error=error,
         scope=presenters.scope_label(day=day, month=month, today=today),
         nav=presenters.scope_nav(day=day, month=month, today=today),
         job=_send_job(request.practice, today), settings=settings, today=today,
-        link_states=messaging_queries.current_links(request.practice, "pack", [c.pk for c in conversations],
-                                                    now=clock.now()),
+        conversation_url=presenters.url_for_each("prepare:conversation"),
+        link_states=messaging_queries.current_link_states(request.practice, "pack", talk_ids, now=clock.now()),
         scope_params={"day": day.isoformat()} if day else ({"month": f"{month:%Y-%m}"} if month else {})))
 
 
@@ -103,7 +106,8 @@ def conversation(request, pk: int):
     talk = queries.get_conversation(practice=request.practice, pk=pk, by=request.user)
     today = clock.today()
     prepared = queries.prepare_many(request.practice, [talk], today=today)[0]
-    agenda = agenda_queries.latest_agenda(request.practice, talk)
+    history = agenda_queries.agenda_history(request.practice, talk)  # latest first: the reply that counts
+    agenda = history[0] if history else None
     preference = PackPreference.objects.filter(patient_id=talk.patient_id).first()
     # The care plan saved in this conversation, if there is one (read through the conversation's own
     # relation: the care plans app sits above this one).
@@ -112,7 +116,7 @@ def conversation(request, pk: int):
     return render(request, "prepare/conversation.jinja", _context(
         request, talk=talk, item=presenters.row(prepared, today=today, agenda=agenda), agenda=agenda,
         plan=presenters.plan_agreed(saved, copies),
-        agenda_history=agenda_queries.agenda_history(request.practice, talk),
+        agenda_history=history,
         pack=prepared.sent, composed=prepared.pack, preference=preference,
         link_status=messaging_queries.current_links(request.practice, "pack", [talk.pk], now=clock.now()).get(talk.pk),
         can_clinical=can(request.roles, Capability.VIEW_CLINICAL),
