@@ -69,7 +69,8 @@ not answered within 60 s (the client's timeout; gunicorn's own is 120 s). Reprod
 ```
 
 On PostgreSQL the benchmark runs `ANALYZE` first (autovacuum would, a while after a load); on SQLite
-it leaves the planner's statistics as Tandem left them.
+it leaves the planner's statistics as Tandem left them. `--write-docs` replaces the tables of the run
+with the same label (or adds them) and keeps every other run's tables and the analysis written by hand.
 
 Goals (issue 10): on PostgreSQL with a 10,000-patient practice every clinical page's **p95 under
 300 ms at 16 connections** (in bold below when met) and **no errors at 32**; a 100,000-patient practice
