@@ -54,6 +54,17 @@ def test_recording_no_results_in_advance(booked, client):
     assert PackPreference.objects.get(patient=booked.arthur).results_in_advance is False
 
 
+def test_a_note_too_long_for_their_choice_is_refused_whole_not_cut(booked, client):
+    client.force_login(booked.admin)
+    url = reverse("prepare:preference", args=[booked.arthur_talk.pk])
+    response = client.post(url, {"results_in_advance": "no", "note": "x" * 301}, follow=True)
+    assert response.status_code == 200
+    assert "The note about their choice is 301 characters: it can be up to 300." in response.content.decode()
+    assert not PackPreference.objects.exists()  # nothing half-kept
+    client.post(url, {"results_in_advance": "no", "note": "  Told us by phone  "})
+    assert PackPreference.objects.get(patient=booked.arthur).note == "Told us by phone"
+
+
 def test_booking_with_bad_input_says_what_is_wrong_and_books_nothing(booked, client):
     client.force_login(booked.admin)
     review = booked.arthur_talk.review

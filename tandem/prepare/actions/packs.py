@@ -211,14 +211,20 @@ def request_sending(*, practice: Practice, by: User | None, day: dt.date | None 
                                idempotency_key=f"prepare:send:{scope}:{today.isoformat()}")
 
 
+NOTE_LIMIT = PackPreference._meta.get_field("note").max_length  # how they told us, kept whole or refused
+
+
 @transaction.atomic
 def set_results_in_advance(*, practice: Practice, patient, by: User | None, wanted: bool, note: str = "") -> PackPreference:
     """Record whether the person wants their results before the conversation; respected every year
     until they change it."""
     if patient.practice_id != practice.pk:
         raise PermissionError("This person is not registered at this practice.")
+    note = note.strip()
+    if len(note) > NOTE_LIMIT:
+        raise ValueError(f"The note about their choice is {len(note):,} characters: it can be up to {NOTE_LIMIT}.")
     preference, _ = PackPreference.objects.update_or_create(
-        patient=patient, defaults={"practice": practice, "results_in_advance": wanted, "note": note.strip()[:300],
+        patient=patient, defaults={"practice": practice, "results_in_advance": wanted, "note": note,
                                    "recorded_at": clock.now(), "recorded_by": by})
     audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="prepare.results_in_advance",
                  patient_id=patient.pk, object_id=preference.pk, detail={"wanted": wanted})

@@ -146,8 +146,12 @@ def preference(request, pk: int):
     if wanted not in ("yes", "no"):
         messages.error(request, "Choose whether they want their results before the appointment.")
         return redirect(reverse("prepare:conversation", args=[talk.pk]) + "#results-in-advance")
-    actions.set_results_in_advance(practice=request.practice, patient=talk.patient, by=request.user,
-                                   wanted=wanted == "yes", note=request.POST.get("note", ""))
+    try:
+        actions.set_results_in_advance(practice=request.practice, patient=talk.patient, by=request.user,
+                                       wanted=wanted == "yes", note=request.POST.get("note", ""))
+    except ValueError as too_long:  # nothing is saved: what they chose is not half-kept
+        messages.error(request, str(too_long))
+        return redirect(reverse("prepare:conversation", args=[talk.pk]) + "#results-in-advance")
     messages.success(request, "Saved. Their packs will " + ("include" if wanted == "yes" else "not include")
                      + " results from now on, every year, until they tell us otherwise.")
     return redirect(reverse("prepare:conversation", args=[talk.pk]))
