@@ -120,10 +120,8 @@ def nhsuk_choices(kind: str, params) -> Markup | None:
     fieldset = given(params, "fieldset")
     if fieldset and not (isinstance(fieldset, Mapping) and only(fieldset, _FIELDSET_KEYS)):
         return None
-    legend = given(fieldset, "legend") if fieldset else None
-    if isinstance(legend, str):
-        legend = {"text": legend, "html": legend if isinstance(legend, Markup) else None}
-    elif legend is not None and not (isinstance(legend, Mapping) and only(legend, _LEGEND_KEYS)):
+    legend = _legend_of(fieldset)
+    if legend is _UNSUPPORTED:
         return None
     hint, error = part(params, "hint", MESSAGE_KEYS), part(params, "errorMessage", MESSAGE_KEYS)
     if hint is None or error is None:
@@ -157,6 +155,19 @@ def nhsuk_choices(kind: str, params) -> Markup | None:
     return Markup(f'<div class="{group}">{body}</div>')  # noqa: S704 - every value escaped above
 
 
+_UNSUPPORTED = object()  # a legend these functions leave to the template
+
+
+def _legend_of(fieldset):
+    """The fieldset's legend as a mapping (a plain string is its text), None without one."""
+    legend = given(fieldset, "legend") if fieldset else None
+    if isinstance(legend, str):
+        return {"text": legend, "html": legend if isinstance(legend, Markup) else None}
+    if legend is not None and not (isinstance(legend, Mapping) and only(legend, _LEGEND_KEYS)):
+        return _UNSUPPORTED
+    return legend
+
+
 _DATE_KEYS = frozenset({"id", "fieldset", "hint", "errorMessage", "items", "classes", "attributes"})
 _DATE_ITEM_KEYS = frozenset({"id", "name", "label", "width", "value", "classes"})
 _DATE_FIELDSET_KEYS = frozenset({"legend", "classes"})
@@ -180,10 +191,8 @@ def nhsuk_date_input(params) -> Markup | None:
     fieldset = given(params, "fieldset")
     if fieldset and not (isinstance(fieldset, Mapping) and only(fieldset, _DATE_FIELDSET_KEYS)):
         return None
-    legend = given(fieldset, "legend") if fieldset else None
-    if isinstance(legend, str):
-        legend = {"text": legend, "html": legend if isinstance(legend, Markup) else None}
-    elif legend is not None and not (isinstance(legend, Mapping) and only(legend, _LEGEND_KEYS)):
+    legend = _legend_of(fieldset)
+    if legend is _UNSUPPORTED:
         return None
     hint, error = part(params, "hint", MESSAGE_KEYS), part(params, "errorMessage", MESSAGE_KEYS)
     if hint is None or error is None:

@@ -28,6 +28,7 @@ from django.db.models import (
 from django.http import Http404
 
 from tandem.core import audit, clock
+from tandem.core.compiled import CompiledRead
 from tandem.core.models import AuditEvent, Practice, User
 from tandem.patients.models import (
     Condition,
@@ -73,8 +74,13 @@ def tier_settings(practice: Practice) -> TierSettings | None:
     return TierSettings.objects.filter(practice=practice).first()
 
 
+# Read on every view of the care planning workspace: its SQL is built once per process.
+_TIER_SETTINGS = CompiledRead(lambda practice: TierSettings.objects.filter(practice_id=practice).order_by("pk")[:1],
+                              "practice", models=True)
+
+
 def thresholds_for(practice: Practice) -> risk.Thresholds:
-    settings = tier_settings(practice)
+    settings = next(iter(_TIER_SETTINGS.run(practice=practice.pk)), None)
     return settings.thresholds() if settings is not None else risk.Thresholds()
 
 

@@ -14,9 +14,7 @@ from tandem.core.parsing import read_id
 from tandem.core.rules import ROLE_LABELS, Role
 from tandem.patients.models import Patient
 from tandem.patients.queries import patients_of
-from tandem.prepare.models import Agenda, Conversation, Pack
-from tandem.registers.models import TierSettings
-from tandem.registers.rules import risk
+from tandem.prepare.models import Conversation, Pack
 
 
 def _fields(model, *, leave_out: tuple[str, ...] = ()) -> tuple[str, ...]:
@@ -64,34 +62,6 @@ def conversation_for(practice: Practice, patient: Patient, *, now: dt.datetime) 
         return min(upcoming, key=lambda c: (c.starts_at, c.pk))
     return max(mine, key=lambda c: (c.starts_at, c.pk), default=None)
 
-
-_AGENDA_FIELDS = _fields(Agenda)
-_AGENDAS = CompiledRead(lambda practice, conversation: Agenda.objects
-                        .filter(practice_id=practice, conversation_id=conversation).order_by("-version")
-                        .values_list(*_AGENDA_FIELDS, *(f"entered_by__{n}" for n in _USER_FIELDS)),
-                        "practice", "conversation")
-
-
-def agenda_history(practice: Practice, conversation: Conversation) -> list[Agenda]:
-    """Every version of the conversation's agenda, latest first, with who entered each: what
-    tandem.prepare.queries.agenda.agenda_history gives, its SQL built once per process."""
-    split = len(_AGENDA_FIELDS)
-    found = []
-    for row in _AGENDAS.run(practice=practice.pk, conversation=conversation.pk):
-        agenda = Agenda.from_db("default", _AGENDA_FIELDS, row[:split])
-        agenda.entered_by = User.from_db("default", _USER_FIELDS, row[split:]) if row[split] is not None else None
-        found.append(agenda)
-    return found
-
-
-_TIER_SETTINGS = CompiledRead(lambda practice: TierSettings.objects.filter(practice_id=practice).order_by("pk")[:1],
-                              "practice", models=True)
-
-
-def thresholds_for(practice: Practice) -> risk.Thresholds:
-    """The practice's tier thresholds (tandem.registers.queries.thresholds_for), its SQL built once."""
-    settings = next(iter(_TIER_SETTINGS.run(practice=practice.pk)), None)
-    return settings.thresholds() if settings is not None else risk.Thresholds()
 
 
 def conversation_of(practice: Practice, patient: Patient, pk) -> Conversation | None:

@@ -96,7 +96,7 @@ def _person(request, patient_id: int) -> _Person:
     latest = queries.latest(request.practice, patient)
     earlier = _earlier(request.practice, patient, conversation, latest)
     # Every version of the agenda, latest first: the latest is the first of them (one query for both).
-    history = workspace_queries.agenda_history(request.practice, conversation) if conversation else []
+    history = agenda_queries.agenda_history(request.practice, conversation) if conversation else []
     # The practice's staff, read once: everyone for tasks, those who hold conversations for the plan.
     members = workspace_queries.practice_staff(request.practice)
     return _Person(
@@ -108,7 +108,7 @@ def _person(request, patient_id: int) -> _Person:
         pack=workspace_queries.sent_pack(conversation), latest=latest,
         latest_plan=queries.plan_of(latest), earlier=earlier, services=queries.services(request.practice),
         staff=workspace_queries.referral_staff_of(members), clinical_staff=actions.clinical_staff_of(members),
-        thresholds=workspace_queries.thresholds_for(request.practice))
+        thresholds=register_queries.thresholds_for(request.practice))
 
 
 def _earlier(practice, patient: Patient, conversation: Conversation | None,

@@ -11,7 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 
 from tandem.core import audit
-from tandem.core.models import AuditEvent, Practice
+from tandem.core.compiled import CompiledRead
+from tandem.core.models import AuditEvent, Practice, User
 from tandem.messaging import links
 from tandem.messaging import queries as messaging_queries
 from tandem.messaging import wording as wording_rules
@@ -62,11 +63,24 @@ def latest_version(practice: Practice, conversation: Conversation | int) -> int:
     return agenda.version if agenda is not None else 0
 
 
+_AGENDA_FIELDS = tuple(f.attname for f in Agenda._meta.concrete_fields)
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
+# Read on every view of the care planning workspace: its SQL is built once per process, and the rows
+# made into the instances select_related("entered_by") would give.
+_HISTORY = CompiledRead(lambda practice, conversation: Agenda.objects
+                        .filter(practice_id=practice, conversation_id=conversation).order_by("-version")
+                        .values_list(*_AGENDA_FIELDS, *(f"entered_by__{n}" for n in _USER_FIELDS)),
+                        "practice", "conversation")
+
+
 def agenda_history(practice: Practice, conversation: Conversation | int) -> list[Agenda]:
-    """Every version, latest first."""
-    conversation_id = getattr(conversation, "pk", conversation)
-    return list(agendas_of(practice).filter(conversation_id=conversation_id)
-                .select_related("entered_by").order_by("-version"))
+    """Every version, latest first, with who entered each."""
+    split, found = len(_AGENDA_FIELDS), []
+    for row in _HISTORY.run(practice=practice.pk, conversation=getattr(conversation, "pk", conversation)):
+        agenda = Agenda.from_db("default", _AGENDA_FIELDS, row[:split])
+        agenda.entered_by = User.from_db("default", _USER_FIELDS, row[split:]) if row[split] is not None else None
+        found.append(agenda)
+    return found
 
 
 def agendas_since(practice: Practice, conversation: Conversation | int, version: int) -> list[Agenda]:
