@@ -52,6 +52,30 @@ def _fresh_rate_limits(request, django_db_blocker):
     yield
 
 
+@pytest.fixture(autouse=True)
+def _stored_facts_follow_the_record(request, django_db_blocker):
+    """After every test that wrote to the database, what the recall board keeps copied from people's
+    records (tandem.recall.stored) still matches the records: a write path that changes a person's
+    registers, registration, name, adjustments or spirometry without telling it fails here."""
+    marker = request.node.get_closest_marker("django_db")
+    if _DATABASE_FIXTURES.isdisjoint(request.fixturenames) and marker is None:
+        yield
+        return
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction"))
+    request.getfixturevalue("transactional_db" if transactional else "db")  # checked before it is undone
+    yield
+    from django.db import connection
+
+    from tandem.recall import stored
+
+    with django_db_blocker.unblock():
+        if connection.connection is None or not connection.is_usable():
+            return  # the test closed the connection (a command run as from the shell): nothing to read
+        differences = stored.drift()
+    assert not differences, f"stored recall facts differ from the record (review, field, stored, record): {differences[:10]}"
+
+
 @pytest.fixture
 def universe(db):
     return build_universe()

@@ -27,7 +27,7 @@ from typing import Any, BinaryIO
 
 from django.db import IntegrityError, OperationalError, connection, models, transaction
 
-from tandem.core import audit, clock
+from tandem.core import audit, clock, derived
 from tandem.core.models import AuditEvent, Practice, User
 from tandem.jobs import actions as job_actions
 from tandem.jobs.models import Job
@@ -431,6 +431,7 @@ def _write(writes: _Writes, *, practice: Practice, by: User | None) -> None:
     audit_rows, getters = _inserting(AuditEvent)
     at = clock.now()
     patient_at = next(i for i, g in enumerate(getters) if g[0] == "patient_id")
+    written = set()
     for what, patient_ids, new_numbers in writes.audit:
         _add(audit_rows, getters, {"at": at, "user_id": getattr(by, "pk", None), "practice_id": practice.pk,
                                    "action": AuditEvent.Action.IMPORT, "what": what, "patient_id": None,
@@ -438,4 +439,7 @@ def _write(writes: _Writes, *, practice: Practice, by: User | None) -> None:
         template = audit_rows.params.pop()
         for patient_id in sorted(patient_ids | {pks[n] for n in new_numbers}):
             audit_rows.params.append([*template[:patient_at], patient_id, *template[patient_at + 1 :]])
+            written.add(patient_id)
     audit_rows.execute()
+    derived.changed(_write, practice_id=practice.pk, patient_ids=written,
+                    what={derived.REGISTRATION, derived.NAMES, derived.OBSERVATIONS, derived.ADJUSTMENTS})

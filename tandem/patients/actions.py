@@ -6,7 +6,7 @@ import datetime as dt
 
 from django.db import IntegrityError, transaction
 
-from tandem.core import audit, clock
+from tandem.core import audit, clock, derived
 from tandem.core.models import Membership, Practice, User
 from tandem.core.rules import Role
 from tandem.terminology import codelists, observations
@@ -170,6 +170,8 @@ def record_observation(*, patient: Patient, by: User | None, concept: str, effec
         value=value, value_code=value_code, unit=known.unit, effective_date=effective_date, source_id=source_id,
     )
     _audit_created(by=by, patient=patient, what="observation", row=row, detail={"concept": known.key})
+    derived.changed(record_observation, practice_id=patient.practice_id, patient_ids=[patient.pk],
+                    what={derived.OBSERVATIONS})
     return row
 
 
@@ -304,6 +306,8 @@ def set_reasonable_adjustment(*, patient: Patient, by: User | None, kind: str,
     )
     audit.record(by=by, practice=patient.practice, action="create" if created else "update",
                  what="reasonable_adjustment", patient_id=patient.pk, object_id=row.pk, detail={"kind": kind.value})
+    derived.changed(set_reasonable_adjustment, practice_id=patient.practice_id, patient_ids=[patient.pk],
+                    what={derived.ADJUSTMENTS})
     return row
 
 
@@ -314,6 +318,8 @@ def remove_reasonable_adjustment(*, patient: Patient, by: User | None, kind: str
     if deleted:
         audit.record(by=by, practice=patient.practice, action="delete", what="reasonable_adjustment",
                      patient_id=patient.pk, detail={"kind": kind.value})
+        derived.changed(remove_reasonable_adjustment, practice_id=patient.practice_id, patient_ids=[patient.pk],
+                        what={derived.ADJUSTMENTS})
 
 
 @transaction.atomic

@@ -81,6 +81,16 @@ class Review(models.Model):
     booked_time = models.TimeField(null=True, blank=True, help_text="the tests appointment's time (practice time)")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
+    # What the board counts and sorts by, copied from the person's record so that the board reads
+    # reviews alone, whatever the size of the practice. Written only by tandem.recall.stored, in the
+    # same transaction as every change to what it copies; compared with the record after every test.
+    registered = models.BooleanField(default=False, help_text="the person is registered with the practice")
+    family_name = models.CharField(max_length=100, default="")
+    given_name = models.CharField(max_length=100, default="")
+    registers = models.CharField(max_length=600, default="", help_text="the person's registers, slugs in order")
+    longer = models.BooleanField(default=False, help_text='has a "longer appointment" adjustment')
+    when_due_last = models.DateField(null=True, blank=True,
+                                     help_text="last recorded date of the step done only when due (spirometry)")
 
     class Meta:
         constraints = [
@@ -93,15 +103,50 @@ class Review(models.Model):
             models.Index(fields=["practice", "review_year", "due_month"], name="recall_review_due"),
             # sending: open reviews by status
             models.Index(fields=["practice", "review_year", "status"], name="recall_review_status"),
+            # the board's list, in its order, and its counts of the months shown (index only on PostgreSQL)
+            models.Index(fields=["practice", "review_year", "due_month", "family_name", "given_name", "id"],
+                         include=["status", "registers", "longer", "when_due_last"],
+                         condition=Q(registered=True), name="recall_review_board"),
+            # the board's staff time: reviews not yet done from earlier months
+            models.Index(fields=["practice", "review_year", "status", "due_month"],
+                         include=["registers", "longer", "when_due_last"],
+                         condition=Q(registered=True), name="recall_review_open"),
         ]
 
     def __str__(self) -> str:
         return f"Review {self.pk}"
 
+    def save(self, *args, **kwargs) -> None:
+        """A review created one at a time is given the person's facts as planning gives them (planning
+        creates reviews in bulk and stores their facts itself: tandem.recall.stored)."""
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            from . import stored
+
+            stored.refresh(self.practice_id, [self.patient_id])
+            stored.touched(self.practice_id)
+            self.refresh_from_db(fields=stored.FIELDS)
+
     def state(self) -> schedule.ReviewState:
         return schedule.ReviewState(status=self.status, due_month=self.due_month, round=self.round,
                                     stage=self.stage, round_started_on=self.round_started_on,
                                     first_sent_on=self.first_sent_on, last_sent_on=self.last_sent_on)
+
+
+class RecallPracticeState(models.Model):
+    """What the board keeps per practice (tandem.recall.stored): a token that every write to the
+    practice's reviews replaces, so a board summary worked out for one token is reused until the
+    reviews change; and how many registered people on a register had no review in `unplanned_year`
+    when registers, registrations or reviews last changed."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="+")
+    version = models.BigIntegerField(help_text="a random token, replaced by every write to the reviews")
+    unplanned_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    unplanned = models.PositiveIntegerField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Recall state {self.pk}"
 
 
 class ReviewEvent(AppendOnly):

@@ -30,7 +30,7 @@ from tandem.messaging import queries as messaging_queries
 from tandem.patients.queries import get_patient
 from tandem.terminology import codelists
 
-from . import actions, presenters, queries
+from . import actions, presenters, queries, stored
 from .forms import MONTH_CHOICES, ResponseForm, SettingsForm
 from .rules import dates
 from .rules.protocols import GP, HCA, NURSE, PHARMACIST
@@ -126,7 +126,8 @@ def board(request):
     filters = _filters(request)
     page_number = read_id(request.GET.get("page")) or 1
     error = ""
-    counted = queries.board_summary(practice, today=today)
+    known = stored.state(practice.pk)
+    counted = queries.board_summary(practice, today=today, known=known)
     try:
         page = queries.board(practice=practice, by=request.user, filters=filters, today=today, page=page_number,
                              summary=counted)
@@ -144,7 +145,7 @@ def board(request):
         filter_selects=_filter_selects(filters, queries.cohorts(practice)), job=job,
         settings_summary=presenters.settings_summary(settings), review_year=dates.review_year_label(
             dates.review_year_of(today)),
-        this_month=dates.month_label(this), unplanned=queries.unplanned_count(practice, today=today),
+        this_month=dates.month_label(this), unplanned=queries.unplanned_count(practice, today=today, known=known),
         last_planned=queries.last_planned(practice),
         export_url=reverse("recall:export") + (f"?{_query_string(filters)}" if _query_string(filters) else ""),
         page_url=lambda n: _board_url(filters, page=n), board_url=_board_url(filters),

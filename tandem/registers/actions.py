@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
 
-from tandem.core import audit, clock
+from tandem.core import audit, clock, derived
 from tandem.core.db_statistics import refresh_statistics
 from tandem.core.models import Practice, User
 
@@ -63,6 +63,7 @@ def refresh_practice(*, practice: Practice, by: User | None) -> RefreshSummary:
             rows, tiers = refresh.risk_rows(practice_id=practice.pk, today=today, inputs=inputs,
                                             thresholds=thresholds)
             refresh.replace_risks(cursor, practice_id=practice.pk, rows=rows)
+        derived.changed(refresh_practice, practice_id=practice.pk, patient_ids=None, what={derived.REGISTERS})
         summary.memberships = {slug: 0 for slug in refresh.risk_register_order()}
         for registers in memberships.values():
             for slug in registers:

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.db.models.functions import Mod
 from django.db.models.lookups import Exact
 
-from tandem.core import audit, clock
+from tandem.core import audit, clock, derived
 from tandem.core.db_statistics import refresh_statistics
 from tandem.core.models import Membership, Practice, User
 from tandem.patients.models import (
@@ -220,6 +220,8 @@ def load_practice(*, practice: Practice, patients: int, seed: int, by: User | No
                 loaded += len(ids)
                 if progress:
                     progress(loaded, patients)
+        # People were added and (with replace) removed: what is kept about the practice's people follows.
+        derived.changed(load_practice, practice_id=practice.pk, patient_ids=None, what={derived.REGISTRATION})
         audit.record(by=by, practice=practice, action="create", what="synth.run", object_id=practice.pk,
                      detail={"seed": seed, "patients": patients, "rows": result.total_rows,
                              "replaced": result.deleted, "reference_date": today.isoformat()})

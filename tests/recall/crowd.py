@@ -36,7 +36,7 @@ SPREAD = (
 def crowd(practice, count: int, *, start: int = 0) -> list:
     """`count` people on registers in `practice`, reviews planned and spread (SPREAD); every third
     with COPD has had spirometry in the last year, every seventh asks for a longer appointment."""
-    from tandem.recall import actions
+    from tandem.recall import actions, stored
     from tandem.recall.models import Review
     from tandem.registers import actions as register_actions
 
@@ -61,4 +61,5 @@ def crowd(practice, count: int, *, start: int = 0) -> list:
         sent = {"stage": 1, "first_sent_on": D(2026, 5, 20), "last_sent_on": D(2026, 5, 20)} \
             if status == "invited" else {}
         Review.objects.filter(patient=patient).update(status=status, due_month=due, **sent)
+    stored.touched(practice.pk)  # as the actions that change reviews do
     return people

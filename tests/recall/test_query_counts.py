@@ -17,9 +17,10 @@ from .crowd import crowd
 
 #: page -> queries for one request by a nurse, session and practice checks included
 PINNED = {
-    "board": 11,  # the settings and the sending job are read once per page; the counts, the staff
-    "board, whole year": 12,  # time and the unfiltered list's length in one statement; each person's
-    "board counts and staff time": 5,  # facts (registers, tier, adjustments, last done) in one more
+    "board": 10,  # the settings and the sending job are read once per page; the practice's recall state
+    "board, whole year": 11,  # (its version and the people not yet planned) once; the counts, staff time and
+    "board counts and staff time": 5,  # list length reused while the reviews are unchanged; each person's
+    # facts (registers, tier, adjustments, last done) for the page's rows in one more
     "review": 11,
     "person": 8,
     "send": 6,

@@ -8,7 +8,8 @@ import datetime as dt
 
 import pytest
 
-from tandem.recall import queries
+from tandem.core import derived
+from tandem.recall import queries, stored
 from tandem.recall.models import Review
 from tandem.recall.rules import capacity as capacity_rules
 from tandem.recall.rules import dates
@@ -59,8 +60,10 @@ def test_staff_time_needed_is_the_sum_of_everyone_s_plans(crowded):
 
 
 def test_a_longer_appointment_or_recent_spirometry_changes_the_minutes(crowded):
-    """The facts that change minutes are read now, not from a copy kept somewhere."""
-    from tandem.patients.models import Observation, ReasonableAdjustment
+    """A spirometry result or a "longer appointment" adjustment, once recorded, changes the minutes at
+    once: what the board keeps about the person is written with the record."""
+    from tandem.patients import actions as patient_actions
+    from tandem.patients.models import Patient
 
     practice = crowded.practice
     before = queries.capacity(practice=practice, months=MONTHS, today=TODAY)[0]
@@ -69,9 +72,10 @@ def test_a_longer_appointment_or_recent_spirometry_changes_the_minutes(crowded):
             .exclude(patient__observations__concept="fev1", patient__observations__effective_date__gt=D(2025, 6, 15))
             .first())
     assert copd is not None
-    Observation.objects.create(practice=practice, patient_id=copd.patient_id, concept="fev1",
-                               effective_date=D(2026, 6, 1), value=2.1)
-    ReasonableAdjustment.objects.create(patient_id=copd.patient_id, kind=ReasonableAdjustment.Kind.LONGER_APPOINTMENT)
+    person = Patient.objects.get(pk=copd.patient_id)
+    patient_actions.record_observation(patient=person, by=None, concept="fev1", effective_date=D(2026, 6, 1),
+                                       value=2.1)
+    patient_actions.set_reasonable_adjustment(patient=person, by=None, kind="longer_appointment")
     after = queries.capacity(practice=practice, months=MONTHS, today=TODAY)[0]
     spirometry, longer = 30, 10  # spirometry is no longer due; the conversation is 10 minutes longer
     assert after.hca_minutes == before.hca_minutes
@@ -110,6 +114,8 @@ def test_the_board_s_summary_gives_the_same_counts_staff_time_and_list_length(cr
     june = Review.objects.filter(practice=practice, due_month=MONTHS[0], status="planned").order_by("pk")
     Review.objects.filter(pk=june[0].pk).update(status=Status.WITHDRAWN)
     Patient.objects.filter(pk=june[1].patient_id).update(registration_status="left")
+    derived.changed(None, practice_id=practice.pk, patient_ids=[june[1].patient_id],  # as the import recording it does
+                    what={derived.REGISTRATION})
     summary = queries.board_summary(practice, today=TODAY)
     assert summary.counts == queries.status_counts(practice, months=MONTHS, today=TODAY)
     assert summary.counts[MONTHS[0]][Status.WITHDRAWN] == 1
@@ -135,4 +141,5 @@ def test_the_board_summary_of_each_practice_counts_its_own_reviews_whichever_is_
             assert summary.listed == listed > 0
             assert summary.counts == queries.status_counts(practice, months=MONTHS, today=TODAY)
         Review.objects.filter(practice=mine, due_month=MONTHS[0], status="planned").update(status=Status.INVITED)
+        stored.touched(mine.pk)  # as every write to the reviews does: the summary is worked out afresh
     assert queries.board_summary(mine, today=TODAY).counts[MONTHS[0]].get("planned", 0) == 0

@@ -13,7 +13,7 @@ from tandem.core.models import AuditEvent, Practice, User
 from tandem.patients.models import RegistrationStatus
 from tandem.registers import queries as register_queries
 
-from .. import queries
+from .. import queries, stored
 from ..models import Review, ReviewEvent
 from ..rules import dates, schedule
 from ..rules import status as status_rules
@@ -61,6 +61,7 @@ def plan_reviews(*, practice: Practice, by: User | None, today: dt.date | None =
             for pid, (born, registers) in sorted(people.items()) if pid not in existing
         ]
         Review.objects.bulk_create(new, batch_size=CHUNK)
+        stored.refresh(practice.pk, [r.patient_id for r in new])
         if any(r.pk is None for r in new):
             wanted = {r.patient_id for r in new}
             ids = dict(Review.objects.filter(practice=practice, review_year=year)
@@ -95,6 +96,7 @@ def plan_reviews(*, practice: Practice, by: User | None, today: dt.date | None =
             audit.record_many(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="recall.review",
                               patient_ids=changed, detail={"review_year": year, "withdrawn": len(gone),
                                                            "reopened": len(back)})
+        stored.recount_unplanned(practice.pk, year)
         audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="recall.plan",
                      detail={"review_year": year, "created": summary.created, "withdrawn": summary.withdrawn,
                              "reopened": summary.reopened})

@@ -10,7 +10,7 @@ from django.utils import timezone
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
 
-from .. import queries
+from .. import queries, stored
 from ..models import RecallException, Review, ReviewEvent
 from ..rules import dates, schedule
 from ..rules import status as status_rules
@@ -74,6 +74,7 @@ def record_response(*, review: Review, response: str, by: User | None, on: dt.da
                                    round=review.round, stage=review.stage, recorded_at=now, recorded_by=by)
         audit.record(by=by, practice=review.practice, action=AuditEvent.Action.UPDATE, what="recall.review",
                      patient_id=review.patient_id, object_id=review.pk, detail={"response": response.value})
+        stored.touched(review.practice_id)
     return review
 
 
@@ -109,4 +110,5 @@ def apply_no_response_exceptions(*, practice: Practice, by: User | None, today: 
             batch_size=CHUNK)
         audit.record_many(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="recall.exception",
                           patient_ids=[r.patient_id for r, _ in due], detail={"reason": ExceptionReason.NO_RESPONSE})
+        stored.touched(practice.pk)
     return len(due)

@@ -21,7 +21,7 @@ from tandem.messaging.models import ReplyLink
 from tandem.patients.models import RegistrationStatus
 from tandem.terminology.plain_names import plain_names
 
-from .. import queries
+from .. import queries, stored
 from ..models import Invitation, Review, ReviewEvent
 from ..rules import capacity as capacity_rules
 from ..rules import dates, delivery, schedule
@@ -340,6 +340,8 @@ def _send_chunk(*, practice: Practice, ids: list[int], by: User | None, policy: 
     ReviewEvent.objects.bulk_create(
         [ReviewEvent(practice=practice, review=r, kind=ReviewEvent.Kind.INVITED, status=Status.INVITED, on=today,
                      round=n.round, stage=n.stage, recorded_at=now, recorded_by=by) for r, n in moved])
+    if moved:
+        stored.touched(practice.pk)
     summary.first += sum(1 for _, n in moved if n.stage == 1)
     summary.reminders += sum(1 for _, n in moved if n.stage > 1)
     if moved:

@@ -12,6 +12,7 @@ from tandem.core.models import AuditEvent, Practice, User
 from tandem.registers import queries as register_queries
 from tandem.terminology import codelists
 
+from .. import stored
 from ..models import RecallSettings, Review, ReviewEvent
 from ..rules import dates, schedule
 from ..rules.status import Status
@@ -93,6 +94,8 @@ def _replan(*, practice: Practice, settings: RecallSettings, today: dt.date, now
             review.due_month, review.updated_at = due, now
             changed.append(review)
     Review.objects.bulk_update(changed, ["due_month", "updated_at"], batch_size=CHUNK)
+    if changed:
+        stored.touched(practice.pk)
     _events(((r, ReviewEvent.Kind.REPLANNED, Status.PLANNED) for r in changed), practice=practice, on=today,
             now=now, by=by)
     if changed:

@@ -35,7 +35,6 @@ from .listing import (
     status_counts,
 )
 from .minutes import (
-    REGISTER_BITS,
     BoardSummary,
     board_summary,
     capacity,
@@ -60,7 +59,7 @@ from .reviews import (
 
 __all__ = [
     "BOTH", "EXPORT_LIMIT", "HISTORY_ORDER", "NEXT_MONTH", "OPEN_STATUSES", "ORDERING", "OVERDUE", "PAGE_SIZE",
-    "REGISTER_BITS", "THIS_MONTH", "WHEN_CHOICES", "WHOLE_YEAR", "BadFilter", "BoardFilters", "BoardPage",
+    "THIS_MONTH", "WHEN_CHOICES", "WHOLE_YEAR", "BadFilter", "BoardFilters", "BoardPage",
     "BoardRow", "BoardSummary", "PersonAdmin", "PersonFacts", "board", "board_queryset", "board_summary",
     "capacity", "cohorts", "committed_minutes", "condition_name", "current_review", "due_explanation",
     "export_rows", "first_invitations_within", "get_review", "last_planned", "minutes_by_month", "month_range",

@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, QuerySet
 
 from tandem.core import audit
 from tandem.core.models import AuditEvent, Practice, User
-from tandem.patients.models import Patient, RegistrationStatus
+from tandem.patients.models import Patient
 from tandem.patients.queries import parse_search, search_filter
 from tandem.registers import queries as register_queries
 from tandem.registers.models import Cohort, RegisterMembership
@@ -68,7 +68,7 @@ def board_queryset(practice: Practice, filters: BoardFilters, *, today: dt.date)
     if filters.when not in WHEN_CHOICES:
         raise BadFilter("Choose when the reviews are due.")
     qs = reviews_of(practice).filter(review_year=dates.review_year_of(today),
-                                     patient__registration_status=RegistrationStatus.REGISTERED)
+                                     registered=True)
     start, end = month_range(filters.when, today)
     if start is not None:
         qs = qs.filter(due_month__gte=start)
@@ -102,7 +102,7 @@ def board_queryset(practice: Practice, filters: BoardFilters, *, today: dt.date)
     return qs
 
 
-ORDERING = ("due_month", "patient__family_name", "patient__given_name", "pk")
+ORDERING = ("due_month", "family_name", "given_name", "pk")  # the board index's order
 
 
 @dataclass
@@ -167,7 +167,7 @@ def status_counts(practice: Practice, *, months: Iterable[dt.date], today: dt.da
     months = list(months)
     out: dict[dt.date, dict[str, int]] = {m: {} for m in months}
     rows = (reviews_of(practice).filter(review_year=dates.review_year_of(today), due_month__in=months,
-                                        patient__registration_status=RegistrationStatus.REGISTERED)
+                                        registered=True)
             .values_list("due_month", "status").annotate(n=Count("pk")))
     for month, status, n in rows:
         out[month][status] = n

@@ -6,20 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
 from tandem.core.models import Practice
-from tandem.patients.models import Observation, ReasonableAdjustment, RegistrationStatus
-from tandem.registers.models import RegisterMembership
 from tandem.registers.rules import register_slugs
 from tandem.terminology import codelists
 
+from .. import stored
 from ..models import RecallSettings, Review
 from ..rules import capacity as capacity_rules
-from ..rules import dates, protocols
+from ..rules import dates
 from ..rules.review import ReviewPlan
 from ..rules.status import OPEN, Status
 from .facts import PersonFacts, plan_for
@@ -35,7 +34,7 @@ def committed_minutes(practice: Practice, *, months: Iterable[dt.date], today: d
         return {}
     base = (reviews_of(practice).filter(review_year=dates.review_year_of(today),
                                         status__in=[Status.INVITED, Status.BOOKED, Status.DID_NOT_ATTEND],
-                                        patient__registration_status=RegistrationStatus.REGISTERED))
+                                        registered=True))
     return {month: (hca, clinician) for month, (_people, hca, clinician)
             in minutes_by_month(practice, base, months=months, today=today).items()}
 
@@ -44,31 +43,22 @@ def committed_minutes(practice: Practice, *, months: Iterable[dt.date], today: d
 # --- Staff time, worked out in the database ---------------------------------------------------
 #
 # A review's minutes depend only on the person's registers, whether they have a "longer appointment"
-# adjustment and, for each step with `when_due_months` (spirometry), whether it was recorded within
-# that many months (tier and frailty change who holds the conversation, not its length). So the
-# database groups the reviews by those few facts and counts them (one statement: the registers as a
-# bit set per person, joined, not looked up review by review), and the rules plan each distinct kind
-# of person once. The work in Python depends on how many kinds of people there are, not how many people.
+# adjustment and whether the step done only when due (spirometry) was recorded within its months
+# (tier and frailty change who holds the conversation, not its length). Those facts are stored on the
+# review (tandem.recall.stored), so the database groups the reviews by them and counts them reading
+# reviews alone, and the rules plan each distinct kind of person once. The work in Python depends on
+# how many kinds of people there are, not how many people.
 
-#: One bit per register (a person is on a register at most once, so a sum of bits is the set).
-REGISTER_BITS = {slug: 1 << i for i, slug in enumerate(dict.fromkeys((*codelists.LTC_SLUGS, *register_slugs())))}
-assert len(REGISTER_BITS) < 63, "register bits must fit a 64-bit integer"
-
-_LONGER = ReasonableAdjustment.Kind.LONGER_APPOINTMENT.value
-
-
-@cache
-def _when_due_steps() -> tuple[tuple[tuple[str, ...], int], ...]:
-    """(concepts, months) of each step left out when recorded recently (spirometry: FEV1, 12 months)."""
-    return tuple((item.concepts, item.when_due_months) for item in protocols.load().items.values()
-                 if item.when_due_months and item.concepts)
+#: The order conditions are given to the rules in (long-term conditions first, as the registers list them).
+_REGISTER_ORDER = {slug: i for i, slug in enumerate(dict.fromkeys((*codelists.LTC_SLUGS, *register_slugs())))}
+_LONGER = stored.LONGER
 
 
 def _minutes_facts(practice: Practice, reviews: QuerySet[Review], *, today: dt.date,
                    bucket: dt.date | None = None, each: bool = False) -> list[tuple]:
-    """(due month, register bits, longer appointment, recent step..., number of reviews) for `reviews`;
+    """(due month, registers, longer appointment, recent step..., number of reviews) for `reviews`;
     with `bucket`, reviews due before it are counted in its month. With `each`, one row per review
-    (review id, register bits, longer appointment, recent step...), not grouped."""
+    (review id, registers, longer appointment, recent step...), not grouped."""
     sql, params = _minutes_facts_sql(practice, reviews, today=today, bucket=bucket, each=each)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -80,70 +70,43 @@ def _minutes_facts_sql(practice: Practice, reviews: QuerySet[Review], *, today: 
                        due: bool = False, earlier: dt.date | None = None,
                        status: bool = False) -> tuple[str, list]:
     """The statement _minutes_facts runs; with `each` and `due`, each row also has the review's due
-    month after its id. Columns are named (id, due_month, bits, longer, recent_0...). With `earlier`,
-    due months before `bucket` are given as `earlier` rather than `bucket`. With `status` (grouped
-    only), the review's status follows the month, and the facts of reviews not open are all 0 (only
-    open reviews need staff time), so those reviews are counted per status only.
-
-    The reviews are read once (`r`, used by every part, so the database reads them, and checks who is
-    still registered, one time), and each fact is found by joining its table to the people in `r`."""
-    quote = connection.ops.quote_name
-    fields = ("id", "patient_id", "due_month", *(("status", "is_open") if status else ()))
+    month after its id. Columns are named (id, due_month, registers, longer, recent_0...). With
+    `earlier`, due months before `bucket` are given as `earlier` rather than `bucket`. With `status`
+    (grouped only), the review's status follows the month, and the facts of reviews not open are
+    empty (only open reviews need staff time), so those reviews are counted per status only.
+    `practice` scopes nothing more: `reviews` are the practice's already."""
+    fields = ("id", "due_month", "registers", "longer", "when_due_last", *(("status", "is_open") if status else ()))
     if status:
         reviews = reviews.annotate(is_open=Case(When(status__in=[s.value for s in OPEN], then=Value(1)),
                                                 default=Value(0), output_field=IntegerField()))
     reviews_sql, reviews_params = reviews.order_by().values(*fields).query.sql_with_params()
-    bits = ", ".join(f"(%s, {bit})" for bit in REGISTER_BITS.values())  # bits are our own integers
-    membership, adjustment, observation = (quote(m._meta.db_table) for m in
-                                           (RegisterMembership, ReasonableAdjustment, Observation))
-    steps = _when_due_steps()
-    recent_ctes, recent_joins, recent_columns, recent_params = [], [], [], []
-    for i, (concepts, months) in enumerate(steps):
-        recent_ctes.append(
-            f"recent_{i} AS (SELECT DISTINCT o.patient_id FROM {observation} o "
-            f"JOIN people ON people.patient_id = o.patient_id WHERE o.practice_id = %s "
-            f"AND o.concept IN ({', '.join(['%s'] * len(concepts))}) AND o.effective_date > %s)")
-        recent_params += [practice.pk, *concepts, dates.add_months(today, -months)]
-        recent_joins.append(f"LEFT JOIN recent_{i} ON recent_{i}.patient_id = r.patient_id")
-        recent_columns.append(f"CASE WHEN recent_{i}.patient_id IS NULL THEN 0 ELSE 1 END")
-    month = "CASE WHEN r.due_month < %s THEN %s ELSE r.due_month END" if bucket else "r.due_month"
-    facts = ["COALESCE(registers.bits, 0)", "CASE WHEN longer.patient_id IS NULL THEN 0 ELSE 1 END", *recent_columns]
-    if status:
-        facts = [f"CASE WHEN r.is_open = 1 THEN {fact} ELSE 0 END" for fact in facts]
+    step = stored.when_due_step()
+    recent_columns, recent_params = [], []
+    if step:
+        recent_columns.append("CASE WHEN r.when_due_last > %s THEN 1 ELSE 0 END")
+        recent_params.append(dates.add_months(today, -step[1]))
+    month = "CASE WHEN r.due_month < %s THEN %s ELSE r.due_month END" if bucket and not each else "r.due_month"
+    month_params = [bucket, earlier or bucket] if bucket and not each else []
+    facts = [("r.registers", "''"), ("CASE WHEN r.longer THEN 1 ELSE 0 END", "0"), *((c, "0") for c in recent_columns)]
+    facts = [f"CASE WHEN r.is_open = 1 THEN {fact} ELSE {empty} END" if status else fact for fact, empty in facts]
     columns = ["r.id" if each else month, *(["r.due_month"] if each and due else []),
                *(["r.status"] if status else []), *facts]
     names = ["id" if each else "due_month", *(["due_month"] if each and due else []),
-             *(["status"] if status else []), "bits", "longer", *(f"recent_{i}" for i in range(len(recent_columns)))]
-    sql = f"""
-        WITH r AS ({reviews_sql}),
-        people AS (SELECT DISTINCT patient_id FROM r),
-        bits (register, bit) AS (VALUES {bits}),
-        registers AS (
-            SELECT m.patient_id, SUM(bits.bit) AS bits FROM {membership} m JOIN bits ON bits.register = m.register
-            JOIN people ON people.patient_id = m.patient_id
-            WHERE m.practice_id = %s GROUP BY m.patient_id),
-        longer AS (
-            SELECT DISTINCT a.patient_id FROM {adjustment} a JOIN people ON people.patient_id = a.patient_id
-            WHERE a.kind = %s){"".join(", " + c for c in recent_ctes)}
-        SELECT {", ".join(f"{c} AS {n}" for c, n in zip(columns, names, strict=True))}{"" if each else ", COUNT(*)"}
-        FROM r
-        LEFT JOIN registers ON registers.patient_id = r.patient_id
-        LEFT JOIN longer ON longer.patient_id = r.patient_id
-        {" ".join(recent_joins)}
-        {"" if each else "GROUP BY " + ", ".join(str(i) for i in range(1, len(columns) + 1))}
-    """
-    month_params = [bucket, earlier or bucket] if bucket and not each else []
-    params = [*reviews_params, *REGISTER_BITS, practice.pk, _LONGER, *recent_params, *month_params]
+             *(["status"] if status else []), "registers", "longer", *(f"recent_{i}" for i in range(len(recent_columns)))]
+    sql = (f"SELECT {', '.join(f'{c} AS {n}' for c, n in zip(columns, names, strict=True))}"
+           f"{'' if each else ', COUNT(*)'} FROM ({reviews_sql}) r"
+           f"{'' if each else ' GROUP BY ' + ', '.join(str(i) for i in range(1, len(columns) + 1))}")
+    params = [*month_params, *recent_params, *reviews_params]
     return sql, params
 
 
-def _facts_of(register_bits: int, longer: bool, recent: tuple, today: dt.date) -> PersonFacts:
+def _facts_of(registers: str, longer: bool, recent: tuple, today: dt.date) -> PersonFacts:
     last_done: dict[str, dt.date] = {}
-    for (concepts, _months), done in zip(_when_due_steps(), recent, strict=True):
-        if done:
-            last_done.update(dict.fromkeys(concepts, today))  # within the window; the day itself is not shown
+    step = stored.when_due_step()
+    if step and any(recent):
+        last_done.update(dict.fromkeys(step[0], today))  # within the window; the day itself is not shown
     return PersonFacts(
-        conditions=tuple(slug for slug, bit in REGISTER_BITS.items() if register_bits & bit),
+        conditions=tuple(sorted(stored.registers_of(registers), key=lambda slug: _REGISTER_ORDER.get(slug, 999))),
         adjustments=frozenset({_LONGER}) if longer else frozenset(),
         last_done=last_done,
     )
@@ -160,8 +123,8 @@ def _minutes_of_kind(kind: tuple, today: dt.date) -> tuple[int, int]:
     return plan.hca_minutes, plan.clinician_minutes
 
 
-def _kind(register_bits, longer, recent) -> tuple:
-    return int(register_bits), bool(longer), tuple(bool(r) for r in recent)
+def _kind(registers, longer, recent) -> tuple:
+    return str(registers), bool(longer), tuple(bool(r) for r in recent)
 
 
 def minutes_by_month(practice: Practice, reviews: QuerySet[Review], *, months: list[dt.date],
@@ -174,9 +137,9 @@ def minutes_by_month(practice: Practice, reviews: QuerySet[Review], *, months: l
     bucket = this if months[0] >= this else None  # earlier months asked for: keep every due month apart
     totals = {month: [0, 0, 0] for month in months}
     rows = _minutes_facts(practice, reviews.filter(due_month__lte=months[-1]), today=today, bucket=bucket)
-    for due, register_bits, longer, *recent, n in rows:
+    for due, registers, longer, *recent, n in rows:
         due = dt.date.fromisoformat(due) if isinstance(due, str) else due  # SQLite returns text
-        hca, clinician = _minutes_of_kind(_kind(register_bits, longer, recent), today)
+        hca, clinician = _minutes_of_kind(_kind(registers, longer, recent), today)
         for month in months:
             if (due <= month) if month == this else (due == month):
                 total = totals[month]
@@ -195,28 +158,44 @@ class BoardSummary:
     listed: int  # the list with no filters: due this month or next, not withdrawn
 
 
-def board_summary(practice: Practice, *, today: dt.date) -> BoardSummary:
+def board_summary(practice: Practice, *, today: dt.date, known: tuple | None = None) -> BoardSummary:
     """The board's counts per status for this month and next, the staff time their open reviews need
     (this month carrying the open reviews of earlier months) and the number of people the unfiltered
     list has: one grouped statement reading this year's reviews once (`_minutes_facts_sql`), each
-    distinct kind of person planned once. The same numbers as status_counts, capacity and board."""
+    distinct kind of person planned once. The same numbers as status_counts, capacity and board.
+
+    Worked out once per version of the practice's reviews and day (tandem.recall.stored: every write
+    to the reviews, or to what is stored on them, gives a new version), then reused by this process
+    until they change. `known`: the practice's state (stored.state) if already read."""
+    version = (known if known is not None else stored.state(practice.pk))[0]
+    if version is None:
+        return _board_summary(connection.alias, practice.pk, today)
+    return _reused_summary(connection.alias, practice.pk, version, today)
+
+
+@lru_cache(maxsize=256)
+def _reused_summary(alias: str, practice_id: int, version: int, today: dt.date) -> BoardSummary:
+    return _board_summary(alias, practice_id, today)
+
+
+def _board_summary(alias: str, practice_id: int, today: dt.date) -> BoardSummary:
     this = dates.first_of_month(today)
     following = dates.add_months(this, 1)
     open_values = {s.value for s in OPEN}
-    sql, params = _board_summary_sql(connection.alias, practice.pk, today)
+    sql, params = _board_summary_sql(alias, practice_id, today)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     counts: dict[dt.date, dict[str, int]] = {this: {}, following: {}}
     totals = {this: [0, 0, 0], following: [0, 0, 0]}
     listed = 0
-    for due, status, register_bits, longer, *recent, n in rows:
+    for due, status, registers, longer, *recent, n in rows:
         due = dt.date.fromisoformat(due) if isinstance(due, str) else due  # SQLite returns text
         if due in counts:
             counts[due][status] = counts[due].get(status, 0) + n
             listed += 0 if status == Status.WITHDRAWN else n
         if status in open_values:
-            hca, clinician = _minutes_of_kind(_kind(register_bits, longer, recent), today)
+            hca, clinician = _minutes_of_kind(_kind(registers, longer, recent), today)
             total = totals[max(due, this)]
             total[0] += n
             total[1] += hca * n
@@ -234,7 +213,7 @@ def _board_summary_sql(alias: str, practice_id: int, today: dt.date) -> tuple[st
     practice = Practice(pk=practice_id)
     reviews = (reviews_of(practice)
                .filter(review_year=dates.review_year_of(today), due_month__lte=following,
-                       patient__registration_status=RegistrationStatus.REGISTERED)
+                       registered=True)
                .filter(Q(due_month__gte=this) | Q(status__in=sorted(s.value for s in OPEN))))
     sql, params = _minutes_facts_sql(practice, reviews, today=today, bucket=this, earlier=earlier, status=True)
     return sql, tuple(params)
@@ -243,8 +222,8 @@ def _board_summary_sql(alias: str, practice_id: int, today: dt.date) -> tuple[st
 def plans_by_review(practice: Practice, reviews: QuerySet[Review], *, today: dt.date) -> dict[int, ReviewPlan]:
     """Review id -> its plan, for reading the plan's minutes only (tier and frailty are not looked up):
     one statement for any number of reviews, each distinct kind of person planned once."""
-    return {review_id: _plan_of_kind(_kind(register_bits, longer, recent), today)
-            for review_id, register_bits, longer, *recent in _minutes_facts(practice, reviews, today=today, each=True)}
+    return {review_id: _plan_of_kind(_kind(registers, longer, recent), today)
+            for review_id, registers, longer, *recent in _minutes_facts(practice, reviews, today=today, each=True)}
 
 
 def first_invitations_within(practice: Practice, reviews: QuerySet[Review], *, today: dt.date,
@@ -263,9 +242,9 @@ def first_invitations_within(practice: Practice, reviews: QuerySet[Review], *, t
     this = dates.first_of_month(today)
     totals: dict[dt.date, list[int]] = {}
     minutes: dict[dt.date, dict[tuple, tuple[int, int]]] = {}
-    for due, register_bits, longer, *recent, n in _minutes_facts(practice, reviews, today=today, bucket=this):
+    for due, registers, longer, *recent, n in _minutes_facts(practice, reviews, today=today, bucket=this):
         due = dt.date.fromisoformat(due) if isinstance(due, str) else due  # SQLite returns text
-        kind = _kind(register_bits, longer, recent)
+        kind = _kind(registers, longer, recent)
         hca, clinician = _minutes_of_kind(kind, today)
         minutes.setdefault(due, {})[(kind[0], int(kind[1]), *(int(r) for r in kind[2]))] = (hca, clinician)
         total = totals.setdefault(due, [0, 0, 0])
@@ -291,7 +270,7 @@ def _fitting_in_order(practice: Practice, reviews: QuerySet[Review], *, today: d
     """How many of `reviews` (one month's), taken in order of due month then id, fit in `left` (HCA and
     clinician minutes) before the first that does not. `minutes`: kind -> its minutes."""
     each_sql, each_params = _minutes_facts_sql(practice, reviews, today=today, each=True, due=True)
-    kind_columns = ["bits", "longer", *(f"recent_{i}" for i in range(len(_when_due_steps())))]
+    kind_columns = ["registers", "longer", *(["recent_0"] if stored.when_due_step() else [])]
     row = "(" + ", ".join(["%s"] * (len(kind_columns) + 2)) + ")"
     sql = f"""
         WITH each_review AS ({each_sql}),
@@ -329,7 +308,7 @@ def capacity(*, practice: Practice, months: Iterable[dt.date], today: dt.date,
     else:
         open_values = [s.value for s in OPEN]
         base = reviews_of(practice).filter(review_year=dates.review_year_of(today), status__in=open_values,
-                                           patient__registration_status=RegistrationStatus.REGISTERED)
+                                           registered=True)
         totals = minutes_by_month(practice, base, months=months, today=today)
     return [capacity_rules.month_capacity_of(month, people=totals[month][0], hca=totals[month][1],
                                              clinician=totals[month][2], available=available) for month in months]

@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from functools import lru_cache
 
-from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import Http404
 
 from tandem.core.compiled import CompiledRead
 from tandem.core.models import AuditEvent, Practice, User
-from tandem.patients.models import Patient, ReasonableAdjustment, RegistrationStatus, RelatedPerson
+from tandem.patients.models import Patient, ReasonableAdjustment, RelatedPerson
 from tandem.patients.queries import get_patient
 from tandem.registers import queries as register_queries
 from tandem.registers.models import Cohort
 
+from .. import stored
 from ..models import Invitation, RecallException, RecallSettings, Review, ReviewEvent
 from ..rules import dates
 
@@ -107,23 +106,10 @@ def last_planned(practice: Practice) -> AuditEvent | None:
     return found[0] if found else None
 
 
-def unplanned_count(practice: Practice, *, today: dt.date) -> int:
-    """Registered people on a register with no review this review year (planning would add them)."""
-    sql, params = _unplanned_sql(connection.alias, practice.pk, dates.review_year_of(today))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
-
-
-@lru_cache(maxsize=64)
-def _unplanned_sql(alias: str, practice_id: int, review_year: int) -> tuple[str, tuple]:
-    planned = Review.objects.filter(practice_id=practice_id, review_year=review_year,
-                                    patient_id=OuterRef("patient_id"))
-    people = (register_queries.members(Practice(pk=practice_id))
-              .filter(patient__registration_status=RegistrationStatus.REGISTERED)
-              .filter(~Exists(planned)).values("patient_id").distinct())
-    sql, params = people.query.get_compiler(using=alias).as_sql()
-    return f"SELECT COUNT(*) FROM ({sql}) unplanned", tuple(params)
+def unplanned_count(practice: Practice, *, today: dt.date, known: tuple | None = None) -> int:
+    """Registered people on a register with no review this review year (planning would add them):
+    the count kept by tandem.recall.stored. `known`: the practice's state (stored.state) if already read."""
+    return stored.unplanned(practice.pk, dates.review_year_of(today), known)
 
 
 def cohorts(practice: Practice) -> list[Cohort]:
