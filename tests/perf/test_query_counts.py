@@ -123,10 +123,10 @@ def test_the_summary_reads_a_fixed_number_of_queries(nurse, booked):
 
 # --- Care planning lists: the packs for the coming weeks, one conversation ------------------------
 
-# The conversations, the practice's settings, packs sent, what the recall rules read (one), results
-# preferences, fresh results, the audit rows (one statement for every person listed), replies, the
-# sending job and reply links.
-PACKS_QUERIES = 13
+# The conversations with their people, packs sent, results preferences, replies and reply links (one),
+# the practice's settings, fresh results, what the recall rules read (one), the audit rows (one
+# statement for every person listed) and the sending job.
+PACKS_QUERIES = 6
 CONVERSATION_QUERIES = 21
 
 

@@ -22,7 +22,7 @@ from tests.recall.crowd import crowd
 
 LIST = "/prepare/?month=2026-06"
 #: queries for the list of a month's packs, session and user-with-practice checks included (one query for both)
-PINNED = 12
+PINNED = 8
 
 
 def list_queries(client) -> int:
@@ -59,10 +59,9 @@ def composed_rows(u) -> dict[str, tuple]:
 
 
 def listed_rows(u) -> dict[str, tuple]:
-    talks = list(queries.in_scope(u.practice, month=dt.date(2026, 6, 1)).select_related(
-        "patient", "review", "clinician", "practice").order_by("starts_at", "pk"))
     today = clock.today()
-    return rows_by_name(presenters.row(p, today=today) for p in queries.list_many(u.practice, talks, today=today))
+    return rows_by_name(presenters.listed_row(p, today=today)
+                        for p in queries.list_in_scope(u.practice, month=dt.date(2026, 6, 1), today=today))
 
 
 @pytest.fixture
@@ -124,3 +123,29 @@ def test_each_row_links_to_its_conversation(nurse, booked):
     assert talks.exists()
     for talk in talks:
         assert f'href="/prepare/conversations/{talk.pk}/"' in page
+
+
+def test_each_row_shows_the_reply_link_that_counts(nurse, booked):
+    from tandem.messaging import queries as messaging_queries
+    from tandem.messaging.models import ReplyLink
+
+    actions.send_packs(practice=booked.practice, by=booked.admin, month=dt.date(2026, 6, 1))
+    sent = {link.object_id: link for link in ReplyLink.objects.filter(practice=booked.practice, purpose="pack")}
+    assert len(sent) >= 2
+    now = clock.now()
+    locked, replaced, *_ = sorted(sent.values(), key=lambda link: link.pk)
+    ReplyLink.objects.filter(pk=locked.pk).update(locked_at=now, failures=5)
+    # a newer link for the same conversation, expired: it counts, not the one before it
+    ReplyLink.objects.create(practice=replaced.practice, patient=replaced.patient, purpose="pack",
+                             object_id=replaced.object_id, token_hash="f" * 64, expires_at=now - dt.timedelta(days=1),
+                             created_at=replaced.created_at + dt.timedelta(minutes=5))
+    listed = queries.list_in_scope(booked.practice, month=dt.date(2026, 6, 1), now=now)
+    expected = messaging_queries.current_link_states(booked.practice, "pack", [x.conversation_id for x in listed],
+                                                     now=now)
+    assert {x.conversation_id: x.link for x in listed if x.link is not None} == expected
+    assert expected[locked.object_id].state.value == "locked" and expected[replaced.object_id].state.value == "expired"
+    ReplyLink.objects.filter(object_id=locked.object_id).update(revoked_at=now)  # replaced, and nothing newer
+    listed = queries.list_in_scope(booked.practice, month=dt.date(2026, 6, 1), now=now)
+    assert locked.object_id not in {x.conversation_id for x in listed if x.link is not None}
+    page = nurse.get(LIST).content.decode()
+    assert page.count("Send a new link") == 1 and "Link expired" in page and "Link locked" not in page

@@ -7,8 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from markupsafe import Markup
 
 from tandem.messaging.models import Channel, Variant
+from tandem.nhsuk.html import h
+from tandem.nhsuk.tag import nhsuk_tag
 
 from ..models import Conversation
 from ..queries import packs as queries
@@ -54,7 +57,10 @@ def day_text(day: dt.date) -> str:
 
 def time_text(when: dt.datetime) -> str:
     """10:42am, in the practice's time zone."""
-    local = queries.local(when)
+    return _clock(queries.local(when))
+
+
+def _clock(local: dt.datetime) -> str:
     hour = local.hour % 12 or 12
     return f"{hour}:{local.minute:02d}{'am' if local.hour < 12 else 'pm'}"
 
@@ -83,10 +89,26 @@ def reply_text(agenda) -> str:
     return f"{who} {REPLY_VIA.get(agenda.via, agenda.via)}, {day.day} {day:%B}"
 
 
-def row(prepared: Prepared | Listed, *, today: dt.date, agenda=None) -> Row:
-    """The list's row for one conversation, from its composed pack (Prepared) or from what the list
-    reads (Listed): the same status and words either way."""
-    talk, sent = prepared.conversation, prepared.sent
+def row(prepared: Prepared, *, today: dt.date, agenda=None) -> Row:
+    """A conversation's row, from its composed pack: what the list shows for it (`listed_row`)."""
+    talk, patient = prepared.conversation, prepared.conversation.patient
+    return _row(prepared, conversation_id=talk.pk, patient_id=patient.pk,
+                name=f"{patient.given_name} {patient.family_name}", nhs_number=patient.nhs_number_display,
+                starts=queries.local(talk.starts_at), with_name=queries.clinician_name(talk), today=today,
+                agenda=agenda)
+
+
+def listed_row(listed: Listed, *, today: dt.date) -> Row:
+    """The list's row for one conversation, from what the list reads: the same status and words as
+    `row` gives from its composed pack."""
+    return _row(listed, conversation_id=listed.conversation_id, patient_id=listed.patient_id, name=listed.name,
+                nhs_number=listed.nhs_number, starts=listed.starts, with_name=listed.with_name, today=today,
+                agenda=listed.reply)
+
+
+def _row(prepared: Prepared | Listed, *, conversation_id: int, patient_id: int, name: str, nhs_number: str,
+         starts: dt.datetime, with_name: str, today: dt.date, agenda) -> Row:
+    sent = prepared.sent
     when = prepared.window.when(today)
     missing = prepared.missing if prepared.with_results else ()
     if sent is not None:
@@ -106,14 +128,43 @@ def row(prepared: Prepared | Listed, *, today: dt.date, agenda=None) -> Row:
     if not prepared.with_results and status != "sent":
         detail += ". No results in advance (their choice)"
     label, tag = STATUS_LABELS[status]
-    starts = queries.local(talk.starts_at)
-    patient = talk.patient
-    return Row(conversation_id=talk.pk, patient_id=patient.pk, name=f"{patient.given_name} {patient.family_name}",
-               nhs_number=patient.nhs_number_display, starts=f"{starts:%a} {starts.day} {starts:%b}, {time_text(starts)}",
-               with_name=queries.clinician_name(talk), status=status, label=label, tag=tag, detail=detail,
-               missing=missing, how=how_text(sent.channel if sent else prepared.channel,
-                                             sent.variant if sent else prepared.variant),
+    return Row(conversation_id=conversation_id, patient_id=patient_id, name=name, nhs_number=nhs_number,
+               starts=f"{starts:%a} {starts.day} {starts:%b}, {_clock(starts)}", with_name=with_name, status=status,
+               label=label, tag=tag, detail=detail, missing=missing,
+               how=how_text(sent.channel if sent else prepared.channel, sent.variant if sent else prepared.variant),
                reading_age=sent.reading_age if sent else None, reply=reply_text(agenda), replied=agenda is not None)
+
+
+_CELL = '<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading">'
+_REPLIED = f'{nhsuk_tag({"text": "Replied", "classes": "nhsuk-tag--green"})}<br>'
+
+
+def rows_html(rows: list[Row], *, conversation_url: Callable[[int], str], link_states: dict) -> Markup:
+    """The list's table rows, each as packs.jinja wrote it (its tags as the tag component gives them),
+    every value escaped once: a list of a month's conversations has hundreds of cells.
+    `link_states`: conversation id -> the state of its reply link (messaging_queries.current_link_states)."""
+    out = []
+    for r in rows:
+        url = h(conversation_url(r.conversation_id))
+        link = link_states.get(r.conversation_id)
+        if link and not link.works:
+            state = link.state.value
+            link_html = (f'{nhsuk_tag({"text": "Link " + state, "classes": "nhsuk-tag--red" if state == "locked" else "nhsuk-tag--grey"})}'
+                         f' <a href="{url}#pack">Send a new link</a><br>')
+        else:
+            link_html = ""
+        age = f'<br><span class="nhsuk-body-s">Reading age {r.reading_age:.0f}</span>' if r.reading_age else ""
+        out.append(
+            f'\n    <tr class="nhsuk-table__row">\n      {_CELL}When </span>{h(r.starts)}</td>\n'
+            f'      {_CELL}Person </span>\n        <a href="{url}">{h(r.name)}</a><br>'
+            f'<span class="nhsuk-body-s">NHS number {h(r.nhs_number)}</span></td>\n'
+            f'      {_CELL}With </span>{h(r.with_name)}</td>\n'
+            f'      {_CELL}Pack </span>\n        {nhsuk_tag({"text": r.label, "classes": r.tag})}<br>'
+            f'<span class="nhsuk-body-s">{h(r.detail)}</span></td>\n'
+            f'      {_CELL}Their reply </span>\n        {_REPLIED if r.replied else ""}{link_html}'
+            f'<span class="nhsuk-body-s">{h(r.reply)}</span></td>\n'
+            f'      {_CELL}How it goes </span>{h(r.how)}{age}</td>\n    </tr>\n  ')
+    return Markup("".join(out))  # noqa: S704 - every value escaped
 
 
 @dataclass(frozen=True)

@@ -54,29 +54,19 @@ def _send_job(practice, today):
 def packs(request):
     day, month, error = _scope(request)
     today = clock.today()
-    conversations = list(queries.in_scope(request.practice, day=day, month=month)
-                         .select_related("patient", "review", "clinician").order_by("starts_at", "pk"))
-    for talk in conversations:  # all of this practice's: no need to read the practice again for each
-        talk.practice = request.practice
-    talk_ids = [c.pk for c in conversations]
     settings = queries.settings_for(request.practice)
-    listed = queries.list_many(request.practice, conversations, today=today, settings=settings)
+    listed = queries.list_in_scope(request.practice, day=day, month=month, today=today, settings=settings)
     audit.record_many(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW,
-                      what="prepare.packs", patient_ids=[c.patient_id for c in conversations])
-    replies = {}  # each conversation's latest reply
-    if talk_ids:
-        for agenda in (agenda_queries.agendas_of(request.practice).filter(conversation_id__in=talk_ids)
-                       .only("conversation_id", "version", "from_who", "via", "submitted_at")
-                       .order_by("conversation_id", "version")):
-            replies[agenda.conversation_id] = agenda
-    rows = [presenters.row(p, today=today, agenda=replies.get(p.conversation.pk)) for p in listed]
+                      what="prepare.packs", patient_ids=[item.patient_id for item in listed])
+    rows = [presenters.listed_row(item, today=today) for item in listed]
+    link_states = {item.conversation_id: item.link for item in listed if item.link is not None}
     return render(request, "prepare/packs.jinja", _context(
         request, here="packs", rows=rows, counts=presenters.counts(rows), day=day, month=month, error=error,
         scope=presenters.scope_label(day=day, month=month, today=today),
         nav=presenters.scope_nav(day=day, month=month, today=today),
         job=_send_job(request.practice, today), settings=settings, today=today,
-        conversation_url=presenters.url_for_each("prepare:conversation"),
-        link_states=messaging_queries.current_link_states(request.practice, "pack", talk_ids, now=clock.now()),
+        rows_html=presenters.rows_html(rows, conversation_url=presenters.url_for_each("prepare:conversation"),
+                                       link_states=link_states),
         scope_params={"day": day.isoformat()} if day else ({"month": f"{month:%Y-%m}"} if month else {})))
 
 
