@@ -7,6 +7,7 @@ Refuses to run with TANDEM_PROFILE=production.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 
 from django.conf import settings
 from django.core.management import call_command
@@ -50,6 +51,18 @@ class Command(BaseCommand):
     def handle(self, *args, patients: int, seed: int, replace: bool, **options):
         if settings.PRODUCTION:
             raise CommandError("demo_setup creates published logins and refuses to run with TANDEM_PROFILE=production.")
+        # The person running `make demo` reads this command's own lines; the structured log lines of
+        # the steps it takes (each at INFO) are shown only with --verbosity 2 or more.
+        quiet = options.get("verbosity", 1) < 2
+        if quiet:
+            logging.disable(logging.INFO)
+        try:
+            self._setup(patients=patients, seed=seed, replace=replace)
+        finally:
+            if quiet:
+                logging.disable(logging.NOTSET)
+
+    def _setup(self, *, patients: int, seed: int, replace: bool) -> None:
         with transaction.atomic():
             icb, _ = OrganisationGroup.objects.get_or_create(
                 code="QY9", defaults={"name": "Example Integrated Care Board", "kind": OrganisationGroup.Kind.ICB})
