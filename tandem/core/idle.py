@@ -1,4 +1,5 @@
-"""Signs staff out after TANDEM_IDLE_MINUTES without opening a page, and says so.
+"""Signs staff out after TANDEM_IDLE_MINUTES without opening a page, and after SESSION_COOKIE_AGE
+(a working day) from signing in however much it is used, and says which.
 
 The session keeps when it was last used, to the minute (so an ordinary request does not write the
 session), on the wall clock: the clinical clock (tandem.core.clock) may be pinned to a day for demos
@@ -17,6 +18,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 SEEN_KEY = "tandem_seen"
+SIGNED_IN_KEY = "tandem_signed_in"
 GRANULARITY = 60  # seconds: how stale the stored time may be before it is written again
 
 
@@ -25,7 +27,10 @@ def wall_time() -> float:
 
 
 def mark_seen(request) -> None:
-    request.session[SEEN_KEY] = int(wall_time())
+    """At sign-in: the session starts now."""
+    now = int(wall_time())
+    request.session[SEEN_KEY] = now
+    request.session[SIGNED_IN_KEY] = now
 
 
 class IdleSessionMiddleware:
@@ -40,17 +45,22 @@ class IdleSessionMiddleware:
             now = int(wall_time())
             seen = request.session.get(SEEN_KEY)
             if isinstance(seen, int) and now - seen > settings.TANDEM_IDLE_MINUTES * 60:
-                return self._signed_out(request)
+                return self._signed_out(request, "idle")
+            signed_in = request.session.get(SIGNED_IN_KEY)
+            if isinstance(signed_in, int) and now - signed_in > settings.SESSION_COOKIE_AGE:
+                return self._signed_out(request, "expired")
+            if not isinstance(signed_in, int):  # a session from before this was kept: from now
+                request.session[SIGNED_IN_KEY] = now
             if not isinstance(seen, int) or now - seen >= GRANULARITY:
                 request.session[SEEN_KEY] = now
         return self.get_response(request)
 
     @staticmethod
-    def _signed_out(request):
+    def _signed_out(request, reason: str):
         htmx = request.headers.get("HX-Request") == "true"  # (HtmxMiddleware runs after this one)
         back = request.get_full_path() if request.method == "GET" and not htmx else ""
         logout(request)
-        target = reverse("core:signed_out") + "?" + urlencode({"reason": "idle", **({"next": back} if back else {})})
+        target = reverse("core:signed_out") + "?" + urlencode({"reason": reason, **({"next": back} if back else {})})
         if htmx:
             response = HttpResponse(status=204)
             response["HX-Redirect"] = target  # the whole page goes, not just the part being swapped

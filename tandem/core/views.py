@@ -187,7 +187,8 @@ def signed_out(request):
     wanted = safe_next(request, request.GET.get("next"))
     sign_in = reverse("core:login") + (f"?{urlencode({'next': wanted})}" if wanted else "")
     return render(request, "core/signed_out.jinja", {
-        "reason": reason if reason in ("idle", "everywhere") else "", "minutes": settings.TANDEM_IDLE_MINUTES,
+        "reason": reason if reason in ("idle", "expired", "everywhere") else "", "minutes": settings.TANDEM_IDLE_MINUTES,
+        "hours": settings.SESSION_COOKIE_AGE // 3600,
         "sign_in": sign_in, "plain_header": True})
 
 

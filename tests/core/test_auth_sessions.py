@@ -53,6 +53,24 @@ def test_using_tandem_keeps_the_session(client, universe, wall):
         assert client.get(reverse("home")).status_code == 200
 
 
+def test_a_session_in_constant_use_still_ends_a_working_day_after_signing_in(client, universe, wall, settings):
+    sign_in(client, "nurse")
+    wanted = reverse("patients:summary", args=[universe.patient.pk])
+    for _ in range(8 * 3 - 1):  # every 20 minutes for nearly 8 hours
+        wall.minutes_pass(20)
+        assert client.get(wanted).status_code == 200
+    wall.minutes_pass(21)  # 8 hours and a minute after signing in
+    response = client.get(wanted)
+    assert response["Location"].startswith(reverse("core:signed_out") + "?reason=expired")
+    html = client.get(response["Location"]).content.decode()
+    assert "You were signed out because you signed in more than 8 hours ago" in html
+    assert "next=%2Fpatients%2F" in html
+    assert client.get(reverse("home")).status_code == 302  # signed out
+    sign_in(client, "nurse")  # signing in again starts a new working day
+    wall.minutes_pass(20)
+    assert client.get(wanted).status_code == 200
+
+
 def test_the_idle_time_is_a_setting(client, universe, wall, settings):
     settings.TANDEM_IDLE_MINUTES = 10
     sign_in(client, "nurse")
