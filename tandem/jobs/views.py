@@ -17,6 +17,15 @@ from tandem.core.rules import Capability, can
 from . import actions, health, presenters, queries, registry
 
 
+def _viewable(request, job_id: int):
+    """The practice's job, if this person may follow it: whoever asked for it, and anyone whose role may
+    start that kind of work (a person's data export is the manager's; an import, those who import)."""
+    job = queries.get_job(practice=request.practice, pk=job_id)
+    if job.created_by_id != request.user.pk and not may_retry(request, job):
+        raise PermissionDenied("This work was asked for by someone else, and your role does not do this kind of work.")
+    return job
+
+
 def may_retry(request, job) -> bool:
     """Trying a job again starts its work again: it needs the right to start that kind of job."""
     return can(request.roles, registry.needed_to_start(job.kind))
@@ -36,7 +45,7 @@ def queue(request):
 
 @practice_required()
 def detail(request, job_id: int):
-    job = queries.get_job(practice=request.practice, pk=job_id)
+    job = _viewable(request, job_id)
     return render(request, "jobs/job.jinja", {
         "job": presenters.progress(job), "requested_by": job.created_by,
         "asked_at": presenters.when(job.created_at),
@@ -46,7 +55,7 @@ def detail(request, job_id: int):
 
 @practice_required()
 def progress(request, job_id: int):
-    job = queries.get_job(practice=request.practice, pk=job_id)
+    job = _viewable(request, job_id)
     response = render(request, "jobs/_progress.jinja", {"job": presenters.progress(job), "polling": True})
     patch_vary_headers(response, ["HX-Request"])
     return response
@@ -54,7 +63,7 @@ def progress(request, job_id: int):
 
 @practice_required()
 def status(request, job_id: int):
-    job = queries.get_job(practice=request.practice, pk=job_id)
+    job = _viewable(request, job_id)
     return JsonResponse(presenters.progress(job).as_json())
 
 

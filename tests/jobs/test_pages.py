@@ -18,7 +18,7 @@ def job(universe, tasks):
     def send(job, progress):
         progress(123, 400, message="123 letters made")
 
-    tasks.add("test.send", send, title="Send this month's invitations", atomic=False)
+    tasks.add("test.send", send, title="Send this month's invitations", atomic=False, needs=Capability.VIEW_PATIENT)
     return actions.enqueue(kind="test.send", practice=universe.practice, by=universe.admin, idempotency_key="k")
 
 
@@ -101,6 +101,21 @@ def test_only_someone_who_may_start_a_kind_of_job_may_try_it_again(client, unive
     job.refresh_from_db()
     assert job.state == Job.State.FAILED
     assert not AuditEvent.objects.filter(what="job.retry").exists()
+
+
+def test_a_job_is_followed_by_who_asked_for_it_and_by_those_who_do_that_work(client, universe, tasks):
+    """An import's page (and its progress and status) is for whoever asked and those who may import:
+    not for the other roles of the practice."""
+    manager, job = _failed_import(universe, tasks)
+    urls = [reverse(name, kwargs={"job_id": job.pk}) for name in ("jobs:detail", "jobs:progress", "jobs:status")]
+    client.force_login(manager)
+    assert [client.get(url).status_code for url in urls] == [200, 200, 200]
+    for role in ("admin", "nurse"):
+        client.force_login(getattr(universe, role))
+        assert [client.get(url).status_code for url in urls] == [403, 403, 403], role
+    asked = actions.enqueue(kind="test.import", practice=universe.practice, by=universe.nurse, idempotency_key="n")
+    client.force_login(universe.nurse)  # asked for it (as a job started on their behalf would be)
+    assert client.get(reverse("jobs:detail", kwargs={"job_id": asked.pk})).status_code == 200
 
 
 def test_the_manager_may_try_a_failed_import_again(client, universe, tasks):
