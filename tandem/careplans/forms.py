@@ -491,3 +491,22 @@ def row_count(values: Mapping[str, object], prefix: str) -> int:
     pattern = re.compile(rf"^{re.escape(prefix)}\.([0-9]{{1,3}})\.")
     found = [int(m.group(1)) for key in values if (m := pattern.match(key))]
     return min(max(found) + 1, MAX_ROWS) if found else 0
+
+
+def _row_number(part: str) -> int | None:
+    return int(part) if 0 < len(part) <= 3 and part.isascii() and part.isdigit() else None
+
+
+def row_counts(values: Mapping[str, object]) -> dict[str, int]:
+    """`row_count` of every list the values hold, read in one pass: by list ("goals") and by each
+    goal's actions ("goals.0.actions"); a list with no rows is not there."""
+    highest: dict[str, int] = {}
+    for key in values:
+        parts = key.split(".", 4)
+        if len(parts) < 3 or (number := _row_number(parts[1])) is None:
+            continue
+        highest[parts[0]] = max(highest.get(parts[0], -1), number)
+        if len(parts) == 5 and parts[2] == "actions" and (action := _row_number(parts[3])) is not None:
+            prefix = f"{parts[0]}.{parts[1]}.actions"
+            highest[prefix] = max(highest.get(prefix, -1), action)
+    return {prefix: min(number + 1, MAX_ROWS) for prefix, number in highest.items()}

@@ -228,3 +228,19 @@ def test_a_note_over_its_limit_is_refused_with_the_limit_named_and_kept_as_typed
     assert parsed.note == long_note.strip()  # nothing typed is lost
     assert [p.field for p in parsed.problems] == ["note"]
     assert f"{len(long_note.strip()):,} characters long. The limit is {forms.MAX_NOTE:,}" in parsed.problems[0].message
+
+
+def test_the_rows_the_form_shows_are_counted_from_what_was_posted_whatever_its_keys():
+    """How many rows each list is shown with, worked out in one pass over what was posted: the same as
+    counting each list on its own, with odd, hostile and out-of-range row numbers."""
+    posted_keys = ["goals.0.words", "goals.2.actions.4.what", "goals.2.actions.x.what", "goals.1.actions.07.when",
+                   "needs.3.text", "needs.12", "needs..text", "needs.1234.text", "needs.²3.text", "needs.３.text",
+                   "warning_signs.0.level", "referrals.999.what", "targets.5", "targets.5.concept.x",
+                   "goals.0.actions.2", "goals.0.actions.3.what.more", "medicines", "participants.0.name",
+                   "information_items.-1.text", "goals.01.actions.1.what"]
+    values = {key: "x" for key in posted_keys}
+    counts = forms.row_counts(values)
+    for prefix in ("needs", "goals", "targets", "medicines", "warning_signs", "participants", "referrals",
+                   "information_items", "goals.0.actions", "goals.1.actions", "goals.2.actions", "goals.01.actions"):
+        assert counts.get(prefix, 0) == forms.row_count(values, prefix), prefix
+    assert counts["needs"] == 4 and counts["goals.2.actions"] == 5 and counts["referrals"] == forms.MAX_ROWS

@@ -319,3 +319,25 @@ def test_another_practices_nurse_finds_nothing_and_writes_nothing(client, booked
     assert client.get(url("workspace_row", booked.arthur, "?add=needs&index=1")).status_code == 404
     assert client.get(url("workspace_confidence", booked.arthur)).status_code == 404
     assert not PlanVersion.objects.exists() and not Draft.objects.exists()
+
+
+def test_the_workspace_shows_the_person_as_their_summary_does(booked):
+    """The workspace's banner, conditions, results (with the targets that apply) and medicines are
+    the summary page's own, worked out from the same read of the record, without the appointments
+    and admissions it does not show."""
+    from tandem.patients import facts as record_facts
+    from tandem.patients import presenters as patient_presenters
+    from tandem.patients.queries import patient_summary
+
+    today = clock.today()
+    for person in (booked.arthur, booked.beatrice):
+        record = patient_summary(practice=booked.practice, pk=person.pk, by=booked.nurse,
+                                 contacts_since=patient_presenters.contacts_since(today),
+                                 observations_since=patient_presenters.observations_since(today))
+        facts = record_facts.for_record(booked.practice, record.patient, record.conditions, today=today)
+        summary = patient_presenters.summary(record, today=today, facts=facts)
+        shown = patient_presenters.summary(record, today=today, facts=facts, with_contacts=False)
+        assert shown.results and shown.conditions.current and shown.contacts is None
+        assert (shown.banner, shown.about, shown.conditions, shown.results, shown.medicines) == (
+            summary.banner, summary.about, summary.conditions, summary.results, summary.medicines)
+

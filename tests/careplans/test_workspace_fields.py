@@ -11,7 +11,7 @@ import pytest
 from jinja2 import ChainableUndefined, Environment, PackageLoader
 
 from tandem.careplans import fields
-from tandem.careplans.fields import WorkspaceFields
+from tandem.careplans.fields import KEPT, WorkspaceFields
 from tandem.careplans.presenters.workspace import Choice, form_state
 from tandem.careplans.rules.document import Problem
 
@@ -64,6 +64,13 @@ _OLD = """
                "items": items}) }}
 {%- endmacro %}
 """
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept_between_tests():
+    KEPT.clear()
+    yield
+    KEPT.clear()
 
 
 def _squash(html: str) -> str:
@@ -146,3 +153,77 @@ def test_a_field_the_fast_component_does_not_render_comes_from_the_nhsuk_templat
                        ("conditions", ("needs.0", "Linked to", (Choice("copd", "COPD"),))),
                        ("choose", ("goals.0.stage", "Stage", (Choice("new", "New"),), "Choose"))):
         assert _squash(getattr(WorkspaceFields(form), name)(*args)) == _squash(expected[name]), name
+
+
+DECISIONS = (Choice("keep", "Keep"), Choice("change", "Change"), Choice("close", "Close"))
+LABEL = '<b>Label</b> & "label"'  # a field's own words, escaped as they are shown
+WHO = (Choice("person", "The person"), Choice("carer", "Their carer " + LABEL))
+EACH_KIND = (
+    ("text_field", ("goals.0.actions.0.what", "What will be done")),
+    ("text_field", ("goals.0.actions.1.what", "What will be done")),  # the cursor's, after "Add another action"
+    ("text_field", ("goals.1.actions.0.what", LABEL, "Hint " + LABEL, 4, None, "current-medicines", "decimal")),
+    ("text_field", ("goals.0.actions.0.confidence", "How sure are they? (0 to 10)", "", 2,
+                    {"hx-get": "/care-plans/1/confidence/", "hx-target": "#goals-0-actions-0-confidence-prompt"},
+                    "", "numeric", "goals-0-actions-0-confidence-prompt")),
+    ("text_field", ("goals.0.actions.0.confidence", "How sure are they? (0 to 10)", "", 2,
+                    {"hx-get": "/care-plans/2/confidence/", "hx-target": "#goals-0-actions-0-confidence-prompt"},
+                    "", "numeric", "goals-0-actions-0-confidence-prompt")),  # the next person's
+    ("text_area", ("about.people", "People who are important to them", "In their words", 3)),
+    ("text_area", ("needs.1.text", "The need, concern or problem")),  # the cursor's, after "Add another need"
+    ("hidden", ("needs.0.id",)),
+    ("date_field", ("review_date", "Review date")),
+    ("date_field", ("held_on", "When it was held")),
+    ("conditions", ("needs.0", "Linked to (optional)", (Choice("copd", "COPD"), Choice("diabetes", "Diabetes")))),
+    ("choose", ("goals.0.actions.0.who", "Who will do it", WHO)),
+    ("choose", ("goals.0.stage", "Where it has got to", WHO, "Choose", "carer")),
+    ("decision_radios", ("needs.0", "need", DECISIONS)),
+)
+SECOND = {"goals.0.actions.0.what": "Walk to the shop", "goals.0.actions.0.confidence": "9", "goals.1.actions.0.what": "x",
+          "about.people": "Jo, daughter", "needs.0.id": "n2", "review_date.day": "1", "review_date.month": "3",
+          "review_date.year": "2027", "held_on.day": "2", "held_on.month": "", "held_on.year": "２０２６",
+          "needs.0.conditions": ["diabetes"], "goals.0.actions.0.who": "carer", "needs.0.decision": "keep"}
+
+
+def _each(form) -> list[str]:
+    fields_of = WorkspaceFields(form)
+    return [str(getattr(fields_of, name)(*args)) for name, args in EACH_KIND]
+
+
+def _fresh(form) -> list[str]:
+    """Each field as it is rendered with nothing kept."""
+    fresh = []
+    for name, args in EACH_KIND:
+        KEPT.clear()
+        fresh.append(str(getattr(WorkspaceFields(form), name)(*args)))
+    return fresh
+
+
+def test_what_was_typed_for_one_person_never_shows_in_the_next_persons_form():
+    """Fields' markup is kept between pages: what was typed in one person's plan must not be in the
+    next one's form, whose fields must be exactly as if nothing had been kept."""
+    hostile = {**TYPED, "needs.0.decision": SCRIPT, "goals.0.actions.0.who": SCRIPT, "held_on.day": SCRIPT}
+    _each(_form(hostile))
+    _each(_form(SECOND))
+    blank = _each(_form())
+    for html in blank:
+        assert "script" not in html and "line two" not in html and "Walk to the shop" not in html
+    assert blank == _fresh(_form())
+
+
+@pytest.mark.parametrize("values", [{}, TYPED, SECOND], ids=["blank", "typed", "second"])
+@pytest.mark.parametrize("shown", [{}, {"add": "goals.0.actions"}, {"add": "needs"}, {"problems": WITH_PROBLEMS}],
+                         ids=["as-typed", "action-added", "need-added", "problems"])
+def test_every_kind_of_field_is_the_same_when_its_markup_was_kept(values, shown):
+    fresh = _fresh(_form(values, **shown))
+    for other in ({}, TYPED, SECOND):  # other pages, other people: their fields' markup is kept
+        _each(_form(other))
+        _each(_form(other, add="goals.0.actions"))
+    assert _each(_form(values, **shown)) == fresh
+
+
+def test_nothing_typed_is_kept_only_the_fields_own_words():
+    _each(_form(TYPED))
+    _each(_form(SECOND))
+    kept = repr(KEPT._kept)
+    for typed in ("alert", "line two", "Walk to the shop", "Jo, daughter", "２０２６"):
+        assert typed not in kept

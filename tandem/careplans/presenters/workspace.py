@@ -10,6 +10,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import cache
 
 from django.utils import timezone
 
@@ -17,6 +18,7 @@ from tandem.core.parsing import read_int
 from tandem.terminology import observations
 
 from .. import forms
+from ..models import LocalService
 from ..rules import carry
 from ..rules import checklist as checklist_rules
 from ..rules.document import (
@@ -90,15 +92,23 @@ class Options:
     decisions: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in DECISIONS.items())
 
 
+@cache
 def target_concepts() -> tuple[Choice, ...]:
     return tuple(Choice(c.key, f"{c.name} ({c.unit})" if c.unit not in ("score", "grade") else c.name)
                  for c in observations.CONCEPTS if not c.coded)
 
 
+@cache
+def _service_kinds() -> dict[str, str]:
+    """What each kind of local service is called, as `get_kind_display()` says it."""
+    return {value: str(label) for value, label in LocalService.Kind.choices}
+
+
 def options(*, conditions: Iterable[tuple[str, str]], medicines: Iterable[str], services: Sequence,
             staff: Iterable[tuple[int, str, str]], plan: Plan, clinicians: Mapping[int, str] | None = None) -> Options:
     """`conditions`: (slug, name); `services`: LocalService rows; `staff`: (user id, name, role)."""
-    offered = [ServiceOption(str(s.pk), s.name, s.get_kind_display(), s.description, s.contact) for s in services]
+    kinds = _service_kinds()
+    offered = [ServiceOption(str(s.pk), s.name, kinds.get(s.kind, s.kind), s.description, s.contact) for s in services]
     in_directory = {s.pk for s in services}
     for i, signpost in enumerate(plan.services):  # chosen before, since gone from the directory
         if signpost.service_id not in in_directory:
@@ -167,16 +177,17 @@ class FormState:
 def form_state(values: Mapping[str, str | list[str]], *, base_version: int, conversation_id: int | None,
                problems: Sequence[Problem] = (), add: str = "", carried: Iterable[str] = (),
                flags: Mapping[str, str] | None = None) -> FormState:
+    held = forms.row_counts(values)
     counts: dict[str, int] = {}
     for name in LIST_NAMES:
-        counts[name] = max(forms.row_count(values, name), MIN_ROWS[name])
+        counts[name] = max(held.get(name, 0), MIN_ROWS[name])
     focus = ""
     if add in LIST_NAMES:
         focus = forms.field_id(f"{add}.{counts[add]}.{FIRST_FIELD[add]}")
         counts[add] += 1
     for i in range(counts["goals"]):
         key = f"goals.{i}.actions"
-        counts[key] = max(forms.row_count(values, key), MIN_ROWS["actions"])
+        counts[key] = max(held.get(key, 0), MIN_ROWS["actions"])
         if add == key:
             focus = forms.field_id(f"{key}.{counts[key]}.{FIRST_FIELD['actions']}")
             counts[key] += 1

@@ -73,7 +73,9 @@ class _Person:
     @cached_property
     def earlier_plan(self) -> Plan | None:
         """The earlier conversation's plan whose items are offered to this one (None without a conversation)."""
-        return queries.plan_of(self.earlier) if self.conversation is not None else None
+        if self.conversation is None:
+            return None
+        return self.latest_plan if self.earlier is self.latest else queries.plan_of(self.earlier)
 
     @cached_property
     def carried(self) -> set[str]:
@@ -101,9 +103,9 @@ def _person(request, patient_id: int) -> _Person:
     members = workspace_queries.practice_staff(request.practice)
     return _Person(
         patient=patient, conversation=conversation, record=record,
-        summary=patient_presenters.summary(record, today=today,
-                                           facts=record_facts.for_record(
-                                               request.practice, patient, record.conditions, today=today)),
+        summary=patient_presenters.summary(
+            record, today=today, with_contacts=False,  # the workspace shows no appointments or admissions
+            facts=record_facts.for_record(request.practice, patient, record.conditions, today=today)),
         agenda=history[0] if history else None, agenda_history=history,
         pack=workspace_queries.sent_pack(conversation), latest=latest,
         latest_plan=queries.plan_of(latest), earlier=earlier, services=queries.services(request.practice),

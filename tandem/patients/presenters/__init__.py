@@ -92,14 +92,16 @@ class Summary:
     conditions: Conditions
     results: tuple[ResultRow, ...]
     medicines: Medicines
-    contacts: Contacts
+    contacts: Contacts | None  # None where a page does not show them
     trend_years: int = TREND_YEARS
     contact_months: int = CONTACT_MONTHS
 
 
-def summary(record: SummaryRecord, *, today: dt.date, facts: RecordFacts | None = None) -> Summary:
+def summary(record: SummaryRecord, *, today: dt.date, facts: RecordFacts | None = None,
+            with_contacts: bool = True) -> Summary:
     """The summary page. `facts` (tandem.patients.facts, from the register rules) decide which
-    conditions are current, since when, and which targets apply, as on every other screen."""
+    conditions are current, since when, and which targets apply, as on every other screen. Without
+    `with_contacts` (a page that does not show appointments and hospital events), they are not worked out."""
     patient = record.patient
     top = banner(patient, today=today)
     grouped = conditions(record.conditions, episodes=facts.episodes if facts is not None else None)
@@ -115,5 +117,5 @@ def summary(record: SummaryRecord, *, today: dt.date, facts: RecordFacts | None 
         conditions=grouped,
         results=results(record.observations, today=today, inputs=inputs),
         medicines=medicines(record.medications, ltcs=ltcs, today=today),
-        contacts=contacts(record.encounters, record.hospital_events, today=today),
+        contacts=contacts(record.encounters, record.hospital_events, today=today) if with_contacts else None,
     )
