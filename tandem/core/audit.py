@@ -21,17 +21,15 @@ def record(
     patient_id: int | None = None,
     object_id: str | int = "",
     detail: dict | None = None,
-) -> AuditEvent:
-    return AuditEvent.objects.create(
-        at=clock.now(),
-        user=by,
-        practice=practice,
-        action=action,
-        what=what,
-        patient_id=patient_id,
-        object_id=str(object_id),
-        detail=detail or {},
-    )
+) -> None:
+    """One audit row, with one INSERT written once per database (the row `AuditEvent.objects.create`
+    would write, without building a model instance and its SQL on every audited page)."""
+    connection = connections[router.db_for_write(AuditEvent)]
+    shared = _shared_values(connection, at=clock.now(), user_id=by.pk if by is not None else None,
+                            practice_id=practice.pk if practice is not None else None, action=action,
+                            what=what, object_id=str(object_id), detail=detail or {})
+    with connection.cursor() as cursor:
+        cursor.execute(_insert_sql(connection, one=True), [*shared, patient_id])
 
 
 def record_many(
@@ -77,7 +75,7 @@ _FROM_IDS = {
     "postgresql": "FROM unnest(%s::bigint[]) WITH ORDINALITY AS ids(value, n) ORDER BY ids.n",
     "sqlite": "FROM json_each(%s) AS ids ORDER BY ids.key",
 }
-_SQL: dict[str, str] = {}
+_SQL: dict[tuple[str, bool], str] = {}
 
 
 def _shared_values(connection, **values) -> list:
@@ -86,8 +84,9 @@ def _shared_values(connection, **values) -> list:
             for field in fields]
 
 
-def _insert_sql(connection) -> str:
-    sql = _SQL.get(connection.alias)
+def _insert_sql(connection, *, one: bool = False) -> str:
+    """The INSERT of the shared values and the patient ids (from a list, or `one` row's id)."""
+    sql = _SQL.get((connection.alias, one))
     if sql is None:
         quote = connection.ops.quote_name
         fields = [AuditEvent._meta.get_field(name) for name in _SHARED]
@@ -99,7 +98,8 @@ def _insert_sql(connection) -> str:
         else:
             placeholders = ", ".join("%s" for _ in fields)
         patient = quote(AuditEvent._meta.get_field("patient_id").column)
-        sql = _SQL[connection.alias] = (
-            f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}, {patient}) "
-            f"SELECT {placeholders}, ids.value {_FROM_IDS[connection.vendor]}")
+        rows = (f"VALUES ({placeholders}, {'CAST(%s AS bigint)' if connection.vendor == 'postgresql' else '%s'})"
+                if one else f"SELECT {placeholders}, ids.value {_FROM_IDS[connection.vendor]}")
+        sql = _SQL[(connection.alias, one)] = (
+            f"INSERT INTO {quote(AuditEvent._meta.db_table)} ({columns}, {patient}) {rows}")
     return sql
