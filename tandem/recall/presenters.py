@@ -7,8 +7,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from jinja2.filters import do_urlencode
+from markupsafe import Markup
 
 from tandem.messaging.actions import reachable_channels
+from tandem.nhsuk.html import h, raw
 from tandem.patients.models import Patient
 
 from . import queries
@@ -188,6 +191,75 @@ def rows(items: list[queries.BoardRow], *, policy: schedule.InvitationPolicy, to
         due = queries.due_explanation(i, settings) if settings is not None else None
         out.append(row(i, policy=policy, today=today, now=now, due=due, paths=paths))
     return out
+
+
+_SECONDARY = '<span class="tandem-block tandem-secondary">'
+
+
+def rows_html(view_rows: list[Row], *, clinical: bool, csrf_field: str, board_url: str) -> Markup:
+    """The board's table rows as board.jinja wrote them (one space between tags), every value escaped
+    once: 50 rows of five cells each. Without `clinical` (an administrator: docs/roles.md) no risk
+    tier, no last-done dates and no reasons. `csrf_field`: the page's one CSRF input (markup)."""
+    board = h(board_url)
+    board_next = h(do_urlencode(board_url))
+    csrf = raw(csrf_field)
+    out = []
+    for r in view_rows:
+        name = h(r.name)
+        review_url = h(r.review_url)
+        parts = [
+            '\n    <tr class="nhsuk-table__row"> <th scope="row" class="nhsuk-table__cell">',
+            f' <a href="{review_url}">{name}</a>',
+            f' {_SECONDARY}NHS number <span class="tandem-nowrap">{h(r.nhs_number)}</span></span>',
+            f' {_SECONDARY}Born {h(r.date_of_birth)}</span> </th> <td class="nhsuk-table__cell"> <strong>{h(r.due)}</strong>',
+        ]
+        if r.due_reason:
+            parts.append(f" {_SECONDARY}{h(r.due_reason)}</span>")
+        parts.append(f' <span class="tandem-block"><strong class="nhsuk-tag {h(r.tag_class)}">{h(r.status_label)}</strong></span>')
+        if r.stage != r.status_label:
+            parts.append(f' <span class="tandem-block">{h(r.stage)}</span>')
+        if r.next_step:
+            parts.append(f" {_SECONDARY}{h(r.next_step)}</span>")
+        parts.append(f' </td> <td class="nhsuk-table__cell"> <span class="tandem-block">'
+                     f'{", ".join(h(c) for c in r.conditions)}</span>')
+        if r.tier and clinical:
+            parts.append(f" {_SECONDARY}{h(r.tier)}</span>")
+        parts.append(f' <details class="nhsuk-details"> <summary class="nhsuk-details__summary">'
+                     f'<span class="nhsuk-details__summary-text">Tests: {h(r.tests_summary)}'
+                     f'<span class="nhsuk-u-visually-hidden"> for {name}</span></span></summary>'
+                     f' <div class="nhsuk-details__text">')
+        if r.tests:
+            parts.append(" <ul>" + "".join(f"<li>{h(t)}</li>" for t in r.tests) + "</ul>")
+        else:
+            parts.append("<p>No tests needed.</p>")
+        if clinical:
+            parts.extend(f'<p class="nhsuk-u-margin-bottom-0">Not needed this time: {h(n)}</p>' for n in r.not_due)
+        parts.append(f' </div> </details> <span class="tandem-block">Conversation: {h(r.conversation)}</span>')
+        if r.conversation_reasons and clinical:
+            parts.append(f" {_SECONDARY}Because of {h(r.conversation_reasons)}</span>")
+        parts.append(f' </td> <td class="nhsuk-table__cell"> {h(r.channel)}')
+        parts.extend(f"{_SECONDARY}{h(note)}</span>" for note in r.notes)
+        parts.append(' </td> <td class="nhsuk-table__cell">')
+        if r.quick_responses:
+            field = f"response-{h(r.review_id)}"
+            parts.append(
+                f' <form method="post" action="{h(r.respond_url)}" class="recall-respond"> {csrf}'
+                f' <input type="hidden" name="next" value="{board}">'
+                f' <div class="nhsuk-form-group nhsuk-u-margin-bottom-0">'
+                f' <label class="nhsuk-label nhsuk-u-visually-hidden" for="{field}">What {name} did</label>'
+                f' <select class="nhsuk-select" id="{field}" name="response">'
+                f' <option value="" selected>Choose a response</option>'
+                + "".join(f'<option value="{h(c.value)}">{h(c.label)}</option>' for c in r.quick_responses)
+                + ' </select> </div> <button class="nhsuk-button nhsuk-button--secondary nhsuk-button--small"'
+                f' type="submit">Record<span class="nhsuk-u-visually-hidden"> for {name}</span></button> </form>')
+        if r.can_book:
+            parts.append(f' <a class="tandem-block" href="{review_url}?next={board_next}#response">Record a booking'
+                         f'<span class="nhsuk-u-visually-hidden"> for {name}</span> (date and time)</a>')
+        if not r.responses:
+            parts.append(' <span class="tandem-secondary">Nothing to record</span>')
+        parts.append(" </td>\n    </tr>\n  ")
+        out.append("".join(parts))
+    return Markup("".join(out))  # noqa: S704 - every value escaped once, above
 
 
 # --- CSV -----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ patient search does) so names and NHS numbers never appear in URLs, browser hist
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from urllib.parse import urlencode
 
@@ -137,9 +138,10 @@ def board(request):
     settings = queries.settings_for(practice)
     job = _send_job(practice, today)
     this = dates.first_of_month(today)
+    view_rows = presenters.rows(page.rows, policy=settings.policy(), today=today, now=_now(), settings=settings)
     return render(request, "recall/board.jinja", _context(
         request,
-        rows=presenters.rows(page.rows, policy=settings.policy(), today=today, now=_now(), settings=settings),
+        rows=view_rows, rows_html=functools.partial(presenters.rows_html, view_rows),
         page=page, filters=filters, error=error, form_errors=[error] if error else [],
         **_summary_context(practice, today, job=job, settings=settings, counted=counted),
         filter_selects=_filter_selects(filters, queries.cohorts(practice)), job=job,
