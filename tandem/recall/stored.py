@@ -176,8 +176,9 @@ def drift(practice_id: int | None = None) -> list[tuple[int, str, object, object
     from .queries import minutes
 
     out = []
-    practices = ([practice_id] if practice_id is not None
-                 else list(Practice.objects.order_by("pk").values_list("pk", flat=True)))
+    practices = ([practice_id] if practice_id is not None else sorted(  # those with anything kept
+        {*Review.objects.values_list("practice_id", flat=True).distinct(),
+         *RecallPracticeState.objects.values_list("practice_id", flat=True)}))
     for pid in practices:
         expected = {f"expected_{name}": value for name, value in _expressions(pid).items()}
         for row in (Review.objects.filter(practice_id=pid).annotate(**expected)
