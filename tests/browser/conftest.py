@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import threading
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,8 +73,28 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+def _one_request_at_a_time(live_server) -> None:
+    """The test server answers one request at a time. On SQLite its request threads share the test
+    database's one in-memory connection, and a page that sends two requests at once (an autosave and
+    a new row) then breaks that connection ("bad parameter or other API misuse"), which no real
+    deployment does (each of its threads has its own connection)."""
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    if getattr(app, "one_at_a_time", False):
+        return
+    lock = threading.Lock()
+
+    def serialized(environ, start_response):
+        with lock:
+            return app(environ, start_response)
+
+    serialized.one_at_a_time = True
+    httpd.set_app(serialized)
+
+
 @pytest.fixture
 def page(browser, live_server):
+    _one_request_at_a_time(live_server)
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900},
                                   locale="en-GB", timezone_id="Europe/London")
     outside = _refuse_other_hosts(context, live_server.url)
