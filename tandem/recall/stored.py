@@ -187,8 +187,9 @@ def drift(practice_id: int | None = None) -> list[tuple[int, str, object, object
                 if row[name] != row[f"expected_{name}"]:
                     out.append((row["pk"], name, row[name], row[f"expected_{name}"]))
         _version, year, count = state(pid)
-        if year is not None and count != count_unplanned(pid, year):
-            out.append((0, f"unplanned {year}", count, count_unplanned(pid, year)))
+        counted = count_unplanned(pid, year) if year is not None else count
+        if counted != count:
+            out.append((0, f"unplanned {year}", count, counted))
         today = clock.today()
         reused, now = (minutes.board_summary(Practice(pk=pid), today=today),
                        minutes._board_summary(connection.alias, pid, today))
