@@ -214,6 +214,7 @@ def test_the_board_s_page_is_read_from_its_index_in_order(universe, copd):
         # sort (each then costs the planner far more than any index): only an index in the list's order does.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute("SET LOCAL enable_incremental_sort = off")
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
     assert "recall_review_board" in plan and "Sort" not in plan and "patients_patient" not in plan, plan
