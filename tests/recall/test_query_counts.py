@@ -1,5 +1,5 @@
 """The recall pages read what they show in a fixed number of queries: the number does not grow with
-the practice (a board page of 50 works out facts for its 50; staff time is counted in the database),
+the practice (a board page of 25 works out facts for its 25; staff time is counted in the database),
 and it is pinned here so it cannot creep back up unnoticed.
 
 If a change adds a query on purpose, update PINNED; if the count grows with the people in the
@@ -49,7 +49,7 @@ def nurse(client, universe):
 def test_the_number_of_queries_does_not_grow_with_the_practice(nurse, universe):
     people = crowd(universe.practice, 10)
     small = queries_per_page(nurse, pages(people[0].pk))
-    crowd(universe.practice, 60, start=10)  # more than a page of the board (50)
+    crowd(universe.practice, 60, start=10)  # more than two pages of the board (25 a page)
     large = queries_per_page(nurse, pages(people[0].pk))
     assert large == small
 

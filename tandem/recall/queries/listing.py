@@ -122,7 +122,7 @@ class BoardPage:
     page_size: int
 
 
-PAGE_SIZE = 50
+PAGE_SIZE = 25  # a screen or two of rows, each with its tests, channel and response: docs/benchmarks.md
 
 
 def _rows(practice: Practice, reviews: list[Review], *, today: dt.date) -> list[BoardRow]:
