@@ -116,10 +116,12 @@ INSTALLED_APPS = [
     "tandem.registers",
     "tandem.jobs",
     "tandem.messaging",
+    "tandem.clinics",
     "tandem.recall",
     "tandem.prepare",
     "tandem.careplans",
     "tandem.privacy",
+    "tandem.team",
     "tandem.demo",
 ]
 

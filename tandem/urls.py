@@ -13,10 +13,12 @@ urlpatterns = [
     path("jobs/", include("tandem.jobs.urls")),
     path("registers/", include("tandem.registers.urls")),
     path("recall/", include("tandem.recall.urls")),
+    path("clinics/", include("tandem.clinics.urls")),
     path("messages/", include("tandem.messaging.urls")),
     path("prepare/", include("tandem.prepare.urls")),
     path("care-plans/", include("tandem.careplans.urls")),
     path("privacy/", include("tandem.privacy.urls")),
+    path("team/", include("tandem.team.urls")),
     path("r/", include("tandem.prepare.public_urls")),
 ]
 

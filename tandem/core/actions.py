@@ -34,7 +34,8 @@ def add_staff(*, practice: Practice, username: str, role: Role, by: User | None,
         else:
             user.set_unusable_password()
         user.save()
-    Membership.objects.update_or_create(user=user, practice=practice, defaults={"role": Role(role).value})
+    Membership.with_left.update_or_create(user=user, practice=practice,
+                                          defaults={"role": Role(role).value, "left_on": None, "left_by": None})
     audit.record(by=by, practice=practice, action="create" if created else "update", what="membership",
                  object_id=user.pk, detail={"role": Role(role).value})
     return user

@@ -66,7 +66,8 @@ def _statement(db: str) -> tuple[str, tuple, tuple]:
     sql = (f"SELECT {', '.join(columns)} FROM {name[Membership]} m "
            f"INNER JOIN {name[User]} u ON u.{quote('id')} = m.{quote('user_id')} "
            f"INNER JOIN {name[Practice]} p ON p.{quote('id')} = m.{quote('practice_id')} "
-           f"WHERE m.{quote('user_id')} = %s ORDER BY m.{quote('id')}")
+           f"WHERE m.{quote('user_id')} = %s AND m.{quote('left_on')} IS NULL "  # left: no role there
+           f"ORDER BY m.{quote('id')}")
     return sql, tuple(tables), tuple(converting)
 
 

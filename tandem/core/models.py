@@ -80,12 +80,35 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+class MembershipQuerySet(models.QuerySet):
+    def active(self) -> MembershipQuerySet:
+        """The memberships in force: not ended by the person leaving the practice."""
+        return self.filter(left_on__isnull=True)
+
+
+class ActiveMemberships(models.Manager.from_queryset(MembershipQuerySet)):
+    """The default manager, and so also `user.memberships` and `practice.memberships`: only the memberships
+    in force. Someone who has left a practice has no role there wherever roles are read; their rows stay
+    (`Membership.with_left`), so what they did stays theirs."""
+
+    def get_queryset(self):
+        return super().get_queryset().active()
+
+
 class Membership(models.Model):
-    """A user's role in one practice."""
+    """A user's role in one practice. Leaving the practice ends it (`left_on`); returning reopens it."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=12, choices=[(r.value, label) for r, label in ROLE_LABELS.items()])
+    # Leaving the practice (tandem.team.actions): the row is kept, with who recorded it and when.
+    left_on = models.DateField(null=True, blank=True)
+    left_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Raised by every change made on the team pages, so two managers never silently overwrite each other.
+    version = models.PositiveIntegerField(default=1)
+
+    objects = ActiveMemberships()
+    with_left = MembershipQuerySet.as_manager()
 
     class Meta:
         constraints = [

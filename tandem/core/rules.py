@@ -147,6 +147,19 @@ URL_ACCESS: dict[str, Access] = {
     # Registers: counts for everyone; lists of people by clinical need for clinicians. Working registers
     # out again and saving cohorts: clinicians who edit the record, and the manager.
     "registers:index": _MEMBER,
+    # Clinic sessions: everyone in the practice sees when sessions are held (to book into them, and their
+    # own); the practice manager sets them up, changes or cancels one, and records leave.
+    "clinics:week": _MEMBER,
+    "clinics:patterns": _MEMBER,
+    "clinics:pattern_new": _MANAGE,
+    "clinics:pattern": _MANAGE,
+    "clinics:pattern_end": _MANAGE,
+    "clinics:session_new": _MANAGE,
+    "clinics:session": _MANAGE,
+    "clinics:session_cancel": _MANAGE,
+    "clinics:session_hold": _MANAGE,
+    "clinics:leave": Access(read=Open.MEMBER, change=Capability.MANAGE_PRACTICE),
+    "clinics:leave_remove": _MANAGE,
     "registers:refresh": Access(read=Open.MEMBER, change=Capability.EDIT_CLINICAL),
     "registers:worklist": _CLINICAL_READ,
     "registers:tiers": _MEMBER,
@@ -216,6 +229,11 @@ URL_ACCESS: dict[str, Access] = {
     "privacy:person": _MANAGE,
     "privacy:export": _MANAGE,
     "privacy:download": _MANAGE,
+    # The practice's team (staff, roles, leaving and returning) and who does each step: the manager's.
+    "team:index": _MANAGE,
+    "team:add": _MANAGE,
+    "team:member": _MANAGE,
+    "team:steps": _MANAGE,
     # The person's own reply link: no account; the token and their date of birth are the way in.
     "reply:code": _PUBLIC,
     "reply:start": _PUBLIC,

@@ -306,6 +306,7 @@ class CapacityView:
     lines: list[CapacityLineView]
     enough: bool
     no_capacity_set: bool
+    from_sessions: bool = False
 
 
 def capacity(months: list[capacity_rules.MonthCapacity]) -> list[CapacityView]:
@@ -323,7 +324,9 @@ def capacity(months: list[capacity_rules.MonthCapacity]) -> list[CapacityView]:
                                           available=f"{line.available_per_week:,}", shortfall=line.shortfall,
                                           enough=line.enough, message=message))
         out.append(CapacityView(month=dates.month_label(m.month), people=m.people, lines=lines, enough=m.enough,
-                                no_capacity_set=all(line.available_per_week == 0 for line in m.lines)))
+                                no_capacity_set=not m.from_sessions and all(line.available_per_week == 0
+                                                                            for line in m.lines),
+                                from_sessions=m.from_sessions))
     return out
 
 

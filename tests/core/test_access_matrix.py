@@ -207,16 +207,51 @@ def _wording_version(w, practice, patient, by, own):
     return len(texts)
 
 
+def _clinic_staff(w, practice, own):
+    from tandem.core import actions as core_actions
+
+    return w.staff[Role.HCA.value] if own else core_actions.add_staff(
+        practice=practice, username="m-other-hca", role=Role.HCA, by=None)
+
+
+def _session_pattern(w, practice, patient, by, own):
+    from tandem.clinics import actions
+    from tandem.clinics.actions import Repeat, SessionEntry
+
+    entry = SessionEntry(staff_id=_clinic_staff(w, practice, own).pk, role="hca", place="", purpose="tests",
+                         start_time=dt.time(9, 0), end_time=dt.time(10, 0), slot_minutes=15)
+    pattern, _ = actions.add_pattern(practice=practice, by=by, entry=entry,
+                                     repeat=Repeat(weekday=2, every_weeks=1, first_day=dt.date(2026, 6, 15),
+                                                   last_day=dt.date(2026, 8, 31)))
+    return pattern.pk
+
+
+def _clinic_session(w, practice, patient, by, own):
+    from tandem.clinics.models import ClinicSession
+
+    return ClinicSession.objects.filter(pattern_id=w.get("session_pattern", own)).order_by("day").first().pk
+
+
+def _staff_leave(w, practice, patient, by, own):
+    from tandem.clinics import actions
+
+    leave, _ = actions.add_leave(practice=practice, by=by, staff_id=_clinic_staff(w, practice, own).pk,
+                                 first_day=dt.date(2026, 9, 1), last_day=dt.date(2026, 9, 4))
+    return leave.pk
+
+
 MAKERS = {
     "patient": lambda w, practice, patient, by, own: patient.pk, "review": _review, "conversation": _conversation,
     "message": _message, "letter": _letter, "email": _email, "link": _link, "job": _job, "cohort": _cohort,
     "service": _service, "task": _task, "wording_version": _wording_version,
+    "session_pattern": _session_pattern, "clinic_session": _clinic_session, "staff_leave": _staff_leave,
 }
 # Which kind of object each URL parameter is: by (namespace, parameter), then by parameter.
 PARAM_KINDS = {("prepare", "pk"): "conversation", ("messaging", "message_id"): "message",
                "pk": "patient", "patient_id": "patient", "review_pk": "review", "job_id": "job", "link_id": "link",
                "email_id": "email", "cohort_id": "cohort", "service_pk": "service", "task_pk": "task",
-               "version": "wording_version"}
+               "version": "wording_version", "pattern_id": "session_pattern", "session_id": "clinic_session",
+               "leave_id": "staff_leave"}
 
 
 def _kwargs(w: World, name: str, own: bool) -> dict:

@@ -22,6 +22,12 @@ PATIENT_OBJECTS: dict[tuple[str, str], str] = {
 }
 # Namespaced URL names whose integer parameter is not a patient (say what it is instead).
 NOT_PATIENT_URLS: dict[str, str] = {
+    "clinics:pattern": "a clinic session pattern (tests/clinics/test_pages.py: another practice's is not found)",
+    "clinics:pattern_end": "a clinic session pattern",
+    "clinics:session": "a clinic session (tests/clinics/test_pages.py: another practice's is not found)",
+    "clinics:session_cancel": "a clinic session",
+    "clinics:session_hold": "a clinic session",
+    "clinics:leave_remove": "a member of staff's leave",
     "jobs:detail": "a background job id",
     "jobs:progress": "a background job id",
     "jobs:status": "a background job id",

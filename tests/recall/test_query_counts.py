@@ -17,13 +17,14 @@ from .crowd import crowd
 
 #: page -> queries for one request by a nurse, session and practice checks included
 PINNED = {
-    "board": 10,  # the settings and the sending job are read once per page; the practice's recall state
-    "board, whole year": 11,  # (its version and the people not yet planned) once; the counts, staff time and
-    "board counts and staff time": 5,  # list length reused while the reviews are unchanged; each person's
-    # facts (registers, tier, adjustments, last done) for the page's rows in one more
+    "board": 11,  # the settings and the sending job are read once per page; the practice's recall state
+    "board, whole year": 12,  # (its version and the people not yet planned) once; the counts, staff time and
+    "board counts and staff time": 6,  # list length reused while the reviews are unchanged; each person's
+    # facts (registers, tier, adjustments, last done) for the page's rows in one more; the staff time the
+    # clinic sessions give (or that there are none) in one more
     "review": 11,
     "person": 8,
-    "send": 6,
+    "send": 8,  # the staff time checked twice: what can be sent now, and the months ahead
     "export": 6,
 }
 

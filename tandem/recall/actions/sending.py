@@ -187,8 +187,9 @@ def preview_sending(*, practice: Practice, month: dt.date, today: dt.date | None
     settings = queries.settings_for(practice)
     month_end = dates.end_of_month(month)
     policy = settings.policy()
-    available = settings.available()
-    capacity_set = bool(available.hca or available.clinician)
+    this = dates.first_of_month(today)
+    available = queries.supply(practice, months=[dates.add_months(this, i) for i in range(13)], settings=settings)
+    capacity_set = available.limited
     could_send = _sendable(practice, today=today).filter(_could_send(policy, month_end=month_end, today=today))
     this = dates.first_of_month(today)
     if not ids:

@@ -42,6 +42,7 @@ from .minutes import (
     first_invitations_within,
     minutes_by_month,
     plans_by_review,
+    supply,
 )
 from .reviews import (
     HISTORY_ORDER,
@@ -64,5 +65,5 @@ __all__ = [
     "capacity", "cohorts", "committed_minutes", "condition_name", "current_review", "due_explanation",
     "export_rows", "first_invitations_within", "get_review", "last_planned", "minutes_by_month", "month_range",
     "person_admin", "person_facts", "plan_for", "plans_by_review", "review_history", "reviews_of",
-    "settings_for", "status_counts", "unplanned_count",
+    "settings_for", "status_counts", "supply", "unplanned_count",
 ]

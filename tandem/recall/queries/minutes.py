@@ -11,6 +11,7 @@ from functools import lru_cache
 from django.db import connection
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 
+from tandem.clinics import queries as clinic_queries
 from tandem.core.models import Practice
 from tandem.registers.rules import register_slugs
 from tandem.terminology import codelists
@@ -227,7 +228,7 @@ def plans_by_review(practice: Practice, reviews: QuerySet[Review], *, today: dt.
 
 
 def first_invitations_within(practice: Practice, reviews: QuerySet[Review], *, today: dt.date,
-                             available: capacity_rules.Available,
+                             available: capacity_rules.Available | capacity_rules.Supply,
                              committed: dict[dt.date, tuple[int, int]]) -> int:
     """How many of `reviews` (first invitations, going in order of due month, then id) the staff time
     can absorb, as capacity_rules.invitations_within counts them (each month's minutes less those
@@ -237,7 +238,8 @@ def first_invitations_within(practice: Practice, reviews: QuerySet[Review], *, t
     first month that does not fit, one more statement adds up its reviews' minutes in order (minutes
     are never negative, so the reviews before the first that does not fit are those whose running
     totals fit). The number of rows read into Python does not grow with the practice."""
-    if not (available.hca or available.clinician):
+    supply = capacity_rules.supply_of(available)
+    if not supply.limited:
         return reviews.count()
     this = dates.first_of_month(today)
     totals: dict[dt.date, list[int]] = {}
@@ -253,7 +255,7 @@ def first_invitations_within(practice: Practice, reviews: QuerySet[Review], *, t
         total[2] += clinician * n
     counted = 0
     for month in sorted(totals):
-        hca_budget, clinician_budget = capacity_rules.month_budget(month, available)
+        hca_budget, clinician_budget = supply.budget(month)
         hca_committed, clinician_committed = committed.get(month, (0, 0))
         left = (hca_budget - hca_committed, clinician_budget - clinician_committed)
         people, hca, clinician = totals[month]
@@ -291,6 +293,22 @@ def _fitting_in_order(practice: Practice, reviews: QuerySet[Review], *, today: d
 # --- Capacity ------------------------------------------------------------------------------
 
 
+def supply(practice: Practice, *, months: Iterable[dt.date],
+           settings: RecallSettings | None = None) -> capacity_rules.Supply:
+    """The staff time the practice has in `months` (firsts of months): its clinic sessions held in
+    each, by role, once it keeps sessions in Tandem; otherwise the minutes a week in its recall
+    settings. One statement."""
+    typed = (settings if settings is not None and settings.practice_id == practice.pk
+             else settings_for(practice)).available()
+    held, kept = clinic_queries.held_minutes_by_month(practice, sorted(set(months)))
+    if not kept:
+        return capacity_rules.Supply(typed=typed)
+    return capacity_rules.Supply(typed=typed, sessions={
+        month: capacity_rules.Available(hca=roles.get("hca", 0), nurse=roles.get("nurse", 0),
+                                        pharmacist=roles.get("pharmacist", 0), gp=roles.get("gp", 0))
+        for month, roles in held.items()})
+
+
 def capacity(*, practice: Practice, months: Iterable[dt.date], today: dt.date,
              settings: RecallSettings | None = None,
              summary: BoardSummary | None = None) -> list[capacity_rules.MonthCapacity]:
@@ -301,8 +319,7 @@ def capacity(*, practice: Practice, months: Iterable[dt.date], today: dt.date,
     months = sorted(months)
     if not months:
         return []
-    available = (settings if settings is not None and settings.practice_id == practice.pk
-                 else settings_for(practice)).available()
+    available = supply(practice, months=months, settings=settings)
     if summary is not None and set(months) <= set(summary.minutes):
         totals = summary.minutes
     else:
