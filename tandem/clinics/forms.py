@@ -47,14 +47,16 @@ class Reading:
         return read_version(self.data.get("version"))
 
 
-def read_entry(reading: Reading, *, staff_ids: set[int]) -> SessionEntry | None:
-    """Who, what for, where, when and the slot length, or None with the problems recorded."""
+def read_entry(reading: Reading, *, staff_roles: Mapping[int, str]) -> SessionEntry | None:
+    """Who, what for, where, when and the slot length, or None with the problems recorded.
+    `staff_roles`: the practice's session staff (user id -> their role), whose own role a session is
+    booked as unless another is chosen."""
     staff = read_id(reading.value("staff"))
-    if staff is None or staff not in staff_ids:
+    if staff is None or staff not in staff_roles:
         reading.problem("staff", "Choose a member of staff from the list")
-    role = reading.value("role")
+    role = reading.value("role") or staff_roles.get(staff, "")
     if role not in {r.value for r in SESSION_ROLES}:
-        reading.problem("role", "Choose who the session is for")
+        reading.problem("role", "Choose the role the session is booked as")
     purpose = reading.value("purpose")
     if purpose not in {p.value for p in PURPOSE_LABELS}:
         reading.problem("purpose", "Choose what the session is for")

@@ -28,6 +28,15 @@ def time_text(value: dt.time) -> str:
     return f"{value:%H:%M}"
 
 
+def coming_monday(today: dt.date) -> dt.date:
+    """The week the sessions page opens at: this week, or from Saturday the week ahead."""
+    return rules.monday_of(today + dt.timedelta(days=2 if today.weekday() >= 5 else 0))
+
+
+def short_day(day: dt.date) -> str:
+    return f"{day.day} {day:%B}"
+
+
 def week_heading(monday: dt.date) -> str:
     sunday = monday + dt.timedelta(days=6)
     if monday.month == sunday.month:

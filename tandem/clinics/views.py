@@ -36,15 +36,18 @@ def _week_url(monday: dt.date) -> str:
 @practice_required()
 def week(request):
     today = clock.today()
+    coming = presenters.coming_monday(today)
     asked = read_iso_date(request.GET.get("week"))
-    monday = rules.monday_of(asked if asked is not None and abs((asked - today).days) <= 800 else today)
+    monday = rules.monday_of(asked) if asked is not None and abs((asked - today).days) <= 800 else coming
     sunday = monday + dt.timedelta(days=6)
     sessions = queries.sessions_between(request.practice, monday, sunday)
     return render(request, "clinics/week.jinja", _context(
         request, here="week", monday=monday, days=presenters.week_days(monday, sessions, today=today),
         totals=presenters.role_totals(queries.held_minutes_by_week(request.practice, monday, 1)[monday]),
         previous_url=_week_url(monday - dt.timedelta(weeks=1)), next_url=_week_url(monday + dt.timedelta(weeks=1)),
-        this_week_url=_week_url(rules.monday_of(today)), is_this_week=monday == rules.monday_of(today),
+        previous_label=presenters.short_day(monday - dt.timedelta(weeks=1)),
+        next_label=presenters.short_day(monday + dt.timedelta(weeks=1)),
+        this_week_url=_week_url(coming), is_this_week=monday == coming,
         heading=presenters.week_heading(monday), today=today,
         holidays_warning=presenters.holidays_warning(today),
     ))
@@ -58,13 +61,12 @@ def patterns(request):
         holidays_warning=presenters.holidays_warning(today)))
 
 
-def _staff_ids(practice) -> tuple[list, set[int]]:
-    staff = queries.staff_choices(practice)
-    return staff, {s.user_id for s in staff}
+def _staff_roles(practice) -> dict[int, str]:
+    return {s.user_id: s.role.value for s in queries.staff_choices(practice)}
 
 
 def _pattern_form(request, *, reading: Reading, pattern=None, status=200):
-    staff, _ = _staff_ids(request.practice)
+    staff = queries.staff_choices(request.practice)
     return render(request, "clinics/pattern_form.jinja", _context(
         request, here="patterns", reading=reading, pattern=pattern, form=presenters.form_values(reading),
         staff=staff, role_choices=presenters.ROLE_CHOICES, purpose_choices=presenters.PURPOSE_CHOICES,
@@ -78,8 +80,7 @@ def pattern_new(request):
     if request.method != "POST":
         return _pattern_form(request, reading=Reading(presenters.new_pattern_values(today)))
     reading = Reading(request.POST)
-    _, staff_ids = _staff_ids(request.practice)
-    entry = read_entry(reading, staff_ids=staff_ids)
+    entry = read_entry(reading, staff_roles=_staff_roles(request.practice))
     repeat = read_repeat(reading, today=today)
     if entry is None or repeat is None:
         return _pattern_form(request, reading=reading, status=400)
@@ -107,8 +108,7 @@ def pattern(request, pattern_id: int):
     if request.method != "POST":
         return _pattern_form(request, reading=Reading(presenters.pattern_values(current)), pattern=current)
     reading = Reading(request.POST)
-    _, staff_ids = _staff_ids(request.practice)
-    entry = read_entry(reading, staff_ids=staff_ids)
+    entry = read_entry(reading, staff_roles=_staff_roles(request.practice))
     repeat = read_repeat(reading, today=today)
     if entry is None or repeat is None:
         return _pattern_form(request, reading=reading, pattern=current, status=400)
@@ -148,7 +148,7 @@ def pattern_end(request, pattern_id: int):
 
 
 def _session_form(request, *, reading: Reading, session=None, status=200):
-    staff, _ = _staff_ids(request.practice)
+    staff = queries.staff_choices(request.practice)
     return render(request, "clinics/session_form.jinja", _context(
         request, here="week", reading=reading, session=session, form=presenters.form_values(reading),
         staff=staff, role_choices=presenters.ROLE_CHOICES, purpose_choices=presenters.PURPOSE_CHOICES,
@@ -164,8 +164,7 @@ def session_new(request):
         asked = read_iso_date(request.GET.get("day"))
         return _session_form(request, reading=Reading(presenters.new_session_values(asked or today)))
     reading = Reading(request.POST)
-    _, staff_ids = _staff_ids(request.practice)
-    entry = read_entry(reading, staff_ids=staff_ids)
+    entry = read_entry(reading, staff_roles=_staff_roles(request.practice))
     day = read_day(reading, "day", "Day", required=True, earliest=today, latest=actions.horizon(today), today=today)
     if entry is None or day is None:
         return _session_form(request, reading=reading, status=400)
@@ -192,8 +191,7 @@ def session(request, session_id: int):
     if request.method != "POST":
         return _session_form(request, reading=Reading(presenters.session_values(current)), session=current)
     reading = Reading(request.POST)
-    _, staff_ids = _staff_ids(request.practice)
-    entry = read_entry(reading, staff_ids=staff_ids)
+    entry = read_entry(reading, staff_roles=_staff_roles(request.practice))
     if entry is None:
         return _session_form(request, reading=reading, session=current, status=400)
     try:

@@ -176,6 +176,7 @@ URL_ACCESS: dict[str, Access] = {
     "recall:plan": _PATIENT,
     "recall:send": _PATIENT,
     "recall:summary": _PATIENT,
+    "recall:forecast": _PATIENT,
     "recall:settings": _MANAGE,
     "recall:review": _PATIENT,
     "recall:respond": _PATIENT,

@@ -10,6 +10,7 @@ urlpatterns = [
     path("plan/", views.plan, name="plan"),
     path("send/", views.send, name="send"),
     path("summary/", views.summary, name="summary"),
+    path("forecast/", views.forecast, name="forecast"),
     path("settings/", views.settings_page, name="settings"),
     path("patients/<id:patient_id>/", views.review, name="review"),
     path("patients/<id:patient_id>/respond/", views.respond, name="respond"),

@@ -249,6 +249,15 @@ def _summary_context(practice, today, *, job=_UNREAD, settings=None, counted=Non
     }
 
 
+@practice_required(Capability.VIEW_PATIENT)
+def forecast(request):
+    """The weeks ahead: minutes the open reviews need, week by week, against the minutes held."""
+    practice, today = request.practice, clock.today()
+    return render(request, "recall/forecast.jinja", _context(
+        request, forecast=queries.forecast(practice, today=today),
+        review_year=dates.review_year_label(dates.review_year_of(today))))
+
+
 def _safe_next(value: str) -> str:
     return safe_path(value, within=reverse("recall:board"))
 

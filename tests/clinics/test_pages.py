@@ -139,7 +139,7 @@ def test_another_practices_sessions_are_not_found(client, team):
 def test_odd_weeks_in_the_address_show_this_week(manager, team):
     for week in ("", "2026-13-01", "9999-12-31", "abc", "2026-06-17"):
         page = manager.get(f"/clinics/?week={week}").content.decode()
-        assert "Week of 15 to 21 June 2026" in page
+        assert "Week of 15 to 21 June 2026" in page  # a Monday: this week
 
 
 def test_the_week_page_reads_a_fixed_number_of_queries(manager, team):
@@ -174,3 +174,18 @@ def test_the_manager_changes_a_weekly_session_from_today_and_ends_it(manager, te
     assert end.status_code == 302
     assert "Weekly session ends on Friday 31 July 2026" in manager.get(end["Location"]).content.decode()
     assert ClinicSession.objects.filter(pattern=pattern).latest("day").day == D(2026, 7, 27)
+
+
+def test_at_the_weekend_the_page_opens_at_the_week_ahead(manager, team):
+    from tandem.core import clock
+
+    with clock.frozen(D(2026, 6, 20)):  # a Saturday
+        page = manager.get("/clinics/").content.decode()
+    assert "Week of 22 to 28 June 2026" in page and "Week of 15 June" in page  # the link back a week
+
+
+def test_a_session_is_booked_as_its_staff_members_own_role_unless_another_is_chosen(manager, team):
+    assert manager.post("/clinics/weekly/new/", pattern_post(team, role="", staff=str(team.nurse.pk))).status_code == 302
+    assert SessionPattern.objects.get().role == "nurse"
+    assert manager.post("/clinics/weekly/new/", pattern_post(team, role="hca", staff=str(team.nurse.pk))).status_code == 302
+    assert sorted(SessionPattern.objects.values_list("role", flat=True)) == ["hca", "nurse"]

@@ -38,6 +38,18 @@ def test_the_demo_practice_has_clinics_packs_agendas_and_plans_with_history():
     assert {g.id for g in first.goals} <= {g.id for g in second.goals}
     assert any(g.outcome or g.stage != "working_on" for g in second.goals if g.id in {x.id for x in first.goals})
     assert "Demo logins" in out.getvalue()
+    # A working week of clinic sessions, a year ahead, with the HCA's week of leave; the board's staff
+    # time comes from them.
+    from tandem.clinics.models import ClinicSession, StaffLeave
+    from tandem.recall import queries as recall_queries
+
+    held = ClinicSession.objects.filter(practice=practice, cancelled="")
+    assert held.filter(role="hca").count() > 200 and held.filter(role="gp").exists()
+    assert ClinicSession.objects.filter(practice=practice, cancelled="leave").count() == 5
+    assert StaffLeave.objects.filter(practice=practice).count() == 1
+    from tandem.core import clock
+
+    assert recall_queries.supply(practice, months=[clock.today().replace(day=1)]).from_sessions
     # The worker is left the PDFs of the plans people hold now, not of the versions they replaced.
     pdf_jobs = Job.objects.filter(practice=practice, kind=PDF_JOB)
     latest = set(PlanVersion.objects.filter(practice=practice, plan__version=F("version")).values_list("pk", flat=True))

@@ -6,6 +6,7 @@
     export_rows(practice=..., ...)         -> every row of the board for CSV export (audited)
     board_summary(practice, today=...)     -> the board's counts and staff time, in one statement
     capacity(practice=..., months=...)     -> minutes needed per week against minutes available
+    forecast(practice, today=...)          -> the weeks ahead: minutes needed against minutes held, week by week
 
 Modules: `reviews` (settings, reviews, one person's administrative record), `facts` (what the rules
 need about each person, and their plan), `listing` (the board's list and its export), `minutes` (staff time,
@@ -40,6 +41,7 @@ from .minutes import (
     capacity,
     committed_minutes,
     first_invitations_within,
+    forecast,
     minutes_by_month,
     plans_by_review,
     supply,
@@ -63,7 +65,7 @@ __all__ = [
     "THIS_MONTH", "WHEN_CHOICES", "WHOLE_YEAR", "BadFilter", "BoardFilters", "BoardPage",
     "BoardRow", "BoardSummary", "PersonAdmin", "PersonFacts", "board", "board_queryset", "board_summary",
     "capacity", "cohorts", "committed_minutes", "condition_name", "current_review", "due_explanation",
-    "export_rows", "first_invitations_within", "get_review", "last_planned", "minutes_by_month", "month_range",
+    "export_rows", "first_invitations_within", "forecast", "get_review", "last_planned", "minutes_by_month", "month_range",
     "person_admin", "person_facts", "plan_for", "plans_by_review", "review_history", "reviews_of",
     "settings_for", "status_counts", "supply", "unplanned_count",
 ]

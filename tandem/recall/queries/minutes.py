@@ -329,3 +329,33 @@ def capacity(*, practice: Practice, months: Iterable[dt.date], today: dt.date,
         totals = minutes_by_month(practice, base, months=months, today=today)
     return [capacity_rules.month_capacity_of(month, people=totals[month][0], hca=totals[month][1],
                                              clinician=totals[month][2], available=available) for month in months]
+
+
+def forecast(practice: Practice, *, today: dt.date, settings: RecallSettings | None = None,
+             weeks: int = capacity_rules.FORECAST_WEEKS) -> capacity_rules.Forecast:
+    """The weeks ahead (from this week, Monday to Sunday): minutes the open reviews need, by group,
+    against the minutes held in each week's clinic sessions (or, without sessions, the minutes a week
+    in recall settings). Demand is each month's minutes (`minutes_by_month`: one grouped statement;
+    this month carries the open reviews of earlier months, and the days of this week before this
+    month need nothing) spread over the month's days. Reviews of this review year, and of the next
+    when the weeks reach it. A fixed number of statements whatever the size of the practice."""
+    mondays = capacity_rules.forecast_mondays(today, weeks)
+    last = mondays[-1] + dt.timedelta(days=6)
+    this, final = dates.first_of_month(today), dates.first_of_month(last)
+    months = [this]
+    while months[-1] < final:
+        months.append(dates.add_months(months[-1], 1))
+    years = sorted({dates.review_year_of(today), dates.review_year_of(last)})
+    base = reviews_of(practice).filter(review_year__in=years, status__in=[s.value for s in OPEN], registered=True)
+    totals = minutes_by_month(practice, base, months=months, today=today)
+    typed = (settings if settings is not None and settings.practice_id == practice.pk
+             else settings_for(practice)).available()
+    sessions = None
+    if clinic_queries.has_sessions(practice):
+        held = clinic_queries.held_minutes_by_week(practice, mondays[0], len(mondays))
+        sessions = {monday: capacity_rules.Available(hca=roles.get("hca", 0), nurse=roles.get("nurse", 0),
+                                                     pharmacist=roles.get("pharmacist", 0), gp=roles.get("gp", 0))
+                    for monday, roles in held.items()}
+    return capacity_rules.weeks_ahead(mondays=mondays, typed=typed, sessions=sessions,
+                                      needed={month: (hca, clinician) for month, (_n, hca, clinician)
+                                              in totals.items()})

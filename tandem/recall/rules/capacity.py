@@ -8,10 +8,12 @@ and GPs. The practice says how many minutes a week each role can give to reviews
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from .dates import days_in_month
 from .review import ReviewPlan
@@ -161,3 +163,125 @@ def invitations_within(candidates: Iterable[tuple[dt.date, ReviewPlan]], *, avai
             return count
         used[month] = [hca + plan.hca_minutes, clinician + plan.clinician_minutes]
     return len(candidates)
+
+
+# --- Weeks ahead ---------------------------------------------------------------------------
+#
+# The forecast looks at the coming weeks (ISO weeks, Monday to Sunday) one by one. The minutes the
+# reviews due in a month need are spread evenly over the month's days, so a week gets, from each month
+# it touches, (month minutes / days in the month) x (days of the week in that month).
+
+FORECAST_WEEKS = 12
+
+
+def monday_of(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+def forecast_mondays(today: dt.date, weeks: int = FORECAST_WEEKS) -> list[dt.date]:
+    """The Mondays of `weeks` weeks from this week (the one `today` is in)."""
+    first = monday_of(today)
+    return [first + dt.timedelta(weeks=i) for i in range(weeks)]
+
+
+def spread_over_weeks(month_minutes: Mapping[dt.date, int], mondays: Iterable[dt.date]) -> dict[dt.date, int]:
+    """Monday -> the minutes that week needs, when the minutes of each month (first of month -> minutes;
+    a month not given needs none) are spread evenly over its days: each day of the week carries its
+    month's minutes / days in its month. Worked out exactly, then rounded up to whole minutes."""
+    out = {}
+    for monday in mondays:
+        total = Fraction(0)
+        for offset in range(7):
+            day = monday + dt.timedelta(days=offset)
+            total += Fraction(month_minutes.get(day.replace(day=1), 0), days_in_month(day))
+        out[monday] = math.ceil(total)
+    return out
+
+
+def week_label(monday: dt.date) -> str:
+    """"15 to 21 June 2026", "29 June to 5 July 2026", "28 December 2026 to 3 January 2027"."""
+    sunday = monday + dt.timedelta(days=6)
+    end = f"{sunday.day} {calendar.month_name[sunday.month]} {sunday.year}"
+    if monday.year != sunday.year:
+        return f"{monday.day} {calendar.month_name[monday.month]} {monday.year} to {end}"
+    if monday.month != sunday.month:
+        return f"{monday.day} {calendar.month_name[monday.month]} to {end}"
+    return f"{monday.day} to {end}"
+
+
+@dataclass(frozen=True)
+class WeekLine:
+    """One group's minutes in one week: needed by the reviews due, and held (None: not known)."""
+
+    group: str
+    needed: int
+    held: int | None
+
+    @property
+    def label(self) -> str:
+        return GROUP_LABELS[self.group]
+
+    @property
+    def shortfall(self) -> int:
+        return 0 if self.held is None else max(0, self.needed - self.held)
+
+    @property
+    def enough(self) -> bool:
+        return self.shortfall == 0
+
+
+@dataclass(frozen=True)
+class WeekForecast:
+    monday: dt.date
+    lines: tuple[WeekLine, ...]
+
+    @property
+    def sunday(self) -> dt.date:
+        return self.monday + dt.timedelta(days=6)
+
+    @property
+    def label(self) -> str:
+        return week_label(self.monday)
+
+    @property
+    def iso_week(self) -> int:
+        return self.monday.isocalendar().week
+
+    @property
+    def short(self) -> bool:
+        return not all(line.enough for line in self.lines)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    weeks: tuple[WeekForecast, ...]
+    from_sessions: bool  # supply is the clinic sessions held each week
+    limited: bool  # staff time is known at all (sessions kept, or minutes a week typed)
+
+    @property
+    def short_weeks(self) -> list[WeekForecast]:
+        return [week for week in self.weeks if week.short]
+
+
+def weeks_ahead(*, mondays: Iterable[dt.date], needed: Mapping[dt.date, tuple[int, int]], typed: Available,
+                sessions: Mapping[dt.date, Available] | None = None) -> Forecast:
+    """The forecast for the weeks from `mondays`: `needed` is first of month -> (HCA, clinician)
+    minutes the reviews due that month need, spread over the weeks (spread_over_weeks). Supply is the
+    minutes held in each week's clinic sessions (`sessions`: Monday -> minutes by role; a week with
+    none has none) or, without sessions, the `typed` minutes a week; with neither, it is not known
+    and no week is short."""
+    mondays = list(mondays)
+    hca = spread_over_weeks({month: minutes[0] for month, minutes in needed.items()}, mondays)
+    clinician = spread_over_weeks({month: minutes[1] for month, minutes in needed.items()}, mondays)
+    supply = Supply(typed=typed, sessions=sessions)
+    weeks = []
+    for monday in mondays:
+        if sessions is not None:
+            held: Available | None = sessions.get(monday, Available())
+        else:
+            held = typed if supply.limited else None
+        weeks.append(WeekForecast(monday=monday, lines=(
+            WeekLine(HCA_GROUP, hca[monday], None if held is None else held.hca),
+            WeekLine(CLINICIAN_GROUP, clinician[monday], None if held is None else held.clinician),
+        )))
+    return Forecast(weeks=tuple(weeks), from_sessions=supply.from_sessions, limited=supply.limited)

@@ -113,6 +113,7 @@ class Command(BaseCommand):
             planned = plan_reviews(practice=practice, by=None)
             self.stdout.write(f"{practice.name}: registers and risk tiers worked out; {planned.created:,} reviews planned.")
         self._clinics(practices[0], users, seed)
+        self._sessions(practices[0], users)
         # Everything was written in bulk: planner statistics for every table before anyone signs in.
         refresh_statistics()
 
@@ -121,6 +122,15 @@ class Command(BaseCommand):
         for username, first, last, role, where in STAFF:
             at = " and ".join(PRACTICES[i]["name"] for i in where)
             self.stdout.write(f"  {username:<11} {first} {last}, {ROLE_LABELS[role]} at {at}")
+
+    def _sessions(self, practice, users):
+        """A working week of clinic sessions, so staff time on the recall board comes from them."""
+        from tandem.core import clock
+        from tandem.demo.sessions import seed_sessions
+
+        made = seed_sessions(practice=practice, users=users, today=clock.today())
+        if made:
+            self.stdout.write(f"{practice.name}: {made:,} clinic sessions made for the year ahead from a working week.")
 
     def _clinics(self, practice, users, seed):
         """Tests done, conversations booked and the packs that are due sent, for people due now."""
@@ -144,7 +154,16 @@ class Command(BaseCommand):
         sent = 0
         for month in (this_month, (this_month + dt.timedelta(days=32)).replace(day=1)):
             sent += prepare_actions.send_packs(practice=practice, by=users["admin"], month=month).queued
-        dispatch_pending(practice=practice)
+        # Letters are made now; emails wait in the outbox for the demo mail sink, which starts with the
+        # server (scripts/serve-demo), so its absence here is expected, not a warning for the console.
+        delivery_log = logging.getLogger("tandem.messaging.delivery")
+        level = delivery_log.level
+        delivery_log.setLevel(logging.ERROR)
+        try:
+            dispatch_pending(practice=practice)
+        finally:
+            delivery_log.setLevel(level)
         self.stdout.write(f"{practice.name}: {counts['booked']} care planning conversations booked "
                           f"({counts['waiting']} waiting for a result, {counts['no_results']} without results in "
-                          f"advance, {counts['agendas']} agendas already in); {sent} packs sent.")
+                          f"advance, {counts['agendas']} agendas already in); {sent} packs sent (letters made now; emails "
+                          "go to the demo mailbox once the server starts).")
