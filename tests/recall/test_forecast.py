@@ -73,7 +73,7 @@ def test_short_weeks_are_highlighted_with_by_how_much(client, crowded):
     assert all(w.lines[0].enough for w in forecast.weeks[1:-1])  # 180 HCA minutes each Monday is enough
     page = page_of(client, crowded.nurse)
     assert "weeks are short of staff time" in page
-    assert "nhsuk-warning-callout" in page and page.count("nhsuk-tag--red") == 8 + 1
+    assert "nhsuk-card--warning" in page and page.count("nhsuk-tag--red") == 8 + 1
     first = forecast.weeks[0].lines[1]
     assert f"Clinicians short by {first.shortfall:,} minutes" in page
     assert 'href="#week-2026-06-15"' in page and 'id="week-2026-06-15"' in page  # the callout links to the row
@@ -167,18 +167,24 @@ def test_another_practice_sees_nothing_of_this_one(client, crowded):
 
 def test_the_next_review_year_counts_once_the_weeks_reach_it(crowded):
     """In March the weeks reach April: reviews of the next review year due then need time too."""
-    practice = crowded.practice
-    march = D(2027, 3, 8)
-    before = queries.forecast(practice, today=march)
-    april = [w for w in before.weeks if w.monday >= D(2027, 4, 5)]
-    assert all(w.lines[1].needed == 0 for w in april)
-    review = Review.objects.filter(practice=practice, status="planned", due_month=D(2026, 7, 1)).first()
-    Review.objects.filter(pk=review.pk).update(review_year=2027, due_month=D(2027, 4, 1))
+    from django.forms.models import model_to_dict
+
     from tandem.recall import stored
 
+    practice = crowded.practice
+    march = D(2027, 3, 8)  # the weeks run from 8 March to 30 May 2027
+    april = [D(2027, 4, 5), D(2027, 4, 12), D(2027, 4, 19)]
+    before = queries.forecast(practice, today=march)
+    assert [w.lines[1].needed for w in before.weeks if w.monday in april] == [0] * 3
+    this_year = Review.objects.filter(practice=practice, status="planned", due_month=D(2026, 7, 1)).first()
+    fields = model_to_dict(this_year, exclude=["id", "practice", "patient"])
+    Review.objects.create(**{**fields, "practice": practice, "patient_id": this_year.patient_id, "review_year": 2027,
+                             "due_month": D(2027, 4, 1), "created_at": this_year.created_at,
+                             "updated_at": this_year.updated_at})
     stored.touched(practice.pk)
     after = queries.forecast(practice, today=march)
-    assert all(w.lines[1].needed > 0 for w in after.weeks if w.monday >= D(2027, 4, 5))
+    assert all(w.lines[1].needed > 0 for w in after.weeks if w.monday in april)
+    assert all(w.lines[1].needed == 0 for w in after.weeks if w.monday >= D(2027, 5, 3))  # nobody due in May
 
 
 def test_the_page_is_an_accessible_table(client, crowded):

@@ -26,6 +26,7 @@ PINNED = {
     "person": 8,
     "send": 8,  # the staff time checked twice: what can be sent now, and the months ahead
     "export": 6,
+    "forecast": 99,  # the settings, whether there are clinic sessions, and the month totals (one grouped statement)
 }
 
 
@@ -38,6 +39,7 @@ def pages(patient_id: int) -> dict[str, str]:
         "person": f"/recall/patients/{patient_id}/details/",
         "send": "/recall/send/",
         "export": "/recall/export.csv?when=year",
+        "forecast": "/recall/forecast/",
     }
 
 
