@@ -18,12 +18,17 @@ from django.db.models import F, Q
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Membership, Practice, User
-from tandem.core.rules import Role
+from tandem.core.rules import ROLE_LABELS, Role
+from tandem.team import queries as team_queries
+from tandem.team.rules import STEP_LABELS, Step
 
 from .models import SESSION_ROLES, ClinicSession, SessionPattern, StaffLeave
 from .rules import sessions as rules
 from .rules.holidays import bank_holidays
 from .rules.sessions import Cancelled, Purpose
+
+PURPOSE_STEPS = {Purpose.TESTS: (Step.TESTS,), Purpose.CONVERSATION: (Step.CONVERSATION,),
+                 Purpose.BOTH: (Step.TESTS, Step.CONVERSATION)}
 
 
 class SessionError(ValueError):
@@ -75,6 +80,12 @@ def _staff(practice: Practice, entry: SessionEntry) -> User:
         raise SessionError(f"Place must be {rules.MAX_PLACE} characters or fewer", "place")
     for field, message in rules.time_problems(entry.start_time, entry.end_time, entry.slot_minutes).items():
         raise SessionError(message, field)
+    steps = team_queries.who_does(practice)
+    for step in PURPOSE_STEPS[Purpose(entry.purpose)]:
+        if Role(entry.role) not in steps.roles_for(step):
+            holders = " and ".join(ROLE_LABELS[r].lower() for r in SESSION_ROLES if r in steps.roles_for(step))
+            raise SessionError(f"{STEP_LABELS[step]} at this practice are held by {holders or 'nobody yet'}: "
+                               "choose what this session is for, or change who does each step in Team", "purpose")
     return membership.user
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST
 
+from tandem.clinics import queries as clinic_queries
 from tandem.core import clock
 from tandem.core.parsing import read_id
 from tandem.core.permissions import practice_required
@@ -344,4 +345,5 @@ def settings_page(request):
     return render(request, "recall/settings.jinja", _context(
         request, form=form, errors=errors, form_errors=[e for _, e in errors],
         condition_rows=form.condition_rows(), month_choices=MONTH_CHOICES,
+        sessions_kept=clinic_queries.has_sessions(practice),
     ), status=400 if form.errors else 200)

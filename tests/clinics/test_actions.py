@@ -208,7 +208,8 @@ def test_a_one_off_session(team):
                             entry=entry(team.gp, "gp", purpose="conversation", start=T(9, 0), end=T(11, 0), slot=20))
     assert (s.pattern_id, s.minutes, s.changed) == (None, 120, True)
     with pytest.raises(SessionError, match="today or a later day"):
-        actions.add_session(practice=team.practice, by=team.manager, day=D(2026, 6, 1), entry=entry(team.gp, "gp"))
+        actions.add_session(practice=team.practice, by=team.manager, day=D(2026, 6, 1),
+                            entry=entry(team.gp, "gp", purpose="conversation"))
 
 
 def test_staff_time_held_by_week_and_month(team):
@@ -220,3 +221,19 @@ def test_staff_time_held_by_week_and_month(team):
     assert months == {D(2026, 8, 1): {"hca": 4 * 180, "nurse": 4 * 120}, D(2028, 1, 1): {}}  # five Mondays,
     assert kept  # one a bank holiday; none made as far ahead as 2028
     assert queries.held_minutes_by_month(team.other_practice, [D(2026, 8, 1)]) == ({D(2026, 8, 1): {}}, False)
+
+
+def test_a_session_is_for_what_its_role_holds_at_this_practice(team):
+    from tandem.team import actions as team_actions
+    from tandem.team import rules as team_rules
+
+    with pytest.raises(SessionError, match="Tests appointments at this practice are held by") as refused:
+        weekly(team, user=team.gp, role="gp", purpose="tests")  # by default GPs hold conversations, not tests
+    assert refused.value.field == "purpose" and not ClinicSession.objects.exists()
+    with pytest.raises(SessionError, match="health care assistant and practice nurse"):
+        weekly(team, user=team.gp, role="gp", purpose="both")
+    weekly(team, user=team.gp, role="gp", purpose="conversation")
+    steps = team_rules.from_stored({"tests": ["hca", "nurse", "gp"], "conversation": ["nurse", "gp", "pharmacist"],
+                                    "invitations": ["admin", "manager"], "packs": ["admin", "manager"]})
+    team_actions.save_step_roles(practice=team.practice, steps=steps, expected_version=0, by=team.manager)
+    weekly(team, user=team.gp, role="gp", purpose="tests")  # the practice says GPs hold tests appointments

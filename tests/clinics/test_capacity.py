@@ -72,7 +72,7 @@ def test_how_many_first_invitations_can_go_follows_the_sessions(team):
     assert few.capacity_set and 0 <= few.within < first
     weekly(team, start=T(9, 30), end=T(17, 0), slot=15)  # the whole day, and the nurse likewise
     weekly(team, user=team.nurse, role="nurse", purpose="both", start=T(8, 0), end=T(14, 0), slot=20)
-    weekly(team, user=team.gp, role="gp", purpose="both", start=T(8, 0), end=T(18, 0), slot=20)
+    weekly(team, user=team.gp, role="gp", purpose="conversation", start=T(8, 0), end=T(18, 0), slot=20)
     more = recall_actions.preview_sending(practice=team.practice, month=JULY, today=TODAY)
     assert few.within < more.within <= first
 
@@ -85,3 +85,11 @@ def test_the_board_says_where_its_staff_time_comes_from(client, team):
     weekly(team)
     page = client.get("/recall/").content.decode()
     assert "has not said how many minutes a week" not in page and "from the clinic sessions held each month" in page
+
+
+def test_recall_settings_say_the_typed_minutes_wait_while_sessions_are_kept(client, team):
+    client.force_login(team.manager)
+    assert "keeps its" not in client.get("/recall/settings/").content.decode()
+    weekly(team)
+    assert "so the staff time on the recall board and for sending invitations comes from the sessions held" in \
+        client.get("/recall/settings/").content.decode()

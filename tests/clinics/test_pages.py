@@ -162,12 +162,12 @@ def test_the_manager_changes_a_weekly_session_from_today_and_ends_it(manager, te
     url = f"/clinics/weekly/{pattern.pk}/"
     page = manager.get(url).content.decode()
     assert "Change a weekly session" in page and 'value="09:00"' in page and "End this weekly session" in page
-    post = {"version": "1", "staff": str(team.hca.pk), "role": "hca", "purpose": "both", "place": "Room 1",
+    post = {"version": "1", "staff": str(team.nurse.pk), "role": "nurse", "purpose": "both", "place": "Room 1",
             "start_time": "13:00", "end_time": "15:00", "slot_minutes": "20", "weekday": "0", "every_weeks": "1",
             "first_day[day]": "15", "first_day[month]": "6", "first_day[year]": "2026"}
     assert manager.post(url, post).status_code == 302
-    assert set(ClinicSession.objects.filter(pattern=pattern).values_list("start_time", "purpose")) == {
-        (T(13, 0), "both")}
+    assert set(ClinicSession.objects.filter(pattern=pattern).values_list("start_time", "purpose", "role")) == {
+        (T(13, 0), "both", "nurse")}  # Hannah's session is now the nurse's, for both
     assert manager.post(url, {**post, "place": "Room 7"}).status_code == 409  # opened before the change
     end = manager.post(f"{url}end/", {"version": "2", "end_day[day]": "31", "end_day[month]": "7",
                                       "end_day[year]": "2026"})
