@@ -202,3 +202,23 @@ def test_the_page_is_an_accessible_table(client, crowded):
 def test_the_board_links_to_the_weeks_ahead(client, crowded):
     client.force_login(crowded.nurse)
     assert 'href="/recall/forecast/">Weeks ahead' in client.get("/recall/").content.decode()
+
+
+def test_with_sessions_the_page_reads_one_more_query_whatever_the_size_of_the_practice(client, crowded):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from .test_query_counts import PINNED
+
+    weekly(crowded)
+    client.force_login(crowded.nurse)
+
+    def count() -> int:
+        assert client.get(URL).status_code == 200
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(URL).status_code == 200
+        return len(captured)
+
+    small = count()
+    crowd(crowded.practice, 60, start=40)
+    assert count() == small == PINNED["forecast"] + 1

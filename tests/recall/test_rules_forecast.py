@@ -4,6 +4,7 @@ Sunday) adding up its days, from each month it touches."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -55,7 +56,7 @@ def test_a_month_s_weeks_add_up_to_the_month_when_its_minutes_divide_evenly():
 def test_the_weeks_ahead_start_this_week_on_its_monday(today, first):
     mondays = rules.forecast_mondays(today)
     assert len(mondays) == 12 and mondays[0] == first
-    assert all(b - a == dt.timedelta(weeks=1) and b.weekday() == 0 for a, b in zip(mondays, mondays[1:]))
+    assert all(b - a == dt.timedelta(weeks=1) and b.weekday() == 0 for a, b in itertools.pairwise(mondays))
 
 
 @pytest.mark.parametrize(("monday", "label"), [
