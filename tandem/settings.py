@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "tandem.clinics",
     "tandem.recall",
     "tandem.prepare",
+    "tandem.booking",
     "tandem.careplans",
     "tandem.privacy",
     "tandem.team",

@@ -1,0 +1,182 @@
+"""Booking: the only write path (ADR 2). Atomic, `by=`, audited.
+
+Booking takes the appointment's slots by inserting one row per slot (unique per session and start):
+when two people book the last slot at once, one insert wins and the other's whole booking is rolled
+back and refused with the next free places. A tests appointment records the review as booked (recall);
+a conversation books the care planning conversation its pack is prepared for (prepare).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from tandem.clinics.models import ClinicSession
+from tandem.clinics.rules.sessions import Cancelled, slot_starts
+from tandem.core import audit, clock
+from tandem.core.models import AuditEvent, Practice, User
+from tandem.prepare import actions as prepare_actions
+from tandem.prepare.models import Conversation
+from tandem.recall import actions as recall_actions
+from tandem.recall.models import Review
+from tandem.recall.rules.status import Response, ResponseNotAllowed
+
+from . import queries, rules
+from .models import Appointment, TakenSlot
+from .rules import Kind
+
+logger = logging.getLogger(__name__)
+
+
+class BookingError(ValueError):
+    """Why it cannot be booked, in words for the person booking."""
+
+
+class SlotGone(BookingError):
+    """Someone else took the slot first; `next_free` lists the places still free (session, start)."""
+
+    def __init__(self, message: str, next_free: list[tuple[ClinicSession, dt.time]]):
+        super().__init__(message)
+        self.next_free = next_free
+
+
+class BookingConflict(Exception):
+    """The appointment changed since the page was opened: nothing was saved."""
+
+
+def _aware(day: dt.date, at: dt.time) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, at))
+
+
+def _checked_session(practice: Practice, session_id: int, kind: Kind, start: dt.time, minutes: int,
+                     now: dt.datetime) -> tuple[ClinicSession, list[dt.time]]:
+    session = ClinicSession.objects.filter(practice=practice, pk=session_id).select_related("staff").first()
+    if session is None:
+        raise BookingError("That session does not exist in this practice.")
+    if session.cancelled != Cancelled.HELD:
+        raise BookingError("That session is not being held: choose another.")
+    if session.purpose not in rules.HELD_IN[kind]:
+        raise BookingError(f"That session is not for {rules.KIND_LABELS[kind].lower()}s: choose another.")
+    if not 5 <= minutes <= rules.MAX_MINUTES:
+        raise BookingError(f"An appointment lasts from 5 to {rules.MAX_MINUTES} minutes.")
+    local = timezone.localtime(now)
+    if session.day < local.date() or (session.day == local.date() and start <= local.time()):
+        raise BookingError("That time has passed: choose a later one.")
+    run = rules.run_from(start, slot_starts(session.start_time, session.end_time, session.slot_minutes),
+                         rules.slots_needed(minutes, session.slot_minutes))
+    if run is None:
+        raise BookingError("The appointment does not fit in the session from that time: choose another time.")
+    return session, run
+
+
+def book(*, practice: Practice, by: User | None, review: Review, kind: str, session_id: int, start: dt.time,
+         minutes: int, now: dt.datetime | None = None) -> Appointment:
+    """Book `review`'s tests appointment or conversation into `session_id` from `start`, taking as many
+    slots one after another as `minutes` needs. Raises SlotGone (with the next free places) when a slot
+    is taken, BookingError when it cannot be booked there at all."""
+    kind = Kind(kind)
+    now = now or clock.now()
+    if review.practice_id != practice.pk:
+        raise BookingError("That review is not in this practice.")
+    session, run = _checked_session(practice, session_id, kind, start, minutes, now)
+    try:
+        with transaction.atomic():
+            appointment = _insert(practice=practice, by=by, review=review, kind=kind, session=session, run=run,
+                                  minutes=minutes, now=now)
+    except IntegrityError:
+        if Appointment.objects.filter(review=review, kind=kind, state=Appointment.State.BOOKED).exists():
+            raise BookingError(f"This person already has a {rules.KIND_LABELS[kind].lower()} booked: "
+                               "move it instead.") from None
+        free = queries.next_free(practice, kind=kind, minutes=minutes, from_day=session.day, now=now)
+        raise SlotGone("That time has just been taken by someone else. Nothing was booked.", free) from None
+    logger.info("booking: appointment %s booked in session %s", appointment.pk, session.pk)
+    return appointment
+
+
+def _insert(*, practice, by, review, kind, session, run, minutes, now, moved_from: Appointment | None = None):
+    appointment = Appointment.objects.create(
+        practice=practice, patient_id=review.patient_id, review=review, kind=kind, session=session, day=session.day,
+        start_time=run[0], end_time=rules.minutes_after(run[0], minutes), minutes=minutes, staff=session.staff,
+        created_at=now, created_by=by)
+    TakenSlot.objects.bulk_create([TakenSlot(session=session, start=s, appointment=appointment) for s in run])
+    starts_at = _aware(session.day, run[0])
+    if kind is Kind.CONVERSATION:
+        try:
+            conversation = prepare_actions.book_conversation(
+                review=review, by=by, starts_at=starts_at, minutes=minutes, clinician=session.staff,
+                place=session.place)
+        except prepare_actions.ConversationError as exc:
+            raise BookingError(str(exc)) from None
+        appointment.conversation = conversation
+        appointment.save(update_fields=["conversation"])
+    else:
+        try:
+            recall_actions.record_response(review=review, response=Response.BOOKED, by=by,
+                                           on=timezone.localtime(now).date(), appointment_on=session.day,
+                                           appointment_time=run[0])
+        except ResponseNotAllowed as exc:
+            raise BookingError(str(exc)) from None
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.CREATE, what=f"booking.{kind.value}",
+                 patient_id=review.patient_id, object_id=appointment.pk,
+                 detail={"session": session.pk, "slots": len(run), **({"moved_from": moved_from.pk} if moved_from else {})})
+    return appointment
+
+
+def _locked(practice: Practice, appointment_id: int, version: int | None) -> Appointment:
+    appointment = (Appointment.objects.select_for_update(of=("self",)).filter(practice=practice, pk=appointment_id)
+                   .select_related("review", "conversation").first())
+    if appointment is None:
+        raise BookingError("That appointment does not exist in this practice.")
+    if version != appointment.version:
+        raise BookingConflict()
+    if appointment.state != Appointment.State.BOOKED:
+        raise BookingError("That appointment is no longer booked.")
+    return appointment
+
+
+def _end(appointment: Appointment, *, state: str, by: User | None, reason: str, now: dt.datetime) -> None:
+    TakenSlot.objects.filter(appointment=appointment).delete()
+    appointment.state, appointment.reason = state, reason.strip()[:200]
+    appointment.ended_at, appointment.ended_by = now, by
+    appointment.version += 1
+    appointment.save()
+
+
+@transaction.atomic
+def cancel(*, practice: Practice, by: User | None, appointment_id: int, version: int | None, reason: str = "",
+           now: dt.datetime | None = None) -> Appointment:
+    """Cancel an appointment: its slots are free again; the row stays as history."""
+    now = now or clock.now()
+    appointment = _locked(practice, appointment_id, version)
+    _end(appointment, state=Appointment.State.CANCELLED, by=by, reason=reason, now=now)
+    if appointment.conversation is not None and appointment.conversation.state == Conversation.State.BOOKED:
+        prepare_actions.cancel_conversation(conversation=appointment.conversation, by=by)
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what=f"booking.{appointment.kind}",
+                 patient_id=appointment.patient_id, object_id=appointment.pk, detail={"state": "cancelled"})
+    return appointment
+
+
+def move(*, practice: Practice, by: User | None, appointment_id: int, version: int | None, session_id: int,
+         start: dt.time, minutes: int | None = None, now: dt.datetime | None = None) -> Appointment:
+    """Move an appointment to another place: the new one is booked and the old one ends as moved (and
+    points to the new), in one transaction; if the new place has gone, nothing changes."""
+    now = now or clock.now()
+    try:
+        with transaction.atomic():
+            old = _locked(practice, appointment_id, version)
+            kind = Kind(old.kind)
+            minutes = minutes or old.minutes
+            session, run = _checked_session(practice, session_id, kind, start, minutes, now)
+            _end(old, state=Appointment.State.MOVED, by=by, reason="", now=now)
+            new = _insert(practice=practice, by=by, review=old.review, kind=kind, session=session, run=run,
+                          minutes=minutes, now=now, moved_from=old)
+            old.moved_to = new
+            old.save(update_fields=["moved_to"])
+    except IntegrityError:
+        session = ClinicSession.objects.get(pk=session_id)
+        free = queries.next_free(practice, kind=kind, minutes=minutes, from_day=session.day, now=now)
+        raise SlotGone("That time has just been taken by someone else. The appointment was not moved.", free) from None
+    return new

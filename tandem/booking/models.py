@@ -1,0 +1,74 @@
+"""Appointments booked into clinic sessions, and the slots they take. Written only through
+tandem.booking.actions.
+
+An appointment's row is its history: cancelling or moving one ends it (who, when, why; a move points
+to the appointment that replaced it) and frees its slots, but the row stays. A slot is taken by one
+appointment at a time, by a unique row per session and start time: two people booking the last slot
+at once cannot both have it, on any database.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from tandem.clinics.models import ClinicSession
+from tandem.core.models import Practice
+from tandem.patients.models import Patient
+from tandem.prepare.models import Conversation
+from tandem.recall.models import Review
+
+from .rules import KIND_LABELS
+
+
+class Appointment(models.Model):
+    class State(models.TextChoices):
+        BOOKED = "booked", "Booked"
+        CANCELLED = "cancelled", "Cancelled"
+        MOVED = "moved", "Moved"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="appointments")
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="appointments")
+    kind = models.CharField(max_length=12, choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    session = models.ForeignKey(ClinicSession, on_delete=models.PROTECT, related_name="appointments")
+    day = models.DateField()
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    minutes = models.PositiveSmallIntegerField()
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.BOOKED)
+    conversation = models.ForeignKey(Conversation, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    moved_to = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.CharField(max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField()
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["review", "kind"], condition=Q(state="booked"),
+                                    name="one_booked_appointment_per_review_and_kind"),
+        ]
+        indexes = [models.Index(fields=["practice", "day", "start_time"]), models.Index(fields=["session", "state"])]
+
+    def __str__(self) -> str:
+        return f"Appointment {self.pk}"
+
+
+class TakenSlot(models.Model):
+    """One slot of a session taken by a booked appointment (an appointment of two slots has two)."""
+
+    session = models.ForeignKey(ClinicSession, on_delete=models.CASCADE, related_name="+")
+    start = models.TimeField()
+    appointment = models.ForeignKey(Appointment, on_delete=models.CASCADE, related_name="slots")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["session", "start"], name="one_appointment_per_slot")]
+
+    def __str__(self) -> str:
+        return f"Taken slot {self.pk}"
