@@ -58,6 +58,8 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "careplans:workspace_row": ("index",),
     "careplans:workspace_confidence": ("goals.0.actions.0.confidence",),
     "fhir:upload": ("job",),
+    "clinics:week": ("week",),
+    "clinics:session_new": ("day",),
 }
 # Other query-string values that go with the ones above, so the number is what is tested.
 QUERY_WITH: dict[str, dict[str, str]] = {
@@ -88,6 +90,14 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
                              "referrals.0.to": "role:nurse"}),
     "careplans:workspace_autosave": (("base_version", "held_by_id", "agreed_on.month"), {}),
     "careplans:service_new": (("version",), {"name": "Walking group"}),
+    "clinics:pattern_new": (("staff", "start_time", "end_time", "slot_minutes", "weekday", "every_weeks",
+                             "first_day[day]", "first_day[year]", "last_day[month]"),
+                            {"staff": "1", "role": "hca", "purpose": "tests", "start_time": "9:00",
+                             "end_time": "12:00", "slot_minutes": "15", "weekday": "1", "every_weeks": "1",
+                             "first_day[day]": "15", "first_day[month]": "6", "first_day[year]": "2026"}),
+    "clinics:leave": (("staff", "first_day[day]", "last_day[year]"),
+                      {"staff": "1", "first_day[day]": "1", "first_day[month]": "7", "first_day[year]": "2026",
+                       "last_day[day]": "3", "last_day[month]": "7", "last_day[year]": "2026"}),
     "prepare:book": (("date", "time", "minutes", "version", "clinician"),
                      {"date": "2026-07-14", "time": "10:30", "minutes": "20", "how": "in_person", "place": ""}),
     "prepare:settings": (("earliest", "latest", "version"), {"earliest": "14", "latest": "7"}),
