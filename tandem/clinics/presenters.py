@@ -28,11 +28,6 @@ def time_text(value: dt.time) -> str:
     return f"{value:%H:%M}"
 
 
-def coming_monday(today: dt.date) -> dt.date:
-    """The week the sessions page opens at: this week, or from Saturday the week ahead."""
-    return rules.monday_of(today + dt.timedelta(days=2 if today.weekday() >= 5 else 0))
-
-
 def short_day(day: dt.date) -> str:
     return f"{day.day} {day:%B}"
 

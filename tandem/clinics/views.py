@@ -36,7 +36,7 @@ def _week_url(monday: dt.date) -> str:
 @practice_required()
 def week(request):
     today = clock.today()
-    coming = presenters.coming_monday(today)
+    coming = rules.coming_monday(today)
     asked = read_iso_date(request.GET.get("week"))
     monday = rules.monday_of(asked) if asked is not None and abs((asked - today).days) <= 800 else coming
     sunday = monday + dt.timedelta(days=6)

@@ -50,10 +50,12 @@ def test_a_month_s_weeks_add_up_to_the_month_when_its_minutes_divide_evenly():
 
 @pytest.mark.parametrize(("today", "first"), [
     (D(2026, 6, 15), D(2026, 6, 15)),  # a Monday: this week starts today
-    (D(2026, 6, 21), D(2026, 6, 15)),  # a Sunday: the week started on Monday
+    (D(2026, 6, 19), D(2026, 6, 15)),  # a Friday: this week
+    (D(2026, 6, 20), D(2026, 6, 22)),  # a Saturday: the week is over for the clinics; the next is planned
+    (D(2026, 6, 21), D(2026, 6, 22)),  # a Sunday likewise
     (D(2026, 9, 2), D(2026, 8, 31)),  # this week began last month
 ])
-def test_the_weeks_ahead_start_this_week_on_its_monday(today, first):
+def test_the_weeks_ahead_start_on_the_monday_of_the_week_staff_plan_for(today, first):
     mondays = rules.forecast_mondays(today)
     assert len(mondays) == 12 and mondays[0] == first
     assert all(b - a == dt.timedelta(weeks=1) and b.weekday() == 0 for a, b in itertools.pairwise(mondays))

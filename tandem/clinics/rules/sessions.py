@@ -120,3 +120,8 @@ def cancelled_because(day: dt.date, *, holidays: dict[dt.date, str],
 
 def monday_of(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
+
+
+def coming_monday(today: dt.date) -> dt.date:
+    """The Monday of the week staff plan for: this week, or from Saturday the week ahead."""
+    return monday_of(today + dt.timedelta(days=2 if today.weekday() >= 5 else 0))

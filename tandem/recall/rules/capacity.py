@@ -15,6 +15,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from tandem.clinics.rules.sessions import coming_monday
+
 from .dates import days_in_month
 from .review import ReviewPlan
 
@@ -174,13 +176,9 @@ def invitations_within(candidates: Iterable[tuple[dt.date, ReviewPlan]], *, avai
 FORECAST_WEEKS = 12
 
 
-def monday_of(day: dt.date) -> dt.date:
-    return day - dt.timedelta(days=day.weekday())
-
-
 def forecast_mondays(today: dt.date, weeks: int = FORECAST_WEEKS) -> list[dt.date]:
-    """The Mondays of `weeks` weeks from this week (the one `today` is in)."""
-    first = monday_of(today)
+    """The Mondays of `weeks` weeks from the week staff plan for (this week; at the weekend the next)."""
+    first = coming_monday(today)
     return [first + dt.timedelta(weeks=i) for i in range(weeks)]
 
 
