@@ -13,6 +13,7 @@ import io
 from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,6 +31,8 @@ from tandem.jobs import presenters as job_presenters
 from tandem.jobs import queries as job_queries
 from tandem.messaging import queries as messaging_queries
 from tandem.patients.queries import get_patient
+from tandem.team import queries as team_queries
+from tandem.team.rules import Step, holders_text
 from tandem.terminology import codelists
 
 from . import actions, presenters, queries, stored
@@ -195,6 +198,10 @@ def send(request):
     that many (and every reminder due); sending more needs the practice manager's explicit
     confirmation. Anything wrong is a 400 with the reason, and nothing is sent."""
     practice, today = request.practice, clock.today()
+    steps = team_queries.who_does(practice)
+    may_send = steps.holds(Step.INVITATIONS, request.roles)
+    if request.method == "POST" and not may_send:
+        raise PermissionDenied(f"At this practice invitations are sent by: {holders_text(steps, Step.INVITATIONS)}.")
     preview = actions.preview_sending(practice=practice, month=today, today=today, ids=False)
     can_confirm = can(request.roles, Capability.MANAGE_PRACTICE)
     error = ""
@@ -212,6 +219,7 @@ def send(request):
             return redirect(reverse("recall:board") + "#send")
     return render(request, "recall/send.jinja", _context(
         request, preview=preview, can_confirm=can_confirm, error=error, form_errors=[error] if error else [],
+        may_send=may_send, senders=holders_text(steps, Step.INVITATIONS),
         this_month=dates.month_label(dates.first_of_month(today)),
         capacity=presenters.capacity(queries.capacity(practice=practice, months=_coming(today), today=today)),
     ), status=400 if error else 200)

@@ -178,3 +178,9 @@ def clean_role(text: object) -> tuple[Role | None, str]:
     if value not in _ROLE_VALUES:
         return None, "Select their role"
     return Role(value), ""
+
+
+def holders_text(steps: StepRoles, step: Step | str) -> str:
+    """Who holds `step`, in words for a page: "Administrator or Practice manager"."""
+    names = [ROLE_LABELS[Role(r)] for r in ordered(steps.roles_for(step))]
+    return " or ".join(names) if len(names) <= 2 else ", ".join(names[:-1]) + " or " + names[-1]

@@ -22,7 +22,7 @@ from tests.recall.crowd import crowd
 
 LIST = "/prepare/?month=2026-06"
 #: queries for the list of a month's packs, session and user-with-practice checks included (one query for both)
-PINNED = 8
+PINNED = 9  # and who sends packs at this practice (tandem.team), to offer the button or say who does
 
 
 def list_queries(client) -> int:

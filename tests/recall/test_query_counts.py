@@ -24,7 +24,7 @@ PINNED = {
     # clinic sessions give (or that there are none) in one more
     "review": 11,
     "person": 8,
-    "send": 8,  # the staff time checked twice: what can be sent now, and the months ahead
+    "send": 9,  # the staff time checked twice: what can be sent now, and the months ahead; who sends
     "export": 6,
     "forecast": 5,  # the settings, whether there are clinic sessions, the month totals (one grouped statement);
     # with sessions, one more for the minutes held each week (tests/recall/test_forecast.py)

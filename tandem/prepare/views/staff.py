@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
@@ -20,6 +21,8 @@ from tandem.core.rules import ROLE_LABELS, Capability, Role, can
 from tandem.jobs import presenters as job_presenters
 from tandem.messaging import queries as messaging_queries
 from tandem.recall import queries as recall_queries
+from tandem.team import queries as team_queries
+from tandem.team.rules import Step, holders_text
 
 from .. import actions
 from ..models import Conversation, PackPreference
@@ -60,8 +63,10 @@ def packs(request):
                       what="prepare.packs", patient_ids=[item.patient_id for item in listed])
     rows = [presenters.listed_row(item, today=today) for item in listed]
     link_states = {item.conversation_id: item.link for item in listed if item.link is not None}
+    steps = team_queries.who_does(request.practice)
     return render(request, "prepare/packs.jinja", _context(
-        request, here="packs", rows=rows, counts=presenters.counts(rows), day=day, month=month, error=error,
+        request, may_send=steps.holds(Step.PACKS, request.roles), senders=holders_text(steps, Step.PACKS),
+        here="packs", rows=rows, counts=presenters.counts(rows), day=day, month=month, error=error,
         scope=presenters.scope_label(day=day, month=month, today=today),
         nav=presenters.scope_nav(day=day, month=month, today=today),
         job=_send_job(request.practice, today), settings=settings, today=today,
@@ -73,6 +78,9 @@ def packs(request):
 @require_POST
 @practice_required(Capability.VIEW_PATIENT)
 def send(request):
+    steps = team_queries.who_does(request.practice)
+    if not steps.holds(Step.PACKS, request.roles):
+        raise PermissionDenied(f"At this practice packs are sent by: {holders_text(steps, Step.PACKS)}.")
     day_text, month_text = request.POST.get("day", ""), request.POST.get("month", "")
     day = read_iso_date(day_text) if day_text else None
     month = read_iso_month(month_text) if month_text else None
