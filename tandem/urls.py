@@ -14,6 +14,7 @@ urlpatterns = [
     path("registers/", include("tandem.registers.urls")),
     path("recall/", include("tandem.recall.urls")),
     path("clinics/", include("tandem.clinics.urls")),
+    path("booking/", include("tandem.booking.urls")),
     path("messages/", include("tandem.messaging.urls")),
     path("prepare/", include("tandem.prepare.urls")),
     path("care-plans/", include("tandem.careplans.urls")),

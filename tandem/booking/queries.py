@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from tandem.clinics.models import ClinicSession
 from tandem.clinics.rules.sessions import Cancelled, slot_starts
 from tandem.core.models import Practice
@@ -32,19 +34,27 @@ def free_starts(session: ClinicSession, *, minutes: int, taken: set[dt.time] | N
 
 
 def next_free(practice: Practice, *, kind: str, minutes: int, from_day: dt.date, now: dt.datetime | None = None,
-              limit: int = 5) -> list[tuple[ClinicSession, dt.time]]:
+              limit: int = 5, roles=None, staff_id: int | None = None) -> list[tuple[ClinicSession, dt.time]]:
     """The first `limit` places an appointment could go from `from_day` on, soonest first: sessions held
-    for this kind, read a fortnight at a time."""
+    for this kind (by `roles`, or one member of staff, when given), read a fortnight first and then
+    windows twice as long each time, so a year ahead is read in at most five steps."""
     out: list[tuple[ClinicSession, dt.time]] = []
-    day = from_day
-    for _ in range(27):  # a year, a fortnight at a time
-        last = day + dt.timedelta(days=13)
-        sessions = list(ClinicSession.objects.filter(
+    local = timezone.localtime(now) if now is not None else None
+    day, span, end = from_day, 14, from_day + dt.timedelta(days=366)
+    while day <= end:
+        last = min(day + dt.timedelta(days=span - 1), end)
+        span *= 2
+        found = ClinicSession.objects.filter(
             practice=practice, day__gte=day, day__lte=last, cancelled=Cancelled.HELD,
-            purpose__in=sorted(rules.HELD_IN[rules.Kind(kind)])).select_related("staff").order_by("day", "start_time", "pk"))
+            purpose__in=sorted(rules.HELD_IN[rules.Kind(kind)]))
+        if roles is not None:
+            found = found.filter(role__in=sorted(roles))
+        if staff_id is not None:
+            found = found.filter(staff_id=staff_id)
+        sessions = list(found.select_related("staff").order_by("day", "start_time", "pk"))
         taken = taken_starts([s.pk for s in sessions])
         for s in sessions:
-            after = now.time() if now is not None and s.day == now.date() else None
+            after = local.time() if local is not None and s.day == local.date() else None
             for start in free_starts(s, minutes=minutes, taken=taken[s.pk], after=after):
                 out.append((s, start))
                 if len(out) >= limit:
@@ -61,3 +71,7 @@ def booked(practice: Practice, review_id: int) -> list[Appointment]:
 def history(practice: Practice, review_id: int) -> list[Appointment]:
     return list(Appointment.objects.filter(practice=practice, review_id=review_id)
                 .select_related("staff", "created_by", "ended_by").order_by("created_at", "pk"))
+
+
+def appointment(practice: Practice, pk: int) -> Appointment | None:
+    return Appointment.objects.filter(practice=practice, pk=pk).first()

@@ -48,3 +48,36 @@ def free_runs(starts: list[dt.time], taken: set[dt.time], count: int) -> list[dt
 def minutes_after(start: dt.time, minutes: int) -> dt.time:
     total = start.hour * 60 + start.minute + minutes
     return dt.time(*divmod(total, 60))
+
+
+#: Minutes added to each appointment for someone who needs an interpreter (spoken or BSL): the same
+#: ten minutes the recall rules add for a "longer appointment" (tandem.recall.rules.review).
+INTERPRETER_MINUTES = 10
+INTERPRETER_KINDS = frozenset({"interpreter", "bsl"})
+#: The days between the tests appointment and the conversation (Year of Care's two visits), so the
+#: results are back and the pack can go a week or more before the conversation.
+DEFAULT_GAP_DAYS = 14
+
+HCA, NURSE, PHARMACIST, GP = "hca", "nurse", "pharmacist", "gp"
+
+
+def appointment_minutes(base: int, adjustments) -> int:
+    """An appointment's length: its plan's minutes, longer for someone who needs an interpreter."""
+    extra = INTERPRETER_MINUTES if INTERPRETER_KINDS & set(adjustments) else 0
+    return min(MAX_MINUTES, max(5, base + extra))
+
+
+def tests_roles(step_roles) -> frozenset[str]:
+    """Who can hold a tests appointment whose steps are done by `step_roles`: an HCA's steps can also be
+    done by a nurse; any step for a nurse (or a clinician) needs that role."""
+    needed = set(step_roles)
+    if needed <= {HCA}:
+        return frozenset({HCA, NURSE})
+    return frozenset(needed - {HCA})
+
+
+def conversation_roles(lead: str) -> frozenset[str]:
+    """Who can hold the conversation: a GP or specialist nurse when the plan says so (recall's rules:
+    heart failure, severe frailty, case management, four or more conditions), else a nurse, GP or
+    pharmacist."""
+    return frozenset({GP, NURSE}) if lead == "gp_or_specialist_nurse" else frozenset({NURSE, GP, PHARMACIST})

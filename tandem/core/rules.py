@@ -147,6 +147,10 @@ URL_ACCESS: dict[str, Access] = {
     # Registers: counts for everyone; lists of people by clinical need for clinicians. Working registers
     # out again and saving cohorts: clinicians who edit the record, and the manager.
     "registers:index": _MEMBER,
+    # Booking a review's tests appointment and conversation into clinic sessions (administrators book).
+    "booking:review": _PATIENT,
+    "booking:book": _PATIENT,
+    "booking:cancel": _PATIENT,
     # Clinic sessions: everyone in the practice sees when sessions are held (to book into them, and their
     # own); the practice manager sets them up, changes or cancels one, and records leave.
     "clinics:week": _MEMBER,

@@ -232,6 +232,19 @@ def _clinic_session(w, practice, patient, by, own):
     return ClinicSession.objects.filter(pattern_id=w.get("session_pattern", own)).order_by("day").first().pk
 
 
+def _appointment(w, practice, patient, by, own):
+    from tandem.booking.models import Appointment
+    from tandem.clinics.models import ClinicSession
+    from tandem.core import clock
+    from tandem.recall.models import Review
+
+    session = ClinicSession.objects.get(pk=w.get("clinic_session", own))
+    return Appointment.objects.create(
+        practice=practice, patient=patient, review=Review.objects.get(pk=w.get("review", own)), kind="tests",
+        session=session, day=session.day, start_time=session.start_time, end_time=session.end_time, minutes=15,
+        staff_id=session.staff_id, created_at=clock.now(), created_by=by).pk
+
+
 def _staff_leave(w, practice, patient, by, own):
     from tandem.clinics import actions
 
@@ -245,13 +258,14 @@ MAKERS = {
     "message": _message, "letter": _letter, "email": _email, "link": _link, "job": _job, "cohort": _cohort,
     "service": _service, "task": _task, "wording_version": _wording_version,
     "session_pattern": _session_pattern, "clinic_session": _clinic_session, "staff_leave": _staff_leave,
+    "appointment": _appointment,
 }
 # Which kind of object each URL parameter is: by (namespace, parameter), then by parameter.
 PARAM_KINDS = {("prepare", "pk"): "conversation", ("messaging", "message_id"): "message",
                "pk": "patient", "patient_id": "patient", "review_pk": "review", "job_id": "job", "link_id": "link",
                "email_id": "email", "cohort_id": "cohort", "service_pk": "service", "task_pk": "task",
                "version": "wording_version", "pattern_id": "session_pattern", "session_id": "clinic_session",
-               "leave_id": "staff_leave"}
+               "leave_id": "staff_leave", "appointment_pk": "appointment"}
 
 
 def _kwargs(w: World, name: str, own: bool) -> dict:

@@ -59,6 +59,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "careplans:workspace_confidence": ("goals.0.actions.0.confidence",),
     "fhir:upload": ("job",),
     "clinics:week": ("week",),
+    "booking:review": ("tests_from", "talk_from"),
     "clinics:session_new": ("day",),
 }
 # Other query-string values that go with the ones above, so the number is what is tested.

@@ -1,0 +1,90 @@
+"""Shaping a review's booking page: what the person needs, and the places offered."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from tandem.clinics.rules.sessions import WEEKDAYS
+from tandem.core.rules import ROLE_LABELS, Role
+from tandem.patients.models import ReasonableAdjustment
+from tandem.recall.rules.review import LEAD_LABELS, ReviewPlan
+
+from . import rules
+from .models import Appointment
+
+ADJUSTMENT_LABELS = dict(ReasonableAdjustment.Kind.choices)
+
+
+def day_text(day: dt.date) -> str:
+    return f"{WEEKDAYS[day.weekday()]} {day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Needs:
+    tests_minutes: int
+    tests_roles: frozenset[str]
+    tests_summary: str
+    conversation_minutes: int
+    conversation_roles: frozenset[str]
+    conversation_lead: str
+    adjustments: list[str]
+    interpreter: bool
+    no_tests: bool
+
+
+def needs(plan: ReviewPlan, adjustments) -> Needs:
+    kinds = set(adjustments)
+    return Needs(
+        tests_minutes=rules.appointment_minutes(plan.tests.minutes, kinds),
+        tests_roles=rules.tests_roles(s.role for s in plan.tests.steps),
+        tests_summary=plan.tests.summary(),
+        conversation_minutes=rules.appointment_minutes(plan.conversation.minutes, kinds),
+        conversation_roles=rules.conversation_roles(plan.conversation.lead),
+        conversation_lead=LEAD_LABELS[plan.conversation.lead],
+        adjustments=[ADJUSTMENT_LABELS.get(k, k) for k in sorted(kinds)],
+        interpreter=bool(rules.INTERPRETER_KINDS & kinds),
+        no_tests=not plan.tests.steps,
+    )
+
+
+@dataclass(frozen=True)
+class Place:
+    value: str  # "session id/HH:MM", what the form sends back
+    day: dt.date
+    text: str
+    hint: str
+    named: bool
+
+
+def places(found, *, named_id: int | None = None) -> list[Place]:
+    return [Place(value=f"{s.pk}/{t:%H:%M}", day=s.day, text=f"{day_text(s.day)} at {t:%H:%M}",
+                  hint=f"{s.staff.display_name} ({ROLE_LABELS[Role(s.role)]}){', ' + s.place if s.place else ''}",
+                  named=named_id is not None and s.staff_id == named_id) for s, t in found]
+
+
+@dataclass(frozen=True)
+class BookedRow:
+    pk: int
+    kind: str
+    kind_label: str
+    when: str
+    who: str
+    version: int
+
+
+def booked_rows(appointments: list[Appointment]) -> list[BookedRow]:
+    return [BookedRow(pk=a.pk, kind=a.kind, kind_label=rules.KIND_LABELS[rules.Kind(a.kind)],
+                      when=f"{day_text(a.day)}, {a.start_time:%H:%M} to {a.end_time:%H:%M}",
+                      who=f"{a.staff.display_name}{', ' + a.session.place if a.session.place else ''}",
+                      version=a.version) for a in appointments]
+
+
+ROLE_WORDS = {"hca": "health care assistant", "nurse": "practice nurse", "gp": "GP", "pharmacist": "clinical pharmacist"}
+
+
+def roles_text(roles) -> str:
+    """ "a health care assistant or practice nurse", "a practice nurse, GP or clinical pharmacist"."""
+    names = [ROLE_WORDS[r] for r in ("hca", "nurse", "gp", "pharmacist") if r in roles]
+    said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    return ("an " if said[0] in "aeiou" else "a ") + said

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from . import views
+
+app_name = "booking"
+
+urlpatterns = [
+    path("reviews/<id:review_pk>/", views.review, name="review"),
+    path("reviews/<id:review_pk>/book/", views.book, name="book"),
+    path("appointments/<id:appointment_pk>/cancel/", views.cancel, name="cancel"),
+]
