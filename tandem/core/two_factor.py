@@ -42,7 +42,9 @@ def required_for(user: User) -> bool:
 
 
 def requiring_practices(user: User) -> list[str]:
-    return list(Practice.objects.filter(memberships__user=user, require_two_factor=True)
+    """The practices this person works in now that require two-factor authentication (not those left)."""
+    return list(Practice.objects.filter(memberships__user=user, memberships__left_on__isnull=True,
+                                        require_two_factor=True)
                 .order_by("name").values_list("name", flat=True))
 
 
