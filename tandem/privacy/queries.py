@@ -98,7 +98,7 @@ def held_about(practice: Practice, patient: Patient) -> Held:
                    .select_related("user").order_by("-at", "-pk")),
     )
     users = {e.user_id for e in held.audit if e.user_id} | {v.created_by_id for v in held.versions if v.created_by_id}
-    held.roles = dict(Membership.objects.filter(practice=practice, user_id__in=users).values_list("user_id", "role"))
+    held.roles = dict(Membership.with_left.filter(practice=practice, user_id__in=users).values_list("user_id", "role"))
     return held
 
 

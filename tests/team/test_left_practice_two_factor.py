@@ -20,3 +20,13 @@ def test_a_practice_left_no_longer_requires_two_factor_of_them(universe):
     team_actions.record_leaving(practice=universe.practice, member_id=membership.pk,
                                 expected_version=membership.version, by=manager)
     assert requiring_practices(locum) == []
+
+
+def test_documents_name_someone_who_has_left_with_the_role_they_had(universe):
+    from tandem.careplans.presenters.written import staff_name
+
+    manager = core_actions.add_staff(practice=universe.practice, username="manager", role=Role.MANAGER, by=None)
+    membership = Membership.objects.get(user=universe.nurse, practice=universe.practice)
+    team_actions.record_leaving(practice=universe.practice, member_id=membership.pk,
+                                expected_version=membership.version, by=manager)
+    assert staff_name(universe.nurse, universe.practice).endswith("practice nurse")

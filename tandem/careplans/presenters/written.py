@@ -10,7 +10,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from tandem.core.models import Practice, User
+from tandem.core.models import Membership, Practice, User
 from tandem.core.rules import ROLE_LABELS, Role
 from tandem.messaging import actions as messaging
 from tandem.messaging import catalogue
@@ -33,7 +33,9 @@ def staff_name(user: User | None, practice: Practice, role: str = "") -> str:
     """'Nia Evans, practice nurse': the name, and the role as the practice has it."""
     if user is None:
         return ""
-    roles = [role] if role in {r.value for r in Role} else sorted(user.roles_in(practice))
+    # a written plan is history: someone who has since left is named with the role they had
+    roles = [role] if role in {r.value for r in Role} else sorted(
+        Membership.with_left.filter(user=user, practice=practice).values_list("role", flat=True))
     label = ROLE_LABELS[Role(roles[0])] if roles else ""
     label = wording.role_in_sentence(label)
     return f"{user.display_name}, {label}" if label else user.display_name

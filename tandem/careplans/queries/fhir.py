@@ -115,7 +115,7 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
     # referrals are for and who held the conversation must be at the practice to be named.
     referral_users = {r.to_user_id for r in plan.referrals if r.to_user_id is not None}
     named = referral_users | {plan.held_by_id, version.created_by_id, patient.named_clinician_id}
-    members = {m.user_id: m for m in Membership.objects.filter(practice=practice, user_id__in=named - {None})
+    members = {m.user_id: m for m in Membership.with_left.filter(practice=practice, user_id__in=named - {None})
                .select_related("user").order_by("user_id")}
     users = [m.user for pk, m in members.items() if pk in referral_users]
     held_by = members[plan.held_by_id].user if plan.held_by_id in members else None
