@@ -25,7 +25,7 @@ from tandem.recall.models import Review
 from tandem.recall.rules.status import Response, ResponseNotAllowed
 
 from . import queries, rules
-from .models import Appointment, TakenSlot
+from .models import Appointment, BookingSettings, TakenSlot
 from .rules import Kind
 
 logger = logging.getLogger(__name__)
@@ -180,3 +180,24 @@ def move(*, practice: Practice, by: User | None, appointment_id: int, version: i
         free = queries.next_free(practice, kind=kind, minutes=minutes, from_day=session.day, now=now)
         raise SlotGone("That time has just been taken by someone else. The appointment was not moved.", free) from None
     return new
+
+
+@transaction.atomic
+def save_settings(*, practice: Practice, by: User | None, gap_days: int, version: int | None) -> int:
+    """The days between the tests appointment and the conversation. `version`: what the form showed
+    (0 for never saved); anything else raises BookingConflict and saves nothing."""
+    if not rules.GAP_DAYS[0] <= gap_days <= rules.GAP_DAYS[1]:
+        raise BookingError(f"The gap must be from {rules.GAP_DAYS[0]} to {rules.GAP_DAYS[1]} days.")
+    current = BookingSettings.objects.select_for_update().filter(practice=practice).first()
+    if version != (current.version if current is not None else 0):
+        raise BookingConflict()
+    now = clock.now()
+    if current is None:
+        current = BookingSettings.objects.create(practice=practice, gap_days=gap_days, updated_at=now, updated_by=by)
+    else:
+        current.gap_days, current.version, current.updated_at, current.updated_by = (
+            gap_days, current.version + 1, now, by)
+        current.save()
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="booking.settings",
+                 object_id=current.pk, detail={"gap_days": gap_days})
+    return current.version

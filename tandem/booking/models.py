@@ -72,3 +72,19 @@ class TakenSlot(models.Model):
 
     def __str__(self) -> str:
         return f"Taken slot {self.pk}"
+
+
+class BookingSettings(models.Model):
+    """How a practice books its reviews: the days between the tests appointment and the conversation."""
+
+    practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="booking_settings")
+    gap_days = models.PositiveSmallIntegerField(default=14)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(gap_days__gte=7, gap_days__lte=42), name="booking_gap_days")]
+
+    def __str__(self) -> str:
+        return f"Booking settings {self.pk}"

@@ -11,7 +11,7 @@ from tandem.clinics.rules.sessions import Cancelled, slot_starts
 from tandem.core.models import Practice
 
 from . import rules
-from .models import Appointment, TakenSlot
+from .models import Appointment, BookingSettings, TakenSlot
 
 
 def taken_starts(session_ids) -> dict[int, set[dt.time]]:
@@ -75,3 +75,9 @@ def history(practice: Practice, review_id: int) -> list[Appointment]:
 
 def appointment(practice: Practice, pk: int) -> Appointment | None:
     return Appointment.objects.filter(practice=practice, pk=pk).first()
+
+
+def settings_for(practice: Practice) -> tuple[int, int]:
+    """The practice's gap between the two visits, in days, and its settings' version (0: never saved)."""
+    row = BookingSettings.objects.filter(practice=practice).values_list("gap_days", "version").first()
+    return row if row is not None else (rules.DEFAULT_GAP_DAYS, 0)

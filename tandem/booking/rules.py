@@ -57,6 +57,8 @@ INTERPRETER_KINDS = frozenset({"interpreter", "bsl"})
 #: The days between the tests appointment and the conversation (Year of Care's two visits), so the
 #: results are back and the pack can go a week or more before the conversation.
 DEFAULT_GAP_DAYS = 14
+#: What a practice may choose: at least a week (for the pack), at most six weeks (results still recent).
+GAP_DAYS = (7, 42)
 
 HCA, NURSE, PHARMACIST, GP = "hca", "nurse", "pharmacist", "gp"
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("reviews/<id:review_pk>/", views.review, name="review"),
     path("reviews/<id:review_pk>/book/", views.book, name="book"),
     path("appointments/<id:appointment_pk>/cancel/", views.cancel, name="cancel"),
+    path("settings/", views.settings_page, name="settings"),
 ]

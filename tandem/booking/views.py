@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from tandem.core import clock
-from tandem.core.parsing import read_id, read_iso_date, read_time, read_version
+from tandem.core.parsing import read_id, read_int, read_iso_date, read_time, read_version
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability
 from tandem.patients.queries import get_patient
@@ -54,7 +54,8 @@ def review(request, review_pk: int):
         practice, kind=Kind.TESTS, minutes=need.tests_minutes, from_day=tests_from, now=now, limit=OFFERED,
         roles=need.tests_roles)) if not need.no_tests else []
     tests = booked.get(Kind.TESTS)
-    earliest_talk = max(today, (tests.day if tests else today) + dt.timedelta(days=rules.DEFAULT_GAP_DAYS))
+    gap_days, _ = queries.settings_for(practice)
+    earliest_talk = max(today, (tests.day if tests else today) + dt.timedelta(days=gap_days))
     talk_from = asked("talk_from", earliest_talk)
     named_id = patient.named_clinician_id
     talk_places = []
@@ -73,7 +74,7 @@ def review(request, review_pk: int):
         "booked": presenters.booked_rows(list(booked.values())), "tests_booked": tests is not None,
         "talk_booked": Kind.CONVERSATION in booked, "tests_places": tests_places, "talk_places": talk_places,
         "tests_from": tests_from, "talk_from": talk_from, "earliest_talk": earliest_talk,
-        "gap_days": rules.DEFAULT_GAP_DAYS, "tests_roles": presenters.roles_text(need.tests_roles),
+        "gap_days": gap_days, "tests_roles": presenters.roles_text(need.tests_roles),
         "talk_roles": presenters.roles_text(need.conversation_roles),
         "tests_later_url": _url(current.pk, tests_from=last_tests, talk_from=talk_from if talk_from != earliest_talk
                                 else None) if last_tests else "",
@@ -149,3 +150,29 @@ def cancel(request, appointment_pk: int):
         return redirect("booking:review", review_pk=found.review_id)
     messages.success(request, f"{rules.KIND_LABELS[Kind(done.kind)]} on {presenters.day_text(done.day)} cancelled.")
     return redirect("booking:review", review_pk=done.review_id)
+
+
+@practice_required(Capability.MANAGE_PRACTICE)
+def settings_page(request):
+    gap_days, version = queries.settings_for(request.practice)
+    error, typed, status = "", str(gap_days), 200
+    if request.method == "POST":
+        typed = str(request.POST.get("gap_days") or "")[:40]
+        read = read_int(typed, label="The gap", minimum=rules.GAP_DAYS[0], maximum=rules.GAP_DAYS[1])
+        error = read.error or ("" if read.value is not None else "Enter the number of days")
+        if not error:
+            try:
+                actions.save_settings(practice=request.practice, by=request.user, gap_days=read.value,
+                                      version=read_version(request.POST.get("version")))
+            except actions.BookingConflict:
+                error = ("Someone else changed this while you were looking at it. Nothing was saved: "
+                         "here is what it is now.")
+                typed = str(queries.settings_for(request.practice)[0])
+                version = queries.settings_for(request.practice)[1]
+            else:
+                messages.success(request, f"Conversations are now booked at least {read.value} days after the tests.")
+                return redirect("booking:settings")
+        status = 400
+    return render(request, "booking/settings.jinja", {
+        "active_section": "clinics", "typed": typed, "version": version, "error": error,
+        "minimum": rules.GAP_DAYS[0], "maximum": rules.GAP_DAYS[1]}, status=status)

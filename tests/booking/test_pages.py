@@ -152,5 +152,26 @@ def test_the_booking_page_reads_a_fixed_number_of_queries(admin, booking_week):
     with CaptureQueriesContext(connection) as more:
         admin.get(url)
     # session, user and roles; the review; the person (and the audit row of reading them); their facts;
-    # what is booked; the tests' free places (sessions and slots taken, a fortnight, then four weeks)
-    assert len(few) == len(more) == 11, [q["sql"][:80] for q in more.captured_queries]
+    # what is booked; the practice's gap between the visits; the tests' free places (sessions and slots
+    # taken, a fortnight, then four weeks)
+    assert len(few) == len(more) == 12, [q["sql"][:80] for q in more.captured_queries]
+
+
+def test_the_manager_sets_the_gap_and_the_conversation_follows_it(client, booking_week):
+    w = booking_week
+    client.force_login(w.manager)
+    for bad, message in (("6", "from 7 to 42"), ("²", "from 7 to 42"), ("", "Enter the number of days"),
+                         ("9" * 500, "from 7 to 42")):
+        response = client.post("/booking/settings/", {"gap_days": bad, "version": "0"})
+        assert response.status_code == 400 and message in response.content.decode()
+    assert client.post("/booking/settings/", {"gap_days": "21", "version": "0"}).status_code == 302
+    stale = client.post("/booking/settings/", {"gap_days": "28", "version": "0"})
+    assert stale.status_code == 400 and "Someone else changed this" in stale.content.decode()
+    client.force_login(w.admin)
+    assert client.get("/booking/settings/").status_code == 403
+    [review] = open_reviews(w.practice, 1)
+    client.post(f"/booking/reviews/{review.pk}/book/", {
+        "kind": "tests", "place": f"{session_on(w.tests_pattern, D(2026, 6, 16)).pk}/09:00"})
+    page = client.get(f"/booking/reviews/{review.pk}/").content.decode()
+    assert "at least 21 days later" in page
+    assert offered(page, "talk-place")[0] == f"{session_on(w.talk_pattern, D(2026, 7, 9)).pk}/14:00"
