@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, ProtectedError, Q
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Membership, Practice, User
@@ -177,6 +177,21 @@ def _future_of(pattern: SessionPattern, start: dt.date):
     return ClinicSession.objects.filter(pattern=pattern, day__gte=start, changed=False)
 
 
+def _remove(sessions) -> tuple[int, int]:
+    """Delete `sessions`, except those something else keeps (appointments booked in them, which
+    protect their session): those are kept as they are, marked changed on their own, so the pattern no
+    longer rewrites them. Returns (removed, kept)."""
+    try:
+        with transaction.atomic():
+            removed, _ = sessions.delete()
+        return removed, 0
+    except ProtectedError as exc:
+        kept_ids = {obj.session_id for obj in exc.protected_objects if hasattr(obj, "session_id")}
+        kept = ClinicSession.objects.filter(pk__in=kept_ids).update(changed=True)
+        removed, _ = sessions.exclude(pk__in=kept_ids).delete()
+        return removed, kept
+
+
 @transaction.atomic
 def change_pattern(*, practice: Practice, by: User | None, pattern_id: int, version: int | None,
                    entry: SessionEntry, repeat: Repeat, from_day: dt.date | None = None,
@@ -196,10 +211,10 @@ def change_pattern(*, practice: Practice, by: User | None, pattern_id: int, vers
     pattern.version += 1
     pattern.updated_at, pattern.updated_by = clock.now(), by
     pattern.save()
-    _future_of(pattern, start).delete()
+    _, kept = _remove(_future_of(pattern, start))
     made = _make([pattern], start=max(start, pattern.first_day), end=horizon(today), by=by)
     audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="clinics.pattern",
-                 object_id=pattern.pk, detail={"from": start.isoformat(), "sessions": made})
+                 object_id=pattern.pk, detail={"from": start.isoformat(), "sessions": made, "kept": kept})
     return pattern, made
 
 
@@ -215,7 +230,7 @@ def end_pattern(*, practice: Practice, by: User | None, pattern_id: int, version
     pattern.version += 1
     pattern.updated_at, pattern.updated_by = clock.now(), by
     pattern.save()
-    gone, _ = _future_of(pattern, pattern.last_day + dt.timedelta(days=1)).delete()
+    gone, _kept = _remove(_future_of(pattern, pattern.last_day + dt.timedelta(days=1)))
     audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="clinics.pattern",
                  object_id=pattern.pk, detail={"last_day": pattern.last_day.isoformat(), "removed": gone})
     return gone

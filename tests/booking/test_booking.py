@@ -129,3 +129,27 @@ def test_another_practices_session_or_review_is_refused(booking_week):
     with pytest.raises(actions.BookingError, match="not in this practice"):
         actions.book(practice=w.other_practice, by=w.admin, review=review, kind="tests",
                      session_id=session_on(w.tests_pattern, TUESDAY).pk, start=T(9, 0), minutes=15)
+
+
+def test_changing_or_ending_a_pattern_keeps_the_sessions_people_are_booked_into(booking_week):
+    from tandem.clinics import actions as clinic_actions
+    from tandem.clinics.actions import Repeat
+    from tandem.clinics.models import ClinicSession
+    from tests.clinics.conftest import entry
+
+    w = booking_week
+    [review] = open_reviews(w.practice, 1)
+    booked_session = session_on(w.tests_pattern, D(2026, 6, 23))
+    a = actions.book(practice=w.practice, by=w.admin, review=review, kind="tests", session_id=booked_session.pk,
+                     start=T(9, 0), minutes=15)
+    clinic_actions.change_pattern(
+        practice=w.practice, by=w.manager, pattern_id=w.tests_pattern.pk, version=1,
+        entry=entry(w.hca, start=T(13, 0), end=T(14, 0), slot=15),
+        repeat=Repeat(weekday=1, every_weeks=1, first_day=D(2026, 6, 15), last_day=None))
+    kept = ClinicSession.objects.get(pk=booked_session.pk)
+    assert (kept.start_time, kept.changed) == (T(9, 0), True)  # kept as it was, with its booking
+    assert ClinicSession.objects.get(pattern=w.tests_pattern, day=D(2026, 6, 30)).start_time == T(13, 0)
+    clinic_actions.end_pattern(practice=w.practice, by=w.manager, pattern_id=w.tests_pattern.pk, version=2,
+                               last_day=D(2026, 6, 16))
+    assert ClinicSession.objects.filter(pk=booked_session.pk).exists() and Appointment.objects.get(pk=a.pk).state == "booked"
+    assert not ClinicSession.objects.filter(pattern=w.tests_pattern, day=D(2026, 6, 30)).exists()
