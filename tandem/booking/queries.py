@@ -81,3 +81,11 @@ def settings_for(practice: Practice) -> tuple[int, int]:
     """The practice's gap between the two visits, in days, and its settings' version (0: never saved)."""
     row = BookingSettings.objects.filter(practice=practice).values_list("gap_days", "version").first()
     return row if row is not None else (rules.DEFAULT_GAP_DAYS, 0)
+
+
+def booked_counts(session_ids: list[int]) -> dict[int, int]:
+    """Session id -> appointments booked into it (one grouped statement)."""
+    from django.db.models import Count
+
+    return dict(Appointment.objects.filter(session_id__in=session_ids, state=Appointment.State.BOOKED)
+                .values_list("session_id").annotate(n=Count("pk")).order_by())

@@ -22,6 +22,7 @@ from tandem.core.rules import ROLE_LABELS, Role
 from tandem.team import queries as team_queries
 from tandem.team.rules import STEP_LABELS, Step
 
+from . import hooks
 from .models import SESSION_ROLES, ClinicSession, SessionPattern, StaffLeave
 from .rules import sessions as rules
 from .rules.holidays import bank_holidays
@@ -313,6 +314,10 @@ def cancel_session(*, practice: Practice, by: User | None, session_id: int, vers
         raise SessionError(f"The reason must be {rules.MAX_NOTE} characters or fewer", "note")
     if not session.held:
         raise SessionError("That session is already not being held")
+    booked = hooks.booked_in([session.pk]).get(session.pk, 0)
+    if booked:
+        people = "1 person is" if booked == 1 else f"{booked} people are"
+        raise SessionError(f"{people} booked into this session: move their appointments first, then cancel it")
     session.cancelled, session.note, session.leave = Cancelled.PRACTICE, note.strip(), None
     return _saved(session, by, change="cancelled")
 
@@ -350,9 +355,11 @@ def add_leave(*, practice: Practice, by: User | None, staff_id: int, first_day: 
         raise SessionError(f"The note must be {rules.MAX_NOTE} characters or fewer", "note")
     leave = StaffLeave.objects.create(practice=practice, staff_id=staff_id, first_day=first_day, last_day=last_day,
                                       note=note.strip(), created_at=clock.now(), created_by=by)
-    cancelled = ClinicSession.objects.filter(
+    affected = ClinicSession.objects.filter(
         practice=practice, staff_id=staff_id, day__gte=max(first_day, today), day__lte=last_day,
-        cancelled=Cancelled.HELD).update(cancelled=Cancelled.LEAVE, leave=leave, updated_at=clock.now(),
+        cancelled=Cancelled.HELD)
+    leave.booked = sum(hooks.booked_in(affected.values_list("pk", flat=True)).values())
+    cancelled = affected.update(cancelled=Cancelled.LEAVE, leave=leave, updated_at=clock.now(),
                                          updated_by=by, version=F("version") + 1)
     audit.record(by=by, practice=practice, action=AuditEvent.Action.CREATE, what="clinics.leave",
                  object_id=leave.pk, detail={"sessions_cancelled": cancelled})

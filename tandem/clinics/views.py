@@ -263,12 +263,16 @@ def leave(request):
             reading.problem("note", f"The note must be {rules.MAX_NOTE} characters or fewer")
         if not reading.errors:
             try:
-                _, cancelled = actions.add_leave(practice=request.practice, by=request.user, staff_id=staff,
-                                                 first_day=first, last_day=last, note=note, today=today)
+                added, cancelled = actions.add_leave(practice=request.practice, by=request.user, staff_id=staff,
+                                                     first_day=first, last_day=last, note=note, today=today)
             except actions.SessionError as exc:
                 reading.problem(exc.field or "staff", str(exc))
             else:
                 messages.success(request, f"Leave added: {cancelled:,} of their sessions will not be held.")
+                if added.booked:
+                    people = "1 person was" if added.booked == 1 else f"{added.booked:,} people were"
+                    messages.warning(request, f"{people} booked into those sessions: find them another time "
+                                              "from their review.")
                 return redirect("clinics:leave")
         status = 400
     return render(request, "clinics/leave.jinja", _context(

@@ -153,3 +153,21 @@ def test_changing_or_ending_a_pattern_keeps_the_sessions_people_are_booked_into(
                                last_day=D(2026, 6, 16))
     assert ClinicSession.objects.filter(pk=booked_session.pk).exists() and Appointment.objects.get(pk=a.pk).state == "booked"
     assert not ClinicSession.objects.filter(pattern=w.tests_pattern, day=D(2026, 6, 30)).exists()
+
+
+def test_a_session_with_people_booked_is_not_cancelled_and_leave_over_it_says_who_needs_moving(client, booking_week):
+    from tandem.clinics import actions as clinic_actions
+
+    w = booking_week
+    [review] = open_reviews(w.practice, 1)
+    session = session_on(w.tests_pattern, D(2026, 6, 23))
+    actions.book(practice=w.practice, by=w.admin, review=review, kind="tests", session_id=session.pk,
+                 start=T(9, 0), minutes=15)
+    with pytest.raises(clinic_actions.SessionError, match="1 person is booked into this session"):
+        clinic_actions.cancel_session(practice=w.practice, by=w.manager, session_id=session.pk, version=1, note="")
+    client.force_login(w.manager)
+    response = client.post("/clinics/leave/", {
+        "staff": str(w.hca.pk), "first_day[day]": "22", "first_day[month]": "6", "first_day[year]": "2026",
+        "last_day[day]": "26", "last_day[month]": "6", "last_day[year]": "2026"})
+    page = client.get(response["Location"]).content.decode()
+    assert "1 person was booked into those sessions: find them another time" in page
