@@ -75,14 +75,15 @@ class SessionRow:
     url: str
 
 
-def session_row(s: ClinicSession, *, today: dt.date) -> SessionRow:
+def session_row(s: ClinicSession, *, today: dt.date, booked: int = 0) -> SessionRow:
     label = CANCELLED_LABELS.get(Cancelled(s.cancelled), "")
     status = "" if s.held else (f"{label}: {s.note}" if s.note and s.cancelled != Cancelled.LEAVE else label)
     count = s.minutes // s.slot_minutes
     return SessionRow(
         pk=s.pk, times=f"{time_text(s.start_time)} to {time_text(s.end_time)}", staff=s.staff.display_name,
         role=ROLE_LABELS[Role(s.role)], purpose=PURPOSE_LABELS[rules.Purpose(s.purpose)], place=s.place,
-        slots=f"{count} of {s.slot_minutes} min" if count != 1 else f"1 of {s.slot_minutes} min",
+        slots=(f"{count} of {s.slot_minutes} min" if count != 1 else f"1 of {s.slot_minutes} min")
+        + (f", {booked} booked" if booked else ""),
         held=s.held, status=status, weekly=s.pattern_id is not None and not s.changed, passed=s.day < today,
         url=reverse("clinics:session", kwargs={"session_id": s.pk}))
 
@@ -97,11 +98,14 @@ class DayRows:
     new_url: str
 
 
-def week_days(monday: dt.date, sessions: list[ClinicSession], *, today: dt.date) -> list[DayRows]:
+def week_days(monday: dt.date, sessions: list[ClinicSession], *, today: dt.date,
+              booked: dict[int, int] | None = None) -> list[DayRows]:
+    """The week's days, each with its sessions; `booked`: session id -> appointments booked into it."""
     holidays = bank_holidays().days
+    booked = booked or {}
     by_day: dict[dt.date, list[SessionRow]] = {}
     for s in sessions:
-        by_day.setdefault(s.day, []).append(session_row(s, today=today))
+        by_day.setdefault(s.day, []).append(session_row(s, today=today, booked=booked.get(s.pk, 0)))
     out = []
     for i in range(7):
         day = monday + dt.timedelta(days=i)

@@ -16,7 +16,7 @@ from tandem.core.parsing import read_id, read_iso_date
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can
 
-from . import actions, presenters, queries
+from . import actions, hooks, presenters, queries
 from .forms import EVERY_CHOICES, WEEKDAY_CHOICES, Reading, read_day, read_entry, read_repeat
 from .rules import sessions as rules
 
@@ -42,7 +42,8 @@ def week(request):
     sunday = monday + dt.timedelta(days=6)
     sessions = queries.sessions_between(request.practice, monday, sunday)
     return render(request, "clinics/week.jinja", _context(
-        request, here="week", monday=monday, days=presenters.week_days(monday, sessions, today=today),
+        request, here="week", monday=monday,
+        days=presenters.week_days(monday, sessions, today=today, booked=hooks.booked_in(s.pk for s in sessions)),
         totals=presenters.role_totals(queries.held_minutes_by_week(request.practice, monday, 1)[monday]),
         previous_url=_week_url(monday - dt.timedelta(weeks=1)), next_url=_week_url(monday + dt.timedelta(weeks=1)),
         previous_label=presenters.short_day(monday - dt.timedelta(weeks=1)),

@@ -171,3 +171,15 @@ def test_a_session_with_people_booked_is_not_cancelled_and_leave_over_it_says_wh
         "last_day[day]": "26", "last_day[month]": "6", "last_day[year]": "2026"})
     page = client.get(response["Location"]).content.decode()
     assert "1 person was booked into those sessions: find them another time" in page
+
+
+def test_the_week_shows_how_many_are_booked_into_each_session(client, booking_week):
+    w = booking_week
+    first, second = open_reviews(w.practice, 2)
+    session = session_on(w.tests_pattern, D(2026, 6, 16))
+    for review, start in ((first, T(9, 0)), (second, T(9, 30))):
+        actions.book(practice=w.practice, by=w.admin, review=review, kind="tests", session_id=session.pk,
+                     start=start, minutes=15)
+    client.force_login(w.admin)
+    page = client.get("/clinics/?week=2026-06-15").content.decode()
+    assert "4 of 15 min, 2 booked" in page

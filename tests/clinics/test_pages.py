@@ -154,7 +154,7 @@ def test_the_week_page_reads_a_fixed_number_of_queries(manager, team):
     weekly(team, user=team.gp, role="gp", start=T(9, 0), end=T(11, 0), purpose="conversation")
     with CaptureQueriesContext(connection) as more:
         manager.get("/clinics/")
-    assert len(few) == len(more) == 4  # session, user and roles, the week's sessions, its staff time
+    assert len(few) == len(more) == 5  # session, user and roles, the week's sessions, its staff time, bookings
 
 
 def test_the_manager_changes_a_weekly_session_from_today_and_ends_it(manager, team):
