@@ -201,3 +201,32 @@ def save_settings(*, practice: Practice, by: User | None, gap_days: int, version
     audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="booking.settings",
                  object_id=current.pk, detail={"gap_days": gap_days})
     return current.version
+
+
+OUTCOMES = {"attended": Response.ATTENDED, "did_not_attend": Response.DID_NOT_ATTEND}
+
+
+@transaction.atomic
+def record_outcome(*, practice: Practice, by: User | None, appointment_id: int, version: int | None, outcome: str,
+                   now: dt.datetime | None = None) -> Appointment:
+    """Whether the person came, once the appointment's time has passed. A tests appointment records
+    the same on the review (recall: a missed one starts the next round of invitations). Its slots stay
+    taken: the time was used, or lost."""
+    now = now or clock.now()
+    if outcome not in OUTCOMES:
+        raise BookingError("Choose whether they came.")
+    appointment = _locked(practice, appointment_id, version)
+    if _aware(appointment.day, appointment.start_time) > now:
+        raise BookingError("Whether they came can be recorded once the appointment's time has passed.")
+    if appointment.kind == Kind.TESTS:
+        try:
+            recall_actions.record_response(review=appointment.review, response=OUTCOMES[outcome], by=by,
+                                           on=timezone.localtime(now).date())
+        except ResponseNotAllowed as exc:
+            raise BookingError(str(exc)) from None
+    appointment.state, appointment.ended_at, appointment.ended_by = outcome, now, by
+    appointment.version += 1
+    appointment.save()
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what=f"booking.{appointment.kind}",
+                 patient_id=appointment.patient_id, object_id=appointment.pk, detail={"state": outcome})
+    return appointment

@@ -71,13 +71,15 @@ class BookedRow:
     when: str
     who: str
     version: int
+    passed: bool  # its time has come: record whether they came, rather than cancel it
 
 
-def booked_rows(appointments: list[Appointment]) -> list[BookedRow]:
+def booked_rows(appointments: list[Appointment], *, now: dt.datetime) -> list[BookedRow]:
     return [BookedRow(pk=a.pk, kind=a.kind, kind_label=rules.KIND_LABELS[rules.Kind(a.kind)],
                       when=f"{day_text(a.day)}, {a.start_time:%H:%M} to {a.end_time:%H:%M}",
                       who=f"{a.staff.display_name}{', ' + a.session.place if a.session.place else ''}",
-                      version=a.version) for a in appointments]
+                      version=a.version, passed=dt.datetime.combine(a.day, a.start_time) <= now.replace(tzinfo=None))
+            for a in appointments]
 
 
 ROLE_WORDS = {"hca": "health care assistant", "nurse": "practice nurse", "gp": "GP", "pharmacist": "clinical pharmacist"}

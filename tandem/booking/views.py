@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from tandem.core import clock
@@ -71,7 +72,7 @@ def review(request, review_pk: int):
     last_talk = _last_day(talk_places)
     return render(request, "booking/review.jinja", {
         "active_section": SECTION, "patient": patient, "review": current, "need": need,
-        "booked": presenters.booked_rows(list(booked.values())), "tests_booked": tests is not None,
+        "booked": presenters.booked_rows(list(booked.values()), now=timezone.localtime(now)), "tests_booked": tests is not None,
         "talk_booked": Kind.CONVERSATION in booked, "tests_places": tests_places, "talk_places": talk_places,
         "tests_from": tests_from, "talk_from": talk_from, "earliest_talk": earliest_talk,
         "gap_days": gap_days, "tests_roles": presenters.roles_text(need.tests_roles),
@@ -150,6 +151,28 @@ def cancel(request, appointment_pk: int):
         return redirect("booking:review", review_pk=found.review_id)
     messages.success(request, f"{rules.KIND_LABELS[Kind(done.kind)]} on {presenters.day_text(done.day)} cancelled.")
     return redirect("booking:review", review_pk=done.review_id)
+
+
+@require_POST
+@practice_required(Capability.VIEW_PATIENT)
+def outcome(request, appointment_pk: int):
+    practice = request.practice
+    found = queries.appointment(practice, appointment_pk)
+    if found is None:
+        raise Http404("No such appointment in this practice")
+    chosen = str(request.POST.get("outcome") or "")[:20]
+    try:
+        done = actions.record_outcome(practice=practice, by=request.user, appointment_id=found.pk,
+                                      version=read_version(request.POST.get("version")), outcome=chosen)
+    except actions.BookingConflict:
+        messages.error(request, "The appointment was changed by someone else while you were looking: check it below.")
+    except actions.BookingError as exc:
+        messages.error(request, str(exc))
+    else:
+        said = "came" if done.state == "attended" else "did not attend"
+        messages.success(request, f"Recorded: {rules.KIND_LABELS[Kind(done.kind)].lower()} on "
+                                  f"{presenters.day_text(done.day)}, they {said}.")
+    return redirect("booking:review", review_pk=found.review_id)
 
 
 @practice_required(Capability.MANAGE_PRACTICE)

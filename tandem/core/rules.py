@@ -151,6 +151,7 @@ URL_ACCESS: dict[str, Access] = {
     "booking:review": _PATIENT,
     "booking:book": _PATIENT,
     "booking:cancel": _PATIENT,
+    "booking:outcome": _PATIENT,
     "booking:settings": _MANAGE,
     # Clinic sessions: everyone in the practice sees when sessions are held (to book into them, and their
     # own); the practice manager sets them up, changes or cancels one, and records leave.

@@ -175,3 +175,29 @@ def test_the_manager_sets_the_gap_and_the_conversation_follows_it(client, bookin
     page = client.get(f"/booking/reviews/{review.pk}/").content.decode()
     assert "at least 21 days later" in page
     assert offered(page, "talk-place")[0] == f"{session_on(w.talk_pattern, D(2026, 7, 9)).pk}/14:00"
+
+
+def test_whether_they_came_is_recorded_once_the_time_has_passed(admin, booking_week):
+    from tandem.core import clock
+    from tandem.recall.models import Review
+
+    w = booking_week
+    first, second = open_reviews(w.practice, 2)
+    for review, day in ((first, D(2026, 6, 16)), (second, D(2026, 6, 23))):
+        admin.post(f"/booking/reviews/{review.pk}/book/", {
+            "kind": "tests", "place": f"{session_on(w.tests_pattern, day).pk}/09:00"})
+    missed, came = Appointment.objects.get(review=first), Appointment.objects.get(review=second)
+    page = admin.get(f"/booking/reviews/{first.pk}/").content.decode()
+    assert "Did not attend" not in page and "Cancel" in page  # not before the time
+    early = admin.post(f"/booking/appointments/{missed.pk}/outcome/", {"outcome": "did_not_attend", "version": "1"})
+    assert "once the appointment" in admin.get(early["Location"]).content.decode()
+    assert Appointment.objects.get(pk=missed.pk).state == "booked"
+    with clock.frozen(dt.datetime(2026, 6, 23, 10, 0)):
+        page = admin.get(f"/booking/reviews/{first.pk}/").content.decode()
+        assert "Did not attend" in page and "Came" in page
+        admin.post(f"/booking/appointments/{missed.pk}/outcome/", {"outcome": "did_not_attend", "version": "1"})
+        admin.post(f"/booking/appointments/{came.pk}/outcome/", {"outcome": "attended", "version": "1"})
+    assert Appointment.objects.get(pk=missed.pk).state == "did_not_attend"
+    assert Review.objects.get(pk=first.pk).status == "did_not_attend"
+    assert Appointment.objects.get(pk=came.pk).state == "attended"
+    assert Review.objects.get(pk=second.pk).status == "attended"
