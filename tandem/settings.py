@@ -148,6 +148,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "tandem.core.middleware.CurrentPracticeMiddleware",
     "tandem.core.access.AccessMiddleware",  # who may open which page: tandem.core.rules.URL_ACCESS
+    "tandem.core.null_characters.RefuseNullCharactersMiddleware",  # no U+0000 reaches a view (400)
 ]
 
 ROOT_URLCONF = "tandem.urls"
