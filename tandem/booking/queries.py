@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.db.models import Count
 from django.utils import timezone
 
 from tandem.clinics.models import ClinicSession
@@ -85,7 +86,5 @@ def settings_for(practice: Practice) -> tuple[int, int]:
 
 def booked_counts(session_ids: list[int]) -> dict[int, int]:
     """Session id -> appointments booked into it (one grouped statement)."""
-    from django.db.models import Count
-
     return dict(Appointment.objects.filter(session_id__in=session_ids, state=Appointment.State.BOOKED)
                 .values_list("session_id").annotate(n=Count("pk")).order_by())

@@ -7,6 +7,8 @@ import datetime as dt
 import math
 from enum import StrEnum
 
+from tandem.recall.rules.protocols import GP, HCA, NURSE, PHARMACIST
+
 
 class Kind(StrEnum):
     TESTS = "tests"
@@ -60,7 +62,6 @@ DEFAULT_GAP_DAYS = 14
 #: What a practice may choose: at least a week (for the pack), at most six weeks (results still recent).
 GAP_DAYS = (7, 42)
 
-HCA, NURSE, PHARMACIST, GP = "hca", "nurse", "pharmacist", "gp"
 
 
 def appointment_minutes(base: int, adjustments) -> int:

@@ -191,7 +191,6 @@ def preview_sending(*, practice: Practice, month: dt.date, today: dt.date | None
     available = queries.supply(practice, months=[dates.add_months(this, i) for i in range(13)], settings=settings)
     capacity_set = available.limited
     could_send = _sendable(practice, today=today).filter(_could_send(policy, month_end=month_end, today=today))
-    this = dates.first_of_month(today)
     if not ids:
         first = others = 0
         first_months = set()
