@@ -50,6 +50,15 @@ class Appointment(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True)
     ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
+    #: booked, moved or cancelled by the person through their invitation's link (created_by is then empty)
+    booked_online = models.BooleanField(default=False)
+    #: when the person was told it is booked (confirmation) and reminded two days before
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+    #: the day list's "arrived": when and who saw them arrive
+    arrived_at = models.DateTimeField(null=True, blank=True)
+    arrived_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+")
 
     class Meta:
         constraints = [
@@ -81,12 +90,17 @@ class BookingSettings(models.Model):
 
     practice = models.OneToOneField(Practice, on_delete=models.CASCADE, related_name="booking_settings")
     gap_days = models.PositiveSmallIntegerField(default=14)
+    #: whether invitations carry a link to book online, and how many hours before an appointment the
+    #: person can still change or cancel it themselves (after that they phone the practice)
+    online_booking = models.BooleanField(default=True)
+    online_cutoff_hours = models.PositiveSmallIntegerField(default=24)
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField()
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
-        constraints = [models.CheckConstraint(condition=Q(gap_days__gte=7, gap_days__lte=42), name="booking_gap_days")]
+        constraints = [models.CheckConstraint(condition=Q(gap_days__gte=7, gap_days__lte=42), name="booking_gap_days"),
+                       models.CheckConstraint(condition=Q(online_cutoff_hours__lte=168), name="booking_online_cutoff")]
 
     def __str__(self) -> str:
         return f"Booking settings {self.pk}"

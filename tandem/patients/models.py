@@ -138,6 +138,7 @@ class ReasonableAdjustment(models.Model):
         LONGER_APPOINTMENT = "longer_appointment", "Longer appointment"
         CARER_PRESENT = "carer_present", "Carer or supporter to be present"
         STEP_FREE = "step_free", "Step-free access"
+        HOME_VISIT = "home_visit", "Housebound: needs a home visit"
         OTHER = "other", "Other"
 
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="adjustments")
