@@ -128,19 +128,22 @@ def import_files(*, files: Iterable[tuple[str, BinaryIO]], practice: Practice, b
                  progress: Callable[[int, int], None] | None = None) -> list[FileReport]:
     """Import several files, each on its own (all-or-nothing per file). Reports in the order given.
 
-    NDJSON files of Patients, then of Medications, are read first, so that a bulk-data
+    NDJSON files of Patients, then of Medications, are read first, and those of lab reports
+    (DiagnosticReport) last, after the Observations that are their results, so that a bulk-data
     export split by resource type (Patient.ndjson, Observation.ndjson, ...) resolves its
     references whatever order the files were given in. `progress(done, total)` is called after
     each file.
     """
     files = list(files)
-    order = sorted(range(len(files)), key=lambda i: {"Patient": 0, "Medication": 1}.get(
+    order = sorted(range(len(files)), key=lambda i: {"Patient": 0, "Medication": 1, "DiagnosticReport": 3}.get(
         _first_resource_type(*files[i]), 2))
     medications: dict[str, Any] = {}
+    observation_keys: set[str] = set()
     reports: dict[int, FileReport] = {}
     for done, index in enumerate(order, start=1):
         name, stream = files[index]
-        reports[index] = import_file(name=name, stream=stream, practice=practice, by=by, medications=medications)
+        reports[index] = import_file(name=name, stream=stream, practice=practice, by=by, medications=medications,
+                                     observation_keys=observation_keys)
         if progress is not None:
             progress(done, len(files))
     return [reports[i] for i in range(len(files))]
@@ -166,8 +169,9 @@ def start_import(*, files: Iterable[tuple[str, BinaryIO]], practice: Practice, b
 
 
 def import_file(*, name: str, stream: BinaryIO, practice: Practice, by: User | None,
-                medications: dict[str, Any] | None = None) -> FileReport:
-    """Import one file into `practice`. Nothing is stored unless the whole file is sound."""
+                medications: dict[str, Any] | None = None, observation_keys: set[str] | None = None) -> FileReport:
+    """Import one file into `practice`. Nothing is stored unless the whole file is sound. `observation_keys`
+    gathers how the Observations of imported files may be referred to, for the lab reports of later files."""
     report = FileReport(name=name)
     parsed = parse.read(name, stream)
     report.kind, report.entries = parsed.kind, parsed.count
@@ -176,7 +180,7 @@ def import_file(*, name: str, stream: BinaryIO, practice: Practice, by: User | N
     if parsed.entries:
         # Planned even when reading the file found problems, so the report names all of them at once.
         plan = planning.build(parsed, report, today=clock.today(), lookup=PracticeLookup(practice),
-                              medications=medications)
+                              medications=medications, observation_keys=observation_keys)
         if not report.problems:
             try:
                 # Compared with what the practice holds and made ready with reads only; then written in
@@ -198,6 +202,8 @@ def import_file(*, name: str, stream: BinaryIO, practice: Practice, by: User | N
                 logger.warning("FHIR import could not write (practice %s): %s", practice.pk, type(exc).__name__)
                 report.add_problem(Where(), "The database was too busy to store this file. Nothing from it was "
                                             "stored; import it again.")
+        if not report.problems and observation_keys is not None:
+            observation_keys |= plan.observation_keys
     report.imported = not report.problems
     report.sort()
     if not report.imported:
@@ -205,6 +211,7 @@ def import_file(*, name: str, stream: BinaryIO, practice: Practice, by: User | N
         report.updated.clear()
         report.unchanged.clear()
         report.patients = 0
+        report.lab_reports = report.lab_results = 0
     audit.record(by=by, practice=practice, action="import", what="fhir.bundle", detail=report.counts_for_audit())
     logger.info("FHIR file %s for practice %s by user %s: %s entries, %s problems",
                 "imported" if report.imported else "rejected", practice.pk, getattr(by, "pk", None),

@@ -18,11 +18,11 @@ from typing import Any, Protocol
 
 from tandem.patients.rules import InvalidNHSNumber, normalise_nhs_number
 
-from . import checks
-from .mappers import CLINICAL, SUPPORTING
+from . import checks, lab_reports
+from .mappers import CLINICAL, REPORTS, SUPPORTING
 from .mappers.common import Context, MappingError, SubjectRef
 from .mappers.patient import map_patient, missing_for_new
-from .parse import ParsedFile
+from .parse import Entry, ParsedFile
 from .references import conditional_nhs_number, fit, identity, keys_of, referenced_type
 from .report import FileReport, Where
 from .validate import validate
@@ -65,11 +65,12 @@ class PlannedRow:
 class Plan:
     patients: dict[str, PlannedPatient] = field(default_factory=dict)  # by NHS number
     rows: list[PlannedRow] = field(default_factory=list)
+    observation_keys: set[str] = field(default_factory=set)  # how later files may refer to its Observations
 
 
 class _Builder:
     def __init__(self, parsed: ParsedFile, report: FileReport, *, today: dt.date, lookup: Lookup,
-                 medications: dict[str, Any]):
+                 medications: dict[str, Any], observation_keys: set[str]):
         self.parsed = parsed
         self.report = report
         self.lookup = lookup
@@ -80,6 +81,9 @@ class _Builder:
         self.patient_keys: dict[str, str] = {}  # reference key -> NHS number
         self.broken_keys: set[str] = set()  # keys of Patient entries that had problems
         self.entry_types: dict[str, str] = {}  # reference key -> resource type, for every entry
+        self.earlier_observations = observation_keys  # keys of Observations in earlier files of this import
+        self.links: dict[Where, lab_reports.Link] = {}  # a lab report's result -> its report
+        self.lab = lab_reports.Gathered()
         self.ctx = Context(today=today, medication=self._medication)
 
     # -- problems ------------------------------------------------------------------
@@ -105,14 +109,20 @@ class _Builder:
         clinical = []
         patients = []
         medication_entries = []
+        reports = []
+        observations: dict[str, Entry] = {}
         for entry in self.parsed.entries:
             rtype = entry.resource.get("resourceType")
             for key in keys_of(entry.resource, entry.where.full_url):
                 self.entry_types[key] = str(rtype)
+                if rtype == "Observation":
+                    observations[key] = entry
             if rtype == "Patient":
                 patients.append(entry)
             elif rtype in CLINICAL:
                 clinical.append(entry)
+            elif rtype in REPORTS:
+                reports.append(entry)
             elif rtype in SUPPORTING:
                 medication_entries.append(entry)
             else:
@@ -122,7 +132,11 @@ class _Builder:
             self._index_medication(entry)
         for entry in patients:
             self._plan_patient(entry)
-        mapped = [m for m in (self._map(entry) for entry in clinical) if m is not None]
+        self.plan.observation_keys = set(observations)
+        self.lab = lab_reports.gather(reports, observations, entry_types=self.entry_types, report=self.report)
+        mapped = [m for m in (self._map(entry) for entry in clinical if entry.where not in self.lab.claimed)
+                  if m is not None]
+        mapped += self._lab_results()
         self._check_new_patients()
         self._resolve_and_plan_rows(mapped)
         unused = {id(m) for m in self.file_medications.values()} - self.used_medications
@@ -197,6 +211,21 @@ class _Builder:
             return None
         return entry, rtype, mapped
 
+    def _lab_results(self) -> list:
+        """Each lab report (to find its patient; it becomes no row) and its results, mapped as Observations.
+        A result that does not say who it is about is about the report's patient."""
+        mapped = [(entry, lab_reports.REPORT, report) for entry, report in self.lab.reports]
+        subjects = {entry.where: report.subject for entry, report in self.lab.reports}
+        for entry, link in self.lab.results:
+            found = self._map(entry)
+            if found is None:
+                continue
+            if found[2].subject is None:
+                found[2].subject = subjects[link.report]
+            self.links[entry.where] = link
+            mapped.append(found)
+        return mapped
+
     def _check_new_patients(self) -> None:
         existing = self.lookup.existing_nhs_numbers(set(self.plan.patients))
         for patient in self.plan.patients.values():
@@ -238,6 +267,7 @@ class _Builder:
                 if not nhs:
                     continue
             resolved.append((entry, rtype, result, nhs))
+        resolved = self._with_their_reports(resolved)
         births = {number: planned.fields["date_of_birth"] for number, planned in self.plan.patients.items()
                   if planned.fields.get("date_of_birth")}
         unknown = {nhs for *_, nhs in resolved} - set(births)
@@ -245,7 +275,8 @@ class _Builder:
             births.update(self.lookup.birth_dates(unknown))
         seen: dict[tuple[str, str], Where] = {}
         for entry, rtype, result, nhs in resolved:
-            base = identity(entry.resource, entry.where.full_url)
+            link = self.links.get(entry.where)
+            base = (link and link.source_id) or identity(entry.resource, entry.where.full_url)
             for row in result.rows:
                 if not self._plausible(entry.where, rtype, row, births.get(nhs)):
                     continue
@@ -259,8 +290,29 @@ class _Builder:
                     where=entry.where, resource_type=rtype, table=row.table, source_id=source_id,
                     nhs_number=nhs, fields=row.fields,
                 ))
+        self.report.lab_results += len({row.where for row in self.plan.rows if row.where in self.links})
         self._check_blood_pressure_pairs()
         self._check_owners()
+
+    def _with_their_reports(self, resolved: list) -> list:
+        """Refuse a lab result about a different patient from its report, then check what the reports list
+        but the file does not carry (lab_reports.check_held). The reports themselves become no rows."""
+        patients = {entry.where: nhs for entry, rtype, _, nhs in resolved if rtype == lab_reports.REPORT}
+        kept = []
+        for item in resolved:
+            entry, rtype, _, nhs = item
+            if rtype == lab_reports.REPORT:
+                continue
+            link = self.links.get(entry.where)
+            if link is not None and patients.get(link.report) != nhs:
+                if link.report in patients:  # else the report's own problem is reported
+                    self.problem(entry.where, lab_reports.different_patient(link.report))
+                continue
+            kept.append(item)
+        self.report.lab_reports += len(patients)
+        lab_reports.check_held(self.lab, patients, owners=lambda ids: self.lookup.owners("observation", ids),
+                               earlier=self.earlier_observations, report=self.report)
+        return kept
 
     def _plausible(self, where: Where, rtype: str, row, born: dt.date | None) -> bool:
         """Turn ages into dates and check the row's dates against the person's life; False after
@@ -344,10 +396,12 @@ class _Builder:
 
 
 def build(parsed: ParsedFile, report: FileReport, *, today: dt.date, lookup: Lookup,
-          medications: dict[str, Any] | None = None) -> Plan:
-    """Plan the import of one parsed file; problems and skips go into `report`."""
+          medications: dict[str, Any] | None = None, observation_keys: set[str] | None = None) -> Plan:
+    """Plan the import of one parsed file; problems and skips go into `report`. `medications` and
+    `observation_keys` are shared by the files of one import (what earlier files held)."""
     return _Builder(parsed, report, today=today, lookup=lookup,
-                    medications=medications if medications is not None else {}).build()
+                    medications=medications if medications is not None else {},
+                    observation_keys=observation_keys if observation_keys is not None else set()).build()
 
 
 def count_rows(plan: Plan) -> Counter:

@@ -66,6 +66,8 @@ class FileReport:
     warnings: list[Problem] = field(default_factory=list)
     more_warnings: int = 0
     patients: int = 0
+    lab_reports: int = 0  # DiagnosticReports whose results were imported
+    lab_results: int = 0  # their result Observations that Tandem records
 
     @property
     def rejected(self) -> bool:
@@ -104,7 +106,15 @@ class FileReport:
             if total:
                 detail = ", ".join(f"{n} {label}" for label, n in counts if n)
                 lines.append(f"{total} {one if total == 1 else many}: {detail}")
+            if kind == "observation" and self.lab_reports:
+                lines.append(self.lab_line())
         return lines
+
+    def lab_line(self) -> str:
+        """'5 results from 2 lab reports' (the results are among the observations counted above)."""
+        results, reports = self.lab_results, self.lab_reports
+        return (f"{results} {'result' if results == 1 else 'results'} from {reports} "
+                f"lab {'report' if reports == 1 else 'reports'}")
 
     def skipped_line(self) -> str:
         """'Skipped 3 Practitioner, 1 Organization' (empty when nothing was skipped)."""
@@ -124,6 +134,7 @@ class FileReport:
             "skipped": sum(self.skipped.values()),
             "problems": self.problem_count,
             "patients": self.patients,
+            "lab_reports": self.lab_reports,
         }
 
 

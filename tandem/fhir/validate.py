@@ -3,7 +3,8 @@
 R4B is the FHIR release whose models `fhir.resources` ships; for the resource types
 Tandem imports (Patient, Condition, Observation, MedicationStatement,
 MedicationRequest, Encounter, Medication) R4B is the same as R4 4.0.1, so R4 files
-validate unchanged.
+validate unchanged. Lab reports (DiagnosticReport) are checked with the R4B model too; its
+status is then read against the R4 statuses (tandem.fhir.mappers.diagnostic_report).
 """
 
 from __future__ import annotations

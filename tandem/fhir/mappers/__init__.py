@@ -18,3 +18,5 @@ CLINICAL = {
 }
 # Read only to resolve references from the types above.
 SUPPORTING = {"Medication"}
+# Lab reports: not rows themselves; their results are Observations (tandem.fhir.lab_reports).
+REPORTS = {"DiagnosticReport"}

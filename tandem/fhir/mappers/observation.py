@@ -88,14 +88,10 @@ def _number(concept: obs.Concept, quantity: Any, mapped: Mapped) -> float:
             f"(it understands {known})."
         )
     shown_unit = candidates[0]
-    if concept.plausible is not None:
-        low, high = concept.plausible
-        if not low <= canonical <= high:
-            converted = "" if canonical == value else f" ({canonical:g} {concept.unit})"
-            raise MappingError(
-                f"has {concept.name} {value:g} {shown_unit}{converted}, outside the plausible range "
-                f"{low:g} to {high:g} {concept.unit}. Check the value and its unit."
-            )
+    outside = obs.outside_plausible(concept, canonical)
+    if outside:
+        converted = "" if canonical == value else f" ({canonical:g} {concept.unit})"
+        raise MappingError(f"has {concept.name} {value:g} {shown_unit}{converted}, {outside}. Check the value and its unit.")
     if quantity.comparator:
         mapped.warnings.append(
             f"{concept.name} was reported as '{quantity.comparator}{value:g}'; recorded as {canonical:g} {concept.unit}"
