@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "tandem.recall",
     "tandem.prepare",
     "tandem.booking",
+    "tandem.results",
     "tandem.careplans",
     "tandem.privacy",
     "tandem.team",

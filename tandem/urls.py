@@ -15,12 +15,14 @@ urlpatterns = [
     path("recall/", include("tandem.recall.urls")),
     path("clinics/", include("tandem.clinics.urls")),
     path("booking/", include("tandem.booking.urls")),
+    path("results/", include("tandem.results.urls")),
     path("messages/", include("tandem.messaging.urls")),
     path("prepare/", include("tandem.prepare.urls")),
     path("care-plans/", include("tandem.careplans.urls")),
     path("privacy/", include("tandem.privacy.urls")),
     path("team/", include("tandem.team.urls")),
     path("r/", include("tandem.prepare.public_urls")),
+    path("r/", include("tandem.booking.public_urls")),
 ]
 
 handler400 = "tandem.core.views.bad_request"

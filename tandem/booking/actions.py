@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -24,7 +25,7 @@ from tandem.recall import actions as recall_actions
 from tandem.recall.models import Review
 from tandem.recall.rules.status import Response, ResponseNotAllowed
 
-from . import queries, rules
+from . import message_actions, queries, rules
 from .models import Appointment, BookingSettings, TakenSlot
 from .rules import Kind
 
@@ -73,10 +74,11 @@ def _checked_session(practice: Practice, session_id: int, kind: Kind, start: dt.
 
 
 def book(*, practice: Practice, by: User | None, review: Review, kind: str, session_id: int, start: dt.time,
-         minutes: int, now: dt.datetime | None = None) -> Appointment:
+         minutes: int, now: dt.datetime | None = None, online: bool = False, confirm: bool = True) -> Appointment:
     """Book `review`'s tests appointment or conversation into `session_id` from `start`, taking as many
     slots one after another as `minutes` needs. Raises SlotGone (with the next free places) when a slot
-    is taken, BookingError when it cannot be booked there at all."""
+    is taken, BookingError when it cannot be booked there at all. `online`: the person booked it
+    through their invitation's link (`by` is None). `confirm`: queue the person's confirmation."""
     kind = Kind(kind)
     now = now or clock.now()
     if review.practice_id != practice.pk:
@@ -85,7 +87,10 @@ def book(*, practice: Practice, by: User | None, review: Review, kind: str, sess
     try:
         with transaction.atomic():
             appointment = _insert(practice=practice, by=by, review=review, kind=kind, session=session, run=run,
-                                  minutes=minutes, now=now)
+                                  minutes=minutes, now=now, online=online)
+            if confirm:
+                message_actions.confirm(practice=practice, by=by, review=review, event=message_actions.BOOKED,
+                                        appointments=[appointment], now=now)
     except IntegrityError:
         if Appointment.objects.filter(review=review, kind=kind, state=Appointment.State.BOOKED).exists():
             raise BookingError(f"This person already has a {rules.KIND_LABELS[kind].lower()} booked: "
@@ -96,11 +101,12 @@ def book(*, practice: Practice, by: User | None, review: Review, kind: str, sess
     return appointment
 
 
-def _insert(*, practice, by, review, kind, session, run, minutes, now, moved_from: Appointment | None = None):
+def _insert(*, practice, by, review, kind, session, run, minutes, now, moved_from: Appointment | None = None,
+            online: bool = False):
     appointment = Appointment.objects.create(
         practice=practice, patient_id=review.patient_id, review=review, kind=kind, session=session, day=session.day,
         start_time=run[0], end_time=rules.minutes_after(run[0], minutes), minutes=minutes, staff=session.staff,
-        created_at=now, created_by=by)
+        created_at=now, created_by=by, booked_online=online)
     TakenSlot.objects.bulk_create([TakenSlot(session=session, start=s, appointment=appointment) for s in run])
     starts_at = _aware(session.day, run[0])
     if kind is Kind.CONVERSATION:
@@ -121,8 +127,14 @@ def _insert(*, practice, by, review, kind, session, run, minutes, now, moved_fro
             raise BookingError(str(exc)) from None
     audit.record(by=by, practice=practice, action=AuditEvent.Action.CREATE, what=f"booking.{kind.value}",
                  patient_id=review.patient_id, object_id=appointment.pk,
-                 detail={"session": session.pk, "slots": len(run), **({"moved_from": moved_from.pk} if moved_from else {})})
+                 detail={"session": session.pk, "slots": len(run), **({"moved_from": moved_from.pk} if moved_from else {}),
+                         **_by_person(online)})
     return appointment
+
+
+def _by_person(online: bool) -> dict:
+    """What the audit says when the person did it themselves, on their invitation's link."""
+    return {"by": "the person, online"} if online else {}
 
 
 def _locked(practice: Practice, appointment_id: int, version: int | None) -> Appointment:
@@ -137,32 +149,41 @@ def _locked(practice: Practice, appointment_id: int, version: int | None) -> App
     return appointment
 
 
-def _end(appointment: Appointment, *, state: str, by: User | None, reason: str, now: dt.datetime) -> None:
+def _end(appointment: Appointment, *, state: str, by: User | None, reason: str, now: dt.datetime,
+         online: bool = False) -> None:
     TakenSlot.objects.filter(appointment=appointment).delete()
     appointment.state, appointment.reason = state, reason.strip()[:200]
     appointment.ended_at, appointment.ended_by = now, by
+    appointment.booked_online = appointment.booked_online or online
     appointment.version += 1
     appointment.save()
 
 
 @transaction.atomic
 def cancel(*, practice: Practice, by: User | None, appointment_id: int, version: int | None, reason: str = "",
-           now: dt.datetime | None = None) -> Appointment:
-    """Cancel an appointment: its slots are free again; the row stays as history."""
+           now: dt.datetime | None = None, online: bool = False, confirm: bool = True) -> Appointment:
+    """Cancel an appointment: its slots are free again; the row stays as history. `online`: the
+    person cancelled it on their link. `confirm`: queue the person's confirmation of it."""
     now = now or clock.now()
     appointment = _locked(practice, appointment_id, version)
-    _end(appointment, state=Appointment.State.CANCELLED, by=by, reason=reason, now=now)
+    _end(appointment, state=Appointment.State.CANCELLED, by=by, reason=reason, now=now, online=online)
     if appointment.conversation is not None and appointment.conversation.state == Conversation.State.BOOKED:
         prepare_actions.cancel_conversation(conversation=appointment.conversation, by=by)
     audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what=f"booking.{appointment.kind}",
-                 patient_id=appointment.patient_id, object_id=appointment.pk, detail={"state": "cancelled"})
+                 patient_id=appointment.patient_id, object_id=appointment.pk,
+                 detail={"state": "cancelled", **_by_person(online)})
+    if confirm:
+        message_actions.confirm(practice=practice, by=by, review=appointment.review, event=message_actions.CANCELLED,
+                                appointments=[appointment], now=now)
     return appointment
 
 
 def move(*, practice: Practice, by: User | None, appointment_id: int, version: int | None, session_id: int,
-         start: dt.time, minutes: int | None = None, now: dt.datetime | None = None) -> Appointment:
+         start: dt.time, minutes: int | None = None, now: dt.datetime | None = None, online: bool = False,
+         confirm: bool = True) -> Appointment:
     """Move an appointment to another place: the new one is booked and the old one ends as moved (and
-    points to the new), in one transaction; if the new place has gone, nothing changes."""
+    points to the new), in one transaction; if the new place has gone, nothing changes. `online` and
+    `confirm` as for `book`."""
     now = now or clock.now()
     try:
         with transaction.atomic():
@@ -170,11 +191,14 @@ def move(*, practice: Practice, by: User | None, appointment_id: int, version: i
             kind = Kind(old.kind)
             minutes = minutes or old.minutes
             session, run = _checked_session(practice, session_id, kind, start, minutes, now)
-            _end(old, state=Appointment.State.MOVED, by=by, reason="", now=now)
+            _end(old, state=Appointment.State.MOVED, by=by, reason="", now=now, online=online)
             new = _insert(practice=practice, by=by, review=old.review, kind=kind, session=session, run=run,
-                          minutes=minutes, now=now, moved_from=old)
+                          minutes=minutes, now=now, moved_from=old, online=online)
             old.moved_to = new
             old.save(update_fields=["moved_to"])
+            if confirm:
+                message_actions.confirm(practice=practice, by=by, review=old.review, event=message_actions.CHANGED,
+                                        appointments=[new], now=now)
     except IntegrityError:
         session = ClinicSession.objects.get(pk=session_id)
         free = queries.next_free(practice, kind=kind, minutes=minutes, from_day=session.day, now=now)
@@ -183,24 +207,73 @@ def move(*, practice: Practice, by: User | None, appointment_id: int, version: i
 
 
 @transaction.atomic
-def save_settings(*, practice: Practice, by: User | None, gap_days: int, version: int | None) -> int:
-    """The days between the tests appointment and the conversation. `version`: what the form showed
-    (0 for never saved); anything else raises BookingConflict and saves nothing."""
+def save_settings(*, practice: Practice, by: User | None, gap_days: int, version: int | None,
+                  online_booking: bool | None = None, cutoff_hours: int | None = None) -> int:
+    """The days between the tests appointment and the conversation, and (when given) whether people
+    may book online and up to how many hours before an appointment they may change or cancel it
+    themselves. `version`: what the form showed (0 for never saved); anything else raises
+    BookingConflict and saves nothing."""
     if not rules.GAP_DAYS[0] <= gap_days <= rules.GAP_DAYS[1]:
         raise BookingError(f"The gap must be from {rules.GAP_DAYS[0]} to {rules.GAP_DAYS[1]} days.")
+    if cutoff_hours is not None and not rules.CUTOFF_HOURS[0] <= cutoff_hours <= rules.CUTOFF_HOURS[1]:
+        raise BookingError(f"The cut-off must be from {rules.CUTOFF_HOURS[0]} to {rules.CUTOFF_HOURS[1]} hours.")
     current = BookingSettings.objects.select_for_update().filter(practice=practice).first()
     if version != (current.version if current is not None else 0):
         raise BookingConflict()
     now = clock.now()
     if current is None:
-        current = BookingSettings.objects.create(practice=practice, gap_days=gap_days, updated_at=now, updated_by=by)
-    else:
-        current.gap_days, current.version, current.updated_at, current.updated_by = (
-            gap_days, current.version + 1, now, by)
-        current.save()
+        current = BookingSettings(practice=practice, version=0)
+    current.gap_days, current.version, current.updated_at, current.updated_by = (
+        gap_days, current.version + 1, now, by)
+    if online_booking is not None:
+        current.online_booking = online_booking
+    if cutoff_hours is not None:
+        current.online_cutoff_hours = cutoff_hours
+    current.save()
     audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="booking.settings",
-                 object_id=current.pk, detail={"gap_days": gap_days})
+                 object_id=current.pk, detail={"gap_days": gap_days, "online_booking": current.online_booking,
+                                               "online_cutoff_hours": current.online_cutoff_hours})
     return current.version
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One appointment a person chose on their link: what, where, from when, how long, and who may
+    hold it (the session's role must be one of `roles`)."""
+
+    kind: str
+    session_id: int
+    start: dt.time
+    minutes: int
+    roles: frozenset[str]
+
+
+def book_online(*, practice: Practice, review: Review, choices: list[Choice],
+                now: dt.datetime | None = None) -> list[Appointment]:
+    """The person's own booking on their invitation's link: their tests appointment and conversation
+    (or the one still to book) in one transaction, so both are booked or neither: a slot taken
+    meanwhile raises SlotGone and books nothing. The conversation must be at least the practice's gap
+    after the tests. Booked as `online` (no user; the audit says the person did it), confirmed once."""
+    now = now or clock.now()
+    gap_days = queries.settings_for(practice)[0]
+    tests = next((a for a in queries.booked(practice, review.pk) if a.kind == Kind.TESTS), None)
+    with transaction.atomic():
+        made = []
+        for choice in choices:
+            session = ClinicSession.objects.filter(practice=practice, pk=choice.session_id).first()
+            if session is None or session.role not in choice.roles:
+                raise BookingError("That time is not one you can book: choose another.")
+            if choice.kind == Kind.CONVERSATION and tests is not None and \
+                    session.day < tests.day + dt.timedelta(days=gap_days):
+                raise BookingError(f"The conversation must be at least {gap_days} days after the tests.")
+            booked = book(practice=practice, by=None, review=review, kind=choice.kind, session_id=session.pk,
+                          start=choice.start, minutes=choice.minutes, now=now, online=True, confirm=False)
+            tests = booked if booked.kind == Kind.TESTS else tests
+            made.append(booked)
+        if made:
+            message_actions.confirm(practice=practice, by=None, review=review, event=message_actions.BOOKED,
+                                    appointments=made, now=now)
+    return made
 
 
 OUTCOMES = {"attended": Response.ATTENDED, "did_not_attend": Response.DID_NOT_ATTEND}
@@ -229,4 +302,42 @@ def record_outcome(*, practice: Practice, by: User | None, appointment_id: int, 
     appointment.save()
     audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what=f"booking.{appointment.kind}",
                  patient_id=appointment.patient_id, object_id=appointment.pk, detail={"state": outcome})
+    return appointment
+
+
+@transaction.atomic
+def record_arrival(*, practice: Practice, by: User | None, appointment_id: int, version: int | None,
+                   now: dt.datetime | None = None) -> Appointment:
+    """The person has arrived for a booked appointment today (the day list's "Arrived"): when, and
+    who saw them. Only on the appointment's own day, and only once."""
+    now = now or clock.now()
+    appointment = _locked(practice, appointment_id, version)
+    if appointment.day != timezone.localtime(now).date():
+        raise BookingError("An arrival can be recorded only on the day of the appointment.")
+    if appointment.arrived_at is not None:
+        raise BookingError("Their arrival is already recorded.")
+    appointment.arrived_at, appointment.arrived_by = now, by
+    appointment.version += 1
+    appointment.save(update_fields=["arrived_at", "arrived_by", "version"])
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what=f"booking.{appointment.kind}",
+                 patient_id=appointment.patient_id, object_id=appointment.pk, detail={"arrived": True})
+    return appointment
+
+
+@transaction.atomic
+def undo_arrival(*, practice: Practice, by: User | None, appointment_id: int, version: int | None,
+                 now: dt.datetime | None = None) -> Appointment:
+    """Take back an arrival recorded by mistake (the wrong row, or the person left before being seen).
+    The audit log keeps who recorded it and who took it back."""
+    now = now or clock.now()
+    appointment = _locked(practice, appointment_id, version)
+    if appointment.day != timezone.localtime(now).date():
+        raise BookingError("An arrival can be taken back only on the day of the appointment.")
+    if appointment.arrived_at is None:
+        raise BookingError("No arrival is recorded for this appointment.")
+    appointment.arrived_at, appointment.arrived_by = None, None
+    appointment.version += 1
+    appointment.save(update_fields=["arrived_at", "arrived_by", "version"])
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what=f"booking.{appointment.kind}",
+                 patient_id=appointment.patient_id, object_id=appointment.pk, detail={"arrived": False})
     return appointment

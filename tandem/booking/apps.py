@@ -8,7 +8,10 @@ class BookingConfig(AppConfig):
 
     def ready(self) -> None:
         from tandem.clinics import hooks
+        from tandem.prepare.views import public as reply
 
-        from . import queries
+        from . import public, queries
 
         hooks.count_booked_with(queries.booked_counts)
+        hooks.count_minutes_with(queries.taken_minutes)
+        reply.offer_on_answer(public.answer_offer)  # "Book my appointments now" on the answer page

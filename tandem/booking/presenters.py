@@ -14,6 +14,7 @@ from . import rules
 from .models import Appointment
 
 ADJUSTMENT_LABELS = dict(ReasonableAdjustment.Kind.choices)
+HOME_VISIT = ReasonableAdjustment.Kind.HOME_VISIT.value
 
 
 def day_text(day: dt.date) -> str:
@@ -28,9 +29,10 @@ class Needs:
     conversation_minutes: int
     conversation_roles: frozenset[str]
     conversation_lead: str
-    adjustments: list[str]
+    adjustments: list[str]  # besides a home visit, which is flagged on its own
     interpreter: bool
     no_tests: bool
+    home_visit: bool = False  # housebound: the review is a home visit, not a clinic slot
 
 
 def needs(plan: ReviewPlan, adjustments) -> Needs:
@@ -42,9 +44,10 @@ def needs(plan: ReviewPlan, adjustments) -> Needs:
         conversation_minutes=rules.appointment_minutes(plan.conversation.minutes, kinds),
         conversation_roles=rules.conversation_roles(plan.conversation.lead),
         conversation_lead=LEAD_LABELS[plan.conversation.lead],
-        adjustments=[ADJUSTMENT_LABELS.get(k, k) for k in sorted(kinds)],
+        adjustments=[ADJUSTMENT_LABELS.get(k, k) for k in sorted(kinds - {HOME_VISIT})],
         interpreter=bool(rules.INTERPRETER_KINDS & kinds),
         no_tests=not plan.tests.steps,
+        home_visit=HOME_VISIT in kinds,
     )
 
 
@@ -90,3 +93,19 @@ def roles_text(roles) -> str:
     names = [ROLE_WORDS[r] for r in ("hca", "nurse", "gp", "pharmacist") if r in roles]
     said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
     return ("an " if said[0] in "aeiou" else "a ") + said
+
+
+def time_text(at: dt.time) -> str:
+    """'9am', '10:30am', '2:20pm': a time as people say it."""
+    hour = at.hour % 12 or 12
+    return f"{hour}{f':{at.minute:02d}' if at.minute else ''}{'am' if at.hour < 12 else 'pm'}"
+
+
+def when_text(day: dt.date, at: dt.time) -> str:
+    """'Tuesday 16 June 2026 at 9am'."""
+    return f"{day_text(day)} at {time_text(at)}"
+
+
+def with_text(appointment: Appointment) -> str:
+    """'Hannah Cole, health care assistant': who the person sees."""
+    return f"{appointment.staff.display_name}, {ROLE_WORDS.get(appointment.session.role, 'clinician')}"

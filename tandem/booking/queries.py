@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from tandem.clinics.models import ClinicSession
 from tandem.clinics.rules.sessions import Cancelled, slot_starts
 from tandem.core.models import Practice
+from tandem.patients.models import ReasonableAdjustment
+from tandem.recall import queries as recall_queries
 
-from . import rules
+from . import presenters, rules
 from .models import Appointment, BookingSettings, TakenSlot
 
 
@@ -88,3 +91,101 @@ def booked_counts(session_ids: list[int]) -> dict[int, int]:
     """Session id -> appointments booked into it (one grouped statement)."""
     return dict(Appointment.objects.filter(session_id__in=session_ids, state=Appointment.State.BOOKED)
                 .values_list("session_id").annotate(n=Count("pk")).order_by())
+
+
+def taken_minutes(practice_id: int, first: dt.date, last: dt.date) -> list[tuple[dt.date, str, int]]:
+    """(day, role, minutes) of held sessions from `first` to `last` taken by appointments (each taken
+    slot counts its session's slot length: an appointment of 25 minutes in 15-minute slots takes 30).
+    Attended and missed appointments keep their slots: the time was used, or lost. One grouped statement."""
+    return list(TakenSlot.objects.filter(session__practice_id=practice_id, session__day__gte=first,
+                                         session__day__lte=last, session__cancelled=Cancelled.HELD)
+                .values_list("session__day", "session__role").annotate(total=Sum("session__slot_minutes"))
+                .order_by())
+
+
+#: What the day list shows: appointments held, or still to be (not those cancelled or moved).
+ON_THE_DAY = (Appointment.State.BOOKED, Appointment.State.ATTENDED, Appointment.State.DID_NOT_ATTEND)
+
+
+def day_appointments(practice: Practice, day: dt.date, *, staff_id: int | None = None) -> list[Appointment]:
+    """The appointments of `day` (all staff, or one member), in time order, with the person, the
+    member of staff, the session (its place) and who saw the person arrive: one statement."""
+    found = Appointment.objects.filter(practice=practice, day=day, state__in=ON_THE_DAY)
+    if staff_id is not None:
+        found = found.filter(staff_id=staff_id)
+    return list(found.select_related("patient", "staff", "session", "arrived_by")
+                .order_by("start_time", "staff__last_name", "staff__first_name", "pk"))
+
+
+def next_booked_day(practice: Practice, after: dt.date, *, staff_id: int | None = None,
+                    within: int = 60) -> tuple[dt.date, int] | None:
+    """The first day after `after` (within `within` days) with appointments booked (for one member of
+    staff, when given), and how many: one statement."""
+    found = Appointment.objects.filter(practice=practice, day__gt=after, day__lte=after + dt.timedelta(days=within),
+                                       state=Appointment.State.BOOKED)
+    if staff_id is not None:
+        found = found.filter(staff_id=staff_id)
+    return found.values_list("day").annotate(n=Count("pk")).order_by("day").first()
+
+
+def day_staff(practice: Practice, day: dt.date) -> list[tuple[int, str, str]]:
+    """(user id, first name, last name) of each member of staff with a session on `day`, held or
+    not (a session cancelled late can still have people booked), by name: one statement."""
+    return list(ClinicSession.objects.filter(practice=practice, day=day)
+                .values_list("staff_id", "staff__first_name", "staff__last_name").distinct()
+                .order_by("staff__last_name", "staff__first_name", "staff_id"))
+
+
+def adjustment_details(patient_ids) -> dict[int, dict[str, str]]:
+    """Patient id -> {adjustment kind: its detail (the language for an interpreter)}: one statement.
+    The ids come from a practice-scoped read."""
+    out: dict[int, dict[str, str]] = {}
+    for patient_id, kind, detail in (ReasonableAdjustment.objects.filter(patient_id__in=sorted(set(patient_ids)))
+                                     .values_list("patient_id", "kind", "detail")):
+        out.setdefault(patient_id, {})[kind] = detail
+    return out
+
+
+@dataclass(frozen=True)
+class OnlineSettings:
+    """How a practice lets people book online: whether it does, and how many hours before an
+    appointment they can still change or cancel it themselves."""
+
+    online_booking: bool = True
+    cutoff_hours: int = rules.DEFAULT_CUTOFF_HOURS
+    gap_days: int = rules.DEFAULT_GAP_DAYS
+    version: int = 0  # 0: never saved
+
+    def can_change(self, appointment: Appointment, *, now: dt.datetime) -> bool:
+        """Whether the person may still change or cancel `appointment` themselves (before the cut-off)."""
+        return rules.before_cutoff(dt.datetime.combine(appointment.day, appointment.start_time),
+                                   timezone.localtime(now).replace(tzinfo=None), hours=self.cutoff_hours)
+
+
+def online_settings(practice: Practice) -> OnlineSettings:
+    row = (BookingSettings.objects.filter(practice=practice)
+           .values_list("online_booking", "online_cutoff_hours", "gap_days", "version").first())
+    return OnlineSettings(*row) if row is not None else OnlineSettings()
+
+
+def to_remind(practice: Practice, *, today: dt.date) -> list[Appointment]:
+    """Booked appointments whose reminder is due (rules.reminder_due) and not yet queued."""
+    found = (Appointment.objects.filter(practice=practice, state=Appointment.State.BOOKED, reminded_at__isnull=True,
+                                        day__gt=today, day__lte=today + dt.timedelta(days=rules.REMINDER_DAYS))
+             .select_related("patient", "session", "staff").order_by("day", "start_time", "pk"))
+    return [a for a in found if rules.reminder_due(a.day, timezone.localtime(a.created_at).date(), today=today)]
+
+
+def needs_for(practice: Practice, patient_id: int, *, today: dt.date):
+    """What the person's appointments need (presenters.Needs: minutes, who, an interpreter), and
+    their reasonable adjustments (kinds), from recall's plan: the one place booking reads them."""
+    facts = recall_queries.person_facts(practice, [patient_id]).get(patient_id) or recall_queries.PersonFacts()
+    return presenters.needs(recall_queries.plan_for(facts, today=today), facts.adjustments), facts.adjustments
+
+
+def to_rebook(practice: Practice, *, today: dt.date) -> list[Appointment]:
+    """Appointments still booked, from today on, in sessions that will no longer be held (staff leave,
+    a bank holiday, or cancelled by the practice), soonest first: each person needs another time."""
+    return list(Appointment.objects.filter(practice=practice, state=Appointment.State.BOOKED, day__gte=today)
+                .exclude(session__cancelled=Cancelled.HELD)
+                .select_related("patient", "staff", "session__leave").order_by("day", "start_time", "pk"))

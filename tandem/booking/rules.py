@@ -84,3 +84,23 @@ def conversation_roles(lead: str) -> frozenset[str]:
     heart failure, severe frailty, case management, four or more conditions), else a nurse, GP or
     pharmacist."""
     return frozenset({GP, NURSE}) if lead == "gp_or_specialist_nurse" else frozenset({NURSE, GP, PHARMACIST})
+
+
+#: Booking online (by the person, through their invitation's link): how many hours before an
+#: appointment they can still change or cancel it themselves, unless the practice sets otherwise.
+DEFAULT_CUTOFF_HOURS = 24
+CUTOFF_HOURS = (0, 168)  # what a practice may choose: up to a week
+#: A reminder goes this many days before each appointment.
+REMINDER_DAYS = 2
+
+
+def before_cutoff(starts: dt.datetime, now: dt.datetime, *, hours: int) -> bool:
+    """Whether `now` is still before the cut-off: `hours` before the appointment `starts`."""
+    return now < starts - dt.timedelta(hours=hours)
+
+
+def reminder_due(day: dt.date, booked_on: dt.date, *, today: dt.date) -> bool:
+    """A reminder is due from REMINDER_DAYS before the appointment's day until the day before it,
+    unless it was booked within those days (its confirmation has only just told them)."""
+    first = day - dt.timedelta(days=REMINDER_DAYS)
+    return first <= today < day and booked_on < first

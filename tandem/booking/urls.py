@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import day, rebook, views
 
 app_name = "booking"
 
@@ -10,4 +10,7 @@ urlpatterns = [
     path("appointments/<id:appointment_pk>/cancel/", views.cancel, name="cancel"),
     path("appointments/<id:appointment_pk>/outcome/", views.outcome, name="outcome"),
     path("settings/", views.settings_page, name="settings"),
+    path("rebook/", rebook.rebook, name="rebook"),
+    path("day/", day.day, name="day"),
+    path("appointments/<id:appointment_pk>/arrived/", day.arrival, name="arrival"),
 ]

@@ -20,6 +20,7 @@ from tandem.patients.queries import get_patient
 from tandem.recall import queries as recall_queries
 
 from . import actions, presenters, queries, rules
+from .day import back_url
 from .rules import Kind
 
 SECTION = "recall"
@@ -172,30 +173,48 @@ def outcome(request, appointment_pk: int):
         said = "came" if done.state == "attended" else "did not attend"
         messages.success(request, f"Recorded: {rules.KIND_LABELS[Kind(done.kind)].lower()} on "
                                   f"{presenters.day_text(done.day)}, they {said}.")
-    return redirect("booking:review", review_pk=found.review_id)
+    return redirect(back_url(request.POST) or reverse("booking:review", kwargs={"review_pk": found.review_id}))
 
 
 @practice_required(Capability.MANAGE_PRACTICE)
 def settings_page(request):
-    gap_days, version = queries.settings_for(request.practice)
-    error, typed, status = "", str(gap_days), 200
+    """The gap between the two visits, and booking online: whether people may, and the cut-off for
+    changing or cancelling themselves (hours before the appointment)."""
+    current = queries.online_settings(request.practice)
+    version, errors, status = current.version, {}, 200
+    typed = {"gap_days": str(current.gap_days), "cutoff_hours": str(current.cutoff_hours)}
+    online = current.online_booking
     if request.method == "POST":
-        typed = str(request.POST.get("gap_days") or "")[:40]
-        read = read_int(typed, label="The gap", minimum=rules.GAP_DAYS[0], maximum=rules.GAP_DAYS[1])
-        error = read.error or ("" if read.value is not None else "Enter the number of days")
-        if not error:
+        # a field the form did not send keeps what it is (an older form: the gap alone)
+        typed = {name: str(request.POST.get(name) or "")[:40] if name in request.POST else value
+                 for name, value in typed.items()}
+        online = request.POST.get("online_booking") == "yes" if "online_booking" in request.POST else online
+        gap = read_int(typed["gap_days"], label="The gap", minimum=rules.GAP_DAYS[0], maximum=rules.GAP_DAYS[1])
+        cutoff = read_int(typed["cutoff_hours"], label="The cut-off", minimum=rules.CUTOFF_HOURS[0],
+                          maximum=rules.CUTOFF_HOURS[1])
+        for name, read, empty in (("gap_days", gap, "Enter the number of days"),
+                                  ("cutoff_hours", cutoff, "Enter the number of hours")):
+            if read.error or read.value is None:
+                errors[name] = read.error or empty
+        if not errors:
             try:
-                actions.save_settings(practice=request.practice, by=request.user, gap_days=read.value,
-                                      version=read_version(request.POST.get("version")))
+                actions.save_settings(practice=request.practice, by=request.user, gap_days=gap.value,
+                                      version=read_version(request.POST.get("version")), online_booking=online,
+                                      cutoff_hours=cutoff.value)
             except actions.BookingConflict:
-                error = ("Someone else changed this while you were looking at it. Nothing was saved: "
-                         "here is what it is now.")
-                typed = str(queries.settings_for(request.practice)[0])
-                version = queries.settings_for(request.practice)[1]
+                errors["gap_days"] = ("Someone else changed this while you were looking at it. Nothing was saved: "
+                                      "here is what it is now.")
+                current = queries.online_settings(request.practice)
+                version, online = current.version, current.online_booking
+                typed = {"gap_days": str(current.gap_days), "cutoff_hours": str(current.cutoff_hours)}
             else:
-                messages.success(request, f"Conversations are now booked at least {read.value} days after the tests.")
+                messages.success(request, f"Conversations are now booked at least {gap.value} days after the tests. "
+                                          + (f"People can book online and change or cancel up to {cutoff.value} hours "
+                                             "before." if online else "People cannot book online."))
                 return redirect("booking:settings")
         status = 400
     return render(request, "booking/settings.jinja", {
-        "active_section": "clinics", "typed": typed, "version": version, "error": error,
-        "minimum": rules.GAP_DAYS[0], "maximum": rules.GAP_DAYS[1]}, status=status)
+        "active_section": "clinics", "typed": typed, "version": version, "errors": errors,
+        "error_list": [{"text": text, "href": f"#{name}"} for name, text in errors.items()],
+        "online": online, "minimum": rules.GAP_DAYS[0], "maximum": rules.GAP_DAYS[1],
+        "cutoff_maximum": rules.CUTOFF_HOURS[1]}, status=status)

@@ -273,7 +273,7 @@ def leave(request):
                 if added.booked:
                     people = "1 person was" if added.booked == 1 else f"{added.booked:,} people were"
                     messages.warning(request, f"{people} booked into those sessions: find them another time "
-                                              "from their review.")
+                                              "from People to re-book.")
                 return redirect("clinics:leave")
         status = 400
     return render(request, "clinics/leave.jinja", _context(

@@ -31,16 +31,19 @@ class Capability(StrEnum):
     EDIT_CLINICAL = "edit_clinical"
     IMPORT_RECORDS = "import_records"
     MANAGE_PRACTICE = "manage_practice"
+    RECORD_RESULTS = "record_results"  # the review's tests, measured or taken at the point of care
 
 
 _ALL = frozenset(Capability)
-_CLINICAL = frozenset({Capability.VIEW_PATIENT, Capability.VIEW_CLINICAL, Capability.EDIT_CLINICAL})
+_CLINICAL = frozenset({Capability.VIEW_PATIENT, Capability.VIEW_CLINICAL, Capability.EDIT_CLINICAL,
+                       Capability.RECORD_RESULTS})
 
 CAPABILITIES: dict[Role, frozenset[Capability]] = {
     Role.GP: _CLINICAL,
     Role.NURSE: _CLINICAL,
     Role.PHARMACIST: _CLINICAL,
-    Role.HCA: frozenset({Capability.VIEW_PATIENT, Capability.VIEW_CLINICAL}),
+    # Health care assistants do most of the tests appointment: they record its results.
+    Role.HCA: frozenset({Capability.VIEW_PATIENT, Capability.VIEW_CLINICAL, Capability.RECORD_RESULTS}),
     Role.MANAGER: _ALL,
     # Administrators run recall and letters: they see who a person is and how to reach them, when
     # their review is due and what to book. They do not see clinical detail, and they do not import
@@ -153,6 +156,12 @@ URL_ACCESS: dict[str, Access] = {
     "booking:cancel": _PATIENT,
     "booking:outcome": _PATIENT,
     "booking:settings": _MANAGE,
+    "booking:rebook": _PATIENT,
+    # The day list: everyone who sees people (reception marks arrivals); clinical detail only for clinicians.
+    "booking:day": _PATIENT,
+    "booking:arrival": _PATIENT,
+    # Recording the review's tests at the point of care (HCAs, nurses, GPs, pharmacists; not administrators).
+    "results:review": _both(Capability.RECORD_RESULTS),
     # Clinic sessions: everyone in the practice sees when sessions are held (to book into them, and their
     # own); the practice manager sets them up, changes or cancels one, and records leave.
     "clinics:week": _MEMBER,
@@ -249,6 +258,17 @@ URL_ACCESS: dict[str, Access] = {
     "reply:sent": _PUBLIC,
     "reply:answer": _PUBLIC,
     "reply:answered": _PUBLIC,
+    # Booking online on the same link (tandem.booking.public), behind the same date of birth.
+    "selfbook:tests": _PUBLIC,
+    "selfbook:conversation": _PUBLIC,
+    "selfbook:check": _PUBLIC,
+    "selfbook:done": _PUBLIC,
+    "selfbook:yours": _PUBLIC,
+    "selfbook:change_tests": _PUBLIC,
+    "selfbook:change_conversation": _PUBLIC,
+    "selfbook:cancel_tests": _PUBLIC,
+    "selfbook:cancel_conversation": _PUBLIC,
+    "selfbook:call_me": _PUBLIC,
 }
 
 

@@ -119,7 +119,7 @@ def _result_value(row) -> str:
         decimals = concept.decimals if concept else 1
         unit = row.unit or (concept.unit if concept else "")
         return f"{_number(row.value, decimals)} {unit}".strip()
-    return observations.SMOKING_LABELS.get(row.value_code, row.value_code)
+    return observations.CODED_LABELS.get(row.concept, {}).get(row.value_code, row.value_code)
 
 
 def result_name(row) -> str:

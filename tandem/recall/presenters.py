@@ -297,6 +297,8 @@ class CapacityLineView:
     shortfall: int
     enough: bool
     message: str
+    booked: str = ""  # with clinic sessions: minutes a week already booked, and free
+    free: str = ""
 
 
 @dataclass(frozen=True)
@@ -320,9 +322,12 @@ def capacity(months: list[capacity_rules.MonthCapacity]) -> list[CapacityView]:
                 minutes = "minute" if line.shortfall == 1 else "minutes"
                 message = (f"{line.shortfall:,} {minutes} a week short ({line.needed_per_week:,} needed, "
                            f"{line.available_per_week:,} available)")
+            booked = line.booked_per_week
             lines.append(CapacityLineView(label=line.label, needed=f"{line.needed_per_week:,}",
                                           available=f"{line.available_per_week:,}", shortfall=line.shortfall,
-                                          enough=line.enough, message=message))
+                                          enough=line.enough, message=message,
+                                          booked="" if booked is None else f"{booked:,}",
+                                          free="" if booked is None else f"{line.free_per_week:,}"))
         out.append(CapacityView(month=dates.month_label(m.month), people=m.people, lines=lines, enough=m.enough,
                                 no_capacity_set=not m.from_sessions and all(line.available_per_week == 0
                                                                             for line in m.lines),

@@ -19,6 +19,7 @@ from tandem.core import audit
 from tandem.core.models import AuditEvent, Practice, User
 from tandem.patients.models import Condition, Medication, Observation, Patient, RegistrationStatus
 from tandem.patients.rules import age_on
+from tandem.terminology import observations
 
 from .models import RegisterMembership
 from .rules import rule_for, years_before
@@ -171,16 +172,16 @@ def bp_no_hypertension(practice: Practice, today: dt.date) -> list[Item]:
                              | Q(concept="diastolic_bp", value__gte=w.DIASTOLIC_RAISED))
     candidates = raised.values("patient").annotate(days=Count("effective_date", distinct=True)) \
         .filter(days__gte=w.BP_RAISED_READINGS)
-    by_day: dict[int, dict[dt.date, list]] = defaultdict(dict)
+    # Each day's reading is the lowest systolic and the lowest diastolic of that day, as every other
+    # reader of blood pressures takes it (observations.blood_pressure_by_day).
+    halves: dict[int, tuple[list, list]] = defaultdict(lambda: ([], []))
     for pid, concept, day, value in readings.filter(patient__in=candidates.values("patient")) \
             .order_by("patient_id", "effective_date", "pk").values_list("patient_id", "concept", "effective_date", "value"):
-        pair = by_day[pid].setdefault(day, [None, None])
-        index = 0 if concept == "systolic_bp" else 1
-        pair[index] = value if pair[index] is None else max(pair[index], value)
+        halves[pid][0 if concept == "systolic_bp" else 1].append((day, value))
     items = []
-    for pid, days in by_day.items():
-        high = [(day, s, d) for day, (s, d) in sorted(days.items())
-                if (s is not None and s >= w.SYSTOLIC_RAISED) or (d is not None and d >= w.DIASTOLIC_RAISED)]
+    for pid, (systolic, diastolic) in halves.items():
+        high = [(day, s, d) for day, s, d in reversed(observations.blood_pressure_by_day(systolic, diastolic))
+                if s >= w.SYSTOLIC_RAISED or d >= w.DIASTOLIC_RAISED]
         if len(high) >= w.BP_RAISED_READINGS:
             items.append(Item("bp_no_hypertension", pid, partial(w.explain_bp, high)))
     return items

@@ -158,6 +158,21 @@ CONCEPTS: tuple[Concept, ...] = (
         ),
         conversions={"kg": "same", "g": "g_to_kg", "[lb_av]": "lb_to_kg"}, decimals=1, plausible=(2, 400),
     ),
+    # Height. SNOMED 50373000 "Body height measure" and 162755006 "On examination - height": OpenCodelists
+    # opensafely/height-snomed (version 3b4a3891) as copied in opensafely/renal-short-data-report
+    # codelists/opensafely-height-snomed.csv. LOINC 8302-2 "Body height": FHIR R4 vital signs profile
+    # (the same pair, 50373000 or 8302-2, is what public national FHIR IGs give for body height).
+    # Kept in centimetres, as it is measured; a height sent in metres is converted.
+    Concept(
+        "height", "Height", "height", "cm",
+        loinc=("8302-2",),
+        snomed=(
+            "50373000",  # Body height measure
+            "162755006",  # On examination - height
+            "248333004",  # Standing height
+        ),
+        conversions={"cm": "same", "m": "m_to_cm"}, decimals=1, plausible=(50, 250), higher_is_worse=False,
+    ),
     # eGFR. SNOMED: gm-sde egfr/1 (estimate codes only: the clearance procedure and the
     # "technique" codes there are left out). LOINC: NLM VSAC eGFR value set
     # 2.16.840.1.113883.17.4077.3.2029 (33914-3, 48642-3, 48643-1, 50044-7, 62238-1,
@@ -247,6 +262,17 @@ CONCEPTS: tuple[Concept, ...] = (
         "smoking", "Smoking status", "smoking", "",
         loinc=("72166-2",), snomed=("229819007", "365980008"), coded=True,
     ),
+    # Diabetic foot risk (NICE NG19: low, moderate or high risk, or an active diabetic foot problem).
+    # English GP systems record one finding per foot ("On examination - Left diabetic foot at low
+    # risk"): the finding is the result, and its side and level are read from FOOT_RISK_CODES below,
+    # as MRC grades are read from MRC_GRADE_CODES. So this concept has no question code of its own.
+    Concept("foot_risk", "Diabetic foot risk", "foot check", "", coded=True),
+    # Inhaler technique, checked by watching the person use each inhaler. Recorded under
+    # INHALER_TECHNIQUE_CODE below with its outcome as the value (INHALER_TECHNIQUE_LABELS). The code
+    # is kept in its own constant, like the foot findings, rather than in `snomed`: the concepts' own
+    # codes are read as questions with a value, and no SNOMED CT finding for a good or a poor
+    # technique could be confirmed from a primary source.
+    Concept("inhaler_technique", "Inhaler technique", "how you use your inhalers", "", coded=True),
 )
 
 # MRC Breathlessness Scale: one SNOMED CT finding per grade, as English GP systems record it.
@@ -345,6 +371,43 @@ SMOKING_VALUES: dict[str, str] = {
 }
 SMOKING_LABELS = {"current": "Current smoker", "ex": "Ex-smoker", "never": "Never smoked"}
 
+# Diabetic foot risk: one SNOMED CT finding per foot and level -> (side, level). Levels are NICE NG19's
+# (low, moderate, high risk; "active" = an active diabetic foot problem, here an ulcerated foot).
+# Source: University of Manchester GM-SDE code set UoM-Data-Science-Platforms/gm-sde
+# "shared/Long-term conditions/Endocrine/diabetes.diagnosis.snomed.txt" (commit b45e3a96, 21 April
+# 2021), which lists each concept id with its fully specified name and marks it active. The two
+# "at increased risk" findings are the older QOF wording of the middle level ("increased risk
+# (neuropathy or absent pulses)", QOF DM012 as published by NICE, NM13), read here as moderate; their
+# inactive twins 856321000000104 and 856331000000102 are left out. Tandem records the first code of
+# each (side, level) below.
+FOOT_RISK_CODES: dict[str, tuple[str, str]] = {
+    "394675000": ("left", "low"),  # On examination - Left diabetic foot at low risk
+    "394671009": ("right", "low"),  # On examination - Right diabetic foot at low risk
+    "394681008": ("left", "moderate"),  # On examination - Left diabetic foot at moderate risk
+    "394682001": ("right", "moderate"),  # On examination - Right diabetic foot at moderate risk
+    "756381000000100": ("left", "moderate"),  # On examination - Left diabetic foot at increased risk
+    "756391000000103": ("right", "moderate"),  # On examination - Right diabetic foot at increased risk
+    "394676004": ("left", "high"),  # On examination - Left diabetic foot at high risk
+    "394672002": ("right", "high"),  # On examination - Right diabetic foot at high risk
+    "394674001": ("left", "active"),  # On examination - Left diabetic foot - ulcerated
+    "394673007": ("right", "active"),  # On examination - Right diabetic foot - ulcerated
+}
+# Lowest to highest: the overall risk of two feet is the higher of the two.
+FOOT_RISK_LABELS = {"low": "Low risk", "moderate": "Moderate risk", "high": "High risk",
+                    "active": "Active foot problem, ulcerated"}
+
+# Inhaler technique: SNOMED CT 170614009 "Inhaler technique observed (situation)", active, SNOMED CT
+# core module (SNOMED CT International release as published in the Swedish Edition 2022-05-31,
+# tx.fhir.org); used as an asthma review code in public UK primary care code lists. The outcome is
+# Tandem's own value: no SNOMED CT finding for "technique good" or "technique poor" was confirmed.
+INHALER_TECHNIQUE_CODE = "170614009"
+INHALER_TECHNIQUE_LABELS = {"good": "Good technique", "needs_help": "Needs help with technique"}
+
+# Words for each coded concept's values, for every screen that shows them.
+CODED_LABELS: dict[str, dict[str, str]] = {
+    "smoking": SMOKING_LABELS, "foot_risk": FOOT_RISK_LABELS, "inhaler_technique": INHALER_TECHNIQUE_LABELS,
+}
+
 
 class UnknownUnit(ValueError):
     pass
@@ -366,6 +429,8 @@ def _convert(rule: str, value: float) -> float:
             return value * 0.45359237
         case "ml_to_l":
             return value / 1000
+        case "m_to_cm":
+            return value * 100
     raise AssertionError(rule)
 
 
@@ -388,3 +453,42 @@ def to_canonical(concept: Concept, value: float, unit: str | None) -> float:
 def lookup(system: str, code: str) -> Concept | None:
     short = SYSTEMS.get(system, system)
     return BY_CODE.get((short, code))
+
+
+def outside_plausible(concept: Concept, value: float) -> str:
+    """Why `value` (in the concept's unit) cannot be a real reading ('' if it can): the words every
+    entry point puts after the reading it refuses ("outside the plausible range 15 to 200 mmol/mol").
+    The FHIR import and the results form both use it, so a value is judged the same way however it
+    arrives."""
+    if concept.plausible is None:
+        return ""
+    low, high = concept.plausible
+    if low <= value <= high:
+        return ""
+    return f"outside the plausible range {low:g} to {high:g} {concept.unit}".rstrip()
+
+
+# --- Blood pressure: one reading a day --------------------------------------------------------
+#
+# When several clinic blood pressures are recorded on one day, the lowest systolic and the lowest
+# diastolic of that day are the day's reading (they may come from different readings). This is the
+# rule of the NHS England QOF business rules for the blood pressure indicators (HYP008/HYP009 and
+# others). The business rules' own wording could not be found in a stored public copy when this was
+# written: check it against the current QOF business rules (NHS England, v50 or later) and quote it here.
+# Every reader of blood pressures (the results pack, the clinical summary, the registers worklist, the
+# results form) goes through `blood_pressure_by_day`, so they all show and judge the same number.
+
+
+def blood_pressure_by_day(systolic, diastolic) -> list[tuple]:
+    """(day, systolic, diastolic) for each day with both halves recorded, newest first, from
+    (day, value) pairs: the lowest systolic and the lowest diastolic of each day."""
+    lowest_systolic: dict = {}
+    for day, value in systolic:
+        if value is not None and (day not in lowest_systolic or value < lowest_systolic[day]):
+            lowest_systolic[day] = value
+    lowest_diastolic: dict = {}
+    for day, value in diastolic:
+        if value is not None and (day not in lowest_diastolic or value < lowest_diastolic[day]):
+            lowest_diastolic[day] = value
+    days = sorted(set(lowest_systolic) & set(lowest_diastolic), reverse=True)
+    return [(day, lowest_systolic[day], lowest_diastolic[day]) for day in days]

@@ -60,6 +60,9 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "fhir:upload": ("job",),
     "clinics:week": ("week",),
     "booking:review": ("tests_from", "talk_from"),
+    "selfbook:tests": ("from",),  # behind the date of birth: tests/booking/test_self_booking.py tries it there
+    "selfbook:conversation": ("from",),
+    "booking:day": ("day", "staff"),
     "clinics:session_new": ("day",),
 }
 # Other query-string values that go with the ones above, so the number is what is tested.
@@ -76,6 +79,7 @@ NOT_NUMBERS = {
     "tier": "a board filter, from a list", "condition": "a board filter, from a list",
     "add": "a list's name, matched against a pattern",
     "partial": "a flag (the progress part of the page)", "reason": "why staff were signed out, from a list",
+    "saved": "a results form's one-time token, matched against a pattern",
 }
 
 # Form fields that take an id, a number or a date, by URL name: (fields tried with each hostile
@@ -91,6 +95,9 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
                              "referrals.0.to": "role:nurse"}),
     "careplans:workspace_autosave": (("base_version", "held_by_id", "agreed_on.month"), {}),
     "careplans:service_new": (("version",), {"name": "Walking group"}),
+    "results:review": (("taken-day", "taken-month", "taken-year", "bp1_systolic", "bp1_diastolic", "weight",
+                        "height", "egfr"),
+                       {"token": "0123456789abcdef0123456789abcdef", "bp1_systolic": "130", "bp1_diastolic": "80"}),
     "clinics:pattern_new": (("staff", "start_time", "end_time", "slot_minutes", "weekday", "every_weeks",
                              "first_day[day]", "first_day[year]", "last_day[month]"),
                             {"staff": "1", "role": "hca", "purpose": "tests", "start_time": "9:00",
@@ -102,6 +109,8 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "prepare:book": (("date", "time", "minutes", "version", "clinician"),
                      {"date": "2026-07-14", "time": "10:30", "minutes": "20", "how": "in_person", "place": ""}),
     "prepare:settings": (("earliest", "latest", "version"), {"earliest": "14", "latest": "7"}),
+    "booking:settings": (("gap_days", "cutoff_hours", "version"),
+                         {"gap_days": "14", "cutoff_hours": "24", "online_booking": "yes"}),
     "prepare:send": (("day", "month"), {}),
     "prepare:agenda_paper": (("based_on",), {"via": "paper", "what_matters": "My garden"}),
     "prepare:wording_block": (("version",), {"text": "Hello"}),

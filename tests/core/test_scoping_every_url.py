@@ -20,11 +20,13 @@ PATIENT_OBJECTS: dict[tuple[str, str], str] = {
     ("prepare", "pk"): "conversation",
     ("prepare", "review_pk"): "review",
     ("booking", "review_pk"): "review",
+    ("results", "review_pk"): "review",
 }
 # Namespaced URL names whose integer parameter is not a patient (say what it is instead).
 NOT_PATIENT_URLS: dict[str, str] = {
     "booking:cancel": "an appointment (tests/booking/test_pages.py: another practice's is not found)",
     "booking:outcome": "an appointment (tests/booking/test_pages.py)",
+    "booking:arrival": "an appointment (tests/booking/test_day_list.py: another practice's is not found)",
     "clinics:pattern": "a clinic session pattern (tests/clinics/test_pages.py: another practice's is not found)",
     "clinics:pattern_end": "a clinic session pattern",
     "clinics:session": "a clinic session (tests/clinics/test_pages.py: another practice's is not found)",

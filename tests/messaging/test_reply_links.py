@@ -81,8 +81,15 @@ def test_the_email_invitation_carries_the_reply_link(invited):
     assert "You can tell us you will book, ask us to call you back" in email.body
 
 
-def test_a_text_message_invitation_keeps_no_link_it_does_not_show(invited):
-    assert not ReplyLink.objects.filter(patient=invited.beatrice).exists()
+def test_a_text_message_invitation_carries_the_reply_link_too(client, invited):
+    """A text invitation carries the long link (where the person can answer or choose their times),
+    as the email does; its stored copy holds only the mark."""
+    u = invited
+    text = OutboxMessage.objects.get(patient=u.beatrice)
+    assert "reply-token-" in text.body and "choose your times online" in text.body
+    token = re.search(r"/r/([A-Za-z0-9_-]{43})/", link_actions.as_sent(text.body)).group(1)
+    assert ReplyLink.objects.get(patient=u.beatrice).token_hash == links.digest(token)
+    assert client.get(reverse("reply:start", args=[token])).status_code == 200
 
 
 def _open_with_code(client, code, born=COLIN_BORN):

@@ -50,9 +50,7 @@ class ResultRow:
 
 
 def _coded_label(row: Observation) -> str:
-    if row.concept == "smoking":
-        return observations.SMOKING_LABELS.get(row.value_code, row.value_code)
-    return row.value_code
+    return observations.CODED_LABELS.get(row.concept, {}).get(row.value_code, row.value_code)
 
 
 def _description(name: str, readings: list[Reading], target: str) -> str:
@@ -116,10 +114,12 @@ def _status(met: bool, concept: observations.Concept) -> Tag:
 
 
 def _blood_pressure(by_concept, *, inputs: TargetInputs, start: dt.date, today: dt.date) -> ResultRow | None:
-    """Systolic and diastolic readings taken on the same day, shown together as 138/82."""
-    diastolic = {r.effective_date: r for r in reversed(by_concept.get("diastolic_bp", []))}
-    pairs = [(s, diastolic[s.effective_date]) for s in by_concept.get("systolic_bp", [])
-             if s.effective_date in diastolic]
+    """Systolic and diastolic readings taken on the same day, shown together as 138/82: with several on
+    one day, the lowest of each (observations.blood_pressure_by_day, as QOF counts them)."""
+    pairs = [(_Half(day, systolic), _Half(day, diastolic)) for day, systolic, diastolic in
+             observations.blood_pressure_by_day(
+                 [(r.effective_date, r.value) for r in by_concept.get("systolic_bp", [])],
+                 [(r.effective_date, r.value) for r in by_concept.get("diastolic_bp", [])])]
     if not pairs:
         return None
     shown = [Reading(s.effective_date, f"{s.value:.0f}/{d.value:.0f} mmHg") for s, d in pairs]
@@ -140,6 +140,14 @@ def _blood_pressure(by_concept, *, inputs: TargetInputs, start: dt.date, today: 
     return ResultRow(key="blood_pressure", name="Blood pressure", value=shown[0].value, date=shown[0].date,
                      previous=shown[1] if len(shown) > 1 else None, readings=tuple(windowed), chart=chart,
                      target=target_text, status=Tag("In target", "green") if met else Tag("Above target", "red"))
+
+
+@dataclass(frozen=True)
+class _Half:
+    """One half of a day's blood pressure reading."""
+
+    effective_date: dt.date
+    value: float
 
 
 def _bp_without_target(pairs, shown: list[Reading], windowed: list[Reading]) -> ResultRow:

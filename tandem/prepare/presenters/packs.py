@@ -36,6 +36,7 @@ class Row:
     reading_age: float | None
     reply: str = "No reply yet"  # whether the person (or a carer) sent their agenda, and how
     replied: bool = False
+    review_id: int = 0  # the review the conversation is for (where its results are recorded)
 
 
 CHANNEL_LABELS = dict(Channel.choices)
@@ -103,11 +104,11 @@ def listed_row(listed: Listed, *, today: dt.date) -> Row:
     `row` gives from its composed pack."""
     return _row(listed, conversation_id=listed.conversation_id, patient_id=listed.patient_id, name=listed.name,
                 nhs_number=listed.nhs_number, starts=listed.starts, with_name=listed.with_name, today=today,
-                agenda=listed.reply)
+                agenda=listed.reply, review_id=listed.review_id)
 
 
 def _row(prepared: Prepared | Listed, *, conversation_id: int, patient_id: int, name: str, nhs_number: str,
-         starts: dt.datetime, with_name: str, today: dt.date, agenda) -> Row:
+         starts: dt.datetime, with_name: str, today: dt.date, agenda, review_id: int = 0) -> Row:
     sent = prepared.sent
     when = prepared.window.when(today)
     missing = prepared.missing if prepared.with_results else ()
@@ -132,17 +133,21 @@ def _row(prepared: Prepared | Listed, *, conversation_id: int, patient_id: int, 
                starts=f"{starts:%a} {starts.day} {starts:%b}, {_clock(starts)}", with_name=with_name, status=status,
                label=label, tag=tag, detail=detail, missing=missing,
                how=how_text(sent.channel if sent else prepared.channel, sent.variant if sent else prepared.variant),
-               reading_age=sent.reading_age if sent else None, reply=reply_text(agenda), replied=agenda is not None)
+               reading_age=sent.reading_age if sent else None, reply=reply_text(agenda), replied=agenda is not None,
+               review_id=review_id)
 
 
 _CELL = '<td class="nhsuk-table__cell"><span class="nhsuk-table-responsive__heading">'
 _REPLIED = f'{nhsuk_tag({"text": "Replied", "classes": "nhsuk-tag--green"})}<br>'
 
 
-def rows_html(rows: list[Row], *, conversation_url: Callable[[int], str], link_states: dict) -> Markup:
+def rows_html(rows: list[Row], *, conversation_url: Callable[[int], str], link_states: dict,
+              results_url: Callable[[int], str] | None = None) -> Markup:
     """The list's table rows, each as packs.jinja wrote it (its tags as the tag component gives them),
     every value escaped once: a list of a month's conversations has hundreds of cells.
-    `link_states`: conversation id -> the state of its reply link (messaging_queries.current_link_states)."""
+    `link_states`: conversation id -> the state of its reply link (messaging_queries.current_link_states).
+    `results_url`: review id -> where its results are recorded, for readers who may record them (a pack
+    waiting for results links there)."""
     out = []
     for r in rows:
         url = h(conversation_url(r.conversation_id))
@@ -154,13 +159,16 @@ def rows_html(rows: list[Row], *, conversation_url: Callable[[int], str], link_s
         else:
             link_html = ""
         age = f'<br><span class="nhsuk-body-s">Reading age {r.reading_age:.0f}</span>' if r.reading_age else ""
+        record = (f'<br><a class="nhsuk-body-s" href="{h(results_url(r.review_id))}">Record results'
+                  f'<span class="nhsuk-u-visually-hidden"> for {h(r.name)}</span></a>'
+                  if results_url is not None and r.status == "waiting" and r.review_id else "")
         out.append(
             f'\n    <tr class="nhsuk-table__row">\n      {_CELL}When </span>{h(r.starts)}</td>\n'
             f'      {_CELL}Person </span>\n        <a href="{url}">{h(r.name)}</a><br>'
             f'<span class="nhsuk-body-s">NHS number {h(r.nhs_number)}</span></td>\n'
             f'      {_CELL}With </span>{h(r.with_name)}</td>\n'
             f'      {_CELL}Pack </span>\n        {nhsuk_tag({"text": r.label, "classes": r.tag})}<br>'
-            f'<span class="nhsuk-body-s">{h(r.detail)}</span></td>\n'
+            f'<span class="nhsuk-body-s">{h(r.detail)}</span>{record}</td>\n'
             f'      {_CELL}Their reply </span>\n        {_REPLIED if r.replied else ""}{link_html}'
             f'<span class="nhsuk-body-s">{h(r.reply)}</span></td>\n'
             f'      {_CELL}How it goes </span>{h(r.how)}{age}</td>\n    </tr>\n  ')

@@ -212,6 +212,7 @@ class Listed:
     missing: tuple[str, ...] = ()
     reply: Reply | None = None
     link: LinkSeen | None = None  # the pack's reply link that counts (current_link_states'), if one was sent
+    review_id: int = 0
 
     @property
     def ready(self) -> bool:
@@ -270,12 +271,12 @@ def list_in_scope(practice: Practice, *, day: dt.date | None = None, month: dt.d
     out = []
     for (pk, patient_id, starts_at, role, tests_on, given, family, nhs_number, preferred, email, mobile, line1,
          line2, town, postcode, first_name, last_name, username, pack_id, channel, variant, pack_results, sent_on,
-         reading_age, wanted, from_who, via, submitted_at, expires_at, locked_at) in rows:
+         reading_age, wanted, from_who, via, submitted_at, expires_at, locked_at, review_id) in rows:
         starts = _aware(starts_at).astimezone(tz)
         on = starts.date()
         window = timing.window(on, earliest=earliest, latest=latest)
         nhs_number = format_nhs_number(nhs_number)
-        shown = dict(conversation_id=pk, patient_id=patient_id, starts=starts, name=f"{given} {family}",
+        shown = dict(conversation_id=pk, patient_id=patient_id, review_id=review_id, starts=starts, name=f"{given} {family}",
                      nhs_number=nhs_number,
                      with_name=_clinician_words(role, first_name, last_name, username) if username is not None
                      else _NO_CLINICIAN,
@@ -333,7 +334,8 @@ def _list_sql(vendor: str) -> tuple[str, str]:
         "SELECT c.id, c.patient_id, c.starts_at, c.clinician_role, r.booked_for, p.given_name, p.family_name, "
         "p.nhs_number, p.preferred_channel, p.email, p.mobile, p.address_line1, p.address_line2, p.town, "
         "p.postcode, u.first_name, u.last_name, u.username, k.id, k.channel, k.variant, k.with_results, "
-        "k.sent_on, k.reading_age, w.results_in_advance, a.from_who, a.via, a.submitted_at, l.expires_at, l.locked_at "
+        "k.sent_on, k.reading_age, w.results_in_advance, a.from_who, a.via, a.submitted_at, l.expires_at, l.locked_at, "
+        "c.review_id "
         f"FROM {conversation} c INNER JOIN {patient} p ON p.id = c.patient_id "
         f"INNER JOIN {review} r ON r.id = c.review_id LEFT OUTER JOIN {user} u ON u.id = c.clinician_id "
         f"LEFT OUTER JOIN {pack} k ON k.conversation_id = c.id AND k.practice_id = %s "

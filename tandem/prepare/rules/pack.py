@@ -247,10 +247,10 @@ def _fresh(rows: Sequence[Reading], fresh_from: dt.date) -> list[Reading]:
 
 
 def blood_pressure_pairs(systolic: Sequence[Reading], diastolic: Sequence[Reading]) -> list[Reading]:
-    """Systolic and diastolic taken on the same day, as one reading, newest first."""
-    by_day = {r.on: r.value for r in diastolic}
-    pairs = [Reading(r.on, r.value, by_day[r.on]) for r in systolic if r.on in by_day]
-    return sorted(pairs, key=lambda r: r.on, reverse=True)
+    """Systolic and diastolic taken on the same day, as one reading, newest first: with several on one
+    day, the lowest of each (observations.blood_pressure_by_day, as QOF counts them)."""
+    return [Reading(day, low, second) for day, low, second in observations.blood_pressure_by_day(
+        [(r.on, r.value) for r in systolic], [(r.on, r.value) for r in diastolic])]
 
 
 def compose(*, person: Person, readings: Mapping[str, Sequence[Reading]], personal: Mapping[str, Target],

@@ -6,7 +6,9 @@
     /r/<key>/pack/     a pack's: their pack as it was sent, and their reply so far
     /r/<key>/reply/    a pack's: what they want to talk about (a new version each time they send it)
     /r/<key>/sent/     a pack's: what they sent, and that they can change it until the appointment
-    /r/<key>/answer/   an invitation's: I will book / please call me / not this year (for staff to act on)
+    /r/<key>/answer/   an invitation's: I will book / please call me / not this year (for staff to act on),
+                       and what other rooms offer above the answers (ANSWER_OFFERS: booking online)
+    /r/<key>/book/...  an invitation's: booking online (tandem.booking.public, behind the same guard)
 
 One link mechanism (tandem.messaging.models.ReplyLink) for packs and invitations. The session holds
 only the link's id and when that permission ends, never the token or the code. Every page
@@ -69,16 +71,16 @@ def public_page(view):
     return csrf_protect(wrapped)
 
 
-def _phone_words(practice) -> str:
+def phone_words(practice) -> str:
     return f"{practice.name} on {practice.phone}" if practice.phone else practice.name
 
 
-def _gone(request, link: ReplyLink | None, state: links.LinkState | None = None) -> HttpResponse:
+def gone(request, link: ReplyLink | None, state: links.LinkState | None = None) -> HttpResponse:
     """The page for a link that does not work: unknown (404), expired or locked (410)."""
     locked = state is links.LinkState.LOCKED
     return render(request, "prepare/public/gone.jinja", {
         "practice": link.practice if link is not None else None,
-        "phone_words": _phone_words(link.practice) if link is not None else "",
+        "phone_words": phone_words(link.practice) if link is not None else "",
         "locked": locked, "expired": state is links.LinkState.EXPIRED,
         "invitation": link is not None and link.purpose == ReplyLink.Purpose.INVITATION,
     }, status=404 if link is None else 410)
@@ -95,7 +97,7 @@ class Opened:
         return self.link is not None and self.state is links.LinkState.OPEN
 
 
-def _open(key: str) -> Opened:
+def open_link(key: str) -> Opened:
     link = messaging_queries.link_for_key(key, code_key=link_actions.code_key())
     if link is None:
         return Opened(None, None)
@@ -106,7 +108,7 @@ def _open(key: str) -> Opened:
     return Opened(link, messaging_queries.link_state(link, now=now))
 
 
-def _allowed(request, link: ReplyLink) -> bool:
+def allowed(request, link: ReplyLink) -> bool:
     """Whether this browser gave the right date of birth for this link recently (and keep it so)."""
     held = request.session.get(SESSION_KEY) or {}
     if held.get("link") != link.pk:
@@ -128,28 +130,29 @@ def _allow(request, link: ReplyLink) -> None:
     request.session[SESSION_KEY] = {"link": link.pk, "until": until.isoformat()}
 
 
-def _guarded(purpose: str):
+def guarded(purpose: str):
     """A page behind the date of birth: the link must work, be for `purpose`, and this browser must
-    have given the date of birth."""
+    have given the date of birth. Also guards other rooms' pages on the same link (tandem.booking's
+    self-booking): the view gets the pack (or the link) after the token, then its own arguments."""
     def decorate(view):
         @wraps(view)
-        def wrapped(request, token: str):
-            opened = _open(token)
+        def wrapped(request, token: str, **kwargs):
+            opened = open_link(token)
             if not opened.works:
-                return _gone(request, opened.link, opened.state)
+                return gone(request, opened.link, opened.state)
             if opened.link.purpose != purpose:
                 return redirect(reverse("reply:start", args=[token]))
-            if not _allowed(request, opened.link):
+            if not allowed(request, opened.link):
                 return redirect(reverse("reply:start", args=[token]))
-            return view(request, token, opened.pack if purpose == ReplyLink.Purpose.PACK else opened.link)
+            return view(request, token, opened.pack if purpose == ReplyLink.Purpose.PACK else opened.link, **kwargs)
 
         return public_page(wrapped)
     return decorate
 
 
-def _context(pack: Pack | ReplyLink | None, **extra) -> dict:
+def context(pack: Pack | ReplyLink | None, **extra) -> dict:
     return {"practice": pack.practice if pack is not None else None,
-            "phone_words": _phone_words(pack.practice) if pack is not None else "", **extra}
+            "phone_words": phone_words(pack.practice) if pack is not None else "", **extra}
 
 
 def _first_page(link: ReplyLink) -> str:
@@ -183,9 +186,9 @@ def code(request):
 @public_page
 def start(request, token: str):
     """Ask for the date of birth; on the right one, remember this link in the session."""
-    opened = _open(token)
+    opened = open_link(token)
     if not opened.works:
-        return _gone(request, opened.link, opened.state)
+        return gone(request, opened.link, opened.state)
     link = opened.link
     pack = opened.pack or link
     values = {"day": "", "month": "", "year": ""}
@@ -197,7 +200,7 @@ def start(request, token: str):
         if not error:
             check = link_actions.check_date_of_birth(link=link, date_of_birth=born)
             if check.locked:
-                return _gone(request, link, links.LinkState.LOCKED)
+                return gone(request, link, links.LinkState.LOCKED)
             if check.right:
                 request.session.cycle_key()
                 _allow(request, link)
@@ -205,9 +208,9 @@ def start(request, token: str):
             tries = "1 more try" if check.tries_left == 1 else f"{check.tries_left} more tries"
             error = (f"The date of birth does not match our records. Check it and try again. You have {tries} "
                      "before this link is locked.")
-    elif _allowed(request, link):
+    elif allowed(request, link):
         return redirect(reverse(_first_page(link), args=[token]))
-    return render(request, "prepare/public/start.jinja", _context(
+    return render(request, "prepare/public/start.jinja", context(
         pack, values=values, error=error, form_errors=[error] if error else []), status=400 if error else 200)
 
 
@@ -215,7 +218,7 @@ def _latest(pack: Pack) -> Agenda | None:
     return queries.latest_for_pack(pack)
 
 
-@_guarded(ReplyLink.Purpose.PACK)
+@guarded(ReplyLink.Purpose.PACK)
 def pack_page(request, token: str, pack: Pack):
     """The pack as it was sent, with their reply so far."""
     queries.audit_pack_viewed_online(pack)
@@ -225,7 +228,7 @@ def pack_page(request, token: str, pack: Pack):
     # person or clinician typed escaped then; it is shown as it was sent.
     content = Markup(body.group(1) if body else html)  # noqa: S704
     now = clock.now()
-    return render(request, "prepare/public/pack.jinja", _context(
+    return render(request, "prepare/public/pack.jinja", context(
         pack, token=token, content=content, agenda=_latest(pack), when=_when(pack),
         can_change=queries.can_change_reply(pack, now=now)))
 
@@ -235,17 +238,17 @@ def _form_context(pack: Pack, *, token: str, reply: agenda_actions.Reply, errors
     known = [t for t in reply.topics if t not in prompts.topics]
     # each field's id is its name, so the error summary links straight to it
     error_list = [{"text": message, "href": f"#{name}"} for name, message in errors.items()]
-    return _context(pack, token=token, prompts=prompts, topics=[*prompts.topics, *known], reply=reply,
+    return context(pack, token=token, prompts=prompts, topics=[*prompts.topics, *known], reply=reply,
                     errors=errors, error_list=error_list, form_errors=list(errors.values()),
                     from_choices=FROM_CHOICES, limits=agenda_actions.LIMITS, when=_when(pack))
 
 
-@_guarded(ReplyLink.Purpose.PACK)
+@guarded(ReplyLink.Purpose.PACK)
 def reply(request, token: str, pack: Pack):
     """The agenda form: a new version each time it is sent; prefilled with their latest reply."""
     now = clock.now()
     if not queries.can_change_reply(pack, now=now):
-        return render(request, "prepare/public/closed.jinja", _context(pack, token=token), status=410)
+        return render(request, "prepare/public/closed.jinja", context(pack, token=token), status=410)
     latest = _latest(pack)
     if request.method == "POST":
         prompts = queries.prompts(pack.practice, pack.variant)
@@ -266,13 +269,13 @@ def reply(request, token: str, pack: Pack):
     return render(request, "prepare/public/reply.jinja", _form_context(pack, token=token, reply=start_from, errors={}))
 
 
-@_guarded(ReplyLink.Purpose.PACK)
+@guarded(ReplyLink.Purpose.PACK)
 def sent(request, token: str, pack: Pack):
     """What they sent, and that they can change it until the appointment."""
     agenda = _latest(pack)
     if agenda is None:
         return redirect(reverse("reply:reply", args=[token]))
-    return render(request, "prepare/public/sent.jinja", _context(
+    return render(request, "prepare/public/sent.jinja", context(
         pack, token=token, agenda=agenda, when=_when(pack),
         can_change=queries.can_change_reply(pack, now=clock.now()),
         from_label=SENT_BY.get(agenda.from_who, "")))
@@ -285,11 +288,37 @@ ANSWERS = [
 ]
 
 
+@dataclass(frozen=True)
+class Offer:
+    """Something the invitation's answer page offers above the three answers (a button to a page)."""
+
+    heading: str
+    text: str
+    button: str
+    url: str
+
+
+#: Rooms above prepare add their offers here at start-up, so prepare imports none of them: each is
+#: `fn(link, token) -> Offer | None` (tandem.booking: "Book my appointments now").
+ANSWER_OFFERS: list = []
+
+
+def offer_on_answer(fn):
+    """Register an offer for the invitation's answer page (idempotent)."""
+    if fn not in ANSWER_OFFERS:
+        ANSWER_OFFERS.append(fn)
+    return fn
+
+
+def _offers(link: ReplyLink, token: str) -> list[Offer]:
+    return [offer for offer in (fn(link, token) for fn in ANSWER_OFFERS) if offer is not None]
+
+
 def _words(link: ReplyLink) -> Words:
     return Words(messaging_queries.current_texts(link.practice, "standard", document="invitation"), "standard")
 
 
-@_guarded(ReplyLink.Purpose.INVITATION)
+@guarded(ReplyLink.Purpose.INVITATION)
 def answer(request, token: str, link: ReplyLink):
     """An invitation's reply: I will book (how), please call me, or not this year. Recorded for staff
     to act on; it changes nothing in the review by itself."""
@@ -303,13 +332,13 @@ def answer(request, token: str, link: ReplyLink):
             error = "Choose what you would like to do"
         else:
             return redirect(reverse("reply:answered", args=[token]))
-    return render(request, "prepare/public/answer.jinja", _context(
-        link, token=token, error=error, form_errors=[error] if error else [],
+    return render(request, "prepare/public/answer.jinja", context(
+        link, token=token, error=error, form_errors=[error] if error else [], offers=_offers(link, token),
         choices=[{"value": value, "text": text, "checked": value == chosen} for value, text, _ in ANSWERS]),
         status=400 if error else 200)
 
 
-@_guarded(ReplyLink.Purpose.INVITATION)
+@guarded(ReplyLink.Purpose.INVITATION)
 def answered(request, token: str, link: ReplyLink):
     """What happens next, for the answer they gave."""
     if not link.answer:
@@ -317,7 +346,7 @@ def answered(request, token: str, link: ReplyLink):
     words = _words(link)
     values = {"phone": link.practice.phone or "the practice", "practice": link.practice.name}
     block = next(b for value, _, b in ANSWERS if value == link.answer)
-    return render(request, "prepare/public/answered.jinja", _context(
+    return render(request, "prepare/public/answered.jinja", context(
         link, token=token, answer=next(text for value, text, _ in ANSWERS if value == link.answer),
         paragraphs=words(block, **values),
         hours=words("practice_hours") if link.answer == ReplyLink.Answer.WILL_BOOK else [],

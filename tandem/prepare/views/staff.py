@@ -71,7 +71,9 @@ def packs(request):
         nav=presenters.scope_nav(day=day, month=month, today=today),
         job=_send_job(request.practice, today), settings=settings, today=today,
         rows_html=presenters.rows_html(rows, conversation_url=presenters.url_for_each("prepare:conversation"),
-                                       link_states=link_states),
+                                       link_states=link_states,
+                                       results_url=presenters.url_for_each("results:review")
+                                       if can(request.roles, Capability.RECORD_RESULTS) else None),
         scope_params={"day": day.isoformat()} if day else ({"month": f"{month:%Y-%m}"} if month else {})))
 
 

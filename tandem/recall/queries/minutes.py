@@ -300,13 +300,18 @@ def supply(practice: Practice, *, months: Iterable[dt.date],
     settings. One statement."""
     typed = (settings if settings is not None and settings.practice_id == practice.pk
              else settings_for(practice)).available()
-    held, kept = clinic_queries.held_minutes_by_month(practice, sorted(set(months)))
+    months = sorted(set(months))
+    held, kept = clinic_queries.held_minutes_by_month(practice, months)
     if not kept:
         return capacity_rules.Supply(typed=typed)
-    return capacity_rules.Supply(typed=typed, sessions={
-        month: capacity_rules.Available(hca=roles.get("hca", 0), nurse=roles.get("nurse", 0),
-                                        pharmacist=roles.get("pharmacist", 0), gp=roles.get("gp", 0))
-        for month, roles in held.items()})
+    booked = clinic_queries.booked_minutes_by_month(practice, months)
+    return capacity_rules.Supply(typed=typed, sessions={month: _by_role(roles) for month, roles in held.items()},
+                                 booked={month: _by_role(roles) for month, roles in booked.items()})
+
+
+def _by_role(roles: dict[str, int]) -> capacity_rules.Available:
+    return capacity_rules.Available(hca=roles.get("hca", 0), nurse=roles.get("nurse", 0),
+                                    pharmacist=roles.get("pharmacist", 0), gp=roles.get("gp", 0))
 
 
 def capacity(*, practice: Practice, months: Iterable[dt.date], today: dt.date,
@@ -350,12 +355,12 @@ def forecast(practice: Practice, *, today: dt.date, settings: RecallSettings | N
     totals = minutes_by_month(practice, base, months=months, today=today)
     typed = (settings if settings is not None and settings.practice_id == practice.pk
              else settings_for(practice)).available()
-    sessions = None
+    sessions = booked = None
     if clinic_queries.has_sessions(practice):
         held = clinic_queries.held_minutes_by_week(practice, mondays[0], len(mondays))
-        sessions = {monday: capacity_rules.Available(hca=roles.get("hca", 0), nurse=roles.get("nurse", 0),
-                                                     pharmacist=roles.get("pharmacist", 0), gp=roles.get("gp", 0))
-                    for monday, roles in held.items()}
-    return capacity_rules.weeks_ahead(mondays=mondays, typed=typed, sessions=sessions,
+        sessions = {monday: _by_role(roles) for monday, roles in held.items()}
+        taken = clinic_queries.booked_minutes_by_week(practice, mondays[0], len(mondays))
+        booked = {monday: _by_role(roles) for monday, roles in taken.items()}
+    return capacity_rules.weeks_ahead(mondays=mondays, typed=typed, sessions=sessions, booked=booked,
                                       needed={month: (hca, clinician) for month, (_n, hca, clinician)
                                               in totals.items()})

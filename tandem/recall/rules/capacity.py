@@ -46,6 +46,8 @@ class Supply:
 
     typed: Available = field(default_factory=Available)
     sessions: Mapping[dt.date, Available] | None = None
+    #: with sessions: the minutes of them taken by bookings in each month, by role
+    booked: Mapping[dt.date, Available] | None = None
 
     @property
     def from_sessions(self) -> bool:
@@ -64,6 +66,15 @@ class Supply:
         return Available(hca=round(held.hca / weeks), nurse=round(held.nurse / weeks),
                          pharmacist=round(held.pharmacist / weeks), gp=round(held.gp / weeks))
 
+    def booked_per_week(self, month: dt.date) -> Available | None:
+        """Minutes a week of the month's sessions taken by bookings (None without sessions)."""
+        if self.sessions is None:
+            return None
+        taken = (self.booked or {}).get(month, Available())
+        weeks = weeks_in(month)
+        return Available(hca=round(taken.hca / weeks), nurse=round(taken.nurse / weeks),
+                         pharmacist=round(taken.pharmacist / weeks), gp=round(taken.gp / weeks))
+
     def budget(self, month: dt.date) -> tuple[int, int]:
         """HCA and clinician minutes in the whole month."""
         if self.sessions is None:
@@ -81,6 +92,11 @@ class CapacityLine:
     group: str
     needed_per_week: int
     available_per_week: int
+    booked_per_week: int | None = None  # with clinic sessions: the minutes of them already booked
+
+    @property
+    def free_per_week(self) -> int | None:
+        return None if self.booked_per_week is None else max(0, self.available_per_week - self.booked_per_week)
 
     @property
     def label(self) -> str:
@@ -131,9 +147,11 @@ def month_capacity_of(month: dt.date, *, people: int, hca: int, clinician: int,
     """As month_capacity, from the month's totals (people, HCA and clinician minutes in the month)."""
     supply = supply_of(available)
     available = supply.per_week(month)
+    booked = supply.booked_per_week(month)
     lines = (
-        CapacityLine(HCA_GROUP, per_week(hca, month), available.hca),
-        CapacityLine(CLINICIAN_GROUP, per_week(clinician, month), available.clinician),
+        CapacityLine(HCA_GROUP, per_week(hca, month), available.hca, None if booked is None else booked.hca),
+        CapacityLine(CLINICIAN_GROUP, per_week(clinician, month), available.clinician,
+                     None if booked is None else booked.clinician),
     )
     return MonthCapacity(month=month, people=people, hca_minutes=hca, clinician_minutes=clinician, lines=lines,
                          from_sessions=supply.from_sessions)
@@ -209,11 +227,17 @@ def week_label(monday: dt.date) -> str:
 
 @dataclass(frozen=True)
 class WeekLine:
-    """One group's minutes in one week: needed by the reviews due, and held (None: not known)."""
+    """One group's minutes in one week: needed by the reviews due, held (None: not known), and of
+    those held, booked (None: no clinic sessions)."""
 
     group: str
     needed: int
     held: int | None
+    booked: int | None = None
+
+    @property
+    def free(self) -> int | None:
+        return None if self.held is None or self.booked is None else max(0, self.held - self.booked)
 
     @property
     def label(self) -> str:
@@ -262,24 +286,29 @@ class Forecast:
 
 
 def weeks_ahead(*, mondays: Iterable[dt.date], needed: Mapping[dt.date, tuple[int, int]], typed: Available,
-                sessions: Mapping[dt.date, Available] | None = None) -> Forecast:
+                sessions: Mapping[dt.date, Available] | None = None,
+                booked: Mapping[dt.date, Available] | None = None) -> Forecast:
     """The forecast for the weeks from `mondays`: `needed` is first of month -> (HCA, clinician)
     minutes the reviews due that month need, spread over the weeks (spread_over_weeks). Supply is the
     minutes held in each week's clinic sessions (`sessions`: Monday -> minutes by role; a week with
     none has none) or, without sessions, the `typed` minutes a week; with neither, it is not known
-    and no week is short."""
+    and no week is short. With sessions, `booked` (Monday -> minutes by role) is how much of them
+    bookings have taken."""
     mondays = list(mondays)
     hca = spread_over_weeks({month: minutes[0] for month, minutes in needed.items()}, mondays)
     clinician = spread_over_weeks({month: minutes[1] for month, minutes in needed.items()}, mondays)
     supply = Supply(typed=typed, sessions=sessions)
     weeks = []
     for monday in mondays:
+        taken: Available | None = None
         if sessions is not None:
             held: Available | None = sessions.get(monday, Available())
+            taken = (booked or {}).get(monday, Available())
         else:
             held = typed if supply.limited else None
         weeks.append(WeekForecast(monday=monday, lines=(
-            WeekLine(HCA_GROUP, hca[monday], None if held is None else held.hca),
-            WeekLine(CLINICIAN_GROUP, clinician[monday], None if held is None else held.clinician),
+            WeekLine(HCA_GROUP, hca[monday], None if held is None else held.hca, None if taken is None else taken.hca),
+            WeekLine(CLINICIAN_GROUP, clinician[monday], None if held is None else held.clinician,
+                     None if taken is None else taken.clinician),
         )))
     return Forecast(weeks=tuple(weeks), from_sessions=supply.from_sessions, limited=supply.limited)

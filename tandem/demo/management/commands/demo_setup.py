@@ -131,6 +131,13 @@ class Command(BaseCommand):
         made = seed_sessions(practice=practice, users=users, today=clock.today())
         if made:
             self.stdout.write(f"{practice.name}: {made:,} clinic sessions made for the year ahead from a working week.")
+        from tandem.demo.bookings import book_days, first_working_day
+
+        people = book_days(practice=practice, admin=users["admin"], today=clock.today(), now=clock.now())
+        if people:
+            day = first_working_day(clock.today())
+            self.stdout.write(f"{practice.name}: {people} people booked for tests and a conversation, most on "
+                              f"{day:%A} {day.day} {day:%B} (the day list).")
 
     def _clinics(self, practice, users, seed):
         """Tests done, conversations booked and the packs that are due sent, for people due now."""
