@@ -11,7 +11,7 @@ from . import message_actions
 
 
 @task(message_actions.REMINDER_JOB, title="Send appointment reminders", atomic=False,
-      needs=Capability.VIEW_PATIENT)
+      needs=Capability.VIEW_PATIENT, daily=True)
 def send_reminders(job, progress):
     """The reminders due today (two days before each appointment); each goes once however often it runs."""
     sent = message_actions.send_reminders(practice=job.practice, by=job.created_by, progress=progress)

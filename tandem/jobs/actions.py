@@ -60,6 +60,31 @@ def enqueue(*, kind: str, practice: Practice, by: User | None, params: dict | No
     return existing
 
 
+def daily_key(kind: str, day: dt.date) -> str:
+    return f"daily:{kind}:{day.isoformat()}"
+
+
+def schedule_daily(*, day: dt.date | None = None) -> int:
+    """Queue each daily task (registry `daily=True`) for every practice for `day` (today), unless it is
+    queued already: one statement to find what is, then one row per job still to ask for. Returns how
+    many jobs were queued."""
+    day = day or clock.today()
+    kinds = registry.daily_kinds()
+    if not kinds:
+        return 0
+    keys = {daily_key(kind, day): kind for kind in kinds}
+    have = set(Job.objects.filter(idempotency_key__in=list(keys)).values_list("practice_id", "idempotency_key"))
+    queued = 0
+    for practice in Practice.objects.order_by("pk"):
+        for key, kind in keys.items():
+            if (practice.pk, key) not in have:
+                enqueue(kind=kind, practice=practice, by=None, idempotency_key=key)
+                queued += 1
+    if queued:
+        logger.info("jobs: %s daily jobs queued for %s", queued, day.isoformat())
+    return queued
+
+
 @transaction.atomic
 def retry(*, job: Job, by: User | None) -> Job:
     """Put a failed job back in the queue. Its task must be safe to run again (ADR 0006)."""

@@ -22,6 +22,10 @@ Transactions:
   done stay done; the actions must be idempotent so that running the job again resumes, not repeats
   (ADR 0006). Sending messages (`messaging.actions.dispatch_pending`) only works from such a task.
 
+`daily=True` runs the task once a day for every practice without anyone asking: the worker queues it
+(created by nobody) the first time it turns on a new day, under a key naming the kind and the day, so
+several workers, or a restarted one, queue it once. Such a task must be safe to run again.
+
 Raise `JobError("...")` to stop with a message for staff; any other exception is recorded by its type
 and code location only (its text may hold identifiers).
 
@@ -57,17 +61,18 @@ class Task:
     title: str
     atomic: bool
     needs: Capability | None = None
+    daily: bool = False
 
 
 _TASKS: dict[str, Task] = {}
 
 
 def register(kind: str, fn: TaskFunction, *, title: str = "", atomic: bool = True,
-             needs: Capability | None = None) -> Task:
+             needs: Capability | None = None, daily: bool = False) -> Task:
     existing = _TASKS.get(kind)
     if existing is not None and _qualname(existing.fn) != _qualname(fn):
         raise ValueError(f"Two tasks are registered as {kind!r}: {_qualname(existing.fn)} and {_qualname(fn)}")
-    entry = Task(kind=kind, fn=fn, title=title or kind, atomic=atomic, needs=needs)
+    entry = Task(kind=kind, fn=fn, title=title or kind, atomic=atomic, needs=needs, daily=daily)
     _TASKS[kind] = entry
     return entry
 
@@ -77,11 +82,12 @@ def unregister(kind: str) -> None:
 
 
 def task(kind: str, *, title: str = "", atomic: bool = True,
-         needs: Capability | None = None) -> Callable[[TaskFunction], TaskFunction]:
-    """Register `fn(job, progress)` under `kind`; `needs`: the right to start (and retry) it."""
+         needs: Capability | None = None, daily: bool = False) -> Callable[[TaskFunction], TaskFunction]:
+    """Register `fn(job, progress)` under `kind`; `needs`: the right to start (and retry) it; `daily`:
+    run it every day for every practice."""
 
     def decorator(fn: TaskFunction) -> TaskFunction:
-        register(kind, fn, title=title, atomic=atomic, needs=needs)
+        register(kind, fn, title=title, atomic=atomic, needs=needs, daily=daily)
         return fn
 
     return decorator
@@ -108,6 +114,10 @@ def needed_to_start(kind: str) -> Capability:
 
 def kinds() -> list[str]:
     return sorted(_TASKS)
+
+
+def daily_kinds() -> list[str]:
+    return sorted(kind for kind, entry in _TASKS.items() if entry.daily)
 
 
 def _qualname(fn: Callable) -> str:

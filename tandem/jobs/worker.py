@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import Error as DatabaseError
 from django.db import connection, transaction
 
+from tandem.core import clock
+
 from . import actions, registry
 from .models import Job
 
@@ -114,10 +116,16 @@ class Loop:
         self.stale_after = stale_after
         self.idle_sleep = idle_sleep
         self.failures = 0  # database errors in a row
+        self.scheduled_on: dt.date | None = None  # the day the daily tasks were last queued
 
     def step(self) -> tuple[Job | None, float]:
-        """Run the next job, if any. Returns it (or None) and how long to wait before the next turn."""
+        """Run the next job, if any. Returns it (or None) and how long to wait before the next turn.
+        The first turn of each day queues the daily tasks (registry `daily=True`) for every practice."""
         try:
+            today = clock.today()
+            if self.scheduled_on != today:
+                actions.schedule_daily(day=today)
+                self.scheduled_on = today
             actions.requeue_stale(older_than=self.stale_after)
             job = run_next(worker=self.worker)
         except DatabaseError as exc:
