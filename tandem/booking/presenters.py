@@ -33,6 +33,7 @@ class Needs:
     interpreter: bool
     no_tests: bool
     home_visit: bool = False  # housebound: the review is a home visit, not a clinic slot
+    tests_names: tuple[str, ...] = ()  # each test once, whatever conditions ask for it
 
 
 def needs(plan: ReviewPlan, adjustments) -> Needs:
@@ -41,6 +42,7 @@ def needs(plan: ReviewPlan, adjustments) -> Needs:
         tests_minutes=rules.appointment_minutes(plan.tests.minutes, kinds),
         tests_roles=rules.tests_roles(s.role for s in plan.tests.steps),
         tests_summary=plan.tests.summary(),
+        tests_names=tuple(dict.fromkeys(step.item.name for step in plan.tests.steps)),
         conversation_minutes=rules.appointment_minutes(plan.conversation.minutes, kinds),
         conversation_roles=rules.conversation_roles(plan.conversation.lead),
         conversation_lead=LEAD_LABELS[plan.conversation.lead],

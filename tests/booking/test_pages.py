@@ -31,6 +31,9 @@ def test_the_administrator_books_the_tests_then_the_conversation(admin, booking_
     [review] = open_reviews(w.practice, 1)
     url = f"/booking/reviews/{review.pk}/"
     page = admin.get(url).content.decode()
+    # what the tests appointment is for, each test named once whatever conditions ask for it
+    names = re.search(r"minutes with [^<]* for: ([^<]*)\.</p>", page).group(1).split(", ")
+    assert names and len(names) == len(set(names)) and "Blood pressure" in names
     tuesday = session_on(w.tests_pattern, D(2026, 6, 16))
     tests = offered(page, "tests-place")
     assert tests and tests[0] == f"{tuesday.pk}/09:00"
