@@ -68,3 +68,19 @@ def test_a_sqlite_connection_kept_between_requests_is_optimised_now_and_then(tra
         db_statistics.optimize_after_request()
     assert not any("optimize" in q["sql"] for q in first.captured_queries)
     assert any(q["sql"] == "PRAGMA optimize" for q in later.captured_queries)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="PRAGMA optimize is SQLite's")
+def test_the_housekeeping_after_a_request_never_fails_the_request(transactional_db, monkeypatch):
+    """A database too busy (or one that may not be touched) skips the optimisation; nothing is raised."""
+    from tandem.core import db_statistics
+
+    connection.ensure_connection()
+    monkeypatch.setattr(db_statistics, "SQLITE_OPTIMIZE_EVERY", 0)
+    monkeypatch.setattr(connection, "_tandem_optimized_at", 0.0, raising=False)
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("Database access not allowed")
+
+    monkeypatch.setattr(connection, "cursor", refuse)
+    db_statistics.optimize_after_request()  # does not raise
