@@ -82,5 +82,6 @@ def test_the_housekeeping_after_a_request_never_fails_the_request(transactional_
     def refuse(*args, **kwargs):
         raise RuntimeError("Database access not allowed")
 
-    monkeypatch.setattr(connection, "cursor", refuse)
-    db_statistics.optimize_after_request()  # does not raise
+    with monkeypatch.context() as patched:
+        patched.setattr(connection, "cursor", refuse)
+        db_statistics.optimize_after_request()  # does not raise
