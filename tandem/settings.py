@@ -123,6 +123,7 @@ INSTALLED_APPS = [
     "tandem.results",
     "tandem.careplans",
     "tandem.privacy",
+    "tandem.continuity",
     "tandem.team",
     "tandem.demo",
 ]

@@ -21,6 +21,7 @@ urlpatterns = [
     path("care-plans/", include("tandem.careplans.urls")),
     path("privacy/", include("tandem.privacy.urls")),
     path("team/", include("tandem.team.urls")),
+    path("continuity/", include("tandem.continuity.urls")),
     path("r/", include("tandem.prepare.public_urls")),
     path("r/", include("tandem.booking.public_urls")),
 ]

@@ -160,11 +160,16 @@ class LocalService(models.Model):
 
 class Task(models.Model):
     """A need for another member of the team, from a care plan: "bring them back to whoever is
-    appropriate". Assigned to a person or to a role at the practice."""
+    appropriate". Assigned to a person or to a role at the practice, and followed from requested to
+    completed (with an outcome), declined (with a reason) or cancelled. Every change is a TaskEvent;
+    `revision` goes up with each, so a change made on a page that is out of date is refused."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "To do"
-        DONE = "done", "Done"
+        REQUESTED = "requested", "Requested"
+        ACCEPTED = "accepted", "Accepted"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
         CANCELLED = "cancelled", "Cancelled"
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
@@ -176,17 +181,64 @@ class Task(models.Model):
     to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="care_tasks")
     due_on = models.DateField(null=True, blank=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    outcome = models.CharField(max_length=1000, blank=True, help_text="what was done (required to complete)")
+    decline_reason = models.CharField(max_length=500, blank=True, help_text="why it was declined")
+    revision = models.PositiveIntegerField(default=1, help_text="goes up with every change: a change made on an "
+                                           "out-of-date page is refused (`version` is the plan version)")
     created_at = models.DateTimeField()
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(null=True, blank=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["patient", "referral_id"], name="one_task_per_referral"),
             models.CheckConstraint(condition=~Q(to_role="") | Q(to_user__isnull=False), name="task_has_someone"),
+            models.CheckConstraint(condition=~Q(status="completed") | ~Q(outcome=""), name="task_completed_has_outcome"),
+            models.CheckConstraint(condition=~Q(status="declined") | ~Q(decline_reason=""),
+                                   name="task_declined_has_reason"),
         ]
         indexes = [models.Index(fields=["practice", "status", "to_role"], name="careplans_task_queue")]
 
     def __str__(self) -> str:
         return f"Task {self.pk}"
+
+
+class TaskEvent(AppendOnly):
+    """One change to a task, kept for good: who, when, what it became (status, who it is for, when it
+    is due) and the outcome or reason given. The first is its creation."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Requested"
+        ACCEPTED = "accepted", "Accepted"
+        STARTED = "started", "Started"
+        COMPLETED = "completed", "Completed"
+        DECLINED = "declined", "Declined"
+        CANCELLED = "cancelled", "Cancelled"
+        REASSIGNED = "reassigned", "Reassigned"
+        DUE_CHANGED = "due_changed", "Due date changed"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Task.Status.choices, help_text="the task's status after it")
+    to_role = models.CharField(max_length=12, blank=True)
+    to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="+")
+    due_on = models.DateField(null=True, blank=True)
+    note = models.CharField(max_length=1000, blank=True, help_text="the outcome, or the reason declined")
+    at = models.DateTimeField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                           related_name="+")
+
+    append_only_name = "A task's history"
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"TaskEvent {self.pk} ({self.kind})"

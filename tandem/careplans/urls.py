@@ -1,5 +1,6 @@
-from .views import fhir, services, workspace, written
+from .views import fhir, services, tasks, workspace, written
 
 app_name = "careplans"
 
-urlpatterns = [*workspace.urlpatterns, *written.urlpatterns, *services.urlpatterns, *fhir.urlpatterns]
+urlpatterns = [*workspace.urlpatterns, *written.urlpatterns, *services.urlpatterns, *tasks.urlpatterns,
+               *fhir.urlpatterns]

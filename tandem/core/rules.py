@@ -239,7 +239,7 @@ URL_ACCESS: dict[str, Access] = {
     "careplans:service_new": _MANAGE,
     "careplans:service_edit": _MANAGE,
     "careplans:tasks": _PATIENT,
-    "careplans:task_done": _PATIENT,  # and only for whom the task is: may_close_task
+    "careplans:task": _PATIENT,  # changed only by whom the task is for, or the manager: may_close_task
     # A person's copy of their data (subject access request): the practice manager's.
     "privacy:find": _MANAGE,
     "privacy:person": _MANAGE,
@@ -250,6 +250,8 @@ URL_ACCESS: dict[str, Access] = {
     "team:add": _MANAGE,
     "team:member": _MANAGE,
     "team:steps": _MANAGE,
+    # The practice's continuity of care: clinical staff and the practice manager.
+    "continuity:practice": _CLINICAL_READ,
     # The person's own reply link: no account; the token and their date of birth are the way in.
     "reply:code": _PUBLIC,
     "reply:start": _PUBLIC,

@@ -267,6 +267,13 @@ class Encounter(ClinicalRow):
     date = models.DateField()
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.FACE_TO_FACE)
     clinician_role = models.CharField(max_length=12, blank=True)  # tandem.core.rules.Role value
+    # Who the person saw, for continuity of care (tandem.continuity): a member of staff when the
+    # contact was recorded in Tandem, else `clinician_ref`, the practitioner as an imported record
+    # names them (a FHIR Practitioner reference or identifier, or a name), who need not be a user.
+    # With neither, the contact does not count towards continuity.
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+")
+    clinician_ref = models.CharField(max_length=100, blank=True, default="")
     status = models.CharField(max_length=9, choices=Status.choices, default=Status.ATTENDED)
     reason = models.CharField(max_length=120, blank=True, help_text="Coded reason or appointment type label")
 

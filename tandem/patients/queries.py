@@ -11,7 +11,7 @@ from functools import reduce
 from operator import and_, or_
 from typing import NamedTuple
 
-from django.db.models import Case, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from tandem.core import audit
@@ -46,6 +46,14 @@ def patients_of(practice: Practice) -> QuerySet[Patient]:
 
 def registered_count(practice: Practice) -> int:
     return patients_of(practice).filter(registration_status=RegistrationStatus.REGISTERED).count()
+
+
+def home_counts(practice: Practice, user_id: int) -> tuple[int, int]:
+    """(people registered at the practice, those of them whose named clinician this user is): one statement."""
+    registered = Q(registration_status=RegistrationStatus.REGISTERED)
+    counts = patients_of(practice).aggregate(registered=Count("pk", filter=registered),
+                                             named=Count("pk", filter=registered & Q(named_clinician_id=user_id)))
+    return counts["registered"], counts["named"]
 
 
 def get_patient(*, practice: Practice, pk: int, by: User, what: str = "patient.summary") -> Patient:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 
-from tandem.core import clock
+from tandem.core import audit, clock
+from tandem.core import home as home_page
+from tandem.core.models import AuditEvent
 from tandem.core.permissions import practice_required
 from tandem.core.rules import ROLE_LABELS, Capability, Role, can
 
@@ -15,9 +17,19 @@ from . import presenters, queries
 
 @practice_required()
 def home(request):
-    """The practice's home page: who you are here, and where to start."""
+    """The practice's home page is the signed-in person's work: today's clinic and their tasks (from the
+    apps that register them with tandem.core.home), the people whose named clinician they are, and
+    where to start."""
+    practice = request.practice
+    registered, named = queries.home_counts(practice, request.user.pk)
+    blocks = home_page.blocks(home_page.Asking(practice=practice, user=request.user,
+                                               roles=frozenset(str(r) for r in request.roles), today=clock.today()))
+    shown = home_page.patient_ids(blocks)
+    if shown:
+        audit.record_many(by=request.user, practice=practice, action=AuditEvent.Action.VIEW, what="home",
+                          patient_ids=shown)
     return render(request, "patients/home.jinja", {
-        "patient_count": queries.registered_count(request.practice),
+        "patient_count": registered, "named_count": named, "blocks": blocks,
         "role_labels": [ROLE_LABELS[Role(r)] for r in sorted(request.roles)],
     })
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
@@ -255,3 +255,22 @@ def assign_named_clinicians(*, practice: Practice, clinicians: Sequence[User], b
             audit.record_many(by=by, practice=practice, action="update", what="patient.named_clinician",
                               patient_ids=ids[start:start + AUDIT_BATCH])
     return len(ids)
+
+
+def link_clinicians(*, practice: Practice, clinicians: Mapping[str, User], by: User | None = None) -> int:
+    """Make members of staff the synthetic clinicians the practice's contacts name, so continuity
+    with a person's named clinician can be seen: {"synth-gp-1": user, ...}, one UPDATE each.
+    Each user must work at the practice. Audited once for the run, with the counts."""
+    members = set(Membership.objects.filter(practice=practice, user__in=clinicians.values())
+                  .values_list("user_id", flat=True))
+    outsiders = sorted({u.pk for u in clinicians.values() if u.pk not in members})
+    if outsiders:
+        raise SynthError(f"Users {outsiders} do not work at practice {practice.pk}, so cannot be clinicians there.")
+    linked = 0
+    with transaction.atomic():
+        for ref, user in clinicians.items():
+            linked += Encounter.objects.filter(practice=practice, clinician_ref=ref).update(
+                clinician=user, clinician_ref="")
+        audit.record(by=by, practice=practice, action="update", what="synth.encounter_clinicians",
+                     object_id=practice.pk, detail={"clinicians": len(clinicians), "contacts": linked})
+    return linked

@@ -276,7 +276,7 @@ def test_referrals_are_tasks_and_services_are_service_requests(saved):
     assert inhaler["restriction"]["period"]["end"] == "2026-07-14"
     feet = tasks["Foot check"]
     assert urls[feet["owner"]["reference"]]["resourceType"] == "Practitioner"
-    Task.objects.filter(referral_id="r1").update(status="done")
+    Task.objects.filter(referral_id="r1").update(status="completed", outcome="Technique good")
     assert {t["description"]: t["status"] for t in _resources(_bundle(saved), "Task")}["Review inhaler technique"] \
         == "completed"
     walking = next(s for s in _resources(bundle, "ServiceRequest") if s["code"]["text"] == "Leeds Walking for Health")

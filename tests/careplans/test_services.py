@@ -39,14 +39,15 @@ def test_a_stale_service_form_changes_nothing(booked):
     assert service.description == "new"
 
 
-def test_a_task_reaches_the_role_and_can_be_marked_done_but_not_by_another_practice(booked, client):
+def test_a_task_reaches_the_role_and_can_be_completed_but_not_by_another_practice(booked, client):
     plan = Plan(referrals=(Referral(id="", what="Check inhaler technique", to_role="nurse"),))
     actions.save_plan(patient=booked.beatrice, by=booked.nurse, plan=plan, base_version=0)
     task = Task.objects.get(patient=booked.beatrice)
+    done = {"do": "complete", "version": str(task.revision), "outcome": "Technique checked: good"}
     client.force_login(booked.other_nurse)
-    assert client.post(reverse("careplans:task_done", args=[task.pk])).status_code == 404
+    assert client.post(reverse("careplans:task", args=[task.pk]), done).status_code == 404
     client.force_login(booked.nurse)
     assert "Check inhaler technique" in client.get(reverse("careplans:tasks")).content.decode()
-    client.post(reverse("careplans:task_done", args=[task.pk]), {"outcome": "done"})
+    client.post(reverse("careplans:task", args=[task.pk]), done)
     task.refresh_from_db()
-    assert task.status == "done"
+    assert (task.status, task.outcome) == ("completed", "Technique checked: good")

@@ -344,7 +344,8 @@ def _object_rule_refuses(name: str, who: str, method: str = "get") -> bool:
     steps (tests/team/test_steps_enforced.py)."""
     if name in SENDERS and method.lower() == "post":
         return who not in SENDERS[name]
-    return name == "careplans:task_done" and who not in (Role.NURSE.value, Role.MANAGER.value)
+    return (name == "careplans:task" and method.lower() == "post"
+            and who not in (Role.NURSE.value, Role.MANAGER.value))
 
 
 @pytest.mark.django_db  # each test in a savepoint of the world's transaction (and the test database set up)
@@ -530,7 +531,8 @@ def _task_for(u, *, to_role="", to_user=None):
 
 def _close(client, user, task) -> int:
     client.force_login(user)
-    status = client.post(reverse("careplans:task_done", kwargs={"task_pk": task.pk}), {"outcome": "done"}).status_code
+    status = client.post(reverse("careplans:task", kwargs={"task_pk": task.pk}),
+                         {"do": "complete", "version": str(task.revision), "outcome": "Done"}).status_code
     task.refresh_from_db()
     return status
 
@@ -541,16 +543,16 @@ def test_only_whom_a_task_is_for_or_the_manager_can_close_it(client, universe):
     for role in (Role.ADMIN, Role.GP, Role.HCA, Role.PHARMACIST):
         someone = u.admin if role is Role.ADMIN else _staff(u, role, f"t-{role.value}")
         assert _close(client, someone, task) == 403, role
-        assert task.status == "open", role
+        assert task.status == "requested", role
     another_nurse = _staff(u, Role.NURSE, "t-nurse2")
-    assert _close(client, another_nurse, task) == 302 and task.status == "done"  # given to every nurse
+    assert _close(client, another_nurse, task) == 302 and task.status == "completed"  # given to every nurse
 
 
 def test_a_task_for_one_person_is_theirs_or_the_managers_to_close(client, universe):
     u = universe
     task = _task_for(u, to_user=u.nurse)
-    assert _close(client, _staff(u, Role.NURSE, "t-nurse2"), task) == 403 and task.status == "open"
-    assert _close(client, _staff(u, Role.MANAGER, "t-pm"), task) == 302 and task.status == "done"
+    assert _close(client, _staff(u, Role.NURSE, "t-nurse2"), task) == 403 and task.status == "requested"
+    assert _close(client, _staff(u, Role.MANAGER, "t-pm"), task) == 302 and task.status == "completed"
 
 
 @pytest.mark.parametrize(("roles", "to_user", "to_role", "allowed"), [

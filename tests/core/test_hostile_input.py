@@ -80,6 +80,7 @@ NOT_NUMBERS = {
     "add": "a list's name, matched against a pattern",
     "partial": "a flag (the progress part of the page)", "reason": "why staff were signed out, from a list",
     "saved": "a results form's one-time token, matched against a pattern",
+    "show": "which tasks, from a list",
 }
 
 # Form fields that take an id, a number or a date, by URL name: (fields tried with each hostile
@@ -95,6 +96,8 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
                              "referrals.0.to": "role:nurse"}),
     "careplans:workspace_autosave": (("base_version", "held_by_id", "agreed_on.month"), {}),
     "careplans:service_new": (("version",), {"name": "Walking group"}),
+    "careplans:task": (("version", "due[day]", "due[month]", "due[year]"),
+                       {"do": "due", "version": "1", "due[day]": "15", "due[month]": "6", "due[year]": "2027"}),
     "results:review": (("taken-day", "taken-month", "taken-year", "bp1_systolic", "bp1_diastolic", "weight",
                         "height", "egfr"),
                        {"token": "0123456789abcdef0123456789abcdef", "bp1_systolic": "130", "bp1_diastolic": "80"}),
@@ -138,7 +141,8 @@ class Things:
 @pytest.fixture
 def things(universe):
     from tandem.careplans import actions as plan_actions
-    from tandem.careplans.rules.document import Plan
+    from tandem.careplans.models import Task
+    from tandem.careplans.rules.document import Plan, Referral
     from tandem.messaging import link_actions, links
     from tandem.messaging.wording import blocks
     from tandem.prepare import actions as prepare_actions
@@ -163,8 +167,10 @@ def things(universe):
     t.token = link_actions.issue_links(practice=universe.practice, by=universe.admin, requests=[
         link_actions.LinkRequest(patient=universe.patient, purpose="pack", object_id=t.talk.pk,
                                  expires_at=links.expires_at(t.talk.starts_at))])[0].token
-    plan_actions.save_plan(patient=universe.patient, by=universe.nurse, plan=Plan(information="Walking"),
-                           base_version=0)
+    plan_actions.save_plan(patient=universe.patient, by=universe.nurse, plan=Plan(
+        information="Walking", referrals=(Referral(id="", what="Check inhaler technique", to_role=Role.NURSE.value),)),
+        base_version=0)
+    t.task = Task.objects.get(patient=universe.patient)
     t.block, t.variant = next(iter(blocks())), "standard"
     return t
 
@@ -180,6 +186,8 @@ def _kwargs(name: str, t: Things, *, hostile_id: int | None = None) -> dict:
                 kwargs[key] = t.talk.pk
             elif key == "review_pk":
                 kwargs[key] = t.review.pk
+            elif key == "task_pk":
+                kwargs[key] = t.task.pk
             elif key in ("pk", "patient_id"):
                 kwargs[key] = t.u.patient.pk
             else:

@@ -45,7 +45,7 @@ NOT_PATIENT_URLS: dict[str, str] = {
     "registers:cohort_edit": "a cohort id",
     "registers:cohort_delete": "a cohort id",
     "careplans:service_edit": "a service in the practice's local services directory",
-    "careplans:task_done": "a care plan task (tests/careplans/test_services.py: another practice's is not found)",
+    "careplans:task": "a care plan task (tests/careplans/test_task_lifecycle.py: another practice's is not found)",
     "prepare:wording_version": "a version number of the practice's own pack wording",
     "prepare:wording_use_again": "a version number of the practice's own pack wording",
     # The person's reply link: no account, a random token checked with their date of birth

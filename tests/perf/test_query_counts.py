@@ -3,7 +3,7 @@ number does not grow with what is on the page (more items in the plan, more conv
 list, more replies): a query per row (N+1) would make a long list or a full plan slow for everyone.
 
 The pinned numbers are upper bounds on each page's own queries: what the page makes beyond the home
-page (whose one query of its own counts the practice's patients), so the queries every request makes
+page, less the home page's own (tests/core/test_home.py), so the queries every request makes
 (the session, the user, their practice and role) are counted once, in the middleware's own tests. A
 change that needs more queries raises a bound knowingly."""
 
@@ -20,6 +20,7 @@ from django.utils import timezone
 from tandem.prepare import actions as prepare_actions
 from tandem.prepare.actions import agenda as agenda_actions
 from tests.careplans.test_workspace import the_form
+from tests.core.home_queries import HOME_QUERIES, home_queries
 from tests.recall.conftest import review_of
 
 
@@ -31,8 +32,10 @@ def _count(client, path: str) -> int:
 
 
 def queries_for(client, path: str) -> int:
-    """The page's own queries: those beyond the home page's, less the home page's one count."""
-    return _count(client, path) - (_count(client, reverse("home")) - 1)
+    """The page's own queries: those beyond the home page's, less the home page's own (its counts, the
+    person's clinic and tasks: tests/core/test_home.py)."""
+    every_page, home_own = home_queries(client)
+    return _count(client, path) - (every_page - home_own)
 
 
 def bigger_plan(u, rows: int) -> dict:
@@ -175,7 +178,8 @@ def test_every_signed_in_page_reads_the_session_then_the_user_with_their_practic
         response = nurse.get(reverse("home"))
     assert response.status_code == 200
     sql = [q["sql"] for q in captured]
-    assert len(sql) == 3  # the session; the user, memberships and practices; the home page's own count
+    # the session; the user, memberships and practices; the home page's own (nothing to show: no audit row)
+    assert len(sql) == 2 + HOME_QUERIES - 1
     assert "django_session" in sql[0]
     assert all(table in sql[1] for table in ("core_membership", "core_user", "core_practice"))
     assert response.wsgi_request.practice == booked.practice

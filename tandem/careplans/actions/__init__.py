@@ -1,4 +1,5 @@
-"""Writes of the careplans app: saving a plan version, autosaved drafts, copies given, services.
+"""Writes of the careplans app: saving a plan version, autosaved drafts, copies given, services, and
+(tasks.py) the lifecycle of tasks for the team.
 
 Saving a plan is one transaction: the new version, the person's agreed targets (which then override
 the defaults everywhere), tasks for referrals, the clinician's draft removed, and the audit row.
@@ -27,7 +28,20 @@ from .. import queries
 from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion, Task
 from ..rules import carry, document, wording
 from ..rules.document import Plan
+from . import tasks as task_actions
 from . import written as written_pdfs
+from .tasks import (  # noqa: F401 - the lifecycle of a task (accept, start, complete, decline, cancel, reassign)
+    TaskConflict,
+    TaskError,
+    accept_task,
+    cancel_task,
+    change_due_date,
+    complete_task,
+    decline_task,
+    move_task,
+    reassign_task,
+    start_task,
+)
 
 # Who can hold a care planning conversation: the practice's clinical staff.
 HOLDS_CONVERSATIONS = (Role.NURSE, Role.GP, Role.PHARMACIST)
@@ -227,6 +241,8 @@ def _tasks_for(*, patient: Patient, by: User | None, plan: Plan, version: PlanVe
                         due_on=dt.date.fromisoformat(ref.by_when) if ref.by_when else None,
                         created_at=now, created_by=by))
     Task.objects.bulk_create(new)
+    if new:
+        task_actions.record_created(new, by=by, now=now)
     return len(new)
 
 
@@ -314,13 +330,3 @@ def save_service(*, practice: Practice, by: User | None, name: str, kind: str, d
                  object_id=service.pk)
     return service
 
-
-@transaction.atomic
-def finish_task(*, task: Task, by: User | None, done: bool = True) -> Task:
-    """A task from a care plan is done (or no longer needed)."""
-    status = Task.Status.DONE if done else Task.Status.CANCELLED
-    Task.objects.filter(pk=task.pk, status=Task.Status.OPEN).update(status=status)
-    audit.record(by=by, practice=task.practice, action=AuditEvent.Action.UPDATE, what="careplans.task",
-                 patient_id=task.patient_id, object_id=task.pk, detail={"status": status})
-    task.refresh_from_db()
-    return task

@@ -41,7 +41,8 @@ organisations; details in each module):
     who took part; agreed with person   CareTeam participants (RelatedPerson, "took-part");
                                         Composition.attester mode personal
     review date and who; follow-ups     CarePlan.activity.detail (scheduled review; follow-up)
-    tasks for the team                  Task (performerType: the role; owner: the person)
+    tasks for the team                  Task (performerType: the role; owner: the person; status, due date,
+                                        outcome (note) and reason declined (statusReason) as the task stands now)
     areas covered                       Tandem's care-planning-area extension on CarePlan
     version                             CarePlan.meta.versionId; identifier plan and plan/version;
                                         CarePlan.status active (latest) or revoked (earlier)

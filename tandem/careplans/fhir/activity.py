@@ -6,8 +6,11 @@ A referral (Plan.referrals: "needs for another member of the team become tasks")
 - description: what the other member of the team should do.
 - performerType: the role it is for (Tandem's staff roles); owner: the named person, if any, with
   Tandem's staff identifier (and the Practitioner in the document).
-- restriction.period.end: by when. status from the team task Tandem made for it (open: requested,
-  done: completed, cancelled: cancelled). identifier: the referral's id.
+- restriction.period.end: by when. identifier: the referral's id.
+- From the team task Tandem made for it, as it stands now (common.TeamTask; team_task below): status
+  (requested, accepted, in_progress: in-progress, completed, declined: rejected, cancelled), whom it is
+  for now (owner, performerType: it may have been reassigned), the due date (restriction.period.end),
+  the outcome (note) and the reason it was declined (statusReason.text), lastModified.
 
 A support service or signpost (Plan.services), FHIR R4 ServiceRequest:
 - intent plan (it is part of the person's plan, not an order to the service); status follows the plan.
@@ -28,26 +31,65 @@ from .common import (
     ID_STAFF,
     Clinician,
     Service,
+    TeamTask,
     coding,
     compact,
     concept,
+    instant,
     ref,
     stable_id,
 )
 
-TASK_STATUS = {"open": "requested", "done": "completed", "cancelled": "cancelled"}
+#: careplans Task status -> FHIR R4 Task.status (required binding http://hl7.org/fhir/task-status)
+TASK_STATUS = {"requested": "requested", "accepted": "accepted", "in_progress": "in-progress",
+               "completed": "completed", "declined": "rejected", "cancelled": "cancelled"}
+
+
+def _owner(to_user_id: int | None, owner: Clinician | None, owner_resource: dict | None) -> dict | None:
+    if to_user_id is None:
+        return None
+    return compact({
+        "reference": f"urn:uuid:{owner_resource['id']}" if owner_resource else None,
+        "identifier": {"system": ID_STAFF, "value": str(to_user_id)},
+        "display": owner.name if owner else None,
+    })
+
+
+def team_task(team: TeamTask, *, patient: dict, owner: Clinician | None = None, owner_resource: dict | None = None,
+              role_label: str = "") -> dict:
+    """A team task on its own as a FHIR R4 Task: intent order, for the Patient (a reference to `patient`),
+    its status, owner, due date, outcome (note) and reason declined (statusReason)."""
+    return compact({
+        "resourceType": "Task",
+        "id": stable_id("task", team.key),
+        "identifier": [{"system": ID_REFERRAL, "value": team.referral_id}] if team.referral_id else [],
+        "status": TASK_STATUS.get(team.status, "requested"),
+        "statusReason": concept(text=team.decline_reason) if team.decline_reason else None,
+        "intent": "order",
+        "description": team.what,
+        "for": ref(patient),
+        "authoredOn": instant(team.authored_at) if team.authored_at else None,
+        "lastModified": instant(team.changed_at) if team.changed_at else None,
+        "performerType": [concept(coding(CS_STAFF_ROLE, team.to_role, role_label))] if team.to_role else [],
+        "owner": _owner(team.to_user_id, owner, owner_resource),
+        "restriction": {"period": {"end": team.due_on.isoformat()}} if team.due_on else None,
+        "note": [{"text": team.outcome}] if team.outcome else [],
+    })
 
 
 def task(*, plan_key: int, key: str, item: Referral, careplan_id: str, patient: dict, requester: dict,
          authored: str, status: str, owner: Clinician | None, owner_resource: dict | None,
-         role_label: str) -> dict:
-    owner_ref = None
-    if item.to_user_id is not None:
-        owner_ref = compact({
-            "reference": f"urn:uuid:{owner_resource['id']}" if owner_resource else None,
-            "identifier": {"system": ID_STAFF, "value": str(item.to_user_id)},
-            "display": owner.name if owner else None,
-        })
+         role_label: str, team: TeamTask | None = None) -> dict:
+    """A referral in the plan as a Task; `team`: the task Tandem made for it, as it stands now."""
+    if team is not None:
+        resource = team_task(team, patient=patient, owner=owner, owner_resource=owner_resource, role_label=role_label)
+        resource.update({"id": stable_id("careplan", plan_key, "referral", key),
+                         "basedOn": [{"reference": f"urn:uuid:{careplan_id}"}], "authoredOn": authored,
+                         "requester": requester})
+        if item.id:
+            resource["identifier"] = [{"system": ID_REFERRAL, "value": item.id}]
+        return compact(resource)
+    owner_ref = _owner(item.to_user_id, owner, owner_resource)
     return compact({
         "resourceType": "Task",
         "id": stable_id("careplan", plan_key, "referral", key),

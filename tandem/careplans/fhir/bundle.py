@@ -110,12 +110,14 @@ def document(source: Source, *, validate: bool = True) -> dict:
     the_plan_id = careplan_id(source.plan_key)
     tasks = []
     for key, item in zip(keys(plan.referrals), plan.referrals, strict=True):
-        owner = clinicians.get(item.to_user_id) if item.to_user_id is not None else None
-        role_label = ROLE_LABELS.get(item.to_role, item.to_role)
+        team = source.team_tasks.get(item.id) if item.id else None  # as it stands now (reassigned, done...)
+        to_user_id, to_role = (team.to_user_id, team.to_role) if team is not None else (item.to_user_id, item.to_role)
+        owner = clinicians.get(to_user_id) if to_user_id is not None else None
+        role_label = ROLE_LABELS.get(to_role, to_role)
         tasks.append(activity.task(
             plan_key=source.plan_key, key=key, item=item, careplan_id=the_plan_id, patient=patient,
-            requester=author, authored=saved, status=source.task_status.get(item.id, "open"), owner=owner,
-            owner_resource=practitioners.get(item.to_user_id), role_label=role_label))
+            requester=author, authored=saved, status=source.task_status.get(item.id, "requested"), owner=owner,
+            owner_resource=practitioners.get(to_user_id), role_label=role_label, team=team))
     service_resources: dict[int, dict] = {}
     requests = []
     for key, item in zip(keys(plan.services), plan.services, strict=True):

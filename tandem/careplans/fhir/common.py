@@ -163,6 +163,25 @@ class Service:
 
 
 @dataclass(frozen=True)
+class TeamTask:
+    """The task Tandem made for a referral, as it stands now (tandem.careplans.models.Task): its status,
+    whom it is for now (it may have been reassigned), when it is due, and the outcome or the reason it
+    was declined."""
+
+    key: int
+    referral_id: str
+    what: str
+    status: str
+    to_role: str = ""
+    to_user_id: int | None = None
+    due_on: dt.date | None = None
+    outcome: str = ""
+    decline_reason: str = ""
+    authored_at: dt.datetime | None = None  # aware
+    changed_at: dt.datetime | None = None  # aware
+
+
+@dataclass(frozen=True)
 class Source:
     """One version of a person's plan, with what the document needs from their record."""
 
@@ -182,6 +201,7 @@ class Source:
     services: Mapping[int, Service] = field(default_factory=dict)  # by LocalService pk
     staff: Mapping[int, Clinician] = field(default_factory=dict)  # by User pk: who referrals are for
     task_status: Mapping[str, str] = field(default_factory=dict)  # referral id -> careplans Task status
+    team_tasks: Mapping[str, TeamTask] = field(default_factory=dict)  # referral id -> its task now
 
 
 # --- Ids and references ----------------------------------------------------------------------

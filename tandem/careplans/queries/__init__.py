@@ -1,5 +1,5 @@
 """Reads of the careplans app: always scoped to a practice; patient reads are audited by the caller's
-view through tandem.patients.queries.get_patient or here."""
+view through tandem.patients.queries.get_patient or here. Tasks for the team: tasks.py."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from tandem.core.compiled import CompiledRead
 from tandem.core.models import Practice, User
 from tandem.patients.models import Patient
 
-from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion, Task
+from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion
 from ..rules.document import Plan
 
 _VERSION_FIELDS = tuple(f.attname for f in PlanVersion._meta.concrete_fields)
@@ -77,9 +77,3 @@ def services(practice: Practice, *, active_only: bool = True) -> list[LocalServi
         return _ACTIVE_SERVICES.run(practice=practice.pk)
     return list(LocalService.objects.filter(practice=practice))
 
-
-def open_tasks(practice: Practice, patient: Patient | None = None) -> list[Task]:
-    qs = Task.objects.filter(practice=practice, status=Task.Status.OPEN).select_related("to_user", "patient")
-    if patient is not None:
-        qs = qs.filter(patient=patient)
-    return list(qs.order_by("due_on", "pk"))

@@ -17,7 +17,16 @@ from tandem.patients.models import Condition, Patient, RelatedPerson
 from tandem.registers.models import RegisterMembership
 from tandem.terminology import codelists
 
-from ..fhir.common import Carer, Clinician, Diagnosis, Organisation, Person, Service, Source
+from ..fhir.common import (
+    Carer,
+    Clinician,
+    Diagnosis,
+    Organisation,
+    Person,
+    Service,
+    Source,
+    TeamTask,
+)
 from ..models import CarePlan, LocalService, PlanVersion, Task
 from ..rules.document import Plan
 
@@ -113,7 +122,16 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
 
     # Everyone the document names who is at the practice, with their role there, in one read: who
     # referrals are for and who held the conversation must be at the practice to be named.
+    # The referrals' tasks as they stand now: whom each is for now (reassigned, perhaps) is named too.
+    team_tasks = {t.referral_id: TeamTask(
+        key=t.pk, referral_id=t.referral_id, what=t.what, status=t.status, to_role=t.to_role, to_user_id=t.to_user_id,
+        due_on=t.due_on, outcome=t.outcome, decline_reason=t.decline_reason,
+        authored_at=timezone.localtime(t.created_at),
+        changed_at=timezone.localtime(t.updated_at) if t.updated_at else None)
+        for t in Task.objects.filter(practice=practice, patient=patient,
+                                     referral_id__in=[r.id for r in plan.referrals if r.id])}
     referral_users = {r.to_user_id for r in plan.referrals if r.to_user_id is not None}
+    referral_users |= {t.to_user_id for t in team_tasks.values() if t.to_user_id is not None}
     named = referral_users | {plan.held_by_id, version.created_by_id, patient.named_clinician_id}
     members = {m.user_id: m for m in Membership.with_left.filter(practice=practice, user_id__in=named - {None})
                .select_related("user").order_by("user_id")}
@@ -137,8 +155,7 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
     registers = tuple(register for (register,) in _REGISTERS.run(practice=practice.pk, patient=patient.pk))
     wanted = set(registers) | {slug for need in plan.needs for slug in need.conditions}
     names = {slug: codelists.display_name(slug) for slug in wanted if slug in codelists.all_codelists()}
-    statuses = dict(Task.objects.filter(patient=patient, referral_id__in=[r.id for r in plan.referrals])
-                    .values_list("referral_id", "status"))
+    statuses = {rid: t.status for rid, t in team_tasks.items()}
     audit.record(by=by, practice=practice, action=AuditEvent.Action.EXPORT, what="careplans.fhir",
                  patient_id=patient.pk, object_id=version.pk, detail={"version": version.version})
     return Source(
@@ -151,4 +168,5 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
         named_clinician=clinicians.get(patient.named_clinician_id) if patient.named_clinician_id else None,
         carers=carers, diagnoses=diagnoses, registers=registers, register_names=names, services=services,
         staff={pk: c for pk, c in clinicians.items() if pk in referral_users}, task_status=statuses,
+        team_tasks=team_tasks,
     )

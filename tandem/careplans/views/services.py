@@ -1,22 +1,19 @@
-"""The practice's local services directory (signposting and referral), and tasks from care plans."""
+"""The practice's local services directory (signposting and referral). Tasks from care plans: tasks.py."""
 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 
-from tandem.core import audit
-from tandem.core.models import AuditEvent
 from tandem.core.parsing import read_version
 from tandem.core.permissions import practice_required
-from tandem.core.rules import Capability, can, may_close_task
+from tandem.core.rules import Capability, can
 from tandem.terminology.plain_names import PLAIN_NAMES
 
 from .. import actions, queries
-from ..models import LocalService, Task
+from ..models import LocalService
 
 FIELDS = ("name", "kind", "description", "contact", "how_to_refer")
 
@@ -62,33 +59,8 @@ def edit(request, service_pk: int | None = None):
         status=400 if error else 200)
 
 
-@practice_required(Capability.VIEW_PATIENT)
-def tasks(request):
-    """Open tasks from care plans for the signed-in person or their role."""
-    mine = [t for t in queries.open_tasks(request.practice)
-            if t.to_user_id == request.user.pk or (t.to_user_id is None and t.to_role in request.roles)]
-    audit.record_many(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW,
-                      what="careplans.tasks", patient_ids=[t.patient_id for t in mine])
-    return render(request, "careplans/services/tasks.jinja", _context(request, tasks=mine))
-
-
-@practice_required(Capability.VIEW_PATIENT)
-def task_done(request, task_pk: int):
-    task = Task.objects.filter(practice=request.practice, pk=task_pk).first()
-    if task is None:
-        raise Http404("No such task")
-    if not may_close_task(request.roles, user_id=request.user.pk, to_user_id=task.to_user_id, to_role=task.to_role):
-        raise PermissionDenied("This task is for someone else: only they, or the practice manager, can close it.")
-    if request.method == "POST":
-        actions.finish_task(task=task, by=request.user, done=request.POST.get("outcome") != "cancelled")
-        messages.success(request, "Task updated.")
-    return redirect(reverse("careplans:tasks"))
-
-
 urlpatterns = [
     path("services/", directory, name="services"),
     path("services/new/", edit, name="service_new"),
     path("services/<id:service_pk>/", edit, name="service_edit"),
-    path("tasks/", tasks, name="tasks"),
-    path("tasks/<id:task_pk>/", task_done, name="task_done"),
 ]

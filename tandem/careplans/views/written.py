@@ -31,7 +31,9 @@ from tandem.patients.queries import patients_of
 from .. import actions, queries
 from ..actions import written as written_pdfs
 from ..models import CopyGiven, PlanVersion
+from ..presenters import tasks as task_presenters
 from ..presenters.written import FORMATS, clinician_of, document_html, written  # noqa: F401 (used by scripts)
+from ..queries import tasks as task_queries
 from ..rules import changes
 
 WHAT = "careplans.plan"
@@ -119,6 +121,8 @@ def _page(request, patient: Patient, *, wanted: int | None, form: dict | None = 
         on_values=form.get("on_values") or {"day": str(on.day), "month": str(on.month), "year": str(on.year)},
         errors=form.get("errors", {}), form_errors=list(form.get("errors", {}).values()),
         today=today,
+        # Every task from the person's plans, finished ones too: their history of care from the team.
+        tasks=task_presenters.rows(task_queries.of_patient(request.practice, patient), today=today),
     )
     return render(request, "careplans/written/plan.jinja", context, status=status)
 

@@ -12,6 +12,9 @@ Encounter.class (HL7 v3 ActCode, http://terminology.hl7.org/CodeSystem/v3-ActCod
   recorded as an emergency and a warning says so: for finding people at risk, missing
   an emergency admission is the worse mistake.
 
+Encounter.participant: the clinician the person saw (for continuity of care) is kept as their
+reference, identifier or name in clinician_ref: see _clinician.
+
 Encounter.status: finished, arrived, triaged, in-progress, onleave, unknown -> attended;
 planned -> booked; cancelled -> cancelled; entered-in-error -> skipped. Hospital stays
 that are planned or cancelled did not happen and are skipped.
@@ -81,6 +84,23 @@ def _is_telephone(resource: Any) -> bool:
         if "telephone" in words or "phone call" in words:
             return True
     return False
+
+
+def _clinician(resource: Any) -> str:
+    """Who the person saw, for continuity of care: the participant who is the primary performer
+    (v3 ParticipationType PPRF), else the first with an individual. Their reference (a Practitioner
+    or PractitionerRole), else their identifier as system|value, else their name; "" when none."""
+    people = [p for p in resource.participant or [] if p.individual is not None]
+    primary = [p for p in people if any(c.code == "PPRF" for t in p.type or [] for c in codings(t))]
+    for participant in primary + people:
+        who = participant.individual
+        if who.reference:
+            return clip(who.reference, 100)
+        if who.identifier is not None and who.identifier.value:
+            return clip(f"{who.identifier.system or ''}|{who.identifier.value}", 100)
+        if who.display:
+            return clip(who.display, 100)
+    return ""
 
 
 def _reason(resource: Any) -> tuple[str, str]:
@@ -174,6 +194,6 @@ def map_encounter(resource: Any, ctx: Context) -> Mapped:
         kind = "telephone"
     mapped.rows.append(Row("encounter", {
         "date": start, "kind": kind, "status": _STATUS.get(resource.status or "", "attended"),
-        "reason": clip(words, 120), "clinician_role": "",
+        "reason": clip(words, 120), "clinician_role": "", "clinician_ref": _clinician(resource),
     }))
     return mapped

@@ -20,7 +20,7 @@ from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 
 from .. import names as nm
-from .activity import draw_encounters, draw_hospital
+from .activity import Staff, draw_encounters, draw_hospital
 from .conditions import draw_conditions, resolution_code
 from .medicines import draw_medicines
 from .nhs_numbers import CAPACITY, RangeExhausted, nhs_numbers
@@ -53,7 +53,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "conditions": ("patient", "code", "term", "onset_date", "resolved_date"),
     "observations": ("patient", "concept", "code_system", "code", "value", "value_code", "unit", "effective_date"),
     "medications": ("patient", "dmd_code", "name", "dose", "status", "is_regular", "start_date", "end_date"),
-    "encounters": ("patient", "date", "kind", "clinician_role", "status", "reason"),
+    "encounters": ("patient", "date", "kind", "clinician_role", "status", "reason", "clinician_ref"),
     "hospital_events": ("patient", "kind", "start_date", "end_date", "reason", "reason_code"),
 }
 
@@ -120,17 +120,18 @@ def generate(*, patients: int, seed: int, today: dt.date, chunk_size: int = 5000
     place = place or Place.for_seed(seed)
     day = today.toordinal()
     numbers = nhs_numbers(seed, exclude=exclude_nhs_numbers)
+    staff = Staff.for_practice(seed, patients)
     chunk = Chunk(0)
     for index in range(patients):
         if len(chunk.patients) == chunk_size:
             yield chunk
             chunk = Chunk(index)
-        _emit(chunk, _person(seed, index, day), next(numbers), seed, day, place)
+        _emit(chunk, _person(seed, index, day), next(numbers), seed, day, place, staff)
     if chunk.patients:
         yield chunk
 
 
-def _emit(chunk: Chunk, person: Person, nhs_number: str, seed: int, today: int, place: Place) -> None:
+def _emit(chunk: Chunk, person: Person, nhs_number: str, seed: int, today: int, place: Place, staff: Staff) -> None:
     pid = len(chunk.patients)
     date = dt.date.fromordinal
     given, family, line1, line2, town, postcode, phone, mobile, email = name_and_place(person, place)
@@ -166,5 +167,5 @@ def _emit(chunk: Chunk, person: Person, nhs_number: str, seed: int, today: int, 
         ))
     schedule_reviews(person, today)
     draw_results(person, today, chunk.observations, pid)
-    draw_encounters(person, today, chunk.encounters, pid)
+    draw_encounters(person, today, chunk.encounters, pid, staff.clinicians(seed, person.index))
     draw_hospital(person, today, chunk.hospital_events, pid)

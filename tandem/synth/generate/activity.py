@@ -10,11 +10,51 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import random
+from dataclasses import dataclass
 
 from .. import epidemiology as epi
 from .people import YEAR, Person, weighted_choice
 
 WINDOW_YEARS = 3
+
+
+@dataclass(frozen=True)
+class Staff:
+    """Who works at a synthetic practice, and how likely its people are to see their usual clinician.
+
+    Practices differ: in some, people mostly see one GP; in others, whoever is free. `usual` is the
+    chance a contact is with the person's usual clinician of that role (the mean UPC in English
+    practices was 0.61, lower in larger practices: Barker, Steventon and Deeny, BMJ 2017;356:j84).
+    """
+
+    counts: dict  # role -> how many of that role work here
+    usual: float
+
+    @classmethod
+    def for_practice(cls, seed: int, patients: int) -> Staff:
+        rng = random.Random(f"staff:{seed}")
+        gps = max(3, min(12, round(patients / 1500) + rng.randint(0, 2)))
+        counts = {"gp": gps, "nurse": max(1, gps // 2), "hca": max(1, gps // 3), "pharmacist": max(1, gps // 5)}
+        return cls(counts=counts, usual=rng.uniform(0.15, 0.85))
+
+    def clinicians(self, seed: int, index: int) -> Clinicians:
+        rng = random.Random(f"clinicians:{seed}:{index}")
+        return Clinicians(self, rng, {role: rng.randint(1, n) for role, n in self.counts.items()})
+
+
+@dataclass
+class Clinicians:
+    """Whom one person sees, drawn from their own generator so the rest of their record is unchanged."""
+
+    staff: Staff
+    rng: random.Random
+    usual: dict  # role -> their usual clinician of that role
+
+    def seen(self, role: str) -> str:
+        n = self.staff.counts.get(role, 1)
+        who = self.usual.get(role, 1) if self.rng.random() < self.staff.usual else self.rng.randint(1, n)
+        return f"synth-{role}-{who}"
 
 _REASONS = {
     "gp": (("Consultation", 55), ("Acute illness", 25), ("Medication review", 8), ("Follow-up", 12)),
@@ -60,7 +100,7 @@ def _poisson_days(person: Person, rate: float, start: int, end: int) -> list[int
     return days
 
 
-def draw_encounters(person: Person, today: int, rows: list, pid: int) -> None:
+def draw_encounters(person: Person, today: int, rows: list, pid: int, seen: Clinicians) -> None:
     rng, age = person.rng, person.age
     n = len(person.conditions)
     frailty = math.exp(0.4 * person.z - 0.08)
@@ -86,22 +126,26 @@ def draw_encounters(person: Person, today: int, rows: list, pid: int) -> None:
             role = "nurse"
         r = rng.random()
         status = "dna" if r < dna * (0.5 if kind == "telephone" else 1) else "cancelled" if r < dna + 0.03 else "attended"
-        rows.append((pid, dt.date.fromordinal(day), kind, role, status, reason))
+        rows.append((pid, dt.date.fromordinal(day), kind, role, status, reason, seen.seen(role)))
     # Reviews for long-term conditions: bloods with the HCA, then the review with the nurse.
     for bloods, review in person.reviews:
         kind = "home_visit" if housebound else "face_to_face"
-        rows.append((pid, dt.date.fromordinal(bloods), kind, "nurse" if housebound else "hca", "attended",
-                     "Blood test for annual review"))
-        rows.append((pid, dt.date.fromordinal(review), kind, "nurse", "attended", "Long-term condition review"))
+        role = "nurse" if housebound else "hca"
+        rows.append((pid, dt.date.fromordinal(bloods), kind, role, "attended", "Blood test for annual review",
+                     seen.seen(role)))
+        rows.append((pid, dt.date.fromordinal(review), kind, "nurse", "attended", "Long-term condition review",
+                     seen.seen("nurse")))
     # A few people have a review booked or have missed one recently.
     if person.status == "registered" and person.conditions:
         r = rng.random()
         if r < 0.06:
             day = today + rng.randint(3, 42)
-            rows.append((pid, dt.date.fromordinal(day), "face_to_face", "nurse", "booked", "Long-term condition review"))
+            rows.append((pid, dt.date.fromordinal(day), "face_to_face", "nurse", "booked", "Long-term condition review",
+                         ""))
         elif r < 0.08:
             day = today - rng.randint(3, 60)
-            rows.append((pid, dt.date.fromordinal(day), "face_to_face", "nurse", "dna", "Long-term condition review"))
+            rows.append((pid, dt.date.fromordinal(day), "face_to_face", "nurse", "dna", "Long-term condition review",
+                         seen.seen("nurse")))
 
 
 def draw_hospital(person: Person, today: int, rows: list, pid: int) -> None:

@@ -97,6 +97,10 @@ class Command(BaseCommand):
 
         assign_named_clinicians(practice=practices[0], clinicians=[users["nurse"], users["gp"]])
         assign_named_clinicians(practice=practices[1], clinicians=[users["manager"]])
+        from tandem.synth.load import link_clinicians
+
+        # Who the demo's people saw: the synthetic records' first GP and nurse are the demo's own.
+        link_clinicians(practice=practices[0], clinicians={"synth-gp-1": users["gp"], "synth-nurse-1": users["nurse"]})
 
         from tandem.recall.actions import plan_reviews
         from tandem.recall.actions.settings import SettingsChange, save_settings

@@ -1,0 +1,51 @@
+"""A task's lifecycle: which change may follow which, and when a task is overdue. Pure: no Django.
+
+    requested -> accepted -> in progress -> completed (with an outcome)
+    requested or accepted -> declined (with a reason)
+    any that is not finished -> cancelled; reassigned (back to requested, for whom it now is);
+                                its due date changed
+Completed, declined and cancelled tasks are finished: nothing changes them again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+REQUESTED, ACCEPTED, IN_PROGRESS = "requested", "accepted", "in_progress"
+COMPLETED, DECLINED, CANCELLED = "completed", "declined", "cancelled"
+FINISHED = frozenset({COMPLETED, DECLINED, CANCELLED})
+UNFINISHED = (REQUESTED, ACCEPTED, IN_PROGRESS)
+
+# The longest outcome and reason for declining kept (the columns hold these).
+MAX_OUTCOME, MAX_REASON = 1000, 500
+
+#: change -> (the statuses it may follow, the status it leaves)
+MOVES: dict[str, tuple[frozenset[str], str]] = {
+    "accept": (frozenset({REQUESTED}), ACCEPTED),
+    "start": (frozenset({REQUESTED, ACCEPTED}), IN_PROGRESS),
+    "complete": (frozenset(UNFINISHED), COMPLETED),
+    "decline": (frozenset({REQUESTED, ACCEPTED}), DECLINED),
+    "cancel": (frozenset(UNFINISHED), CANCELLED),
+}
+
+STATUS_LABELS = {REQUESTED: "Requested", ACCEPTED: "Accepted", IN_PROGRESS: "In progress", COMPLETED: "Completed",
+                 DECLINED: "Declined", CANCELLED: "Cancelled"}
+
+
+def can_move(status: str, change: str) -> bool:
+    """Whether `change` (accept, start, complete, decline, cancel) may follow a task's `status`."""
+    return change in MOVES and status in MOVES[change][0]
+
+
+def refusal(status: str, change: str) -> str:
+    """Why `change` cannot follow `status`, in words for staff."""
+    if status in FINISHED:
+        return f"This task is {STATUS_LABELS[status].lower()} already: it cannot be changed now."
+    verb = {"accept": "accepted", "start": "started", "complete": "completed", "decline": "declined",
+            "cancel": "cancelled"}.get(change, "changed")
+    return f"A task that is {STATUS_LABELS.get(status, status).lower()} cannot be {verb}."
+
+
+def is_overdue(status: str, due_on: dt.date | None, today: dt.date) -> bool:
+    """Due before today and not finished."""
+    return due_on is not None and due_on < today and status not in FINISHED
