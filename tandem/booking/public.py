@@ -381,15 +381,24 @@ def _too_late(request, token: str, person: Person, appointment: Appointment):
         cutoff_hours=person.settings.cutoff_hours, phone=person.practice.phone), status=403)
 
 
+def _changeable(request, token: str, person: Person, kind: str):
+    """The appointment of `kind` the person may still change or cancel online, and None; or None and
+    the page to show instead (nothing booked: their appointments; past the cut-off: phone us)."""
+    existing = person.booked.get(kind)
+    if person.review is None or existing is None:
+        return None, redirect(reverse("selfbook:yours", args=[token]))
+    if not person.settings.online_booking or not person.settings.can_change(existing, now=clock.now()):
+        return None, _too_late(request, token, person, existing)
+    return existing, None
+
+
 @reply.guarded(ReplyLink.Purpose.INVITATION)
 def change(request, token: str, link: ReplyLink, kind: str):
     """Another time for one appointment, until the cut-off."""
     person = Person(link, today=clock.today())
-    existing = person.booked.get(kind)
-    if person.review is None or existing is None:
-        return redirect(reverse("selfbook:yours", args=[token]))
-    if not person.settings.online_booking or not person.settings.can_change(existing, now=clock.now()):
-        return _too_late(request, token, person, existing)
+    existing, refused = _changeable(request, token, person, kind)
+    if refused is not None:
+        return refused
     first, last = person.earliest(kind), person.latest(kind)
     error, status = "", 200
     if request.method == "POST":
@@ -434,11 +443,9 @@ def change(request, token: str, link: ReplyLink, kind: str):
 def cancel(request, token: str, link: ReplyLink, kind: str):
     """Cancel one appointment, after saying so, until the cut-off."""
     person = Person(link, today=clock.today())
-    existing = person.booked.get(kind)
-    if person.review is None or existing is None:
-        return redirect(reverse("selfbook:yours", args=[token]))
-    if not person.settings.online_booking or not person.settings.can_change(existing, now=clock.now()):
-        return _too_late(request, token, person, existing)
+    existing, refused = _changeable(request, token, person, kind)
+    if refused is not None:
+        return refused
     error, status = "", 200
     if request.method == "POST":
         try:
