@@ -147,12 +147,15 @@ class ReplyLink(models.Model):
     (typed at /r/ or read from the QR code). Only digests are kept, never the token or the code.
     The link shows nothing until the person's date of birth is given; five wrong dates lock it; it
     expires; staff can send a fresh one, which revokes it at once. One mechanism for every reply:
-    a pack's (`object_id` is the conversation's id) and an invitation's (the review's id).
+    a pack's (`object_id` is the conversation's id), an invitation's (the review's id), a written
+    plan's (the plan version's id, to read it online) and a check-in's (the check-in's id).
     Written only through tandem.messaging.link_actions."""
 
     class Purpose(models.TextChoices):
         PACK = "pack", "Results-and-prompts pack"
         INVITATION = "invitation", "Invitation"
+        PLAN = "plan", "Written care plan"
+        CHECKIN = "checkin", "Check-in"
 
     class Answer(models.TextChoices):
         WILL_BOOK = "will_book", "Will book an appointment"
@@ -162,7 +165,8 @@ class ReplyLink(models.Model):
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     purpose = models.CharField(max_length=12, choices=Purpose.choices)
-    object_id = models.PositiveBigIntegerField(help_text="the conversation's id (pack) or the review's id (invitation)")
+    object_id = models.PositiveBigIntegerField(help_text="the conversation's id (pack), the review's id (invitation), "
+                                               "the plan version's id (plan) or the check-in's id (checkin)")
     token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the long link's token")
     code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True,
                                  help_text="keyed SHA-256 of the short code (none on links made before codes)")
@@ -182,7 +186,7 @@ class ReplyLink(models.Model):
     class Meta:
         indexes = [models.Index(fields=["practice", "purpose", "object_id"], name="reply_link_of")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(purpose__in=["pack", "invitation"]),
+            models.CheckConstraint(condition=models.Q(purpose__in=["pack", "invitation", "plan", "checkin"]),
                                    name="reply_link_purpose_known"),
         ]
 

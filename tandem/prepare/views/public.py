@@ -155,8 +155,19 @@ def context(pack: Pack | ReplyLink | None, **extra) -> dict:
             "phone_words": phone_words(pack.practice) if pack is not None else "", **extra}
 
 
+# The page a link opens on once the date of birth is given, by purpose. A written plan's and a
+# check-in's pages are other rooms' (tandem.careplans.public, tandem.checkins.public), named here only
+# by their URL names.
+FIRST_PAGES = {
+    ReplyLink.Purpose.PACK: "reply:pack",
+    ReplyLink.Purpose.INVITATION: "reply:answer",
+    ReplyLink.Purpose.PLAN: "plan_online:read",
+    ReplyLink.Purpose.CHECKIN: "checkin_online:form",
+}
+
+
 def _first_page(link: ReplyLink) -> str:
-    return "reply:pack" if link.purpose == ReplyLink.Purpose.PACK else "reply:answer"
+    return FIRST_PAGES[link.purpose]
 
 
 def _when(pack: Pack) -> str:
