@@ -172,11 +172,19 @@ class Task(models.Model):
         DECLINED = "declined", "Declined"
         CANCELLED = "cancelled", "Cancelled"
 
+    class Priority(models.TextChoices):
+        ROUTINE = "routine", "Routine"
+        URGENT = "urgent", "Urgent"
+
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="care_tasks")
     version = models.ForeignKey(PlanVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="tasks")
-    referral_id = models.CharField(max_length=12, help_text="the referral's id in the plan")
+    referral_id = models.CharField(max_length=12, help_text="the referral's id in the plan, or 'ci' and the id of "
+                                                            "the check-in whose answers raised it")
     what = models.CharField(max_length=500)
+    priority = models.CharField(max_length=7, choices=Priority.choices, default=Priority.ROUTINE,
+                                help_text="FHIR Task.priority: urgent for what a person reported crossing a "
+                                          "red level, for example")
     to_role = models.CharField(max_length=12, blank=True)
     to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="care_tasks")
