@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "tandem.careplans",
     "tandem.privacy",
     "tandem.continuity",
+    "tandem.checkins",
     "tandem.team",
     "tandem.demo",
 ]

@@ -22,8 +22,11 @@ urlpatterns = [
     path("privacy/", include("tandem.privacy.urls")),
     path("team/", include("tandem.team.urls")),
     path("continuity/", include("tandem.continuity.urls")),
+    path("check-ins/", include("tandem.checkins.urls")),
     path("r/", include("tandem.prepare.public_urls")),
     path("r/", include("tandem.booking.public_urls")),
+    path("r/", include("tandem.checkins.public_urls")),
+    path("r/", include("tandem.careplans.public_urls")),
 ]
 
 handler400 = "tandem.core.views.bad_request"

@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from tandem.clinics.rules.sessions import WEEKDAYS
+from tandem.patients.presenters import named_clinician_text
 from tandem.patients.rules import age_on, format_nhs_number
 from tandem.recall.queries import PersonFacts, condition_name, plan_for
 
@@ -68,6 +69,7 @@ class Row:
     outcome_due: bool  # its time has come: record whether they came
     outcome: str  # "Came" or "Did not attend" once recorded
     results_url: str
+    named_clinician: str | None = None  # their name ("" for none), as the patient banner says it
 
 
 def results_url_for(review_pk: int) -> str:
@@ -132,6 +134,7 @@ def rows(appointments: list[Appointment], *, facts: dict[int, PersonFacts], deta
             outcome={Appointment.State.ATTENDED: "Came", Appointment.State.DID_NOT_ATTEND: "Did not attend"}.get(
                 a.state, ""),
             results_url=results_url_for(a.review_id) if tests and record_results else "",
+            named_clinician=named_clinician_text(patient),
         ))
     return out
 

@@ -109,11 +109,12 @@ ON_THE_DAY = (Appointment.State.BOOKED, Appointment.State.ATTENDED, Appointment.
 
 def day_appointments(practice: Practice, day: dt.date, *, staff_id: int | None = None) -> list[Appointment]:
     """The appointments of `day` (all staff, or one member), in time order, with the person, the
-    member of staff, the session (its place) and who saw the person arrive: one statement."""
+    member of staff, the session (its place), who saw the person arrive and the person's named clinician:
+    one statement."""
     found = Appointment.objects.filter(practice=practice, day=day, state__in=ON_THE_DAY)
     if staff_id is not None:
         found = found.filter(staff_id=staff_id)
-    return list(found.select_related("patient", "staff", "session", "arrived_by")
+    return list(found.select_related("patient", "patient__named_clinician", "staff", "session", "arrived_by")
                 .order_by("start_time", "staff__last_name", "staff__first_name", "pk"))
 
 

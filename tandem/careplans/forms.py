@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from tandem.core.parsing import digits, read_decimal, read_id, read_iso_date, read_version
 from tandem.core.parsing import read_date as read_boxes
 
+from .rules.agreed_checkins import READINGS, CheckIns, ReadingAgreement
 from .rules.document import (
     AREAS,
     DECISIONS,
@@ -45,7 +46,7 @@ TEXTS = ("information", "self_management", "rescue", "review_by", "follow_ups")
 # Lists of rows, in the order the form shows them, with each row's fields.
 LISTS = {
     "needs": ("id", "text", "conditions"),
-    "goals": ("id", "words", "importance", "stage", "outcome"),
+    "goals": ("id", "words", "importance", "stage", "outcome", "attainment", "watch"),
     "targets": ("id", "concept", "upper", "lower", "reason"),
     "medicines": ("id", "kind", "medicine", "reason", "agreed_by"),
     "warning_signs": ("id", "level", "signs", "what_to_do", "contact"),
@@ -154,11 +155,12 @@ class Parsed:
 _SECTIONS = ("base_version", "conversation", "held_by_id", "held_on", "about", "needs", "goals", "targets",
              "medicines", "information_items", "information", "self_management", "services", "service",
              "warning_signs", "rescue", "participants", "agreed_with_person", "agreed_on", "review_date", "review_by",
-             "follow_ups", "referrals", "areas", "decisions", "note")
+             "follow_ups", "referrals", "named_clinician_id", "checkins", "areas", "decisions", "note")
 _FIELDS = (*ABOUT, "id", "decision", "text", "conditions", "words", "importance", "stage", "outcome", "actions", "what", "who",
            "who_name", "when", "confidence", "status", "strategies", "concept", "upper", "lower", "reason", "kind",
            "medicine", "agreed_by", "why", "level", "signs", "what_to_do", "contact", "name", "relationship", "to",
-           "to_role", "by_when")
+           "to_role", "by_when", "attainment", "watch", "every", "channel", "caller_id", "readings", "reading", "amber",
+           "red", "mood")
 
 
 def form_order(path: str) -> tuple:
@@ -246,6 +248,8 @@ def parse(data: Mapping, *, services: Mapping[int, str] | None = None) -> Parsed
         referrals=_referrals(r), areas=tuple(a for a in r.many("areas") if a in AREAS),
         information_items=_information(r),
         held_by_id=read_id(held_by),
+        named_clinician_id=read_id(r.text("named_clinician_id")),
+        checkins=_checkins(r),
         held_on=_date_of(r, "held_on", "the conversation was held"),
         agreed_on=_date_of(r, "agreed_on", "the plan was agreed"),
     )
@@ -293,7 +297,8 @@ def _goals(r: _Reader) -> tuple[Goal, ...]:
         goal = Goal(id=r.row_id(f"{p}.id"), words=r.text(f"{p}.words"),
                     importance=r.whole(f"{p}.importance", 1, 10, "How important it is"),
                     stage=r.text(f"{p}.stage") or "new", outcome=r.text(f"{p}.outcome"),
-                    actions=_actions(r, p, plan_goal))
+                    attainment=r.whole(f"{p}.attainment", -2, 2, "How it went"),
+                    watch=r.text(f"{p}.watch") == "yes", actions=_actions(r, p, plan_goal))
         if goal.words or goal.outcome or goal.actions or r.values.get(f"{p}.importance"):
             r.rows[plan_goal] = p
             out.append(goal)
@@ -404,6 +409,22 @@ def _referrals(r: _Reader) -> tuple[Referral, ...]:
     return tuple(out)
 
 
+def _checkins(r: _Reader) -> CheckIns:
+    """The check-ins agreed: how often, how, who phones, which home readings (with levels) and mood."""
+    every = r.text("checkins.every")
+    readings = []
+    for key in r.many("checkins.readings"):
+        if key in READINGS:
+            readings.append(ReadingAgreement(key=key, amber=r.text(f"checkins.reading.{key}.amber", 20),
+                                             red=r.text(f"checkins.reading.{key}.red", 20)))
+    for key in READINGS:  # levels typed for a reading not ticked: kept as typed, not agreed
+        for name in ("amber", "red"):
+            r.text(f"checkins.reading.{key}.{name}", 20)
+    return CheckIns(every=every, channel=r.text("checkins.channel") or "text",
+                    caller_id=read_id(r.text("checkins.caller_id")), readings=tuple(readings),
+                    mood=r.text("checkins.mood") == "yes")
+
+
 def _review_date(r: _Reader) -> str:
     return _date_of(r, "review_date", "review date", example="15 6 2027")
 
@@ -438,7 +459,9 @@ def values_of(plan: Plan) -> dict[str, str | list[str]]:
     for i, goal in enumerate(plan.goals):
         p = f"goals.{i}"
         v |= {f"{p}.id": goal.id, f"{p}.words": goal.words, f"{p}.stage": goal.stage, f"{p}.outcome": goal.outcome,
-              f"{p}.importance": "" if goal.importance is None else str(goal.importance)}
+              f"{p}.importance": "" if goal.importance is None else str(goal.importance),
+              f"{p}.attainment": "" if goal.attainment is None else str(goal.attainment),
+              f"{p}.watch": "yes" if goal.watch else ""}
         for j, action in enumerate(goal.actions):
             a = f"{p}.actions.{j}"
             v |= {f"{a}.{name}": getattr(action, name) for name in ACTION_FIELDS if name != "confidence"}
@@ -472,6 +495,13 @@ def values_of(plan: Plan) -> dict[str, str | list[str]]:
             continue
         v |= {f"{name}.day": str(day.day), f"{name}.month": str(day.month), f"{name}.year": str(day.year)}
     v["held_by_id"] = "" if plan.held_by_id is None else str(plan.held_by_id)
+    v["named_clinician_id"] = "" if plan.named_clinician_id is None else str(plan.named_clinician_id)
+    agreed = plan.checkins
+    v |= {"checkins.every": agreed.every, "checkins.channel": agreed.channel if agreed.every else "",
+          "checkins.caller_id": "" if agreed.caller_id is None else str(agreed.caller_id),
+          "checkins.mood": "yes" if agreed.mood else "", "checkins.readings": [x.key for x in agreed.readings]}
+    for reading in agreed.readings:
+        v |= {f"checkins.reading.{reading.key}.amber": reading.amber, f"checkins.reading.{reading.key}.red": reading.red}
     decided = {d.id: d.choice for d in plan.decisions}
     for path, value in list(v.items()):
         if path.endswith(".id") and value in decided:

@@ -12,7 +12,8 @@ from django.db import models
 from django.db.models import Q
 
 from tandem.core.models import AppendOnly, Practice
-from tandem.patients.models import Patient
+from tandem.messaging.models import OutboxMessage
+from tandem.patients.models import Patient, RelatedPerson
 from tandem.prepare.models import Conversation
 
 
@@ -76,7 +77,9 @@ class Draft(models.Model):
 
 
 class CopyGiven(models.Model):
-    """A copy of a plan version given to the person: how and when."""
+    """A copy of a plan version given to the person: how and when. Recorded by hand (printed and
+    handed over), or by the sending itself (actions/sending.py): then with the outbox message, who
+    it went to, and for a carer that the person agreed they may have a copy."""
 
     class How(models.TextChoices):
         PRINTED = "printed", "Printed and handed over"
@@ -92,6 +95,12 @@ class CopyGiven(models.Model):
     recorded_at = models.DateTimeField()
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                     related_name="+")
+    message = models.OneToOneField(OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", help_text="the outbox message that sent it (none: recorded by hand)")
+    to_name = models.CharField(max_length=200, blank=True, help_text="who it was sent to: the person or their carer")
+    carer = models.ForeignKey(RelatedPerson, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                              help_text="the carer it was sent to (none: the person)")
+    carer_agreed = models.BooleanField(default=False, help_text="the person agreed that this carer may have a copy")
 
     def __str__(self) -> str:
         return f"CopyGiven {self.pk}"

@@ -21,11 +21,26 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.fields.json import KeyTextTransform
 
-from tandem.careplans.models import CarePlan
+from tandem.careplans.models import CarePlan, PlanVersion
 from tandem.core.models import Practice
-from tandem.patients.models import Encounter, RegistrationStatus
+from tandem.patients.models import Encounter, Patient, RegistrationStatus
+from tandem.registers.models import RegisterMembership
 
 from . import rules
 
@@ -105,6 +120,25 @@ def people(practice: Practice | int, *, today: dt.date, patient_ids: Iterable[in
     return found
 
 
+def one_person(practice: Practice | int, patient_id: int, *, named_clinician_id: int | None,
+               today: dt.date) -> Person | None:
+    """One person's contacts that count, as `people` works them out, in one read (their contacts in date
+    order): for their summary page. None when none count. tests/continuity/test_person_panel.py checks
+    that the two paths agree."""
+    ordered = (qualifying_contacts(practice, today=today, patient_ids=[patient_id]).order_by("date", "pk")
+               .values_list("clinician_id", "clinician_ref"))
+    seen = [(clinician_id, "" if clinician_id is not None else ref) for clinician_id, ref in ordered]
+    if not seen:
+        return None
+    counts: dict[tuple, int] = {}
+    for key in seen:
+        counts[key] = counts.get(key, 0) + 1
+    return Person(contacts=len(seen), largest=max(counts.values()), sum_of_squares=sum(n * n for n in counts.values()),
+                  same_as_previous=sum(a == b for a, b in zip(seen, seen[1:], strict=False)),
+                  with_named=counts.get((named_clinician_id, ""), 0) if named_clinician_id is not None else 0,
+                  has_named=named_clinician_id is not None)
+
+
 @dataclass(frozen=True)
 class Group:
     """The practice's figures for one group of people."""
@@ -165,3 +199,82 @@ def practice_continuity(practice: Practice, *, today: dt.date) -> PracticeContin
                              with_named=sum(p.with_named for p in named)),
         people=found,
     )
+
+
+# --- The home page: the people whose named clinician the reader is ---------------------------------
+
+
+@dataclass(frozen=True)
+class NamedPerson:
+    patient_id: int
+    name: str
+    date_of_birth: dt.date
+    review_date: dt.date | None  # their care plan's review date, when it is past (overdue)
+
+
+@dataclass(frozen=True)
+class MyPeople:
+    total: int  # registered people whose named clinician this is
+    overdue: int  # of them, those whose care plan's review date has passed
+    first: tuple[NamedPerson, ...]
+
+
+def my_people(practice: Practice | int, user_id: int, *, today: dt.date, first: int = 5) -> MyPeople:
+    """The registered people whose named clinician this user is: how many, how many of them have a care
+    plan whose review date has passed, and the first few (those overdue first, longest overdue first;
+    then those whose review comes soonest; then by name). One statement: the counts are window
+    aggregates over the same rows."""
+    practice_id = practice if isinstance(practice, int) else practice.pk
+    latest = (PlanVersion.objects.filter(practice_id=practice_id, patient_id=OuterRef("pk"))
+              .order_by("-version").annotate(review=KeyTextTransform("review_date", "content")).values("review")[:1])
+    # Review dates are ISO dates (tandem.careplans.rules.document.Plan.review_date), so text order is date order.
+    overdue = Q(review_date__gt="", review_date__lt=today.isoformat())
+    rows = (Patient.objects.filter(practice_id=practice_id, named_clinician_id=user_id,
+                                   registration_status=RegistrationStatus.REGISTERED)
+            .annotate(review_date=Subquery(latest))
+            .annotate(is_overdue=Case(When(overdue, then=Value(1)), default=Value(0), output_field=IntegerField()))
+            .annotate(total=Window(Count("pk")), overdue_total=Window(Sum("is_overdue")))
+            .order_by("-is_overdue", F("review_date").asc(nulls_last=True), "family_name", "given_name", "pk")
+            .values_list("pk", "given_name", "family_name", "date_of_birth", "review_date", "is_overdue", "total",
+                         "overdue_total")[:first])
+    found = list(rows)
+    if not found:
+        return MyPeople(total=0, overdue=0, first=())
+    people = tuple(
+        NamedPerson(patient_id=pk, name=Patient(given_name=given, family_name=family).full_name, date_of_birth=born,
+                    review_date=dt.date.fromisoformat(review) if is_overdue else None)
+        for pk, given, family, born, review, is_overdue, _, _ in found)
+    return MyPeople(total=found[0][6], overdue=int(found[0][7] or 0), first=people)
+
+
+# --- People on a register without a named clinician --------------------------------------------
+
+
+@dataclass(frozen=True)
+class Unnamed:
+    patient_id: int
+    name: str
+    nhs_number: str
+    date_of_birth: dt.date
+    registers: tuple[str, ...]  # register slugs, in name order of the slug
+
+
+def without_named_clinician(practice: Practice, *, offset: int, limit: int) -> tuple[int, list[Unnamed]]:
+    """(how many registered people on at least one register have no named clinician, one page of them
+    by name with their registers): three reads, whatever the page holds."""
+    on_register = RegisterMembership.objects.filter(practice_id=practice.pk, patient_id=OuterRef("pk"))
+    found = (Patient.objects.filter(practice_id=practice.pk, registration_status=RegistrationStatus.REGISTERED,
+                                    named_clinician__isnull=True)
+             .filter(Exists(on_register)))
+    total = found.count()
+    rows = list(found.order_by("family_name", "given_name", "date_of_birth", "pk")
+                .values_list("pk", "given_name", "family_name", "nhs_number", "date_of_birth")[offset:offset + limit])
+    registers: dict[int, list[str]] = {}
+    if rows:
+        for patient_id, slug in (RegisterMembership.objects.filter(practice_id=practice.pk,
+                                                                   patient_id__in=[r[0] for r in rows])
+                                 .order_by("register").values_list("patient_id", "register")):
+            registers.setdefault(patient_id, []).append(slug)
+    return total, [Unnamed(patient_id=pk, name=Patient(given_name=given, family_name=family).full_name,
+                           nhs_number=nhs, date_of_birth=born, registers=tuple(registers.get(pk, ())))
+                   for pk, given, family, nhs, born in rows]

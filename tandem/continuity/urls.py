@@ -6,4 +6,5 @@ app_name = "continuity"
 
 urlpatterns = [
     path("", views.practice, name="practice"),
+    path("without-named-clinician/", views.without_named, name="without_named"),
 ]

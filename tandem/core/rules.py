@@ -139,6 +139,9 @@ URL_ACCESS: dict[str, Access] = {
     # The clinical record.
     "patients:search": _PATIENT,
     "patients:summary": _CLINICAL_READ,
+    # Choosing a person's named clinician: keeping that list is administrative work (reception as often
+    # as clinicians), so whoever may see who the person is (tandem.patients.views.named_clinician).
+    "patients:named_clinician": _PATIENT,
     # Importing records brings in diagnoses, results and medicines: clinical writes.
     "fhir:upload": _IMPORT,
     # Background jobs: each view shows only the practice's own jobs; the queue's health is the manager's.
@@ -206,6 +209,7 @@ URL_ACCESS: dict[str, Access] = {
     "messaging:demo_texts": _PATIENT,
     "messaging:demo_mailbox": _PATIENT,
     "messaging:demo_email": _PATIENT,
+    "messaging:demo_attachment": _PATIENT,  # and words_shown: a clinical email's files only for clinicians
     # Preparing for the conversation: booking, sending packs and typing in returned agenda sheets is
     # administrative; the pack itself (results) is clinical; the wording is the practice's.
     "prepare:packs": _PATIENT,
@@ -234,6 +238,7 @@ URL_ACCESS: dict[str, Access] = {
     "careplans:plan": _CLINICAL_READ,
     "careplans:plan_pdf": _CLINICAL_READ,
     "careplans:copy_given": _CLINICAL_READ,
+    "careplans:plan_send": _CLINICAL_READ,  # as recording a copy given: whoever may read the plan
     "careplans:fhir": _CLINICAL_READ,
     "careplans:services": _PATIENT,
     "careplans:service_new": _MANAGE,
@@ -252,6 +257,20 @@ URL_ACCESS: dict[str, Access] = {
     "team:steps": _MANAGE,
     # The practice's continuity of care: clinical staff and the practice manager.
     "continuity:practice": _CLINICAL_READ,
+    # People on a register without a named clinician, to choose one for each: for whoever keeps that list
+    # (the practice manager, administrators), as choosing one is (patients:named_clinician).
+    "continuity:without_named": _PATIENT,
+    # Check-ins between visits: answers are clinical; recording a phone check-in's answers is for
+    # whoever may record results at a point of contact (health care assistants too); the settings
+    # are the manager's.
+    "checkins:worklist": _CLINICAL_READ,
+    "checkins:checkin": Access(read=Capability.VIEW_CLINICAL, change=Capability.RECORD_RESULTS),
+    "checkins:fhir": _CLINICAL_READ,
+    "checkins:person": _CLINICAL_READ,
+    "checkins:settings": _MANAGE,
+    # A person's check-in on their own link (tandem.checkins.public), behind the date of birth.
+    "checkin_online:form": _PUBLIC,
+    "checkin_online:done": _PUBLIC,
     # The person's own reply link: no account; the token and their date of birth are the way in.
     "reply:code": _PUBLIC,
     "reply:start": _PUBLIC,
@@ -271,6 +290,8 @@ URL_ACCESS: dict[str, Access] = {
     "selfbook:cancel_tests": _PUBLIC,
     "selfbook:cancel_conversation": _PUBLIC,
     "selfbook:call_me": _PUBLIC,
+    "plan_online:read": _PUBLIC,
+    "plan_online:pdf": _PUBLIC,
 }
 
 

@@ -29,6 +29,7 @@ from tandem.careplans.rules.document import (
 )
 from tandem.core import clock
 from tandem.core.models import Practice, User
+from tandem.demo import checkins as demo_checkins
 from tandem.jobs.models import Job
 from tandem.prepare.models import Conversation
 from tandem.recall import queries as recall_queries
@@ -177,6 +178,9 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
             plan = dataclasses.replace(plan, review_date=(day + dt.timedelta(days=365)).isoformat(),
                                        held_by_id=clinician.pk, held_by=staff.get(clinician.pk, ""),
                                        held_on=day.isoformat(), agreed_on=day.isoformat())
+            if back == 1:  # the latest plan: a named clinician, and check-ins agreed where the person wants them
+                plan = demo_checkins.agree(plan, patient=talk.patient, clinician=clinician, nurse=nurse, index=index,
+                                           rng=rng, staff=staff)
             with clock.frozen(day):
                 saved = careplan_actions.save_plan(patient=talk.patient, by=clinician, plan=plan,
                                                    base_version=number, note=f"Annual review {day.year}")

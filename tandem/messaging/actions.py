@@ -19,7 +19,7 @@ from tandem.patients.models import Patient
 
 from . import catalogue, letters, queries, rules, wording
 from .delivery import HEADER, Attempt, Senders, as_sent
-from .models import LetterPdf, OutboxMessage, SinkEmail
+from .models import LetterPdf, MessageAttachment, OutboxMessage, SinkEmail
 from .rules import Outcome
 
 logger = logging.getLogger(__name__)
@@ -36,6 +36,28 @@ class NoAddress(MessagingError):
 
 
 @dataclass(frozen=True)
+class Addressee:
+    """Someone a message about a patient goes to instead of them (a carer the person has agreed may
+    have a copy of their plan): an email to their own address, or a letter to the patient's address
+    marked for them. Never a text message."""
+
+    name: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file sent with an email (written with the message, in the same transaction)."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024  # all of one email's files together
+
+
+@dataclass(frozen=True)
 class MessageRequest:
     patient: Patient
     channel: str
@@ -43,14 +65,17 @@ class MessageRequest:
     idempotency_key: str
     context: dict = field(default_factory=dict)
     variant: str = rules.STANDARD
+    to: Addressee | None = None  # None: the patient
+    attachments: tuple[Attachment, ...] = ()  # emails only
 
 
 def queue_message(*, practice: Practice, patient: Patient, channel: str, template: str, context: dict,
-                  idempotency_key: str, by: User | None, variant: str = rules.STANDARD) -> OutboxMessage:
+                  idempotency_key: str, by: User | None, variant: str = rules.STANDARD,
+                  to: Addressee | None = None, attachments: tuple[Attachment, ...] = ()) -> OutboxMessage:
     """Render a message for one patient and put it in the outbox. The same key (per practice) returns
     the message already queued and creates nothing, however many times it is asked."""
     request = MessageRequest(patient=patient, channel=channel, template=template, context=context,
-                             idempotency_key=idempotency_key, variant=variant)
+                             idempotency_key=idempotency_key, variant=variant, to=to, attachments=attachments)
     return queue_messages(practice=practice, by=by, requests=[request])[0]
 
 
@@ -76,8 +101,19 @@ def queue_messages(*, practice: Practice, by: User | None, requests: Iterable[Me
         created = _by_key(practice, set(new))
         audit.record_many(by=by, practice=practice, action=AuditEvent.Action.CREATE, what="message.queued",
                           patient_ids=[m.patient_id for m in created.values()])
+        _attach(requests, keys, new=new, created=created, now=now)
         existing.update(created)
     return [existing[key] for key in keys]
+
+
+def _attach(requests: list[MessageRequest], keys: list[str], *, new: dict, created: dict, now) -> None:
+    """The files of the emails just queued, in the same transaction as their messages."""
+    rows = [MessageAttachment(message=created[key], name=a.name, content_type=a.content_type, data=a.data,
+                              size=len(a.data), created_at=now)
+            for request, key in zip(requests, keys, strict=True) if key in new and key in created
+            for a in request.attachments]
+    if rows:
+        MessageAttachment.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 class _PracticeWords:
@@ -138,13 +174,23 @@ def reachable_channels(patient: Patient) -> set[str]:
     return rules.reachable(email=patient.email, mobile=patient.mobile, postal_lines=postal_lines(patient))
 
 
-def _recipient(patient: Patient, channel: str) -> tuple[str, list[str]]:
+def _recipient(patient: Patient, channel: str, to: Addressee | None = None) -> tuple[str, list[str]]:
     """(recipient as stored, lines for the letter's address window)."""
     if channel == rules.LETTER:
         lines = postal_lines(patient)
         if not lines:
             raise NoAddress("There is no postal address (a first line and a postcode) to send a letter to.")
+        if to is not None:  # to the patient's address, marked for the one it is for
+            return "\n".join(lines[1:]), [to.name, f"c/o {lines[0]}", *lines[1:]]
         return "\n".join(lines[1:]), lines
+    if to is not None:
+        if channel == rules.SMS:
+            raise MessagingError("A text message goes only to the person themselves.")
+        try:
+            validate_email(to.email)
+        except ValidationError:
+            raise NoAddress(f"There is no valid email address for {to.name}.") from None
+        return to.email, []
     if channel == rules.SMS:
         number = rules.normalise_mobile(patient.mobile)
         if not number:
@@ -169,7 +215,13 @@ def _build(request: MessageRequest, *, key: str, practice: Practice, practice_va
     clash = catalogue.RESERVED & set(request.context)
     if clash:
         raise MessagingError(f"The context may not set {', '.join(sorted(clash))}: Tandem fills these in.")
-    recipient, lines = _recipient(patient, request.channel)
+    if request.attachments and request.channel != rules.EMAIL:
+        raise MessagingError("Only an email can carry files.")
+    if sum(len(a.data) for a in request.attachments) > MAX_ATTACHMENT_BYTES:
+        raise MessagingError("The files are too large to send by email.")
+    if request.to is not None and not " ".join(request.to.name.split()):
+        raise MessagingError("Name the person the message is for.")
+    recipient, lines = _recipient(patient, request.channel, request.to)
     person = patient_values(patient)
     values = {**request.context, "patient": person, "practice": practice_values, "today": today,
               "recipient_lines": lines, "words": words}
@@ -181,7 +233,8 @@ def _build(request: MessageRequest, *, key: str, practice: Practice, practice_va
     return OutboxMessage(
         practice=practice, patient=patient, channel=request.channel, template=request.template,
         variant=request.variant, subject=rendered.subject, body=rendered.body, letter_html=rendered.letter_html,
-        recipient_name=person["name"], recipient=recipient, idempotency_key=key, created_by=by, created_at=now,
+        recipient_name=(request.to.name if request.to is not None else person["name"])[:200], recipient=recipient,
+        idempotency_key=key, created_by=by, created_at=now,
     )
 
 

@@ -111,8 +111,18 @@ def roots() -> tuple[Path, ...]:
     return tuple(found)
 
 
+_FOUND: dict[str, list[Path]] = {}
+
+
 def _folders(name: str) -> list[Path]:
-    return [root / FOLDER / name for root in roots() if (root / FOLDER / name).is_dir()]
+    """Where the template called `name` is. Found once per process (a message template's folder does
+    not move while Tandem runs; rendering thousands of messages would otherwise look again each time)."""
+    if name in _FOUND:
+        return _FOUND[name]
+    found = [root / FOLDER / name for root in roots() if (root / FOLDER / name).is_dir()]
+    if found:
+        _FOUND[name] = found
+    return found
 
 
 def folder(name: str) -> Path:

@@ -14,7 +14,7 @@ from django.core import mail
 from django.core.mail import EmailMultiAlternatives
 
 from . import gateways, letters
-from .models import OutboxMessage
+from .models import MessageAttachment, OutboxMessage
 from .rules import Outcome
 
 logger = logging.getLogger(__name__)
@@ -133,6 +133,10 @@ class Senders:
         if message.letter_html:
             # The template's email.html.jinja: the same message laid out as HTML, beside the plain text.
             email.attach_alternative(as_sent(message.letter_html, html=True), "text/html")
+        # Its files (a care plan's PDF), read now: the outbox's lists never load them.
+        for name, content_type, data in (MessageAttachment.objects.filter(message_id=message.pk).order_by("pk")
+                                         .values_list("name", "content_type", "data")):
+            email.attach(name, bytes(data), content_type)
         try:
             self._mail.send_messages([email])
         except (OSError, smtplib.SMTPException) as exc:

@@ -87,6 +87,24 @@ class LetterPdf(models.Model):
     created_at = models.DateTimeField()
 
 
+class MessageAttachment(models.Model):
+    """A file sent with an email (a care plan's PDF), written in the same transaction as its message
+    and never changed. A table of its own, like LetterPdf, so listing the outbox never loads the bytes."""
+
+    message = models.ForeignKey(OutboxMessage, on_delete=models.CASCADE, related_name="attachments")
+    name = models.CharField(max_length=120, help_text="the file name the person sees")
+    content_type = models.CharField(max_length=100)
+    data = models.BinaryField()
+    size = models.PositiveIntegerField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["message", "name"], name="attachment_name_unique_in_message")]
+
+    def __str__(self) -> str:
+        return f"MessageAttachment {self.pk}"
+
+
 class DemoSms(models.Model):
     """A text message the demo SMS gateway accepted. Nothing leaves the machine."""
 

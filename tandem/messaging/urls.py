@@ -14,4 +14,5 @@ urlpatterns = [
     path("demo/texts/", views.demo_texts, name="demo_texts"),
     path("demo/mailbox/", views.demo_mailbox, name="demo_mailbox"),
     path("demo/mailbox/<id:email_id>/", views.demo_email, name="demo_email"),
+    path("demo/mailbox/<id:email_id>/files/<id:number>/", views.demo_attachment, name="demo_attachment"),
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 
 from django.conf import settings
@@ -133,8 +134,45 @@ def demo_email(request, email_id: int):
     _demo_only()
     email = queries.sink_email(practice=request.practice, pk=email_id)
     shown = presenters.words_shown(queries.template_of(practice=request.practice, pk=email.outbox_id), request.roles)
+    files = [{"number": number, "name": name, "size": _size(len(data))}
+             for number, (name, _type, data) in enumerate(_attachments(email), start=1)] if shown else []
     return render(request, "messaging/demo_email.jinja", {"email": presenters.sink_email(email, shown=shown),
-                                                          "active_section": "messages"})
+                                                          "files": files, "active_section": "messages"})
+
+
+def _attachments(email) -> list[tuple[str, str, bytes]]:
+    """The files an email the sink received carries: (name, type, bytes), in order."""
+    from email import message_from_bytes, policy
+
+    parsed = message_from_bytes(bytes(email.raw), policy=policy.default)
+    return [(part.get_filename() or "attachment", part.get_content_type(), part.get_payload(decode=True) or b"")
+            for part in parsed.iter_attachments()]
+
+
+def _size(count: int) -> str:
+    return f"{count / 1024:,.0f} kB" if count >= 1024 else f"{count} bytes"
+
+
+@practice_required(Capability.VIEW_PATIENT)
+def demo_attachment(request, email_id: int, number: int):
+    """One file of an email the demo mail sink received (a care plan's PDF), opened in the browser;
+    audited as a view of the message, like opening a letter."""
+    _demo_only()
+    email = queries.sink_email(practice=request.practice, pk=email_id)
+    if not presenters.words_shown(queries.template_of(practice=request.practice, pk=email.outbox_id), request.roles):
+        raise PermissionDenied("This email carries clinical detail: only clinicians and the practice manager can open it.")
+    files = _attachments(email)
+    if not 1 <= number <= len(files):
+        raise Http404("No such file in this email")
+    name, content_type, data = files[number - 1]
+    queries.get_message(practice=request.practice, pk=email.outbox_id, by=request.user, what="message.demo_attachment")
+    safe_type = content_type if content_type in ("application/pdf", "text/plain") else "application/octet-stream"
+    response = HttpResponse(data, content_type=safe_type)
+    disposition = "inline" if safe_type == "application/pdf" else "attachment"
+    plain = re.sub(r"[^A-Za-z0-9._-]", "-", name)[:100] or f"file-{number}"
+    response["Content-Disposition"] = f'{disposition}; filename="{plain}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @require_POST

@@ -322,13 +322,33 @@ def remove_reasonable_adjustment(*, patient: Patient, by: User | None, kind: str
                         what={derived.ADJUSTMENTS})
 
 
+class NamedClinicianChanged(PatientError):
+    """Someone else changed the person's named clinician after the page was opened."""
+
+
+_NOT_CHECKED = object()
+
+
 @transaction.atomic
-def set_named_clinician(*, patient: Patient, by: User | None, clinician: User | None) -> Patient:
-    """The clinician who leads this person's care; they must work at the patient's practice."""
+def set_named_clinician(*, patient: Patient, by: User | None, clinician: User | None,
+                        seen: int | None | object = _NOT_CHECKED) -> Patient:
+    """The clinician who leads this person's care; they must work at the patient's practice.
+
+    `seen`: the named clinician's id (None: nobody) the page showing the choice was based on. When it is
+    given, the change is made only if that is still the person's named clinician (one conditional UPDATE,
+    so two people choosing at once cannot overwrite each other); otherwise NamedClinicianChanged."""
     if clinician is not None and not Membership.objects.filter(user=clinician, practice=patient.practice).exists():
         raise PatientError("The named clinician must be a member of staff at the patient's practice.")
-    patient.named_clinician = clinician
-    patient.save(update_fields=["named_clinician", "updated_at"])
+    if seen is not _NOT_CHECKED:
+        still = Patient.objects.filter(pk=patient.pk, practice_id=patient.practice_id)
+        still = still.filter(named_clinician__isnull=True) if seen is None else still.filter(named_clinician_id=seen)
+        if not still.update(named_clinician=clinician, updated_at=clock.now()):
+            raise NamedClinicianChanged("Someone else changed the named clinician while you were choosing. "
+                                        "Check who it is now and choose again if you need to.")
+        patient.named_clinician = clinician
+    else:
+        patient.named_clinician = clinician
+        patient.save(update_fields=["named_clinician", "updated_at"])
     audit.record(by=by, practice=patient.practice, action="update", what="patient", patient_id=patient.pk,
                  detail={"fields": ["named_clinician"]})
     return patient

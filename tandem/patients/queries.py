@@ -12,6 +12,7 @@ from operator import and_, or_
 from typing import NamedTuple
 
 from django.db.models import Case, Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
 from tandem.core import audit
@@ -56,12 +57,21 @@ def home_counts(practice: Practice, user_id: int) -> tuple[int, int]:
     return counts["registered"], counts["named"]
 
 
+def with_named_clinician(patients: QuerySet[Patient]) -> QuerySet[Patient]:
+    """`patients` with each one's named clinician (select_related) and that clinician's role at the
+    person's practice (`named_clinician_role`; "" when they no longer work there) in the same statement,
+    for the patient banner (presenters.banner)."""
+    role = Membership.objects.filter(user_id=OuterRef("named_clinician_id"), practice_id=OuterRef("practice_id"))
+    return patients.select_related("named_clinician").annotate(
+        named_clinician_role=Coalesce(Subquery(role.values("role")[:1]), Value("")))
+
+
 def get_patient(*, practice: Practice, pk: int, by: User, what: str = "patient.summary") -> Patient:
     """The patient with this id *in this practice*, audited as viewed; 404 otherwise.
 
     A patient of another practice is indistinguishable from one that does not exist.
     """
-    return _get_audited(patients_of(practice).select_related("named_clinician"), practice=practice, pk=pk,
+    return _get_audited(with_named_clinician(patients_of(practice)), practice=practice, pk=pk,
                         by=by, what=what)
 
 

@@ -7,4 +7,5 @@ app_name = "patients"
 urlpatterns = [
     path("", views.search, name="search"),
     path("<id:pk>/", views.summary, name="summary"),
+    path("<id:pk>/named-clinician/", views.named_clinician, name="named_clinician"),
 ]

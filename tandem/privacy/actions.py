@@ -78,7 +78,9 @@ def _record_fhir(held: queries.Held, practice: Practice, *, by: User | None) -> 
                  for o in held.observations],
         medicines=[fhir.Medicine(key=m.pk, name=m.name, code=m.dmd_code, dose=m.dose, status=m.status,
                                  start=m.start_date, end=m.end_date) for m in held.medications],
-        plan_documents=documents, made_at=clock.now())
+        plan_documents=documents, made_at=clock.now(),
+        questionnaires=[(c.questionnaire, c.answer.response if c.status == "answered" else None)
+                        for c in held.checkins if c.questionnaire])
 
 
 def subject_access(*, practice: Practice, patient: Patient, by: User | None) -> Export:

@@ -95,8 +95,10 @@ def medication_statement(row: Medicine, patient: dict) -> dict:
 
 
 def record_bundle(*, person: Person, practice: Organisation, diagnoses: list[Diagnosis], results: list[Result],
-                  medicines: list[Medicine], plan_documents: list[dict], made_at: dt.datetime) -> dict:
-    """Everything as one collection Bundle; each care plan version is a document Bundle inside it."""
+                  medicines: list[Medicine], plan_documents: list[dict], made_at: dt.datetime,
+                  questionnaires: list[tuple[dict, dict | None]] = ()) -> dict:
+    """Everything as one collection Bundle; each care plan version is a document Bundle inside it;
+    each check-in is its Questionnaire and, when answered, its QuestionnaireResponse (about this Patient)."""
     organization = parties.organization(practice)
     patient = parties.patient(person, organization)
     resources = [patient, organization,
@@ -105,6 +107,10 @@ def record_bundle(*, person: Person, practice: Organisation, diagnoses: list[Dia
                  *(medication_statement(m, patient) for m in medicines)]
     entries = [_entry(r) for r in resources]
     entries += [{"fullUrl": urn(doc["id"]), "resource": doc} for doc in plan_documents]
+    for asked, answered in questionnaires:
+        entries.append({"fullUrl": urn(asked["id"]), "resource": asked})
+        if answered is not None:
+            entries.append({"fullUrl": urn(answered["id"]), "resource": {**answered, "subject": ref(patient)}})
     return {
         "resourceType": "Bundle",
         "id": stable_id("subject-access", person.key, made_at.isoformat()),

@@ -173,9 +173,32 @@ def tables(held: Held) -> list[Table]:
         Table("Things the care team agreed to do", ["Made", "What", "For", "Due", "Status"],
               [[day(t.created_at), t.what, t.to_user.display_name if t.to_user else t.to_role, day(t.due_on),
                 t.get_status_display()] for t in held.tasks]),
+        Table("What happened with each task", ["Date", "Task", "What happened", "By", "Note"],
+              [[day(e.at), e.task.what, e.get_kind_display(), _who(e.by, r) if e.by else "", e.note]
+               for e in held.task_events]),
+        Table("Your check-ins between visits", ["Sent", "How", "Status", "Your answers"],
+              [[day(c.opened_on), c.get_channel_display(), c.get_status_display(), _checkin_answers(c)]
+               for c in held.checkins]),
         Table("Copies of your care plan given to you", ["Date", "Version", "How"],
               [[day(c.on), str(c.version.version), c.get_how_display()] for c in held.copies]),
     ]
+
+
+def _checkin_answers(c) -> str:
+    answer = getattr(c, "answer", None) if c.status == "answered" else None
+    if answer is None:
+        return ""
+    parts = []
+    if answer.confidence is not None:
+        parts.append(f"confidence {answer.confidence} out of 10")
+    parts += [f"{key.replace('_', ' ')} {value}" for key, value in answer.readings.items()]
+    if answer.phq2 is not None:
+        parts.append(f"mood score {answer.phq2} out of 6")
+    if answer.not_coping:
+        parts.append("not coping")
+    if answer.talk_about:
+        parts.append(f"to talk about: {answer.talk_about}")
+    return "; ".join(parts)
 
 
 def _target(t) -> str:

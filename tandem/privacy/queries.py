@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 
 from django.http import Http404
 
-from tandem.careplans.models import CopyGiven, PlanVersion, Task
+from tandem.careplans.models import CopyGiven, PlanVersion, Task, TaskEvent
+from tandem.checkins.models import CheckIn
 from tandem.core.models import AuditEvent, Membership, Practice
 from tandem.messaging.models import OutboxMessage
 from tandem.patients.models import (
@@ -42,6 +43,8 @@ class Held:
     versions: list[PlanVersion] = field(default_factory=list)
     copies: list[CopyGiven] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
+    task_events: list[TaskEvent] = field(default_factory=list)
+    checkins: list[CheckIn] = field(default_factory=list)
     reviews: list[Review] = field(default_factory=list)
     review_events: list[ReviewEvent] = field(default_factory=list)
     invitations: list[Invitation] = field(default_factory=list)
@@ -84,6 +87,8 @@ def held_about(practice: Practice, patient: Patient) -> Held:
         copies=list(CopyGiven.objects.filter(practice=practice, version__patient=patient)
                     .select_related("version").order_by("on", "pk")),
         tasks=list(Task.objects.filter(**mine).select_related("to_user").order_by("created_at", "pk")),
+        task_events=list(TaskEvent.objects.filter(**mine).select_related("task", "by", "to_user").order_by("at", "pk")),
+        checkins=list(CheckIn.objects.filter(**mine).select_related("answer").order_by("opened_on", "pk")),
         reviews=reviews,
         review_events=list(ReviewEvent.objects.filter(practice=practice, review__in=reviews)
                            .select_related("review").order_by("on", "pk")),

@@ -13,6 +13,7 @@ from markupsafe import Markup
 from tandem.messaging.actions import reachable_channels
 from tandem.nhsuk.html import h, raw
 from tandem.patients.models import Patient
+from tandem.patients.presenters import named_clinician_text
 
 from . import queries
 from .models import RecallSettings, Review
@@ -395,5 +396,5 @@ def settings_summary(settings: RecallSettings) -> dict:
 
 def patient_heading(patient: Patient) -> dict:
     return {"name": patient.full_name, "nhs_number": patient.nhs_number_display,
-            "date_of_birth": day(patient.date_of_birth)}
+            "date_of_birth": day(patient.date_of_birth), "named_clinician": named_clinician_text(patient)}
 

@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from tandem.messaging.actions import reachable_channels
 from tandem.patients.models import Channel, ReasonableAdjustment, RelatedPerson
+from tandem.patients.presenters import named_clinician_text
 
 from . import queries
 from .presenters import TAG_COLOURS, appointment_text, day
@@ -53,6 +54,7 @@ class PersonPage:
     related: list[str]
     reviews: list[ReviewLine]
     invitations: list[InvitationLine]
+    named_clinician: str | None = None  # as the patient banner says it (tandem.patients.presenters)
 
 
 def _related(person: RelatedPerson) -> str:
@@ -93,4 +95,5 @@ def person_page(record: queries.PersonAdmin, *, today: dt.date) -> PersonPage:
                                     how=delivery.Delivery(i.channel, i.variant).label,
                                     year=years.get(i.review_id, ""))
                      for i in record.invitations],
+        named_clinician=named_clinician_text(patient),
     )

@@ -309,7 +309,8 @@ def test_a_nurse_reads_the_plan_records_a_copy_and_opens_an_earlier_version(tran
     page.get_by_role("button", name="Record copy given").click()
     page.wait_for_load_state()
     expect(page.get_by_text("Printed and handed over on 15 June 2026").first).to_be_visible()
-    page.get_by_label("Emailed").check()
+    expect(page.get_by_label("Emailed")).to_have_count(0)  # Arthur has no email address
+    page.get_by_label("Posted").check()
     page.locator("#on-day").fill("16")
     page.get_by_role("button", name="Record copy given").click()
     expect(page.get_by_text("The date the copy was given cannot be in the future").first).to_be_visible()
@@ -319,6 +320,18 @@ def test_a_nurse_reads_the_plan_records_a_copy_and_opens_an_earlier_version(tran
     page.wait_for_load_state()
     check_accessibility(page)
     expect(page.get_by_text("This is an earlier version (version 1 of 2)")).to_be_visible()
+
+
+def test_emailed_cannot_be_recorded_for_someone_with_no_email_address(client, two_versions):
+    from tandem.careplans.models import CopyGiven
+
+    client.force_login(two_versions.nurse)
+    assert not two_versions.arthur.email
+    response = client.post(copy_url(two_versions), {"version": "2", "how": "email", "on[day]": "15",
+                                                    "on[month]": "6", "on[year]": "2026"})
+    assert response.status_code == 400
+    assert "has no email address on record" in response.content.decode()
+    assert not CopyGiven.objects.exists()
 
 
 def test_opening_the_copy_address_goes_to_the_plans_copies(client, two_versions):

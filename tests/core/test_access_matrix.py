@@ -154,6 +154,7 @@ def _email(w, practice, patient, by, own):
     mail = EmailMessage()
     mail["Subject"], mail["From"], mail["To"], mail[HEADER] = "Your review", "practice@example.org", "p@example.org", str(pk)
     mail.set_content("Your yearly health review is due.")
+    mail.add_attachment(b"%PDF-1.7\n", maintype="application", subtype="pdf", filename="plan.pdf")  # demo_attachment 1
     envelope = type("Envelope", (), {"data": mail.as_bytes(), "mail_from": "practice@example.org",
                                      "recipients": ["person@example.org"]})()
     return actions.store_sink_email(envelope).pk
@@ -192,8 +193,15 @@ def _task(w, practice, patient, by, own):
     from tandem.careplans.rules.document import Plan, Referral
 
     plan = Plan(referrals=(Referral(id="", what="Check inhaler technique", to_role=Role.NURSE.value),))
-    actions.save_plan(patient=patient, by=by, plan=plan, base_version=0)
+    actions.save_plan(patient=patient, by=by, plan=plan, base_version=_plan_version(patient))
     return Task.objects.get(patient=patient).pk
+
+
+def _plan_version(patient) -> int:
+    """The person's latest plan version's number (0: none yet): a check-in's maker saves one too."""
+    from tandem.careplans.models import CarePlan
+
+    return CarePlan.objects.filter(patient=patient).values_list("version", flat=True).first() or 0
 
 
 def _wording_version(w, practice, patient, by, own):
@@ -253,19 +261,38 @@ def _staff_leave(w, practice, patient, by, own):
     return leave.pk
 
 
+def _checkin(w, practice, patient, by, own):
+    from tandem.careplans import actions as plan_actions
+    from tandem.careplans.rules.document import Goal, Plan
+    from tandem.checkins.models import CheckIn
+    from tandem.core import clock
+
+    version = plan_actions.save_plan(patient=patient, by=by, base_version=_plan_version(patient),
+                                     plan=Plan(goals=(Goal(id="g", words="Walk"),))).version
+    return CheckIn.objects.create(
+        practice=practice, patient=patient, version=version, number=1, channel="phone", caller=by,
+        opened_on=clock.today(), closes_on=clock.today() + dt.timedelta(days=6),
+        questions={"goals": [{"id": "g", "words": "Walk", "importance": None, "watch": False}], "readings": [],
+                   "mood": False},
+        questionnaire={"resourceType": "Questionnaire"}, created_at=clock.now()).pk
+
+
 MAKERS = {
+    "checkin": _checkin,
     "patient": lambda w, practice, patient, by, own: patient.pk, "review": _review, "conversation": _conversation,
     "message": _message, "letter": _letter, "email": _email, "link": _link, "job": _job, "cohort": _cohort,
     "service": _service, "task": _task, "wording_version": _wording_version,
     "session_pattern": _session_pattern, "clinic_session": _clinic_session, "staff_leave": _staff_leave,
     "appointment": _appointment,
 }
+MAKERS["email_file"] = lambda w, practice, patient, by, own: (w.get("email", own), 1)[1]  # its first file
 # Which kind of object each URL parameter is: by (namespace, parameter), then by parameter.
-PARAM_KINDS = {("prepare", "pk"): "conversation", ("messaging", "message_id"): "message",
+PARAM_KINDS = {("prepare", "pk"): "conversation", ("messaging", "message_id"): "message", ("checkins", "pk"): "checkin",
                "pk": "patient", "patient_id": "patient", "review_pk": "review", "job_id": "job", "link_id": "link",
                "email_id": "email", "cohort_id": "cohort", "service_pk": "service", "task_pk": "task",
                "version": "wording_version", "pattern_id": "session_pattern", "session_id": "clinic_session",
                "leave_id": "staff_leave", "appointment_pk": "appointment"}
+PARAM_KINDS[("messaging", "number")] = "email_file"  # the number of a file of the demo mailbox's email
 
 
 def _kwargs(w: World, name: str, own: bool) -> dict:

@@ -82,7 +82,8 @@ def test_the_people_the_home_page_names_are_audited_as_viewed(client, work):
     with clock.frozen(dt.datetime(2026, 6, 17, 8, 30)):
         _text(client)
     seen = set(AuditEvent.objects.filter(what="home", user=work.nurse).values_list("patient_id", flat=True))
-    assert seen == {work.talker.pk, work.people[7].pk, work.people[8].pk}
+    # today's clinic, her tasks, and the people whose named clinician she is
+    assert seen == {work.talker.pk, work.people[7].pk, work.people[8].pk, work.people[10].pk, work.people[11].pk}
 
 
 def _own_queries(client) -> int:

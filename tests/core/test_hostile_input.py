@@ -64,6 +64,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "selfbook:conversation": ("from",),
     "booking:day": ("day", "staff"),
     "clinics:session_new": ("day",),
+    "continuity:without_named": ("page",),
 }
 # Other query-string values that go with the ones above, so the number is what is tested.
 QUERY_WITH: dict[str, dict[str, str]] = {
@@ -91,10 +92,13 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
                               "on[year]": "2026"}),
     "careplans:workspace": (("base_version", "held_by_id", "held_on.day", "review_date.year",
                              "goals.0.importance", "goals.0.actions.0.confidence", "referrals.0.by_when",
-                             "referrals.0.to", "services"),
+                             "referrals.0.to", "services", "goals.0.attainment", "named_clinician_id",
+                             "checkins.caller_id", "checkins.reading.home_bp.amber"),
                             {"save": "plan", "goals.0.words": "Walk to the shop", "referrals.0.what": "Physio",
                              "referrals.0.to": "role:nurse"}),
     "careplans:workspace_autosave": (("base_version", "held_by_id", "agreed_on.month"), {}),
+    "careplans:plan_send": (("version", "carer", "carer_agreed"),
+                            {"version": "1", "channel": "letter", "carer": "1", "carer_channel": "letter"}),
     "careplans:service_new": (("version",), {"name": "Walking group"}),
     "careplans:task": (("version", "due[day]", "due[month]", "due[year]"),
                        {"do": "due", "version": "1", "due[day]": "15", "due[month]": "6", "due[year]": "2027"}),
@@ -123,6 +127,9 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
                         "appointment[year]": "2026", "appointment_time": "10:30"}),
     "recall:settings": (("reminder_weeks", "first_invitation_weeks", "nurse_minutes"), {"scheme": "birth_month"}),
     "registers:cohort_new": (("age_min", "age_max"), {"name": "Older people"}),
+    "checkins:checkin": (("goal-g", "confidence", "reading-home_bp", "phq2-1", "phq2-2"), {}),
+    "checkins:settings": (("open_days", "reminder_days", "revision"), {"open_days": "7", "reminder_days": "3, 6"}),
+    "patients:named_clinician": (("clinician", "seen"), {"clinician": "none", "seen": "none"}),
     "reply:start": (("dob[day]", "dob[month]", "dob[year]"),
                     {"dob[day]": "2", "dob[month]": "3", "dob[year]": "1948"}),
 }
@@ -171,6 +178,15 @@ def things(universe):
         information="Walking", referrals=(Referral(id="", what="Check inhaler technique", to_role=Role.NURSE.value),)),
         base_version=0)
     t.task = Task.objects.get(patient=universe.patient)
+    from tandem.careplans.models import PlanVersion
+    from tandem.checkins.models import CheckIn
+
+    t.checkin = CheckIn.objects.create(
+        practice=universe.practice, patient=universe.patient, version=PlanVersion.objects.get(patient=universe.patient),
+        number=1, channel="phone", caller=universe.nurse, opened_on=clock.today(),
+        closes_on=clock.today() + dt.timedelta(days=6), created_at=now, questionnaire={},
+        questions={"goals": [{"id": "g", "words": "Walk", "importance": 5, "watch": True}],
+                   "readings": [{"key": "home_bp", "amber": "150/95", "red": "180/110"}], "mood": True})
     t.block, t.variant = next(iter(blocks())), "standard"
     return t
 
@@ -184,6 +200,8 @@ def _kwargs(name: str, t: Things, *, hostile_id: int | None = None) -> dict:
                 kwargs[key] = hostile_id
             elif name.startswith("prepare:") and key == "pk":
                 kwargs[key] = t.talk.pk
+            elif name.startswith("checkins:") and key == "pk":
+                kwargs[key] = t.checkin.pk
             elif key == "review_pk":
                 kwargs[key] = t.review.pk
             elif key == "task_pk":

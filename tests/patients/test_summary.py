@@ -257,7 +257,9 @@ def test_queries_do_not_grow_with_the_size_of_the_record(universe, nurse_client,
         actions.add_related_person(patient=patient, by=None, name=f"Friend {year}", relationship="friend")
     after = _queries_for_summary(nurse_client, patient)
     assert after == before
-    with django_assert_max_num_queries(13):  # one of them reads frailty for the register facts (tandem.patients.facts)
+    # One of them reads frailty for the register facts (tandem.patients.facts); one reads the person's
+    # contacts of the last two years for the continuity panel (tandem.continuity.person).
+    with django_assert_max_num_queries(14):
         summary_page(nurse_client, patient)
 
 

@@ -74,8 +74,9 @@ def save(client, u, form) -> None:
 # --- The care planning workspace and the FHIR document ------------------------------------------
 
 # The staff read once (tasks and who holds it), the agenda once (its history), the conversation with
-# its pack once; the register facts and risk tier from the summary's read (only the frailty read).
-WORKSPACE_QUERIES = 19
+# its pack once; the register facts and risk tier from the summary's read (only the frailty read); how
+# each goal of the last plan went between visits (one read of its goal ratings).
+WORKSPACE_QUERIES = 20
 # The FHIR document: the person, the version with its plan record, everyone it names at the practice
 # (one read), carers, diagnoses, registers, the state of its tasks, and the audit row (and the local
 # services, for a plan that names some).
@@ -117,7 +118,9 @@ def test_the_pack_in_the_workspace_is_read_in_a_fixed_number_of_queries(nurse, b
 
 # --- The patient summary --------------------------------------------------------------------------
 
-SUMMARY_QUERIES = 11  # tests/patients/test_summary.py holds it as the record grows
+# With one read of the person's contacts of the last two years for the continuity panel
+# (tandem.continuity.person).
+SUMMARY_QUERIES = 12  # tests/patients/test_summary.py holds it as the record grows
 
 
 def test_the_summary_reads_a_fixed_number_of_queries(nurse, booked):

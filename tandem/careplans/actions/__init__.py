@@ -24,7 +24,7 @@ from tandem.prepare.models import Conversation
 from tandem.terminology import codelists, observations
 from tandem.terminology.plain_names import PLAIN_NAMES
 
-from .. import queries
+from .. import hooks, queries
 from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion, Task
 from ..rules import carry, document, wording
 from ..rules.document import Plan
@@ -171,6 +171,8 @@ def save_plan(*, patient: Patient, by: User | None, plan: Plan, base_version: in
         plan, problems = _the_conversation(plan, patient=patient, by=by, conversation=conversation, today=today)
     problems = document.validate(plan, known_concepts=known_concepts(), today=today, historical=historical) + problems
     problems += _referrals_to_staff(plan, patient=patient)
+    plan, named_problems = _named_people(plan, patient=patient)
+    problems += named_problems
     if problems:
         raise PlanError(problems)
     record = CarePlan.objects.select_for_update().filter(pk=_plan_for(patient, now).pk).get()
@@ -186,6 +188,9 @@ def save_plan(*, patient: Patient, by: User | None, plan: Plan, base_version: in
         conversation=conversation, note=note.strip()[:200], created_at=now, created_by=by)
     targets = _apply_targets(patient=patient, by=by, plan=plan, previous=previous, on=today)
     tasks = _tasks_for(patient=patient, by=by, plan=plan, version=version, now=now)
+    if plan.named_clinician_id is not None and patient.named_clinician_id != plan.named_clinician_id:
+        patient_actions.set_named_clinician(patient=patient, by=by, clinician=User.objects.get(pk=plan.named_clinician_id))
+    hooks.saved(version=version, plan=plan, by=by, today=today, historical=historical)
     if by is not None:
         Draft.objects.filter(patient=patient, user=by).delete()
     audit.record(by=by, practice=patient.practice, action=AuditEvent.Action.CREATE, what="careplans.version",
@@ -225,6 +230,39 @@ def _referrals_to_staff(plan: Plan, *, patient: Patient) -> list[document.Proble
     return [document.Problem(f"referrals.{i}.to", "Choose who this is for from the list: the person chosen "
                              "is not working at the practice now.")
             for i, ref in enumerate(plan.referrals) if ref.to_user_id is not None and ref.to_user_id not in staff]
+
+
+def _named_people(plan: Plan, *, patient: Patient) -> tuple[Plan, list[document.Problem]]:
+    """The named clinician and the person who phones for check-ins must be clinical staff working at the
+    practice now; the plan keeps their names as it shows them. A check-in by text or email needs the
+    person's mobile number or email address."""
+    staff = clinical_staff(patient.practice)
+    problems = []
+    named = plan.named_clinician
+    if plan.named_clinician_id is not None:
+        if plan.named_clinician_id not in staff:
+            problems.append(document.Problem("named_clinician_id", "Choose the named clinician from the list: the "
+                                             "person chosen is not on the practice's clinical staff now."))
+        else:
+            named = staff[plan.named_clinician_id]
+    agreed = plan.checkins
+    caller = agreed.caller
+    if agreed.every and agreed.channel == "phone" and agreed.caller_id is not None:
+        if agreed.caller_id not in staff:
+            problems.append(document.Problem("checkins.caller_id", "Choose who will phone them from the list."))
+        else:
+            caller = staff[agreed.caller_id]
+    if agreed.every and agreed.channel == "text" and not patient.mobile:
+        problems.append(document.Problem("checkins.channel", "They have no mobile number on record: choose an "
+                                         "email or a phone call, or add their number first."))
+    if agreed.every and agreed.channel == "email" and not patient.email:
+        problems.append(document.Problem("checkins.channel", "They have no email address on record: choose a "
+                                         "text or a phone call, or add their address first."))
+    if agreed.channel != "phone":
+        caller = ""
+    return replace(plan, named_clinician=named if plan.named_clinician_id is not None else "",
+                   checkins=replace(agreed, caller=caller,
+                                    caller_id=agreed.caller_id if agreed.channel == "phone" else None)), problems
 
 
 def _tasks_for(*, patient: Patient, by: User | None, plan: Plan, version: PlanVersion, now: dt.datetime) -> int:

@@ -177,6 +177,7 @@ class TeamTask:
     due_on: dt.date | None = None
     outcome: str = ""
     decline_reason: str = ""
+    priority: str = "routine"  # FHIR Task.priority: routine | urgent
     authored_at: dt.datetime | None = None  # aware
     changed_at: dt.datetime | None = None  # aware
 

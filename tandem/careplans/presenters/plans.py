@@ -12,6 +12,7 @@ from tandem.prepare.queries.packs import local as local_time
 from tandem.terminology import codelists, observations
 
 from .. import forms
+from ..rules.agreed_checkins import GAS_STAFF_WORDS
 from ..rules.document import ACTION_STATUS, GOAL_STAGE, LEVELS, MEDICATION_KINDS, WHO, Plan
 
 STAGE_COLOURS = {"new": "blue", "working_on": "blue", "achieved": "green", "partly": "yellow",
@@ -183,3 +184,24 @@ def _without_ids(value):
     if isinstance(value, list | tuple):
         return [_without_ids(v) for v in value]
     return value
+
+
+@dataclass(frozen=True)
+class Progress:
+    words: str  # the goal
+    latest: str  # "much less than expected (-2), 14 November 2026 (check-in)"
+    count: int
+    levels: tuple[int, ...]  # oldest first
+
+
+def progress(plan: Plan, rated: Mapping[str, list]) -> list[Progress]:
+    """How each goal of `plan` has gone, from check-ins and reviews (tandem.careplans.hooks.progress)."""
+    out = []
+    for goal in plan.goals:
+        series = rated.get(goal.id) or []
+        if not series:
+            continue
+        last = series[-1]
+        out.append(Progress(goal.words, f"{GAS_STAFF_WORDS[last.level]}, {last.on.day} {last.on:%B %Y} ({last.source.lower()})",
+                            len(series), tuple(r.level for r in series)))
+    return out

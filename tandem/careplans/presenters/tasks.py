@@ -32,6 +32,7 @@ class TaskRow:
     finished: bool
     outcome: str
     decline_reason: str
+    urgent: bool = False
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,8 @@ def row(task: Task, *, today: dt.date) -> TaskRow:
         status_colour=STATUS_COLOURS.get(task.status, "grey"),
         due=date_format(task.due_on) if task.due_on else "No date",
         overdue=lifecycle.is_overdue(task.status, task.due_on, today),
-        finished=task.status in lifecycle.FINISHED, outcome=task.outcome, decline_reason=task.decline_reason)
+        finished=task.status in lifecycle.FINISHED, outcome=task.outcome, decline_reason=task.decline_reason,
+        urgent=task.priority == Task.Priority.URGENT and task.status not in lifecycle.FINISHED)
 
 
 def rows(tasks: list[Task], *, today: dt.date) -> list[TaskRow]:

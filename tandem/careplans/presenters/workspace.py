@@ -14,6 +14,7 @@ from functools import cache
 
 from django.utils import timezone
 
+from tandem.careplans.rules.agreed_checkins import CADENCES, CHANNELS, GAS_STAFF_WORDS, READINGS
 from tandem.core.parsing import read_int
 from tandem.terminology import observations
 
@@ -90,6 +91,15 @@ class Options:
     levels: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in LEVELS.items())
     clinicians: tuple[Choice, ...] = ()  # who can hold the conversation
     decisions: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in DECISIONS.items())
+    cadences: tuple[Choice, ...] = tuple(Choice(k, v[0]) for k, v in CADENCES.items())
+    channels: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in CHANNELS.items())
+    readings: tuple[Choice, ...] = tuple(Choice(k, f"{r.short[0].upper()}{r.short[1:]} ({r.unit})") for k, r in READINGS.items())
+    # Each reading's level labels: "Home blood pressure: amber at or above (mmHg)"
+    level_labels: tuple[tuple[str, str, str], ...] = tuple(
+        (k, *(f"{r.short[0].upper()}{r.short[1:]}: {level} at or {'below' if r.worse == 'lower' else 'above'} ({r.unit})"
+              for level in ("amber", "red"))) for k, r in READINGS.items())
+    # Goal Attainment Scaling levels as staff choose them at a review
+    attainment: tuple[Choice, ...] = tuple(Choice(str(v), f"{w[0].upper()}{w[1:]}") for v, w in GAS_STAFF_WORDS.items())
 
 
 @cache

@@ -17,7 +17,7 @@ from tandem.messaging import catalogue
 from tandem.patients import facts as record_facts
 from tandem.patients.models import Patient
 
-from .. import queries
+from .. import hooks, queries
 from ..models import PlanVersion
 from ..rules import wording
 
@@ -60,7 +60,21 @@ def written(version: PlanVersion, patient: Patient, practice: Practice) -> wordi
     return wording.build(plan, name=person_name(patient), made_on=made_on,
                          version=version.version, clinician=clinician_of(version, practice), services=directory,
                          practice_phone=practice.phone,
-                         target_inputs=_target_inputs(patient, practice, on=_plan_day(plan.held_on, made_on)))
+                         target_inputs=_target_inputs(patient, practice, on=_plan_day(plan.held_on, made_on)),
+                         progress=_progress(version, practice))
+
+
+def _progress(version: PlanVersion, practice: Practice) -> dict[str, tuple[int, str, str]]:
+    """Each goal's latest rating (check-in or review) up to the day this version was saved: the plan
+    as written then stays as it was, however it goes afterwards."""
+    saved_on = timezone.localtime(version.created_at).date()
+    out = {}
+    for goal_id, rows in hooks.progress(practice.pk, version.patient_id).items():
+        before = [r for r in rows if r.on <= saved_on]
+        if before:
+            last = before[-1]
+            out[goal_id] = (last.level, f"{last.on.day} {last.on:%B %Y}", last.source.lower())
+    return out
 
 
 def _plan_day(held_on: str, made_on: dt.date) -> dt.date:
@@ -98,3 +112,39 @@ def document_html(plan: wording.Written, *, practice: Practice, patient: Patient
     values = {"plan": plan, "variant": variant, "channel": "letter", "today": today,
               **letterhead(practice=practice, patient=patient)}
     return catalogue.environment().get_template(TEMPLATE).render(values)
+
+
+# --- Sending the plan (the "Send the plan" section of the staff page) ---------------------------
+
+SEND_CHANNELS = (("email", "Email", "the plan in the email, and the PDF attached"),
+                 ("letter", "Letter", "printed from the outbox and posted"),
+                 ("sms", "Text message", "a link to read it online, after they give their date of birth"))
+LETTER_FORMATS = (("standard", "Standard print"), ("large_print", "Large print"), ("easy_read", "Easy read"))
+
+
+def sending_options(patient: Patient, *, form: dict | None = None) -> dict:
+    """What the "Send the plan" form offers: each way with the reason it cannot be used (no email
+    address, no mobile), the letter's format (their reasonable adjustments' by default), and their
+    carers (and those with proxy access) with how each can be sent a copy."""
+    from ..actions import sending as actions  # the checks the action makes, worded the same
+
+    form = form or {}
+    channels = []
+    for value, label, hint in SEND_CHANNELS:
+        problem = actions.person_problem(patient, value)
+        channels.append({"value": value, "text": label, "hint": problem or hint, "disabled": bool(problem),
+                         "checked": value == form.get("channel")})
+    chosen_format = form.get("variant") or actions.default_format(patient)
+    carers = [{"id": person.pk, "name": person.name, "relationship": person.get_relationship_display(),
+               "checked": str(person.pk) == form.get("carer"),
+               "ways": [{"value": value, "text": label, "hint": actions.carer_problem(patient, person, value),
+                         "checked": str(person.pk) == form.get("carer") and value == form.get("carer_channel")}
+                        for value, label in (("email", f"By email{' to ' + person.email if person.email else ''}"),
+                                             ("letter", f"By letter to {person_name(patient)}'s address, "
+                                                        f"marked for {person.name}"))],
+               "agreed": str(person.pk) == form.get("carer") and form.get("carer_agreed") == str(person.pk)}
+              for person in actions.carers(patient)]
+    return {"channels": channels, "any": any(not c["disabled"] for c in channels),
+            "formats": [{"value": v, "text": t, "checked": v == chosen_format} for v, t in LETTER_FORMATS],
+            "default_format": dict(LETTER_FORMATS).get(actions.default_format(patient), "Standard print"),
+            "carers": carers}

@@ -125,7 +125,7 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
     # The referrals' tasks as they stand now: whom each is for now (reassigned, perhaps) is named too.
     team_tasks = {t.referral_id: TeamTask(
         key=t.pk, referral_id=t.referral_id, what=t.what, status=t.status, to_role=t.to_role, to_user_id=t.to_user_id,
-        due_on=t.due_on, outcome=t.outcome, decline_reason=t.decline_reason,
+        due_on=t.due_on, outcome=t.outcome, decline_reason=t.decline_reason, priority=t.priority,
         authored_at=timezone.localtime(t.created_at),
         changed_at=timezone.localtime(t.updated_at) if t.updated_at else None)
         for t in Task.objects.filter(practice=practice, patient=patient,

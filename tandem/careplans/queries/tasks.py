@@ -17,15 +17,18 @@ from ..rules.tasks import UNFINISHED
 
 
 def _ordered(tasks: QuerySet[Task], today: dt.date) -> QuerySet[Task]:
-    """Overdue first, then by the date due (those without one last), oldest first."""
+    """Urgent ones first (a red level a person reported), then overdue, then by the date due (those
+    without one last), oldest first."""
+    urgent = Case(When(priority=Task.Priority.URGENT, then=Value(0)), default=Value(1), output_field=IntegerField())
     overdue = Case(When(due_on__lt=today, then=Value(0)), default=Value(1), output_field=IntegerField())
-    return tasks.order_by(overdue, F("due_on").asc(nulls_last=True), "created_at", "pk")
+    return tasks.order_by(urgent, overdue, F("due_on").asc(nulls_last=True), "created_at", "pk")
 
 
 def task(practice: Practice, pk: int) -> Task | None:
-    """The task with this id at this practice (with its person and who it is for), or None."""
+    """The task with this id at this practice (with its person, their named clinician, and who it is for),
+    or None."""
     return (Task.objects.filter(practice=practice, pk=pk)
-            .select_related("patient", "to_user", "created_by", "updated_by").first())
+            .select_related("patient", "patient__named_clinician", "to_user", "created_by", "updated_by").first())
 
 
 def history(task: Task) -> list[TaskEvent]:

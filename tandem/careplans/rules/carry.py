@@ -149,7 +149,7 @@ def offer(previous: Plan, *, conditions: Collection[str], medicines: Iterable[st
         if goal.stage in FINISHED:
             left.append(LeftOut(goal.words, FINISHED[goal.stage]))
             continue
-        goals.append(replace(goal, stage="working_on", outcome=""))
+        goals.append(replace(goal, stage="working_on", outcome="", attainment=None))
     about = replace(previous.about, what_matters=agenda_what_matters.strip())
     plan = Plan(
         about=about, needs=tuple(needs), goals=tuple(goals), targets=previous.targets,
@@ -158,6 +158,8 @@ def offer(previous: Plan, *, conditions: Collection[str], medicines: Iterable[st
         warning_signs=previous.warning_signs, rescue=previous.rescue, review_by=previous.review_by,
         review_date=year_after(held_on).isoformat(), held_by_id=held_by_id, held_by=held_by,
         held_on=held_on.isoformat(), agreed_on=held_on.isoformat(),
+        named_clinician_id=previous.named_clinician_id, named_clinician=previous.named_clinician,
+        checkins=previous.checkins,
     )
     return Offer(plan=plan, left_out=tuple(left), flags=medicine_flags(previous.medicines, medicines) | goal_notes(previous),
                  last_what_matters=previous.about.what_matters.strip())

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable
 
 from tandem.core.rules import ROLE_LABELS, Role
 
+from .agreed_checkins import CADENCES, READINGS
 from .document import ACTION_STATUS, AREAS, GOAL_STAGE, LEVELS, MEDICATION_KINDS, WHO, Goal, Plan
 from .wording import long_date, shorten, target_name, target_value
 
@@ -84,12 +85,38 @@ def between(before: Plan, after: Plan) -> list[str]:
     lines += _referrals(before, after)
     lines += _people(before, after)
     lines += _review(before, after)
+    lines += _between_visits(before, after)
     added_areas = [AREAS[a] for a in after.areas if a in AREAS and a not in before.areas]
     removed_areas = [AREAS[a] for a in before.areas if a in AREAS and a not in after.areas]
     if added_areas:
         lines.append("Now marked as covered: " + ", ".join(added_areas))
     if removed_areas:
         lines.append("No longer marked as covered: " + ", ".join(removed_areas))
+    return lines
+
+
+def checkins_text(plan: Plan) -> str:
+    """The check-ins agreed, in a few words: "every month, by text message; home blood pressure; mood"."""
+    agreed = plan.checkins
+    if not agreed.every:
+        return "none"
+    how = {"text": "by text message", "email": "by email", "phone": "by phone"}.get(agreed.channel, agreed.channel)
+    if agreed.channel == "phone" and agreed.caller:
+        how += f" from {agreed.caller}"
+    parts = [f"{CADENCES.get(agreed.every, (agreed.every,))[0].lower()}, {how}"]
+    parts += [READINGS[r.key].short for r in agreed.readings if r.key in READINGS]
+    if agreed.mood:
+        parts.append("mood")
+    return "; ".join(parts)
+
+
+def _between_visits(before: Plan, after: Plan) -> list[str]:
+    lines = []
+    if (before.named_clinician_id, before.named_clinician) != (after.named_clinician_id, after.named_clinician):
+        lines.append(f"Named clinician: {after.named_clinician or 'none'} (was {before.named_clinician or 'none'})")
+    was, now = checkins_text(before), checkins_text(after)
+    if was != now:
+        lines.append(f"Check-ins: {now} (was {was})")
     return lines
 
 

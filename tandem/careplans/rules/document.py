@@ -23,6 +23,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 
+from .agreed_checkins import CADENCES, CHANNELS, READINGS, CheckIns, ReadingAgreement, levels_of
+
 # Who does an action (PRSB: "who").
 WHO = {"person": "The person", "carer": "A carer or family member", "professional": "A named professional",
        "service": "A service"}
@@ -93,6 +95,9 @@ class Goal:
     stage: str = "new"
     outcome: str = ""  # how it went, at review
     actions: tuple[Action, ...] = ()
+    # How it went at this review, on the Goal Attainment Scaling levels -2..+2 (tandem.checkins.rules)
+    attainment: int | None = None
+    watch: bool = False  # tell the named clinician if a check-in says it is going much worse than expected
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,10 @@ class Plan:
     held_on: str = ""  # ISO date
     agreed_on: str = ""  # ISO date
     decisions: tuple[Decision, ...] = ()  # about items carried over from an earlier conversation's plan
+    # The person's named clinician, chosen in the plan (a member of the practice's clinical staff).
+    named_clinician_id: int | None = None
+    named_clinician: str = ""
+    checkins: CheckIns = field(default_factory=CheckIns)  # support between visits, as agreed
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -208,6 +217,7 @@ _NESTED = {
     "about": AboutMe, "needs": Need, "goals": Goal, "actions": Action, "targets": TargetAgreement,
     "medicines": MedicationAgreement, "services": Signpost, "warning_signs": WarningSign,
     "referrals": Referral, "participants": Participant, "information_items": Information, "decisions": Decision,
+    "checkins": CheckIns, "readings": ReadingAgreement,
 }
 
 
@@ -266,6 +276,7 @@ def validate(plan: Plan, *, known_concepts: Mapping[str, tuple[float, float] | N
             problems.append(Problem(f"{where}.words", "Write the goal in the person's own words, or remove it."))
         _text(goal.words, f"{where}.words", "A goal", problems)
         _whole(goal.importance, 1, 10, f"{where}.importance", "How important it is", problems)
+        _whole(goal.attainment, -2, 2, f"{where}.attainment", "How it went", problems)
         if goal.stage not in GOAL_STAGE:
             problems.append(Problem(f"{where}.stage", "Choose where the goal has got to."))
         for j, action in enumerate(goal.actions):
@@ -324,6 +335,7 @@ def validate(plan: Plan, *, known_concepts: Mapping[str, tuple[float, float] | N
             problems.append(Problem(f"information_items.{i}.text", "Say what information was given, or remove it."))
         _text(info.text, f"information_items.{i}.text", "This answer", problems)
     problems += medicine_conflicts(plan.medicines)
+    problems += checkin_problems(plan.checkins)
     held = _dates(plan, today, problems)
     if plan.review_date:
         if not _is_date(plan.review_date):
@@ -341,6 +353,28 @@ def validate(plan: Plan, *, known_concepts: Mapping[str, tuple[float, float] | N
         problems.append(Problem("areas", "Only the five areas can be ticked."))
     for name in ("information", "self_management", "rescue", "follow_ups"):
         _text(getattr(plan, name), name, "This answer", problems)
+    return problems
+
+
+def checkin_problems(agreed: CheckIns) -> list[Problem]:
+    """What is wrong with the check-ins agreed (none agreed: nothing to check)."""
+    if not agreed.every:
+        return []
+    problems: list[Problem] = []
+    if agreed.every not in CADENCES:
+        problems.append(Problem("checkins.every", "Choose how often to check in."))
+    if agreed.channel not in CHANNELS:
+        problems.append(Problem("checkins.channel", "Choose how to check in: a text, an email or a phone call."))
+    elif agreed.channel == "phone" and agreed.caller_id is None:
+        problems.append(Problem("checkins.caller_id", "Choose who will phone them."))
+    seen: set[str] = set()
+    for reading in agreed.readings:
+        if reading.key not in READINGS or reading.key in seen:
+            problems.append(Problem("checkins.readings", "Choose home readings from the list."))
+            break
+        seen.add(reading.key)
+        for name, message in levels_of(reading)[2]:
+            problems.append(Problem(f"checkins.reading.{reading.key}.{name}", message))
     return problems
 
 

@@ -21,6 +21,7 @@ from tandem.patients.rules import Target, TargetInputs, applicable_target
 from tandem.terminology import observations
 from tandem.terminology.plain_names import plain_name
 
+from .agreed_checkins import CADENCES, GAS_BY_VALUE, READINGS
 from .document import ACTION_STATUS, GOAL_STAGE, Plan, TargetAgreement
 
 TITLE = "My care and support plan"
@@ -216,6 +217,7 @@ class GoalText:
     stage: str  # empty for a new goal
     outcome: tuple[str, ...]
     actions: tuple[ActionText, ...]
+    progress: str = ""  # "Better than expected, at your check-in on 14 November 2026"
 
 
 @dataclass(frozen=True)
@@ -287,6 +289,8 @@ class Written:
     follow_ups: tuple[str, ...]
     version: int
     practice_phone: str
+    named_clinician: str = ""  # "Samir Patel, GP"
+    checkins: tuple[str, ...] = ()  # what was agreed about check-ins between visits, in sentences
 
     @property
     def has_about(self) -> bool:
@@ -312,10 +316,14 @@ def _out_of_ten(value: int | None) -> str:
 
 def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int = 0, clinician: str = "",
           services: Mapping[int, ServiceDetails] | None = None, practice_phone: str = "",
-          target_inputs: TargetInputs | None = None) -> Written:
+          target_inputs: TargetInputs | None = None, progress: Mapping[str, tuple[int, str, str]] | None = None,
+          ) -> Written:
     """The plan in the words the person reads. `services` holds the practice's directory entries by
     id (for contact details). Who held the conversation and when are the plan's own (held_by,
-    held_on, agreed_on); `clinician` and `made_on` stand in for plans saved before it recorded them."""
+    held_on, agreed_on); `clinician` and `made_on` stand in for plans saved before it recorded them.
+    `progress`: goal id -> (Goal Attainment Scaling level, day, "check-in" or "review") of the goal's
+    latest rating before this version was made."""
+    progress = progress or {}
     services = services or {}
     about = tuple(Part(label, paragraphs(getattr(plan.about, key))) for key, label in ABOUT_LABELS.items()
                   if paragraphs(getattr(plan.about, key)))
@@ -327,7 +335,7 @@ def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int 
         GoalText(
             number=i, words=goal.words.strip(), importance=_out_of_ten(goal.importance),
             stage="" if goal.stage == "new" else GOAL_STAGE.get(goal.stage, ""),
-            outcome=paragraphs(goal.outcome),
+            outcome=paragraphs(goal.outcome), progress=_progress(progress.get(goal.id)),
             actions=tuple(ActionText(
                 what=paragraphs(a.what), who=_who(a), when=one_line(a.when),
                 strategies=paragraphs(a.strategies), sure=_out_of_ten(a.confidence),
@@ -367,8 +375,47 @@ def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int 
         agreed=plan.agreed_with_person, made_on=long_date(plan.held_on or made_on),
         agreed_on=long_date(plan.agreed_on or plan.held_on or made_on), review_on=long_date(plan.review_date),
         review_by=one_line(plan.review_by), review_with=review_with(plan.review_by), follow_ups=paragraphs(plan.follow_ups), version=version,
-        practice_phone=practice_phone,
+        practice_phone=practice_phone, named_clinician=one_line(plan.named_clinician),
+        checkins=checkin_sentences(plan),
     )
+
+
+def _progress(rated: tuple[int, str, str] | None) -> str:
+    if rated is None:
+        return ""
+    level, day, source = rated
+    words = GAS_BY_VALUE[level].words if level in GAS_BY_VALUE else ""
+    return f"{words}, at your {source} on {day}" if words else ""
+
+
+def checkin_sentences(plan: Plan) -> tuple[str, ...]:
+    """What was agreed about check-ins, as the person reads it."""
+    agreed = plan.checkins
+    if not agreed.every or agreed.every not in CADENCES:
+        return ()
+    often = CADENCES[agreed.every][0]
+    how = {"text": "by text message, with a link to answer a few questions",
+           "email": "by email, with a link to answer a few questions",
+           "phone": "by phone" + (f": {one_line(agreed.caller)} will call you" if agreed.caller else "")}.get(
+        agreed.channel, "")
+    when = f"{often[0].lower()}{often[1:]}" if agreed.every.startswith("once") else f"{often.lower()}"
+    asked = ["how your goals are going", "how confident you feel"]
+    asked += [f"your {READINGS[r.key].short}" for r in agreed.readings if r.key in READINGS]
+    if agreed.mood:
+        asked.append("how you have been feeling")
+    until = "" if agreed.every.startswith("once") else ", until your next review"
+    out = [f"We will check in with you {when}, {how}{until}.",
+           f"We will ask {', '.join(asked[:-1])} and {asked[-1]}, and if there is anything you want to talk about."]
+    for r in agreed.readings:
+        reading = READINGS.get(r.key)
+        if reading is None or not (r.amber or r.red):
+            continue
+        side = "at or below" if reading.worse == "lower" else "at or above"
+        what = "either number is" if reading.pair else "it is"
+        parts = [f"{level} if {what} {side} {value}" for level, value in (("amber", r.amber), ("red", r.red)) if value]
+        out.append(f"Your {reading.short} levels we agreed: {' and '.join(parts)} ({reading.unit}). "
+                   "If you tell us a reading like this, we show you what to do straight away and tell your named clinician.")
+    return tuple(out)
 
 
 def review_with(review_by: str) -> str:

@@ -18,6 +18,7 @@ from tandem.core.models import AuditEvent
 from tandem.core.parsing import SHORT_YEAR, read_date, read_id, read_version
 from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can, may_close_task
+from tandem.patients.presenters import named_clinician_text
 
 from .. import actions
 from ..models import Task
@@ -142,6 +143,7 @@ def task(request, task_pk: int):
         whom_items=[{"value": v, "text": t, "selected": v == (posted.get("whom") or current)}
                     for v, t in presenters.choices_of_whom(queries.staff(request.practice))] if may_change else [],
         error=error, error_field=error_field, posted=posted, today=today,
+        named_clinician=named_clinician_text(found.patient),
         person_url=reverse("careplans:plan", args=[found.patient_id]) if can(request.roles, Capability.VIEW_CLINICAL)
         else "",
         due_values=posted.get("due") or ({"day": found.due_on.day, "month": found.due_on.month,

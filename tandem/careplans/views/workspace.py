@@ -37,7 +37,7 @@ from tandem.registers import presenters as register_presenters
 from tandem.registers import queries as register_queries
 from tandem.registers.rules import risk
 
-from .. import actions, forms, queries
+from .. import actions, forms, hooks, queries
 from ..fields import WorkspaceFields
 from ..models import LocalService, PlanVersion
 from ..presenters import plans as plan_presenters
@@ -183,6 +183,13 @@ def _written_plan_url(patient_id: int) -> str:
         return ""
 
 
+def _checkins_url(patient_id: int) -> str:
+    try:
+        return reverse("checkins:person", args=[patient_id])
+    except NoReverseMatch:  # check-ins are not installed
+        return ""
+
+
 def _render(request, person: _Person, *, form: presenters.FormState | None, plan: Plan, status: int = 200,
             conflict: plan_presenters.Conflict | None = None, draft: presenters.DraftNotice | None = None,
             offered: carry.Offer | None = None, unsaved: bool = False):
@@ -200,6 +207,9 @@ def _render(request, person: _Person, *, form: presenters.FormState | None, plan
         "pack_row": person.pack, "pack": _pack(person.pack),
         "previous": plan_presenters.previous(person.latest, person.latest_plan, today=clock.today(),
                                              staff=person.staff_names),
+        "goal_progress": (plan_presenters.progress(person.latest_plan, hooks.progress(patient.practice_id, patient.pk))
+                          if person.latest else []),
+        "checkins_url": _checkins_url(patient.pk),
         "tier": _tier(person),
         "can_edit": can_edit, "form": form if can_edit else None,
         "options": _options(person, plan),

@@ -21,6 +21,7 @@ from .base import (
     banner,
     contacts_since,
     month_year,
+    named_clinician_text,
     observations_since,
     role_label,
     years_before,
@@ -42,6 +43,7 @@ __all__ = [
     "ConditionGroup", "Conditions", "ContactRow", "Contacts", "HospitalRow", "MedicineRow", "Medicines",
     "OtherProblem", "Person", "Reading", "ResultRow", "SearchPage", "SearchRow", "Summary", "Tag", "about",
     "banner", "conditions", "contacts", "contacts_since", "ltc_slugs_for_codes", "medicines", "month_year",
+    "named_clinician_text",
     "observations_since", "results", "role_label", "search_page", "summary", "years_before",
 ]
 
@@ -103,7 +105,7 @@ def summary(record: SummaryRecord, *, today: dt.date, facts: RecordFacts | None 
     conditions are current, since when, and which targets apply, as on every other screen. Without
     `with_contacts` (a page that does not show appointments and hospital events), they are not worked out."""
     patient = record.patient
-    top = banner(patient, today=today)
+    top = banner(patient, today=today, named_clinician_role=record.named_clinician_role)
     grouped = conditions(record.conditions, episodes=facts.episodes if facts is not None else None)
     ltcs = {g.slug for g in grouped.current}
     if facts is not None:

@@ -64,9 +64,31 @@ class Banner:
     sex: str
     address: str
     status: Tag | None  # shown only when the person is no longer registered
+    # "Nia Evans, Practice nurse"; "" when they have none; None when the page did not read it (a list of
+    # people, where the banner is only their name and numbers), so it is not shown rather than guessed.
+    named_clinician: str | None = None
 
 
-def banner(patient: Patient, *, today: dt.date) -> Banner:
+def named_clinician_text(patient: Patient, *, role: str | None = None) -> str | None:
+    """The person's named clinician as the banner says it, from what the page's query loaded: the
+    clinician (select_related) and their role here (`role`, or the `named_clinician_role` annotation of
+    tandem.patients.queries.with_named_clinician). Never a query of its own: None when not loaded."""
+    if patient.named_clinician_id is None:
+        return ""
+    if not Patient.named_clinician.is_cached(patient):
+        return None
+    clinician = patient.named_clinician
+    if clinician is None:
+        return ""
+    role = role if role is not None else getattr(patient, "named_clinician_role", None)
+    if role is None:
+        return clinician.display_name
+    return f"{clinician.display_name}, {role_label(role)}" if role else f"{clinician.display_name} (no longer works here)"
+
+
+def banner(patient: Patient, *, today: dt.date, named_clinician_role: str | None = None) -> Banner:
+    """The patient banner. `named_clinician_role`: the named clinician's role here when the caller read
+    it some other way than the annotation ("" when they no longer work here)."""
     status = None
     if patient.registration_status == RegistrationStatus.DECEASED:
         status = Tag("Deceased", "grey")
@@ -76,4 +98,5 @@ def banner(patient: Patient, *, today: dt.date) -> Banner:
         pk=patient.pk, name=patient.full_name, nhs_number=format_nhs_number(patient.nhs_number),
         date_of_birth=patient.date_of_birth, age=age_on(patient.date_of_birth, patient.date_of_death or today),
         sex=patient.get_sex_display(), address=patient.address, status=status,
+        named_clinician=named_clinician_text(patient, role=named_clinician_role),
     )

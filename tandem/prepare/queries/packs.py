@@ -82,7 +82,7 @@ def conversations_of(practice: Practice) -> QuerySet[Conversation]:
 
 def get_conversation(*, practice: Practice, pk: int, by: User, what: str = "prepare.conversation") -> Conversation:
     """One conversation of this practice, audited as viewed; 404 otherwise."""
-    conversation = (conversations_of(practice).select_related("patient", "review", "clinician")
+    conversation = (conversations_of(practice).select_related("patient__named_clinician", "review", "clinician")
                     .filter(pk=pk).first())
     if conversation is None:
         raise Http404("No such conversation")

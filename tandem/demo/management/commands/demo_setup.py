@@ -161,6 +161,11 @@ class Command(BaseCommand):
         plans = plans_from_earlier_years(practice=practice, nurse=users["nurse"], gp=users["gp"], seed=seed)
         self.stdout.write(f"{practice.name}: {services} local services in the directory; {plans} care plans "
                           "saved at earlier annual reviews.")
+        from tandem.demo.checkins import year_of_checkins
+
+        year = year_of_checkins(practice=practice, admin=users["admin"], seed=seed)
+        self.stdout.write(f"{practice.name}: a year of check-ins agreed in those plans: {year['checkins']} sent, "
+                          f"{year['answered']} answered, {year['tasks']} tasks from answers that raised a flag.")
         this_month = clock.today().replace(day=1)
         sent = 0
         for month in (this_month, (this_month + dt.timedelta(days=32)).replace(day=1)):

@@ -1,0 +1,48 @@
+"""What the layers above care plans do with them, without care plans importing them
+(tandem.checkins registers both when the app is ready):
+
+- `on_saved(listener)`: `listener(version=, plan=, by=, today=, historical=)` runs inside the
+  transaction that saves a plan version (the check-ins agreed in it are scheduled with it; an error
+  rolls the save back).
+- `progress_with(provider)`: `provider(practice_id, patient_id) -> {goal id: [Rated, ...]}` oldest
+  first: how each goal has gone, for the plan's pages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_listeners: list[Callable[..., None]] = []
+_progress: list[Callable[[int, int], dict[str, list[Rated]]]] = []
+
+
+@dataclass(frozen=True)
+class Rated:
+    on: dt.date
+    level: int  # Goal Attainment Scaling, -2..+2
+    source: str  # "Check-in", "Review"
+
+
+def on_saved(listener: Callable[..., None]) -> None:
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def saved(**kwargs) -> None:
+    for listener in _listeners:
+        listener(**kwargs)
+
+
+def progress_with(provider: Callable[[int, int], dict[str, list[Rated]]]) -> None:
+    if provider not in _progress:
+        _progress.append(provider)
+
+
+def progress(practice_id: int, patient_id: int) -> dict[str, list[Rated]]:
+    out: dict[str, list[Rated]] = {}
+    for provider in _progress:
+        for goal_id, rows in provider(practice_id, patient_id).items():
+            out.setdefault(goal_id, []).extend(rows)
+    return {goal_id: sorted(rows, key=lambda r: r.on) for goal_id, rows in out.items()}
