@@ -310,7 +310,7 @@ def test_a_nurse_reads_the_plan_records_a_copy_and_opens_an_earlier_version(tran
     page.wait_for_load_state()
     expect(page.get_by_text("Printed and handed over on 15 June 2026").first).to_be_visible()
     expect(page.get_by_label("Emailed")).to_have_count(0)  # Arthur has no email address
-    page.get_by_label("Posted").check()
+    page.get_by_label("Posted", exact=True).check()
     page.locator("#on-day").fill("16")
     page.get_by_role("button", name="Record copy given").click()
     expect(page.get_by_text("The date the copy was given cannot be in the future").first).to_be_visible()
