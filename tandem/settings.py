@@ -125,6 +125,8 @@ INSTALLED_APPS = [
     "tandem.privacy",
     "tandem.continuity",
     "tandem.checkins",
+    "tandem.learn",
+    "tandem.surveys",
     "tandem.team",
     "tandem.demo",
 ]

@@ -23,10 +23,13 @@ urlpatterns = [
     path("team/", include("tandem.team.urls")),
     path("continuity/", include("tandem.continuity.urls")),
     path("check-ins/", include("tandem.checkins.urls")),
+    path("learn/", include("tandem.learn.urls")),
+    path("surveys/", include("tandem.surveys.urls")),
     path("r/", include("tandem.prepare.public_urls")),
     path("r/", include("tandem.booking.public_urls")),
     path("r/", include("tandem.checkins.public_urls")),
     path("r/", include("tandem.careplans.public_urls")),
+    path("r/", include("tandem.surveys.public_urls")),
 ]
 
 handler400 = "tandem.core.views.bad_request"

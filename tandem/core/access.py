@@ -33,6 +33,13 @@ def rules_for(urlconf: str | None = None) -> dict[str, rules.Access]:
     return {**rules.URL_ACCESS, **extra} if extra else rules.URL_ACCESS
 
 
+def leads_a_group(user) -> bool:
+    """Whether the user leads a primary care network or ICB now (read only for a group lead's pages)."""
+    from .models import GroupLead
+
+    return GroupLead.objects.filter(user=user, ended_on__isnull=True).exists()
+
+
 class AccessMiddleware:
     """Place after CurrentPracticeMiddleware: it needs request.user, request.practice and request.roles."""
 
@@ -53,7 +60,8 @@ class AccessMiddleware:
         user = getattr(request, "user", None)
         decision = rules.decide(
             need, signed_in=bool(user is not None and user.is_authenticated),
-            has_practice=getattr(request, "practice", None) is not None, roles=getattr(request, "roles", frozenset()))
+            has_practice=getattr(request, "practice", None) is not None, roles=getattr(request, "roles", frozenset()),
+            leads_a_group=lambda: leads_a_group(user))
         if decision is rules.Decision.ALLOW:
             return None
         if decision is rules.Decision.SIGN_IN:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import transaction
 
-from . import audit
-from .models import Membership, OrganisationGroup, Practice, User
+from . import audit, clock
+from .models import GroupLead, Membership, OrganisationGroup, Practice, User
 from .rules import Role
 
 
@@ -39,3 +41,22 @@ def add_staff(*, practice: Practice, username: str, role: Role, by: User | None,
     audit.record(by=by, practice=practice, action="create" if created else "update", what="membership",
                  object_id=user.pk, detail={"role": Role(role).value})
     return user
+
+
+@transaction.atomic
+def make_group_lead(*, user: User, group: OrganisationGroup, by: User | None, since: dt.date | None = None) -> GroupLead:
+    """Make `user` a lead of `group` (a primary care network or an ICB): they see its practices side by
+    side, counts only. Making them lead again after it ended starts it again."""
+    lead, _ = GroupLead.objects.update_or_create(user=user, group=group,
+                                                 defaults={"since": since or clock.today(), "ended_on": None})
+    audit.record(by=by, practice=None, action="create", what="group_lead", object_id=user.pk,
+                 detail={"group": group.pk})
+    return lead
+
+
+@transaction.atomic
+def end_group_lead(*, user: User, group: OrganisationGroup, by: User | None, on: dt.date | None = None) -> int:
+    ended = GroupLead.objects.filter(user=user, group=group, ended_on__isnull=True).update(ended_on=on or clock.today())
+    audit.record(by=by, practice=None, action="update", what="group_lead", object_id=user.pk,
+                 detail={"group": group.pk, "ended": bool(ended)})
+    return ended

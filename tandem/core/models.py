@@ -119,6 +119,23 @@ class Membership(models.Model):
         return f"{self.user_id} {self.role} at {self.practice_id}"
 
 
+class GroupLead(models.Model):
+    """Someone who leads care planning across a primary care network or an integrated care board: they
+    see the group's practices side by side (counts and rates only, never a person), whatever their role,
+    or none, in any one practice."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="group_leads")
+    group = models.ForeignKey(OrganisationGroup, on_delete=models.CASCADE, related_name="leads")
+    since = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "group"], name="one_lead_row_per_group")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} leads {self.group_id}"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     """Refuses bulk updates and deletes; the model names itself in `append_only_name`."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -69,6 +70,7 @@ class Open(StrEnum):
     PUBLIC = "public"  # no account: signing in, the person's own reply link
     SIGNED_IN = "signed_in"  # any signed-in account, before a practice is chosen
     MEMBER = "member"  # anyone working in the chosen practice, whatever their role
+    GROUP_LEAD = "group_lead"  # a lead of a primary care network or ICB (tandem.core.models.GroupLead), no practice needed
 
 
 Need = Open | Capability
@@ -268,9 +270,36 @@ URL_ACCESS: dict[str, Access] = {
     "checkins:fhir": _CLINICAL_READ,
     "checkins:person": _CLINICAL_READ,
     "checkins:settings": _MANAGE,
+    # What the practice changed and when (notes on its charts): anyone there reads; the manager writes.
+    "learn:changes": Access(read=Open.MEMBER, change=Capability.MANAGE_PRACTICE),
+    "learn:change": _MANAGE,
+    # A primary care network's or ICB's practices side by side: its leads only (counts, never a person).
+    "learn:groups": _both(Open.GROUP_LEAD),
+    "learn:group": _both(Open.GROUP_LEAD),
+    "learn:group_csv": _both(Open.GROUP_LEAD),
+    # The practice over time: counts by month, no one named.
+    "learn:over_time": _MEMBER,
+    "learn:over_time_csv": _MEMBER,
+    # Is care planning happening (the cycle counted, the written-plan gap) and is it changing anything
+    # (outcomes): figures about clinical care, for clinical staff and the manager; the people at a step too.
+    "learn:dashboard": _CLINICAL_READ,
+    "learn:step": _CLINICAL_READ,
+    "learn:outcomes": _CLINICAL_READ,
     # A person's check-in on their own link (tandem.checkins.public), behind the date of birth.
     "checkin_online:form": _PUBLIC,
     "checkin_online:done": _PUBLIC,
+    # Surveys (tandem.surveys): the practice manager runs the staff survey's rounds and downloads every
+    # answer as FHIR; everyone in the practice answers it (once a round, kept without their name) and
+    # sees its results (closed rounds, 5 or more answers); people's answers after care planning are
+    # for clinical staff and the manager, as sets only (5 or more).
+    "surveys:staff_rounds": _MANAGE,
+    "surveys:staff_answer": _MEMBER,
+    "surveys:staff_report": _MEMBER,
+    "surveys:people_report": _CLINICAL_READ,
+    "surveys:export": _MANAGE,
+    # A person's survey after care planning on their own link (tandem.surveys.public), behind the date of birth.
+    "survey_online:form": _PUBLIC,
+    "survey_online:done": _PUBLIC,
     # The person's own reply link: no account; the token and their date of birth are the way in.
     "reply:code": _PUBLIC,
     "reply:start": _PUBLIC,
@@ -295,14 +324,19 @@ URL_ACCESS: dict[str, Access] = {
 }
 
 
-def decide(need: Need, *, signed_in: bool, has_practice: bool, roles: frozenset[Role] | set[Role]) -> Decision:
-    """Whether a request with this need may go ahead, or where it should go instead."""
+def decide(need: Need, *, signed_in: bool, has_practice: bool, roles: frozenset[Role] | set[Role],
+           leads_a_group: Callable[[], bool] | bool = False) -> Decision:
+    """Whether a request with this need may go ahead, or where it should go instead. `leads_a_group` is
+    asked only for a group lead's page (a callable, so other pages never pay for the read)."""
     if need is Open.PUBLIC:
         return Decision.ALLOW
     if not signed_in:
         return Decision.SIGN_IN
     if need is Open.SIGNED_IN:
         return Decision.ALLOW
+    if need is Open.GROUP_LEAD:
+        leads = leads_a_group() if callable(leads_a_group) else leads_a_group
+        return Decision.ALLOW if leads else Decision.FORBIDDEN
     if not has_practice:
         return Decision.CHOOSE_PRACTICE
     if need is Open.MEMBER or can(roles, need):

@@ -206,7 +206,11 @@ def choose_practice(request):
     choices = [
         {"practice": m.practice, "role": ROLE_LABELS[Role(m.role)]} for m in memberships
     ]
-    return render(request, "core/choose_practice.jinja", {"choices": choices, "form_errors": [error] if error else []}, status=400 if error else 200)
+    from .access import leads_a_group
+
+    return render(request, "core/choose_practice.jinja", {"choices": choices, "form_errors": [error] if error else [],
+                                                         "leads_groups": leads_a_group(request.user)},
+                  status=400 if error else 200)
 
 
 # Error pages: NHS.UK styled, in plain words, with no technical detail (no exception, no URL list,

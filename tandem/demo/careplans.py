@@ -152,10 +152,33 @@ def _previous_plan(rng: random.Random, conditions: tuple[str, ...], services: li
     )
 
 
+def printing_from(today: dt.date) -> dt.date:
+    """When the demo practice started printing the plan in the room: 14 months before today."""
+    return today - dt.timedelta(days=425)
+
+
+def record_demo_changes(*, practice: Practice, by: User | None, today: dt.date) -> int:
+    """What the demo practice changed and when, shown on its charts (tandem.learn)."""
+    from tandem.learn import actions as learn_actions
+    from tandem.learn.models import PracticeChange
+
+    if PracticeChange.objects.filter(practice=practice).exists():
+        return 0
+    for on, what, detail in (
+        (printing_from(today), "Plan printed in the room",
+         "The nurse prints the written plan at the end of the conversation and hands it over"),
+        (today - dt.timedelta(days=330), "Check-ins offered to everyone",
+         "Monthly or 3-monthly check-ins offered at every care planning conversation"),
+    ):
+        learn_actions.record_change(practice=practice, by=by, on=on, what=what, detail=detail)
+    return 2
+
+
 def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years: int = 2, seed: int = 42) -> int:
     """For each person with a conversation coming up, the plans saved at their last `years` annual
     reviews (about a year apart), each made through save_plan on the day."""
     rng = random.Random(seed)
+    printing = printing_from(clock.today())
     services = list(LocalService.objects.filter(practice=practice))
     talks = list(Conversation.objects.filter(practice=practice, state=Conversation.State.BOOKED)
                  .select_related("patient").order_by("starts_at", "pk"))
@@ -184,6 +207,10 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
             with clock.frozen(day):
                 saved = careplan_actions.save_plan(patient=talk.patient, by=clinician, plan=plan,
                                                    base_version=number, note=f"Annual review {day.year}")
+                # A copy handed over: about half the time until the practice started printing the plan in
+                # the room (a change it recorded, see demo_changes), then nearly always.
+                if rng.random() < (0.9 if day >= printing else 0.45):
+                    careplan_actions.record_copy_given(version=saved.version, by=clinician, how="printed", on=day)
             if base is not None:
                 replaced.append(previous)
             previous = saved.version.pk

@@ -174,6 +174,7 @@ class ReplyLink(models.Model):
         INVITATION = "invitation", "Invitation"
         PLAN = "plan", "Written care plan"
         CHECKIN = "checkin", "Check-in"
+        SURVEY = "survey", "Survey after care planning"
 
     class Answer(models.TextChoices):
         WILL_BOOK = "will_book", "Will book an appointment"
@@ -184,7 +185,8 @@ class ReplyLink(models.Model):
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
     purpose = models.CharField(max_length=12, choices=Purpose.choices)
     object_id = models.PositiveBigIntegerField(help_text="the conversation's id (pack), the review's id (invitation), "
-                                               "the plan version's id (plan) or the check-in's id (checkin)")
+                                               "the plan version's id (plan), the check-in's id (checkin) or the "
+                                               "survey's id (survey)")
     token_hash = models.CharField(max_length=64, unique=True, help_text="SHA-256 of the long link's token")
     code_hash = models.CharField(max_length=64, unique=True, null=True, blank=True,
                                  help_text="keyed SHA-256 of the short code (none on links made before codes)")
@@ -204,8 +206,9 @@ class ReplyLink(models.Model):
     class Meta:
         indexes = [models.Index(fields=["practice", "purpose", "object_id"], name="reply_link_of")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(purpose__in=["pack", "invitation", "plan", "checkin"]),
-                                   name="reply_link_purpose_known"),
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=["pack", "invitation", "plan", "checkin", "survey"]),
+                name="reply_link_purpose_known"),
         ]
 
     def __str__(self) -> str:

@@ -34,7 +34,7 @@ URL_NAMES = sorted(PATTERNS)
 WHO = [*(r.value for r in Role), "no_practice", "anonymous"]
 METHODS = ("get", "post")
 OK_PUBLIC_PARAMS = {"token": "not-a-real-token", "uidb64": "MQ", "key": "invitation_not_this_year",
-                    "variant": "standard"}
+                    "variant": "standard", "step": "due"}  # step: a step of the care planning cycle (learn:step)
 INVITATION = {"due_month": "2026-07", "conditions": ["type 2 diabetes"], "tests": ["a blood test"]}
 
 
@@ -277,7 +277,24 @@ def _checkin(w, practice, patient, by, own):
         questionnaire={"resourceType": "Questionnaire"}, created_at=clock.now()).pk
 
 
+def _practice_change(w, practice, patient, by, own):
+    from tandem.learn import actions
+
+    return actions.record_change(practice=practice, by=by, on=dt.date(2026, 4, 1), what="New letter").pk
+
+
+def _group(w, practice, patient, by, own):
+    """The practice's primary care network (nobody in the matrix leads it: every role is refused)."""
+    from tandem.core.models import OrganisationGroup
+
+    group = OrganisationGroup.objects.create(code=f"U{practice.pk:05d}", name=f"Network {practice.pk}", kind="pcn")
+    practice.group = group
+    practice.save(update_fields=["group"])
+    return group.pk
+
+
 MAKERS = {
+    "practice_change": _practice_change, "group": _group,
     "checkin": _checkin,
     "patient": lambda w, practice, patient, by, own: patient.pk, "review": _review, "conversation": _conversation,
     "message": _message, "letter": _letter, "email": _email, "link": _link, "job": _job, "cohort": _cohort,
@@ -287,7 +304,8 @@ MAKERS = {
 }
 MAKERS["email_file"] = lambda w, practice, patient, by, own: (w.get("email", own), 1)[1]  # its first file
 # Which kind of object each URL parameter is: by (namespace, parameter), then by parameter.
-PARAM_KINDS = {("prepare", "pk"): "conversation", ("messaging", "message_id"): "message", ("checkins", "pk"): "checkin",
+PARAM_KINDS = {("prepare", "pk"): "conversation", ("messaging", "message_id"): "message", ("checkins", "pk"): "checkin", ("learn", "pk"): "practice_change",
+               "group_id": "group",
                "pk": "patient", "patient_id": "patient", "review_pk": "review", "job_id": "job", "link_id": "link",
                "email_id": "email", "cohort_id": "cohort", "service_pk": "service", "task_pk": "task",
                "version": "wording_version", "pattern_id": "session_pattern", "session_id": "clinic_session",

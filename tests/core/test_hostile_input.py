@@ -65,6 +65,9 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "booking:day": ("day", "staff"),
     "clinics:session_new": ("day",),
     "continuity:without_named": ("page",),
+    "learn:dashboard": ("year", "conditions", "imd", "age"),
+    "learn:step": ("year", "page", "conditions"),
+    "learn:outcomes": ("format",),
 }
 # Other query-string values that go with the ones above, so the number is what is tested.
 QUERY_WITH: dict[str, dict[str, str]] = {
@@ -82,6 +85,7 @@ NOT_NUMBERS = {
     "partial": "a flag (the progress part of the page)", "reason": "why staff were signed out, from a list",
     "saved": "a results form's one-time token, matched against a pattern",
     "show": "which tasks, from a list",
+    "table": "which of a page's tables to download, from a list",
 }
 
 # Form fields that take an id, a number or a date, by URL name: (fields tried with each hostile
@@ -128,7 +132,11 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "recall:settings": (("reminder_weeks", "first_invitation_weeks", "nurse_minutes"), {"scheme": "birth_month"}),
     "registers:cohort_new": (("age_min", "age_max"), {"name": "Older people"}),
     "checkins:checkin": (("goal-g", "confidence", "reading-home_bp", "phq2-1", "phq2-2"), {}),
+    "learn:changes": (("on[day]", "on[month]", "on[year]"), {"what": "New invitation letter", "on[day]": "1",
+                                                         "on[month]": "4", "on[year]": "2026"}),
     "checkins:settings": (("open_days", "reminder_days", "revision"), {"open_days": "7", "reminder_days": "3, 6"}),
+    "surveys:staff_rounds": (("weeks", "round", "revision"), {"do": "close"}),
+    "surveys:staff_answer": (("a1", "b10"), {}),
     "patients:named_clinician": (("clinician", "seen"), {"clinician": "none", "seen": "none"}),
     "reply:start": (("dob[day]", "dob[month]", "dob[year]"),
                     {"dob[day]": "2", "dob[month]": "3", "dob[year]": "1948"}),
@@ -216,6 +224,8 @@ def _kwargs(name: str, t: Things, *, hostile_id: int | None = None) -> dict:
             kwargs[key] = t.block
         elif key == "variant":
             kwargs[key] = t.variant
+        elif key == "step":  # a step of the care planning cycle (learn:step)
+            kwargs[key] = "due"
     return kwargs
 
 

@@ -46,6 +46,11 @@ NOT_PATIENT_URLS: dict[str, str] = {
     "registers:cohort_edit": "a cohort id",
     "registers:cohort_delete": "a cohort id",
     "careplans:service_edit": "a service in the practice's local services directory",
+    "learn:step": "a step of the care planning cycle, from a list (tests/learn/test_funnel_pages.py: another "
+                  "practice's people never appear)",
+    "learn:change": "a note of what the practice changed (tests/learn/test_changes.py: another practice's is not found)",
+    "learn:group": "a primary care network or ICB (tests/learn/test_group.py: only its leads, others not found)",
+    "learn:group_csv": "a primary care network or ICB (tests/learn/test_group.py)",
     "checkins:checkin": "a check-in (tests/checkins/test_checkins.py: another practice's is not found)",
     "checkins:fhir": "a check-in (tests/checkins/test_checkins.py: another practice's is not found)",
     "careplans:task": "a care plan task (tests/careplans/test_task_lifecycle.py: another practice's is not found)",

@@ -163,6 +163,7 @@ FIRST_PAGES = {
     ReplyLink.Purpose.INVITATION: "reply:answer",
     ReplyLink.Purpose.PLAN: "plan_online:read",
     ReplyLink.Purpose.CHECKIN: "checkin_online:form",
+    ReplyLink.Purpose.SURVEY: "survey_online:form",
 }
 
 

@@ -16,7 +16,7 @@ from django.db import transaction
 
 from tandem.core import actions as core_actions
 from tandem.core.db_statistics import refresh_statistics
-from tandem.core.models import OrganisationGroup, Practice
+from tandem.core.models import OrganisationGroup, Practice, User
 from tandem.core.rules import ROLE_LABELS, Role
 
 DEMO_PASSWORD = "tandem-demo"  # noqa: S105 - a published password for a local synthetic demo only
@@ -83,6 +83,11 @@ class Command(BaseCommand):
                         password=DEMO_PASSWORD, first_name=first, last_name=last)
                 users[username].set_password(DEMO_PASSWORD)
                 users[username].save(update_fields=["password"])
+            # The network's lead: no role in either practice; sees them side by side (counts only).
+            lead, _ = User.objects.get_or_create(username="pcnlead", defaults={"first_name": "Ruth", "last_name": "Amadi"})
+            lead.set_password(DEMO_PASSWORD)
+            lead.save()
+            core_actions.make_group_lead(user=lead, group=pcn, by=None)
 
         sizes = [patients, max(200, patients // 10)]
         for practice, size, practice_seed in zip(practices, sizes, (seed, seed + 1), strict=True):
@@ -126,6 +131,8 @@ class Command(BaseCommand):
         for username, first, last, role, where in STAFF:
             at = " and ".join(PRACTICES[i]["name"] for i in where)
             self.stdout.write(f"  {username:<11} {first} {last}, {ROLE_LABELS[role]} at {at}")
+        self.stdout.write(f"  {'pcnlead':<11} Ruth Amadi, lead of Riverside Primary Care Network (both practices "
+                          "side by side on Learn)")
 
     def _sessions(self, practice, users):
         """A working week of clinic sessions, so staff time on the recall board comes from them."""
@@ -159,6 +166,9 @@ class Command(BaseCommand):
                               hca=users["hca"], seed=seed)
         services = seed_services(practice=practice, by=users["manager"])
         plans = plans_from_earlier_years(practice=practice, nurse=users["nurse"], gp=users["gp"], seed=seed)
+        from tandem.demo.careplans import record_demo_changes
+
+        record_demo_changes(practice=practice, by=users["manager"], today=clock.today())
         self.stdout.write(f"{practice.name}: {services} local services in the directory; {plans} care plans "
                           "saved at earlier annual reviews.")
         from tandem.demo.checkins import year_of_checkins
