@@ -48,11 +48,12 @@ def _cached(function):
 
 @_cached
 def _header_parts(*, signed_in: bool, display_name: str, has_practice: bool, practice_name: str, section: str,
-                  can_import: bool, can_manage: bool, several_practices: bool) -> tuple[str, ...]:
+                  can_import: bool, can_manage: bool, several_practices: bool,
+                  can_clinical: bool = False) -> tuple[str, ...]:
     html = _environment().get_template(HEADER_TEMPLATE).render(
         signed_in=signed_in, display_name=display_name, has_practice=has_practice, practice_name=practice_name,
         section=section, can_import=can_import, can_manage=can_manage, several_practices=several_practices,
-        csrf_slot=CSRF_SLOT)
+        can_clinical=can_clinical, csrf_slot=CSRF_SLOT)
     parts = tuple(html.split(CSRF_SLOT))
     if len(parts) != (2 if signed_in else 1):
         raise ValueError(f"{HEADER_TEMPLATE} must put csrf_slot once in a signed-in header, never otherwise")
@@ -79,7 +80,8 @@ def header(request, *, section: str = "", csrf_token=None, plain: bool = False) 
         practice_name=practice.name if practice is not None else "",
         section=str(section or "") if practice is not None else "",
         can_import=can(roles, Capability.IMPORT_RECORDS), can_manage=can(roles, Capability.MANAGE_PRACTICE),
-        several_practices=practice is not None and len(getattr(request, "memberships", ())) > 1)
+        several_practices=practice is not None and len(getattr(request, "memberships", ())) > 1,
+        can_clinical=can(roles, Capability.VIEW_CLINICAL))
     # The token is letters and digits (django.middleware.csrf); asking for it sets the CSRF cookie, as before.
     return Markup(before + str(csrf_token) + after)  # noqa: S704 - cached template output and the CSRF token
 

@@ -66,7 +66,8 @@ def group(request, group_id: int):
                  detail={"group": group.pk, "practices": len(rows)})
     return render(request, "learn/group.jinja", {
         "active_section": "learn", "group": group, "rows": [(r, cells(r)) for r in rows], "first": first,
-        "last": last, "svg": svg, "left_off": [r for r in rows if not plottable(r)], "rule": learn_rules.SUPPRESSION_RULE})
+        "last": last, "svg": svg, "left_off": [r for r in rows if not plottable(r) and r.conversations],
+        "none_yet": [r for r in rows if not r.conversations], "rule": learn_rules.SUPPRESSION_RULE})
 
 
 def group_csv(request, group_id: int):

@@ -63,3 +63,16 @@ def test_a_stale_edit_is_refused_and_another_practices_note_is_not_found(client,
     client.force_login(other)
     assert client.get(f"/learn/changes/{change.pk}/").status_code == 404
     assert "New cohort" not in client.get("/learn/changes/").content.decode()
+
+
+def test_an_administrator_is_offered_only_the_learn_pages_they_may_open(client, universe):
+    client.force_login(universe.admin)
+    home = client.get("/").content.decode()
+    assert 'href="/learn/over-time/"' in home and 'href="/learn/"' not in home
+    page = client.get("/learn/over-time/")
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "/learn/outcomes/" not in body and "/surveys/people/" not in body
+    assert client.get("/learn/").status_code == 403
+    client.force_login(universe.nurse)
+    assert 'href="/learn/"' in client.get("/").content.decode()
