@@ -79,3 +79,18 @@ def calls_for(practice: Practice, user_id: int, *, today: dt.date, first: int | 
     if first is not None:
         return calls[:first], raised[:first]
     return calls, raised
+
+
+EVERYONE_SHOWN = 200  # of each list, on the practice-wide worklist
+
+
+def calls_for_everyone(practice: Practice, *, today: dt.date) -> tuple[list[CheckIn], list[CheckIn]]:
+    """The practice-wide worklist: every open phone check-in, then every open one that could not be
+    sent, oldest first; and every answer that raised a flag, urgent first then newest."""
+    still_open = CheckIn.objects.filter(practice=practice, status=CheckIn.Status.OPEN, closes_on__gte=today)
+    ordered = ("opened_on", "pk")
+    calls = list(still_open.filter(channel="phone").select_related("patient").order_by(*ordered)[:EVERYONE_SHOWN])
+    calls += list(still_open.filter(no_address=True).select_related("patient").order_by(*ordered)[:EVERYONE_SHOWN])
+    flagged = list(CheckIn.objects.filter(practice=practice, flagged=True).select_related("patient")
+                   .order_by("-urgent", "-answered_at")[:EVERYONE_SHOWN])
+    return calls, flagged

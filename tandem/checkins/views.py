@@ -50,13 +50,7 @@ def worklist(request):
     everyone = request.GET.get("show") == "all"
     today = clock.today()
     if everyone:
-        calls = list(CheckIn.objects.filter(practice=request.practice, status=CheckIn.Status.OPEN, closes_on__gte=today)
-                     .filter(channel="phone").select_related("patient").order_by("opened_on", "pk")[:200])
-        calls += list(CheckIn.objects.filter(practice=request.practice, status=CheckIn.Status.OPEN,
-                                             closes_on__gte=today, no_address=True)
-                      .select_related("patient").order_by("opened_on", "pk")[:200])
-        flagged = list(CheckIn.objects.filter(practice=request.practice, flagged=True)
-                       .select_related("patient").order_by("-urgent", "-answered_at")[:200])
+        calls, flagged = queries.calls_for_everyone(request.practice, today=today)
     else:
         calls, flagged = queries.calls_for(request.practice, request.user.pk, today=today)
     audit.record_many(by=request.user, practice=request.practice, action=AuditEvent.Action.VIEW,

@@ -38,11 +38,9 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    TextField,
     Value,
 )
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 
 from tandem.careplans.models import CopyGiven, PlanVersion
 from tandem.checkins.models import CheckIn
@@ -55,7 +53,7 @@ from tandem.recall.rules.status import Status
 from tandem.registers.models import PatientRisk, RegisterMembership
 from tandem.registers.rules.risk import TIER_LABELS
 
-from . import rules
+from . import plans, rules
 
 STEPS: tuple[tuple[str, str], ...] = (
     ("on_register", "On a register"),
@@ -175,14 +173,10 @@ def people(practice: Practice, *, year: int, filters: Filters = Filters()) -> Qu
     return qs
 
 
-def _held_on():
-    return Cast(KeyTextTransform("held_on", "content"), output_field=TextField())  # text, compared as text
-
-
 def versions_of_year(practice_id: int, year: int) -> QuerySet:
     """Plan versions from a conversation held in review year `year` (their held_on date in the year)."""
     first, last = review_year_start(year).isoformat(), review_year_end(year).isoformat()
-    return (PlanVersion.objects.filter(practice_id=practice_id).annotate(held=_held_on())
+    return (PlanVersion.objects.filter(practice_id=practice_id).annotate(held=plans.held_on())
             .filter(held__gte=first, held__lte=last))
 
 
@@ -193,7 +187,7 @@ def step_conditions(practice: Practice, year: int) -> dict[str, Q | Exists]:
     talks = Conversation.objects.filter(practice_id=pid, review__review_year=year, patient_id=OuterRef("pk"))
     first, last = review_year_start(year), review_year_end(year)
     versions = versions_of_year(pid, year)
-    agreed = versions.filter(content__agreed_with_person=True)
+    agreed = plans.agreed(versions)
     return {
         "on_register": Q(registration_status=RegistrationStatus.REGISTERED)
         & Exists(RegisterMembership.objects.filter(patient_id=OuterRef("pk"))),
@@ -302,7 +296,7 @@ def gap_by_month(practice: Practice, *, year: int, today: dt.date, filters: Filt
         day = _iso(held)
         if day and (patient_id not in first_held or day < first_held[patient_id]):
             first_held[patient_id] = day
-    written = set(CopyGiven.objects.filter(version__in=versions.filter(content__agreed_with_person=True).values("pk"))
+    written = set(CopyGiven.objects.filter(version__in=plans.agreed(versions).values("pk"))
                   .values_list("version__patient_id", flat=True).order_by())
     out = []
     for m in months_of_year(year, today):

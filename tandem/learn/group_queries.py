@@ -11,9 +11,10 @@ from django.db.models import Count, Q
 
 from tandem.careplans.models import CopyGiven, PlanVersion
 from tandem.checkins.models import Answer
-from tandem.core.models import GroupLead, OrganisationGroup, Practice, User
+from tandem.core.models import OrganisationGroup, Practice, User
 from tandem.patients.models import Patient, RegistrationStatus
 
+from . import plans
 from .models import PracticeChange
 
 
@@ -61,11 +62,9 @@ def side_by_side(practices: list[Practice], *, first: dt.date, last: dt.date) ->
                   .values_list("practice_id").annotate(n=Count("pk")).order_by()):
         rows[pk].registered = n
     versions = PlanVersion.objects.filter(practice_id__in=ids, created_at__date__gte=first, created_at__date__lte=last)
-    for pk, n in (versions.exclude(content__held_on="").filter(content__has_key="held_on")
-                  .values_list("practice_id").annotate(n=Count("patient", distinct=True)).order_by()):
+    for pk, n in (plans.recording_a_conversation(versions).values_list("practice_id").annotate(n=Count("patient", distinct=True)).order_by()):
         rows[pk].conversations = n
-    for pk, n in (versions.filter(content__agreed_with_person=True)
-                  .values_list("practice_id").annotate(n=Count("patient", distinct=True)).order_by()):
+    for pk, n in (plans.agreed(versions).values_list("practice_id").annotate(n=Count("patient", distinct=True)).order_by()):
         rows[pk].plans = n
     for pk, n in (CopyGiven.objects.filter(practice_id__in=ids, on__gte=first, on__lte=last,
                                            version__content__agreed_with_person=True)
@@ -77,7 +76,3 @@ def side_by_side(practices: list[Practice], *, first: dt.date, last: dt.date) ->
     for change in PracticeChange.objects.filter(practice_id__in=ids, on__gte=first, on__lte=last).order_by("on", "pk"):
         rows[change.practice_id].changes.append(change)
     return [rows[p.pk] for p in practices]
-
-
-def is_lead(user: User) -> bool:
-    return GroupLead.objects.filter(user=user, ended_on__isnull=True).exists()

@@ -31,9 +31,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Min, TextField
-from django.db.models.fields.json import KeyTextTransform
-from django.db.models.functions import Cast
+from django.db.models import Min
 
 from tandem.careplans.models import PlanVersion
 from tandem.core.models import Practice
@@ -48,7 +46,7 @@ from tandem.patients.models import (
 from tandem.patients.rules import Target, TargetInputs, applicable_target, frail_for_targets
 from tandem.registers.models import PatientRisk, RegisterMembership
 
-from . import rules
+from . import plans, rules
 
 YEAR = dt.timedelta(days=365)
 MEASURES: tuple[tuple[str, str, str], ...] = (
@@ -99,13 +97,9 @@ class Person:
                 "ethnicity": [rules.ethnic_group(self.ethnicity)]}
 
 
-def _held_on():
-    return Cast(KeyTextTransform("held_on", "content"), output_field=TextField())  # text, compared as text
-
-
 def first_conversations(practice: Practice) -> dict[int, dt.date]:
     """Each person's first care planning conversation: the earliest held_on date of their saved plans."""
-    rows = (PlanVersion.objects.filter(practice=practice).annotate(held=_held_on()).exclude(held="")
+    rows = (PlanVersion.objects.filter(practice=practice).annotate(held=plans.held_on()).exclude(held="")
             .exclude(held__isnull=True).values("patient_id").annotate(first=Min("held")).values_list("patient_id", "first")
             .order_by())
     out = {}

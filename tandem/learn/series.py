@@ -18,6 +18,8 @@ from tandem.careplans.models import CopyGiven, PlanVersion
 from tandem.checkins.models import Answer
 from tandem.core.models import Practice
 
+from . import plans
+
 
 @dataclass(frozen=True)
 class Measure:
@@ -60,13 +62,13 @@ def monthly(practice: Practice, *, first: dt.date, last: dt.date) -> dict[str, l
     start = first.replace(day=1)
     counts = {
         "conversations": _by_month(
-            PlanVersion.objects.filter(practice=practice, created_at__date__gte=start, created_at__date__lt=end)
-            .exclude(content__held_on="").filter(content__has_key="held_on")
+            plans.recording_a_conversation(
+                PlanVersion.objects.filter(practice=practice, created_at__date__gte=start, created_at__date__lt=end))
             .annotate(month=TruncMonth("created_at")).values_list("month")
             .annotate(n=Count("patient", distinct=True)).order_by()),
         "plans": _by_month(
-            PlanVersion.objects.filter(practice=practice, content__agreed_with_person=True,
-                                       created_at__date__gte=start, created_at__date__lt=end)
+            plans.agreed(PlanVersion.objects.filter(practice=practice, created_at__date__gte=start,
+                                                    created_at__date__lt=end))
             .annotate(month=TruncMonth("created_at")).values_list("month")
             .annotate(n=Count("patient", distinct=True)).order_by()),
         "copies": _by_month(
