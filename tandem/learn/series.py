@@ -1,6 +1,7 @@
 """The practice's monthly measures for its statistical process control charts: conversations held,
 written plans agreed, copies given, check-ins answered. Each is one GROUP BY month, whatever the size of
-the practice; months with none are filled with 0 here, so every chart has a point for every month.
+the practice; months with none are filled with 0 here, so every chart has a point for every month. The share
+of HbA1c and blood pressure results in target each month comes from tandem.learn.target_series.
 
 A care planning conversation counts as held in the month a plan version recording it (who held it and
 when) was saved, once per person a month; a written plan as agreed in the month a version the person
@@ -27,6 +28,7 @@ class Measure:
     title: str
     unit: str  # what one point counts
     better: str  # "higher" | "lower" | "" (no direction): which way is improvement
+    share: bool = False  # a percentage of results in target (tandem.learn.target_series), not a count
 
 
 MEASURES = (
@@ -34,6 +36,8 @@ MEASURES = (
     Measure("plans", "Written plans agreed", "plans agreed", "higher"),
     Measure("copies", "Copies of the plan given", "copies", "higher"),
     Measure("checkins", "Check-ins answered", "check-ins answered", "higher"),
+    Measure("hba1c", "HbA1c results in target", "% in target", "higher", share=True),
+    Measure("blood_pressure", "Blood pressure readings in target", "% in target", "higher", share=True),
 )
 
 

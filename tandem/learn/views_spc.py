@@ -1,6 +1,7 @@
 """The practice over time (/learn/over-time/): each monthly measure (tandem.learn.series) as a Making Data
 Count XmR chart (tandem.learn.spc, drawn by tandem.learn.charts) with the practice's recorded changes on
-it, a table of the same numbers and a CSV download. The last 24 whole months.
+it, a table of the same numbers and a CSV download. The last 24 whole months. Beside the counts, the share
+of HbA1c and blood pressure results in target each month (tandem.learn.target_series).
 Counts of events, not people: no person is named, so anyone at the practice may read it."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from tandem.core import audit, clock
 from tandem.core.models import AuditEvent
 from tandem.core.permissions import practice_required
 
-from . import charts, series, spc
+from . import charts, series, spc, target_series
 from .models import PracticeChange
 
 MONTHS = 24
@@ -36,9 +37,11 @@ VARIATION_WORDS = {
 class Chart:
     measure: series.Measure
     svg: Markup
-    rows: list[tuple[str, int, str]]  # (month, value, what the rules say about it)
+    rows: list[tuple[str, str, str]]  # (month, value as shown, what the rules say about it)
     variation: str
     short: bool
+    left_out: int = 0  # months with no result to take a share of (shares only)
+    csv_rows: tuple[tuple, ...] = ()  # (month, value, numerator, denominator, special cause)
 
 
 def _window(today: dt.date) -> tuple[dt.date, dt.date]:
@@ -50,24 +53,43 @@ def _window(today: dt.date) -> tuple[dt.date, dt.date]:
     return first, last
 
 
+def _points(measure: series.Measure, found, shares) -> list[tuple[dt.date, float, int | None, int | None]]:
+    """(month, value, numerator, denominator): counts as they are; shares as percentages, leaving out months with
+    no results (a share of nothing is not 0%)."""
+    if not measure.share:
+        return [(m, n, None, None) for m, n in found[measure.key]]
+    return [(s.month, s.percent, s.met, s.of) for s in shares[measure.key] if s.of]
+
+
 def _charts(practice, today: dt.date) -> tuple[list[Chart], list[PracticeChange]]:
     first, last = _window(today)
     found = series.monthly(practice, first=first, last=last)
+    shares = target_series.monthly_in_target(practice, months=series.months(first, last))
     changes = list(PracticeChange.objects.filter(practice=practice, on__gte=first, on__lte=last).order_by("on", "pk"))
     out = []
     for measure in series.MEASURES:
-        points = found[measure.key]
-        months = [m for m, _ in points]
+        points = _points(measure, found, shares)
+        if not points:
+            continue
+        months = [m for m, *_ in points]
         labels = [f"{m:%b %Y}" for m in months]
+        fmt = charts.number(1 if measure.share else 0)
         # Warn under 12 points, as the issue and the package's own message say (its code warns under 13).
-        chart = spc.xmr([n for _, n in points], direction="increase" if measure.better == "higher" else "decrease",
+        chart = spc.xmr([v for _, v, *_ in points], direction="increase" if measure.better == "higher" else "decrease",
                         warning_threshold=12)
         notes = [charts.Annotation(position=pos, label=c.what, on=c.on) for c in changes
                  if (pos := charts.position_of(c.on, months)) is not None]
         svg = charts.xmr_chart(chart, labels=labels, title=measure.title, value_label=measure.unit,
-                               fmt=charts.number(0), annotations=notes, chart_id=f"chart-{measure.key}")
-        rows = [(label, int(p.value), p.reason if p.special else "") for label, p in zip(labels, chart.points, strict=True)]
-        out.append(Chart(measure, svg, rows, VARIATION_WORDS.get(chart.variation or "", ""), chart.short))
+                               fmt=fmt, annotations=notes, chart_id=f"chart-{measure.key}")
+        rows, csv_rows = [], []
+        for label, (_, value, met, of), p in zip(labels, points, chart.points, strict=True):
+            reason = p.reason if p.special else ""
+            shown = f"{fmt(value)}% ({met:,} of {of:,})" if measure.share else f"{int(value):,}"
+            rows.append((label, shown, reason))
+            csv_rows.append((label, round(value, 1) if measure.share else int(value), met, of, reason))
+        left_out = len(found["conversations"]) - len(points)
+        out.append(Chart(measure, svg, rows, VARIATION_WORDS.get(chart.variation or "", ""), chart.short,
+                         left_out=left_out, csv_rows=tuple(csv_rows)))
     return out, changes
 
 
@@ -85,10 +107,11 @@ def over_time_csv(request):
     found, _ = _charts(request.practice, clock.today())
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["measure", "month", "value", "special cause"])
+    writer.writerow(["measure", "month", "value", "in target", "with a result", "special cause"])
     for chart in found:
-        for month, value, reason in chart.rows:
-            writer.writerow([chart.measure.title, month, value, reason])
+        for month, value, met, of, reason in chart.csv_rows:
+            writer.writerow([chart.measure.title, month, value, "" if met is None else met, "" if of is None else of,
+                             reason])
     audit.record(by=request.user, practice=request.practice, action=AuditEvent.Action.EXPORT, what="learn.over_time")
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="care-planning-over-time.csv"'

@@ -26,7 +26,11 @@ def test_a_month_far_above_the_rest_is_special_cause_and_the_change_is_marked(cl
                                 what="Plan printed <in> the room", detail="")
     client.force_login(u.nurse)
     page = client.get("/learn/over-time/").content.decode()
-    assert page.count("<svg") - client.get("/").content.decode().count("<svg") == 4  # beside the header's icons
+    charts = page.count('<section class="learn-chart"')
+    assert page.count("<svg") - client.get("/").content.decode().count("<svg") == charts  # beside the header's icons
+    for title in ("Care planning conversations held", "Written plans agreed", "Copies of the plan given",
+                  "Check-ins answered", "Blood pressure readings in target"):
+        assert f">{title}</h2>" in page
     assert "Plan printed &lt;in&gt; the room" in page and "<in>" not in page
     assert "Special cause" in page
     assert "May 2026" in page
