@@ -92,7 +92,7 @@ def seed_services(*, practice: Practice, by: User | None) -> int:
     return made
 
 
-def _previous_plan(rng: random.Random, conditions: tuple[str, ...], services: list[LocalService],
+def annual_plan(rng: random.Random, conditions: tuple[str, ...], services: list[LocalService],
                    year_index: int, base: Plan | None, frail: bool = False) -> Plan:
     taken = {g.words for g in base.goals} if base is not None else set()
     picks = rng.sample([i for i, g in enumerate(GOALS) if g[0] not in taken], 2)
@@ -162,16 +162,18 @@ def record_demo_changes(*, practice: Practice, by: User | None, today: dt.date) 
     from tandem.learn import actions as learn_actions
     from tandem.learn.models import PracticeChange
 
-    if PracticeChange.objects.filter(practice=practice).exists():
-        return 0
+    recorded = set(PracticeChange.objects.filter(practice=practice).values_list("what", flat=True))
+    made = 0
     for on, what, detail in (
         (printing_from(today), "Plan printed in the room",
          "The nurse prints the written plan at the end of the conversation and hands it over"),
         (today - dt.timedelta(days=330), "Check-ins offered to everyone",
          "Monthly or 3-monthly check-ins offered at every care planning conversation"),
     ):
-        learn_actions.record_change(practice=practice, by=by, on=on, what=what, detail=detail)
-    return 2
+        if what not in recorded:
+            learn_actions.record_change(practice=practice, by=by, on=on, what=what, detail=detail)
+            made += 1
+    return made
 
 
 def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years: int = 2, seed: int = 42) -> int:
@@ -196,7 +198,7 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
         number, previous = 0, 0
         for back in range(years, 0, -1):
             day = talk.starts_at.date() - dt.timedelta(days=365 * back + rng.randint(-20, 20))
-            plan = _previous_plan(rng, conditions, services, back - 1, base, frail=frail)
+            plan = annual_plan(rng, conditions, services, back - 1, base, frail=frail)
             clinician = nurse if index % 2 else gp
             plan = dataclasses.replace(plan, review_date=(day + dt.timedelta(days=365)).isoformat(),
                                        held_by_id=clinician.pk, held_by=staff.get(clinician.pk, ""),

@@ -37,6 +37,15 @@ STAFF = [
     ("pharmacist", "Tom", "Walsh", Role.PHARMACIST, [0]),
     ("manager", "Helen", "Brooks", Role.MANAGER, [0, 1]),
     ("admin", "Priya", "Shah", Role.ADMIN, [0]),
+    ("hillnurse", "Amir", "Khan", Role.NURSE, [1]),
+    ("hillgp", "Joanna", "Lee", Role.GP, [1]),
+    ("hillhca", "Ben", "Carter", Role.HCA, [1]),
+    ("hilladmin", "Rosa", "Diaz", Role.ADMIN, [1]),
+]
+# Who does what at each practice in its two years of care planning (tandem.demo.history).
+TEAMS = [
+    {"nurse": "nurse", "gp": "gp", "hca": "hca", "admin": "admin", "manager": "manager", "pharmacist": "pharmacist"},
+    {"nurse": "hillnurse", "gp": "hillgp", "hca": "hillhca", "admin": "hilladmin", "manager": "manager"},
 ]
 
 
@@ -89,7 +98,7 @@ class Command(BaseCommand):
             lead.save()
             core_actions.make_group_lead(user=lead, group=pcn, by=None)
 
-        sizes = [patients, max(200, patients // 10)]
+        sizes = [patients, max(200, patients // 4)]
         for practice, size, practice_seed in zip(practices, sizes, (seed, seed + 1), strict=True):
             has_patients = practice.patients.exists()
             if has_patients and not replace:
@@ -109,6 +118,7 @@ class Command(BaseCommand):
 
         from tandem.recall.actions import plan_reviews
         from tandem.recall.actions.settings import SettingsChange, save_settings
+        from tandem.recall.models import Review
         from tandem.registers.actions import refresh_practice
 
         for practice, size in zip(practices, sizes, strict=True):
@@ -119,8 +129,11 @@ class Command(BaseCommand):
                 scheme="birth_month", condition_months=(), first_invitation_weeks=4, reminder_weeks=(2, 4),
                 response_wait_days=14, hca_minutes=180 * per_thousand, nurse_minutes=300 * per_thousand,
                 pharmacist_minutes=60 * per_thousand, gp_minutes=60 * per_thousand))
+            self._history(practices.index(practice), practice, users)
             planned = plan_reviews(practice=practice, by=None)
-            self.stdout.write(f"{practice.name}: registers and risk tiers worked out; {planned.created:,} reviews planned.")
+            this_year = Review.objects.filter(practice=practice, review_year=planned.review_year).count()
+            self.stdout.write(f"{practice.name}: registers and risk tiers worked out; {this_year:,} reviews planned "
+                              "this review year.")
         self._clinics(practices[0], users, seed)
         self._sessions(practices[0], users)
         # Everything was written in bulk: planner statistics for every table before anyone signs in.
@@ -133,6 +146,28 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<11} {first} {last}, {ROLE_LABELS[role]} at {at}")
         self.stdout.write(f"  {'pcnlead':<11} Ruth Amadi, lead of Riverside Primary Care Network (both practices "
                           "side by side on Learn)")
+
+    def _history(self, index, practice, users):
+        """Two years of care planning, month by month through the actions (tandem.demo.history)."""
+        from tandem.careplans.models import PlanVersion
+        from tandem.core import clock
+        from tandem.demo.careplans import printing_from, seed_services
+        from tandem.demo.history import Story, care_planning_history
+
+        if PlanVersion.objects.filter(practice=practice).exists():
+            return
+        today = clock.today()
+        seed_services(practice=practice, by=users["manager"])
+        story = (Story(uptake_from=0.3, uptake_to=0.75, copy_before=0.45, copy_after=0.9,
+                       printing_from=printing_from(today), staff_rounds=(5, 19), staff_answers=(3, 4)),
+                 Story(uptake_from=0.25, uptake_to=0.5, copy_before=0.5, copy_after=0.5, agreed=0.85,
+                       staff_rounds=(19,), staff_answers=(3,)))[index]
+        team = {role: users[name] for role, name in TEAMS[index].items()}
+        done = care_planning_history(practice=practice, staff=team, story=story, today=today, seed=index + 7)
+        self.stdout.write(f"{practice.name}: two years of care planning: {done['invitations']:,} invitations, "
+                          f"{done['tests']:,} tests appointments, {done['conversations']:,} conversations, "
+                          f"{done['agreed']:,} plans agreed, {done['copies']:,} copies given, {done['surveys']:,} "
+                          f"surveys sent ({done['answered']:,} answered).")
 
     def _sessions(self, practice, users):
         """A working week of clinic sessions, so staff time on the recall board comes from them."""
@@ -164,7 +199,10 @@ class Command(BaseCommand):
 
         counts = book_clinics(practice=practice, nurse=users["nurse"], gp=users["gp"], admin=users["admin"],
                               hca=users["hca"], seed=seed)
-        services = seed_services(practice=practice, by=users["manager"])
+        from tandem.careplans.models import LocalService
+
+        seed_services(practice=practice, by=users["manager"])
+        services = LocalService.objects.filter(practice=practice).count()
         plans = plans_from_earlier_years(practice=practice, nurse=users["nurse"], gp=users["gp"], seed=seed)
         from tandem.demo.careplans import record_demo_changes
 
