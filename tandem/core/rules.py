@@ -71,6 +71,8 @@ class Open(StrEnum):
     SIGNED_IN = "signed_in"  # any signed-in account, before a practice is chosen
     MEMBER = "member"  # anyone working in the chosen practice, whatever their role
     GROUP_LEAD = "group_lead"  # a lead of a primary care network or ICB (tandem.core.models.GroupLead), no practice needed
+    # the practice manager of the chosen practice, or a group lead (no practice needed): the evaluator export
+    MANAGER_OR_GROUP_LEAD = "manager_or_group_lead"
 
 
 Need = Open | Capability
@@ -277,6 +279,10 @@ URL_ACCESS: dict[str, Access] = {
     "learn:groups": _both(Open.GROUP_LEAD),
     "learn:group": _both(Open.GROUP_LEAD),
     "learn:group_csv": _both(Open.GROUP_LEAD),
+    # De-identified person-level data for an evaluation (tandem.learn.export_rules): a practice's manager for
+    # their practice, a group's leads for its practices; a project someone may not use is not found.
+    "learn:exports": _both(Open.MANAGER_OR_GROUP_LEAD),
+    "learn:export": _both(Open.MANAGER_OR_GROUP_LEAD),
     # The practice over time: counts by month, no one named.
     "learn:over_time": _MEMBER,
     "learn:over_time_csv": _MEMBER,
@@ -337,6 +343,12 @@ def decide(need: Need, *, signed_in: bool, has_practice: bool, roles: frozenset[
     if need is Open.GROUP_LEAD:
         leads = leads_a_group() if callable(leads_a_group) else leads_a_group
         return Decision.ALLOW if leads else Decision.FORBIDDEN
+    if need is Open.MANAGER_OR_GROUP_LEAD:
+        if has_practice and can(roles, Capability.MANAGE_PRACTICE):
+            return Decision.ALLOW
+        if leads_a_group() if callable(leads_a_group) else leads_a_group:
+            return Decision.ALLOW
+        return Decision.FORBIDDEN if has_practice else Decision.CHOOSE_PRACTICE
     if not has_practice:
         return Decision.CHOOSE_PRACTICE
     if need is Open.MEMBER or can(roles, need):

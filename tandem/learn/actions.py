@@ -1,15 +1,17 @@
-"""Writes of Learn: the practice's record of what it changed and when (audited; a stale edit is refused)."""
+"""Writes of Learn: the practice's record of what it changed and when (audited; a stale edit is refused), and
+evaluation projects and the record of each export made for one (audited)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 
 from django.db import transaction
 
 from tandem.core import audit, clock
-from tandem.core.models import AuditEvent, Practice, User
+from tandem.core.models import AuditEvent, OrganisationGroup, Practice, User
 
-from .models import PracticeChange
+from .models import EvaluationExport, EvaluationProject, PracticeChange
 
 EARLIEST = dt.date(2000, 1, 1)
 
@@ -81,3 +83,80 @@ def remove_change(*, change: PracticeChange, by: User | None, revision: int | No
     audit.record(by=by, practice=locked.practice, action=AuditEvent.Action.DELETE, what="learn.change",
                  object_id=locked.pk)
     locked.delete()
+
+
+# --- Evaluation projects and their exports ----------------------------------------------------------
+
+PROJECT_NAME_MAX = 120
+PROJECT_PURPOSE_MAX = 2000
+EXPORT_PURPOSE_MAX = 1000
+
+
+class ExportError(ValueError):
+    """What is wrong, field by field (`problems`: field -> message); nothing was written."""
+
+    def __init__(self, problems: dict[str, str]):
+        super().__init__("; ".join(problems.values()))
+        self.problems = problems
+
+
+def _text_problem(value: str, *, limit: int, empty: str, name: str) -> str | None:
+    if not value.strip():
+        return empty
+    if len(value) > limit:
+        return f"Keep {name} to {limit:,} characters (it is {len(value):,})"
+    return None
+
+
+def check_project(*, name: str, purpose: str) -> dict[str, str]:
+    problems = {}
+    if problem := _text_problem(name, limit=PROJECT_NAME_MAX, name="the name",
+                                empty="Enter a name for the evaluation, for example Care planning in Riverside PCN 2026"):
+        problems["name"] = problem
+    if problem := _text_problem(purpose, limit=PROJECT_PURPOSE_MAX, name="the purpose",
+                                empty="Say what the evaluation is for and who will use the data"):
+        problems["purpose"] = problem
+    return problems
+
+
+@transaction.atomic
+def create_project(*, by: User | None, name: str, purpose: str, practice: Practice | None = None,
+                   group: OrganisationGroup | None = None) -> EvaluationProject:
+    """A new evaluation project for one practice or one group (exactly one), with its own secret key."""
+    if (practice is None) == (group is None):
+        raise ValueError("An evaluation project covers one practice or one group.")
+    problems = check_project(name=name, purpose=purpose)
+    if problems:
+        raise ExportError(problems)
+    project = EvaluationProject.objects.create(
+        name=name.strip(), purpose=purpose.strip(), practice=practice, group=group,
+        key=secrets.token_hex(32), created_at=clock.now(), created_by=by)
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.CREATE, what="learn.evaluation_project",
+                 object_id=project.pk, detail={"group": group.pk} if group else None)
+    return project
+
+
+def check_export(*, purpose: str, fmt: str) -> dict[str, str]:
+    problems = {}
+    if fmt not in EvaluationExport.Format.values:
+        problems["format"] = "Choose CSV or Parquet"
+    if problem := _text_problem(purpose, limit=EXPORT_PURPOSE_MAX, name="the purpose",
+                                empty="Say what this download is for and who will receive it"):
+        problems["purpose"] = problem
+    return problems
+
+
+@transaction.atomic
+def record_export(*, project: EvaluationProject, by: User | None, purpose: str, fmt: str, rows: int,
+                  left_out: int) -> EvaluationExport:
+    """The record of one download, with its audit row (the project and this record, whose purpose says why:
+    the audit log itself holds no free text)."""
+    problems = check_export(purpose=purpose, fmt=fmt)
+    if problems:
+        raise ExportError(problems)
+    export = EvaluationExport.objects.create(project=project, at=clock.now(), by=by, purpose=purpose.strip(),
+                                             format=fmt, rows=rows, left_out=left_out)
+    audit.record(by=by, practice=project.practice, action=AuditEvent.Action.EXPORT, what="learn.evaluation_export",
+                 object_id=export.pk, detail={"project": project.pk, "export": export.pk, "format": fmt,
+                                              "rows": rows, **({"group": project.group_id} if project.group_id else {})})
+    return export

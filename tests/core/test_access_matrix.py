@@ -293,8 +293,15 @@ def _group(w, practice, patient, by, own):
     return group.pk
 
 
+def _evaluation_project(w, practice, patient, by, own):
+    """An evaluation project of the practice (its manager's): another practice's is not found."""
+    from tandem.learn import actions
+
+    return actions.create_project(by=by, name="Evaluation", purpose="Matrix", practice=practice).pk
+
+
 MAKERS = {
-    "practice_change": _practice_change, "group": _group,
+    "practice_change": _practice_change, "group": _group, "evaluation_project": _evaluation_project,
     "checkin": _checkin,
     "patient": lambda w, practice, patient, by, own: patient.pk, "review": _review, "conversation": _conversation,
     "message": _message, "letter": _letter, "email": _email, "link": _link, "job": _job, "cohort": _cohort,
@@ -305,7 +312,7 @@ MAKERS = {
 MAKERS["email_file"] = lambda w, practice, patient, by, own: (w.get("email", own), 1)[1]  # its first file
 # Which kind of object each URL parameter is: by (namespace, parameter), then by parameter.
 PARAM_KINDS = {("prepare", "pk"): "conversation", ("messaging", "message_id"): "message", ("checkins", "pk"): "checkin", ("learn", "pk"): "practice_change",
-               "group_id": "group",
+               "group_id": "group", ("learn", "project_id"): "evaluation_project",
                "pk": "patient", "patient_id": "patient", "review_pk": "review", "job_id": "job", "link_id": "link",
                "email_id": "email", "cohort_id": "cohort", "service_pk": "service", "task_pk": "task",
                "version": "wording_version", "pattern_id": "session_pattern", "session_id": "clinic_session",

@@ -51,6 +51,7 @@ NOT_PATIENT_URLS: dict[str, str] = {
     "learn:change": "a note of what the practice changed (tests/learn/test_changes.py: another practice's is not found)",
     "learn:group": "a primary care network or ICB (tests/learn/test_group.py: only its leads, others not found)",
     "learn:group_csv": "a primary care network or ICB (tests/learn/test_group.py)",
+    "learn:export": "an evaluation project (tests/learn/test_export.py: another practice's or group's is not found)",
     "checkins:checkin": "a check-in (tests/checkins/test_checkins.py: another practice's is not found)",
     "checkins:fhir": "a check-in (tests/checkins/test_checkins.py: another practice's is not found)",
     "careplans:task": "a care plan task (tests/careplans/test_task_lifecycle.py: another practice's is not found)",
