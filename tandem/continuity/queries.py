@@ -201,6 +201,43 @@ def practice_continuity(practice: Practice, *, today: dt.date) -> PracticeContin
     )
 
 
+# --- Practices side by side (a network's or an ICB's) -------------------------------------------------
+
+
+def _qualifying_across(practice_ids: Iterable[int], *, today: dt.date):
+    """The contacts that count, as `qualifying_contacts` chooses them, for several practices at once."""
+    return Encounter.objects.filter(
+        practice_id__in=list(practice_ids), status=Encounter.Status.ATTENDED, kind__in=QUALIFYING_KINDS,
+        date__gte=window_start(today), date__lte=today,
+        patient__registration_status=RegistrationStatus.REGISTERED,
+    ).filter(Q(clinician__isnull=False) | ~Q(clinician_ref=""))
+
+
+@dataclass(frozen=True)
+class AcrossPractices:
+    since: dt.date  # the first day of the window
+    named: dict[int, NamedClinician]  # by practice id; a practice with no one counted is left out
+
+
+def across_practices(practice_ids: Iterable[int], *, today: dt.date) -> AcrossPractices:
+    """For each practice, what `practice_continuity` gives as `named`: of the contacts that count of people
+    with a named clinician, how many were with that clinician. One statement grouped by practice, whatever
+    the number of practices; no person's figures leave it.
+
+    (The mean indices per person, UPC and the others, need the contacts grouped by person and clinician
+    first: for a million people that is several times the work of this count, so the group view leaves them
+    to each practice's own continuity page.)"""
+    with_named = Q(clinician_id=F("patient__named_clinician_id"))
+    rows = (_qualifying_across(practice_ids, today=today).filter(patient__named_clinician__isnull=False)
+            .values("practice_id")
+            .annotate(people=Count("patient_id", distinct=True), contacts=Count("pk"),
+                      with_named=Count("pk", filter=with_named))
+            .order_by().values_list("practice_id", "people", "contacts", "with_named"))
+    return AcrossPractices(since=window_start(today), named={
+        practice_id: NamedClinician(people=people_n, contacts=contacts_n, with_named=with_named_n)
+        for practice_id, people_n, contacts_n, with_named_n in rows})
+
+
 # --- The home page: the people whose named clinician the reader is ---------------------------------
 
 

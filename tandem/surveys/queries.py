@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q, Subquery
 
 from tandem.messaging.models import ReplyLink
 
@@ -52,6 +52,24 @@ def staff_answers(practice, round_ids: list[int]) -> dict[int, list[dict]]:
 def staff_responses(practice) -> list[dict]:
     return list(StaffAnswer.objects.filter(practice=practice, round__closed_on__isnull=False)
                 .order_by("round__number", "pk").values_list("response", flat=True))
+
+
+def latest_closed_rounds(practice_ids: list[int], today: dt.date) -> dict[int, tuple[StaffRound, list[dict]]]:
+    """Each practice's latest closed round of the staff survey (closed early, or past its last day) and that
+    round's answers as a set, by practice id: for a group's practices side by side. Two statements whatever
+    the number of practices; a practice with no closed round is left out."""
+    closed = Q(closed_on__isnull=False) | Q(closes_on__lt=today)
+    latest = (StaffRound.objects.filter(closed, practice_id=OuterRef("practice_id")).order_by("-number")
+              .values("pk")[:1])
+    found = {r.pk: r for r in StaffRound.objects.filter(practice_id__in=practice_ids)
+             .filter(pk=Subquery(latest)).order_by()}
+    answers: dict[int, list[dict]] = defaultdict(list)
+    if found:
+        for round_id, given in (StaffAnswer.objects.filter(practice_id__in=practice_ids, round_id__in=list(found))
+                                .order_by("pk")
+                                .values_list("round_id", "answers")):
+            answers[round_id].append(given)
+    return {r.practice_id: (r, answers.get(pk, [])) for pk, r in found.items()}
 
 
 def people_answers(practice) -> dict[int, list[dict]]:
