@@ -284,7 +284,7 @@ URL_ACCESS: dict[str, Access] = {
     "learn:exports": _both(Open.MANAGER_OR_GROUP_LEAD),
     "learn:export": _both(Open.MANAGER_OR_GROUP_LEAD),
     # The practice over time: counts by month, no one named.
-    "learn:over_time": _MEMBER,
+    "learn:over_time": Access(read=Open.MEMBER, change=Capability.MANAGE_PRACTICE),  # the manager sets targets
     "learn:over_time_csv": _MEMBER,
     # Is care planning happening (the cycle counted, the written-plan gap) and is it changing anything
     # (outcomes): figures about clinical care, for clinical staff and the manager; the people at a step too.

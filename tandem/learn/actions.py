@@ -11,7 +11,7 @@ from django.db import transaction
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, OrganisationGroup, Practice, User
 
-from .models import EvaluationExport, EvaluationProject, PracticeChange
+from .models import EvaluationExport, EvaluationProject, MeasureTarget, PracticeChange
 
 EARLIEST = dt.date(2000, 1, 1)
 
@@ -160,3 +160,41 @@ def record_export(*, project: EvaluationProject, by: User | None, purpose: str, 
                  object_id=export.pk, detail={"project": project.pk, "export": export.pk, "format": fmt,
                                               "rows": rows, **({"group": project.group_id} if project.group_id else {})})
     return export
+
+
+# --- Targets for the practice's monthly measures ------------------------------------------------------------
+
+
+class TargetError(ValueError):
+    """A target that cannot be set: the message says why, for the person setting it."""
+
+
+def latest_targets(practice: Practice) -> dict[str, MeasureTarget]:
+    """The target row that applies to each measure (the latest set; its value None when taken away)."""
+    out: dict[str, MeasureTarget] = {}
+    for row in MeasureTarget.objects.filter(practice=practice).select_related("set_by").order_by("measure", "-pk"):
+        out.setdefault(row.measure, row)
+    return out
+
+
+@transaction.atomic
+def set_target(*, practice: Practice, by: User | None, measure: str, value: float | None, seen: int,
+               limits: dict[str, tuple[float, float]]) -> MeasureTarget:
+    """Set (or, with None, take away) the target of one of the practice's measures. `seen` is the id of the
+    target row the person was looking at (0 for none): if someone set it meanwhile, nothing changes and the
+    message says what it is now. `limits`: each measure's plausible (lowest, highest)."""
+    if measure not in limits:
+        raise TargetError("There is no such chart.")
+    lowest, highest = limits[measure]
+    if value is not None and not lowest <= value <= highest:
+        raise TargetError(f"Enter a target from {lowest:g} to {highest:,g}, or leave it empty to take the target away.")
+    list(Practice.objects.select_for_update().filter(pk=practice.pk).values_list("pk", flat=True))
+    current = MeasureTarget.objects.filter(practice=practice, measure=measure).order_by("-pk").first()
+    if (current.pk if current else 0) != seen:
+        now = "none" if current is None or current.value is None else f"{current.value:g}"
+        raise TargetError(f"Someone else set this target while you were looking at it: it is now {now}. Check it "
+                          "and set it again if it still needs changing.")
+    row = MeasureTarget.objects.create(practice=practice, measure=measure, value=value, set_at=clock.now(), set_by=by)
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what="learn.target", object_id=row.pk,
+                 detail={"measure": measure})
+    return row

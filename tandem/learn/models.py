@@ -30,6 +30,27 @@ class PracticeChange(models.Model):
         return f"Practice change {self.pk}"
 
 
+class MeasureTarget(AppendOnly):
+    """A target the practice set for one of its monthly measures (tandem.learn.series.MEASURES), drawn on its
+    chart and read against the process limits for the Making Data Count assurance icon. Each setting is a new
+    row, so the history stays; the latest row for a measure is the one that applies (value None: no target)."""
+
+    append_only_name = "The history of targets"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="+")
+    measure = models.CharField(max_length=20)
+    value = models.FloatField(null=True, blank=True, help_text="None: the target was taken away")
+    set_at = models.DateTimeField()
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "measure", "-id"], name="measure_target_latest")]
+
+    def __str__(self) -> str:
+        return f"Measure target {self.pk}"
+
+
 class EvaluationProject(models.Model):
     """An evaluation that receives de-identified, person-level data (tandem.learn.export_rules): its name,
     what it is for, whose people it covers (one practice, or a primary care network's or ICB's practices),

@@ -134,6 +134,7 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "checkins:checkin": (("goal-g", "confidence", "reading-home_bp", "phq2-1", "phq2-2"), {}),
     "learn:changes": (("on[day]", "on[month]", "on[year]"), {"what": "New invitation letter", "on[day]": "1",
                                                          "on[month]": "4", "on[year]": "2026"}),
+    "learn:over_time": (("target", "seen"), {"measure": "conversations", "seen": "0", "target": "10"}),
     "learn:exports": (("scope",), {"name": "An evaluation", "purpose": "For the ICB", "scope": "practice"}),
     "checkins:settings": (("open_days", "reminder_days", "revision"), {"open_days": "7", "reminder_days": "3, 6"}),
     "surveys:staff_rounds": (("weeks", "round", "revision"), {"do": "close"}),

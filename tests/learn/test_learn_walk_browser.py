@@ -6,6 +6,7 @@ axe (WCAG 2.2 AA); with TANDEM_SCREENSHOTS=1 the pages are saved to docs/screens
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from playwright.sync_api import expect
@@ -97,10 +98,9 @@ def test_the_practice_manager_and_the_network_lead_read_learn(page, network):  #
     visit(page, "/learn/over-time/")
     copies = page.locator("section", has=page.get_by_role("heading", name="Copies of the plan given"))
     expect(copies).to_contain_text("Special cause: improvement")
-    expect(copies.get_by_role("img")).to_be_visible()
+    expect(copies.get_by_role("img", name="Copies of the plan given")).to_be_visible()
     copies.get_by_text("The numbers in this chart").click()
     expect(copies.get_by_role("row", name="May 2026 5")).to_be_visible()
-    screenshot(page, "learn-manager-over-time")
 
     # The manager records when printing the plan in the room started; the charts then show it.
     visit(page, "/learn/changes/")
@@ -115,7 +115,17 @@ def test_the_practice_manager_and_the_network_lead_read_learn(page, network):  #
     expect(page.locator("main")).to_contain_text("Plan printed in the room")
     expect(page.locator("main")).to_contain_text("Helen Brooks")
     visit(page, "/learn/over-time/")
-    expect(copies.locator("svg")).to_contain_text("Plan printed in the room")
+    expect(copies.locator("svg.tandem-chart")).to_contain_text("Plan printed in the room")
+    # A target for copies given: the chart draws it and says whether the process will meet it.
+    copies.get_by_text("Set a target for this chart").click()
+    copies.get_by_label("Target a month (copies)").fill("2")
+    copies.get_by_label("Target a month (copies)").press("Enter")
+    page.wait_for_load_state()
+    check_accessibility(page)
+    expect(copies).to_contain_text("Target: 2 a month")
+    expect(copies.get_by_role("img", name="Variation: special cause, improvement (higher than usual)")).to_be_visible()
+    expect(copies.get_by_role("img", name=re.compile("^Assurance: the target will"))).to_be_visible()
+    screenshot(page, "learn-manager-over-time")
 
     visit(page, "/learn/outcomes/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Is care planning changing anything?")
