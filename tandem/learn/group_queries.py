@@ -137,8 +137,9 @@ def nomad(practices: list[Practice], *, today: dt.date) -> dict[int, NomadRound]
 
 
 def continuity(practices: list[Practice], *, today: dt.date) -> continuity_queries.AcrossPractices:
-    """Continuity with the named clinician over the two years up to today: one statement."""
-    return continuity_queries.across_practices([p.pk for p in practices], today=today)
+    """Continuity with the named clinician over the two years up to last night: the worker's nightly figure of
+    each practice (one statement), any practice without one counted now."""
+    return continuity_queries.named_figures([p.pk for p in practices], today=today)
 
 
 # --- Outcomes, indirectly age-sex standardised ---------------------------------------------------------

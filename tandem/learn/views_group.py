@@ -171,7 +171,7 @@ def _measures(practices, *, first, last):
                           x_label="contacts of people with a named clinician",
                           y_label="% of contacts with their named clinician", fmt=charts.number(0))
     continuity = {"rows": [(p, continuity_cells(across.named.get(p.pk))) for p in practices],
-                  "svg": svg, "since": across.since,
+                  "svg": svg, "since": across.since, "until": across.until or today,
                   "left_off": [p for p in practices if p.pk in across.named and not named_plottable(across.named[p.pk])]}
 
     outcomes = []
