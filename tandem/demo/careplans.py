@@ -11,9 +11,11 @@ import dataclasses
 import datetime as dt
 import random
 
+from django.db.models import F
+
 from tandem.careplans import actions as careplan_actions
 from tandem.careplans.actions import written as written_pdfs
-from tandem.careplans.models import LocalService
+from tandem.careplans.models import LocalService, PlanVersion
 from tandem.careplans.rules.document import (
     AboutMe,
     Action,
@@ -188,16 +190,24 @@ def plans_from_earlier_years(*, practice: Practice, nurse: User, gp: User, years
     staff = careplan_actions.clinical_staff(practice)
     made = 0
     replaced: list[int] = []  # versions a later one in this loop replaced
+    earlier = {v.patient_id: v for v in PlanVersion.objects.filter(
+        practice=practice, patient__in=[t.patient_id for t in talks], plan__version=F("version"))}
     for index, talk in enumerate(talks):
-        if index % 4 == 3:
+        if index % 4 == 3 and talk.patient_id not in earlier:
             continue  # some people have never had a written plan
         person = facts.get(talk.patient_id, recall_queries.PersonFacts())
         conditions = person.conditions
         frail = person.frailty in ("moderate", "severe")
         base = None
         number, previous = 0, 0
-        for back in range(years, 0, -1):
+        first_back = years
+        if talk.patient_id in earlier:  # plans from the practice's earlier years (tandem.demo.history): last
+            found = earlier[talk.patient_id]  # year's review is saved again on top, with what it agreed between visits
+            base, number, previous, first_back = Plan.from_dict(found.content), found.version, found.pk, 1
+        for back in range(first_back, 0, -1):
             day = talk.starts_at.date() - dt.timedelta(days=365 * back + rng.randint(-20, 20))
+            if base is not None and number and back == first_back and talk.patient_id in earlier:
+                day = dt.date.fromisoformat(base.held_on or base.agreed_on or day.isoformat())  # the same review
             plan = annual_plan(rng, conditions, services, back - 1, base, frail=frail)
             clinician = nurse if index % 2 else gp
             plan = dataclasses.replace(plan, review_date=(day + dt.timedelta(days=365)).isoformat(),

@@ -15,8 +15,8 @@ The share who take part grows month by month as the practice gets going (uptake_
 given a copy of their plan jumps when the practice starts printing the plan in the room (a change it records),
 so the charts show a special cause where the practice made its change.
 
-People due this month or next are left out: they are the ones the demo's clinics book now (tandem.demo.clinics),
-whose earlier plans come from tandem.demo.careplans.plans_from_earlier_years.
+The people the demo's clinics book now (tandem.demo.clinics) may have plans from here too; the plan of their last
+review, with its check-ins, is then added on top by tandem.demo.careplans.plans_from_earlier_years.
 """
 
 from __future__ import annotations
@@ -79,10 +79,10 @@ def _weekday(day: dt.date) -> dt.date:
     return day
 
 
-def _reviews_due(practice: Practice, month: dt.date, skip: set[int]) -> list[Review]:
-    return [r for r in Review.objects.filter(practice=practice, review_year=dates.review_year_of(month),
-                                             due_month=month, status__in=[Status.PLANNED, Status.INVITED])
-            .select_related("patient").order_by("pk") if r.patient_id not in skip]
+def _reviews_due(practice: Practice, month: dt.date) -> list[Review]:
+    return list(Review.objects.filter(practice=practice, review_year=dates.review_year_of(month), due_month=month,
+                                      status__in=[Status.PLANNED, Status.INVITED])
+                .select_related("patient").order_by("pk"))
 
 
 def care_planning_history(*, practice: Practice, staff: dict[str, User], story: Story, today: dt.date,
@@ -101,10 +101,6 @@ def care_planning_history(*, practice: Practice, staff: dict[str, User], story: 
     for year in range(dates.review_year_of(months[0]), dates.review_year_of(months[-1]) + 1):
         with clock.frozen(dates.review_year_start(year)):
             recall_actions.plan_reviews(practice=practice, by=None)
-    this_month = today.replace(day=1)
-    next_month = (this_month + dt.timedelta(days=32)).replace(day=1)
-    skip = set(Review.objects.filter(practice=practice, due_month__in=[this_month, next_month])
-               .values_list("patient_id", flat=True))
     registers: dict[int, set[str]] = {}
     for pid, slug in RegisterMembership.objects.filter(practice=practice).values_list("patient_id", "register"):
         registers.setdefault(pid, set()).add(slug)
@@ -120,7 +116,7 @@ def care_planning_history(*, practice: Practice, staff: dict[str, User], story: 
         with clock.frozen(_weekday(month)):
             sent = recall_actions.send_due_invitations(practice=practice, month=month, by=staff["admin"])
         counts["invitations"] += sent.first + sent.reminders
-        for review in _reviews_due(practice, month, skip):
+        for review in _reviews_due(practice, month):
             if rng.random() >= share:
                 continue
             tests_day = _weekday(month + dt.timedelta(days=rng.randint(2, 20)))
