@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "tandem.continuity",
     "tandem.checkins",
     "tandem.learn",
+    "tandem.people",
     "tandem.surveys",
     "tandem.team",
     "tandem.demo",
@@ -147,6 +148,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "tandem.core.idle.IdleSessionMiddleware",  # signs out after TANDEM_IDLE_MINUTES without a request
+    "tandem.people.session.PersonSessionMiddleware",  # request.person: a person signed in with NHS login
     "axes.middleware.AxesMiddleware",  # answers a locked-out sign-in with tandem.core.views.locked_out
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -329,6 +331,30 @@ AXES_RESET_ON_SUCCESS = False
 # proxy must set it; its last entry is used). Unset: the connection's own address.
 TANDEM_CLIENT_IP_HEADER = _env("TANDEM_CLIENT_IP_HEADER")
 OTP_TOTP_ISSUER = "Tandem"
+# --- People signing in to their own Tandem with NHS login (ADR 16; tandem.people.oidc) -----------------
+# The provider's issuer URL (its discovery document is <issuer>/.well-known/openid-configuration): NHS
+# login's sandpit or integration environment, or any OpenID provider shaped like it. Unset, signing in
+# as a person is off (its page says so) and the date-of-birth reply links carry on as before.
+TANDEM_NHS_LOGIN_ISSUER = _env("TANDEM_NHS_LOGIN_ISSUER", "").rstrip("/")
+TANDEM_NHS_LOGIN_CLIENT_ID = _env("TANDEM_NHS_LOGIN_CLIENT_ID", "")
+# Path to the private key (PEM, or a private JWK as JSON; RSA 2048 or more) whose public half is
+# registered with NHS login: client assertions (private_key_jwt) are signed with it, RS512.
+TANDEM_NHS_LOGIN_KEY = _env("TANDEM_NHS_LOGIN_KEY", "")
+TANDEM_NHS_LOGIN_SCOPES = _env("TANDEM_NHS_LOGIN_SCOPES", "openid profile gp_registration_details")
+# PKCE (S256) on the code flow; NHS login documents it for public clients only: off if the token endpoint refuses it.
+TANDEM_NHS_LOGIN_PKCE = _env("TANDEM_NHS_LOGIN_PKCE", "1") == "1"
+# A person's session ends after this many minutes without a request, and this many hours after signing
+# in: NHS login's session management asks for at most 30 minutes and 12 hours.
+TANDEM_PERSON_IDLE_MINUTES = _whole_number("TANDEM_PERSON_IDLE_MINUTES", 30)
+TANDEM_PERSON_MAX_HOURS = _whole_number("TANDEM_PERSON_MAX_HOURS", 12)
+if TANDEM_PERSON_IDLE_MINUTES > 30 or TANDEM_PERSON_MAX_HOURS > 12:
+    raise ImproperlyConfigured("TANDEM_PERSON_IDLE_MINUTES may be at most 30 and TANDEM_PERSON_MAX_HOURS at most "
+                               "12 (NHS login's session management).")
+if PRODUCTION and TANDEM_NHS_LOGIN_ISSUER and (
+        not TANDEM_NHS_LOGIN_ISSUER.startswith("https://") or not TANDEM_NHS_LOGIN_CLIENT_ID
+        or not TANDEM_NHS_LOGIN_KEY or not Path(TANDEM_NHS_LOGIN_KEY).is_file()):
+    raise ImproperlyConfigured("With TANDEM_NHS_LOGIN_ISSUER set, production needs an https issuer, "
+                               "TANDEM_NHS_LOGIN_CLIENT_ID, and TANDEM_NHS_LOGIN_KEY naming a readable key file.")
 # Public links (/r/...): requests allowed per address and per link (django-ratelimit, counted in the
 # shared cache so every server process counts together). Rates as N/period, period s, m, h or e.g. 10m.
 # Generous per address: a mobile network or a care home may put many people behind one address.

@@ -25,6 +25,7 @@ urlpatterns = [
     path("check-ins/", include("tandem.checkins.urls")),
     path("learn/", include("tandem.learn.urls")),
     path("surveys/", include("tandem.surveys.urls")),
+    path("my/", include("tandem.people.urls")),
     path("r/", include("tandem.prepare.public_urls")),
     path("r/", include("tandem.booking.public_urls")),
     path("r/", include("tandem.checkins.public_urls")),

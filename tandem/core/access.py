@@ -41,7 +41,8 @@ def leads_a_group(user) -> bool:
 
 
 class AccessMiddleware:
-    """Place after CurrentPracticeMiddleware: it needs request.user, request.practice and request.roles."""
+    """Place after CurrentPracticeMiddleware: it needs request.user, request.practice and request.roles
+    (and request.person, from tandem.people.session, for a person's own pages)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -61,11 +62,13 @@ class AccessMiddleware:
         decision = rules.decide(
             need, signed_in=bool(user is not None and user.is_authenticated),
             has_practice=getattr(request, "practice", None) is not None, roles=getattr(request, "roles", frozenset()),
-            leads_a_group=lambda: leads_a_group(user))
+            leads_a_group=lambda: leads_a_group(user), person=getattr(request, "person", None) is not None)
         if decision is rules.Decision.ALLOW:
             return None
         if decision is rules.Decision.SIGN_IN:
             return redirect_to_login(request.get_full_path())
+        if decision is rules.Decision.PERSON_SIGN_IN:
+            return redirect("people:sign_in")
         if decision is rules.Decision.CHOOSE_PRACTICE:
             return redirect("core:choose_practice")
         logger.info("access: refused %s %s to user %s (needs %s)", request.method, name, user.pk, need.value)

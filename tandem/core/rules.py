@@ -73,6 +73,9 @@ class Open(StrEnum):
     GROUP_LEAD = "group_lead"  # a lead of a primary care network or ICB (tandem.core.models.GroupLead), no practice needed
     # the practice manager of the chosen practice, or a group lead (no practice needed): the evaluator export
     MANAGER_OR_GROUP_LEAD = "manager_or_group_lead"
+    # a person signed in to their own Tandem with NHS login (request.person, tandem.people.session), never
+    # a staff account; what they may see beyond that is tandem.people.rules.may (levels, later grants)
+    PERSON = "person"
 
 
 Need = Open | Capability
@@ -83,6 +86,7 @@ class Decision(StrEnum):
     SIGN_IN = "sign_in"
     CHOOSE_PRACTICE = "choose_practice"
     FORBIDDEN = "forbidden"
+    PERSON_SIGN_IN = "person_sign_in"  # a person's page without a person signed in: their sign-in page
 
 
 @dataclass(frozen=True)
@@ -327,15 +331,29 @@ URL_ACCESS: dict[str, Access] = {
     "selfbook:call_me": _PUBLIC,
     "plan_online:read": _PUBLIC,
     "plan_online:pdf": _PUBLIC,
+    # The person's own Tandem (tandem.people, ADR 16): signing in with NHS login, being refused and
+    # signing out need no account; their pages need the person signed in, and say only about them.
+    "people:sign_in": _PUBLIC,
+    "people:callback": _PUBLIC,
+    "people:refused": _PUBLIC,
+    "people:sign_out": _PUBLIC,
+    "people:signed_out": _PUBLIC,
+    "people:home": _both(Open.PERSON),
+    # The person's own pages (ADR 16): whoever the session is for; results need P9 (tandem.people.rules.may).
+    **{f"people:{name}": _both(Open.PERSON) for name in ("plan", "plan_version", "plan_pdf", "results", "result",
+                                                         "appointments", "checkins", "goals", "contact")},
 }
 
 
 def decide(need: Need, *, signed_in: bool, has_practice: bool, roles: frozenset[Role] | set[Role],
-           leads_a_group: Callable[[], bool] | bool = False) -> Decision:
+           leads_a_group: Callable[[], bool] | bool = False, person: bool = False) -> Decision:
     """Whether a request with this need may go ahead, or where it should go instead. `leads_a_group` is
-    asked only for a group lead's page (a callable, so other pages never pay for the read)."""
+    asked only for a group lead's page (a callable, so other pages never pay for the read). `person`:
+    a person is signed in to their own Tandem; only their pages open for it, and only for it."""
     if need is Open.PUBLIC:
         return Decision.ALLOW
+    if need is Open.PERSON:
+        return Decision.ALLOW if person else Decision.PERSON_SIGN_IN
     if not signed_in:
         return Decision.SIGN_IN
     if need is Open.SIGNED_IN:

@@ -34,7 +34,8 @@ URL_NAMES = sorted(PATTERNS)
 WHO = [*(r.value for r in Role), "no_practice", "anonymous"]
 METHODS = ("get", "post")
 OK_PUBLIC_PARAMS = {"token": "not-a-real-token", "uidb64": "MQ", "key": "invitation_not_this_year",
-                    "variant": "standard", "step": "due"}  # step: a step of the care planning cycle (learn:step)
+                    "variant": "standard", "step": "due",  # step: a step of the care planning cycle (learn:step)
+                    "reason": "state"}  # reason: why a person's sign-in was refused (people:refused)
 INVITATION = {"due_month": "2026-07", "conditions": ["type 2 diabetes"], "tests": ["a blood test"]}
 
 
@@ -318,6 +319,11 @@ PARAM_KINDS = {("prepare", "pk"): "conversation", ("messaging", "message_id"): "
                "version": "wording_version", "pattern_id": "session_pattern", "session_id": "clinic_session",
                "leave_id": "staff_leave", "appointment_pk": "appointment"}
 PARAM_KINDS[("messaging", "number")] = "email_file"  # the number of a file of the demo mailbox's email
+# The person's own pages name no person: a version of the signed-in person's own plan, a measure's code.
+PARAM_KINDS[("people", "number")] = "own_plan_version"
+PARAM_KINDS[("people", "measure")] = "measure_code"
+MAKERS["own_plan_version"] = lambda w, practice, patient, by, own: 1
+MAKERS["measure_code"] = lambda w, practice, patient, by, own: "hba1c"
 
 
 def _kwargs(w: World, name: str, own: bool) -> dict:
@@ -432,6 +438,9 @@ def _check_every_role(w: World, name: str) -> None:
                 elif decision is Decision.CHOOSE_PRACTICE:
                     if status != 302 or not response["Location"].startswith(reverse("core:choose_practice")):
                         problems.append(f"{where}, expected choosing a practice")
+                elif decision is Decision.PERSON_SIGN_IN:  # a person's own page: no staff account opens it
+                    if status != 302 or response["Location"] != reverse("people:sign_in"):
+                        problems.append(f"{where}, expected the person's sign-in page")
                 elif decision is Decision.FORBIDDEN:
                     if status != 403:
                         problems.append(f"{where}, expected 403: the role lacks {need}")

@@ -68,6 +68,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "learn:dashboard": ("year", "conditions", "imd", "age"),
     "learn:step": ("year", "page", "conditions"),
     "learn:outcomes": ("format",),
+    "people:sign_in": ("for",),  # a purpose, from a list: anything else is the page with the ways in
 }
 # Other query-string values that go with the ones above, so the number is what is tested.
 QUERY_WITH: dict[str, dict[str, str]] = {
@@ -75,6 +76,7 @@ QUERY_WITH: dict[str, dict[str, str]] = {
     "careplans:workspace_row": {"add": "goals"},
 }
 NOT_NUMBERS = {
+    "print": "a print size for the person's own plan, from a list",
     "new": "a flag (start a new patient search)", "next": "a return address, checked against our own URLs",
     "back": "a return address, checked against our own URLs", "check": "a worklist check's key, from a list",
     "format": "a print format, from a list", "download": "a flag", "state": "a message state, from a list",

@@ -24,6 +24,8 @@ PATIENT_OBJECTS: dict[tuple[str, str], str] = {
 }
 # Namespaced URL names whose integer parameter is not a patient (say what it is instead).
 NOT_PATIENT_URLS: dict[str, str] = {
+    "people:plan_version": "a version of the signed-in person's own plan (tests/people/test_pages.py: another's is not found)",
+    "people:result": "a measure's code, read from the signed-in person's own results (tests/people/test_pages.py)",
     "booking:cancel": "an appointment (tests/booking/test_pages.py: another practice's is not found)",
     "booking:outcome": "an appointment (tests/booking/test_pages.py)",
     "booking:arrival": "an appointment (tests/booking/test_day_list.py: another practice's is not found)",
