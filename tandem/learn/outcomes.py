@@ -181,7 +181,7 @@ def _load(practice: Practice, people: dict[int, Person]) -> None:
             person.events[(kinds[kind], period)] += 1
 
 
-def _personal(practice: Practice, ids: Iterable[int]) -> dict[int, list[tuple[str, Target, dt.date, dt.date | None]]]:
+def personal_targets(practice: Practice, ids: Iterable[int]) -> dict[int, list[tuple[str, Target, dt.date, dt.date | None]]]:
     wanted = set(ids)
     out = defaultdict(list)
     for pid, concept, upper, lower, agreed_on, ended_on in (PersonalTarget.objects.filter(practice=practice)
@@ -254,7 +254,7 @@ def outcomes(practice: Practice, *, today: dt.date, register_names) -> Outcomes:
     c = cohorts(practice, today=today)
     everyone = {**c.planned, **c.comparison}
     _load(practice, everyone)
-    personal = _personal(practice, everyone)
+    personal = personal_targets(practice, everyone)
     cells: dict[tuple[str, str, str], Cell] = defaultdict(Cell)
     for group, members in (("planned", c.planned), ("comparison", c.comparison)):
         for pid, person in members.items():

@@ -22,11 +22,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from tandem.core.models import Practice
-from tandem.patients.models import Observation, Patient, PersonalTarget, RegistrationStatus
+from tandem.patients.models import Observation, Patient, RegistrationStatus
 from tandem.patients.rules import Target, TargetInputs, applicable_target, frail_for_targets
 from tandem.registers.models import PatientRisk, RegisterMembership
 
-from . import rules
+from . import outcomes, rules
 
 CONCEPTS = ("hba1c", "systolic_bp", "diastolic_bp")
 
@@ -65,13 +65,7 @@ def _people(practice: Practice) -> dict[int, _Person]:
     for pid, frailty in PatientRisk.objects.filter(practice=practice).values_list("patient_id", "frailty"):
         if pid in people:
             people[pid].frail = frail_for_targets(frailty)
-    own = defaultdict(list)
-    for pid, concept, upper, lower, agreed_on, ended_on in (
-            PersonalTarget.objects.filter(practice=practice)
-            .values_list("patient_id", "concept", "upper", "lower", "agreed_on", "ended_on")):
-        if pid in people:
-            own[pid].append((concept, Target(concept, upper, lower, personal=True), agreed_on, ended_on))
-    for pid, found in own.items():
+    for pid, found in outcomes.personal_targets(practice, people).items():
         people[pid].own = tuple(found)
     return people
 
