@@ -26,6 +26,7 @@ urlpatterns = [
     path("learn/", include("tandem.learn.urls")),
     path("surveys/", include("tandem.surveys.urls")),
     path("my/", include("tandem.people.urls")),
+    path("carers/", include("tandem.people.staff_urls")),
     path("r/", include("tandem.prepare.public_urls")),
     path("r/", include("tandem.booking.public_urls")),
     path("r/", include("tandem.checkins.public_urls")),

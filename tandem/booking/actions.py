@@ -19,6 +19,7 @@ from tandem.clinics.models import ClinicSession
 from tandem.clinics.rules.sessions import Cancelled, slot_starts
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
+from tandem.core.on_behalf import OnBehalf
 from tandem.prepare import actions as prepare_actions
 from tandem.prepare.models import Conversation
 from tandem.recall import actions as recall_actions
@@ -74,11 +75,13 @@ def _checked_session(practice: Practice, session_id: int, kind: Kind, start: dt.
 
 
 def book(*, practice: Practice, by: User | None, review: Review, kind: str, session_id: int, start: dt.time,
-         minutes: int, now: dt.datetime | None = None, online: bool = False, confirm: bool = True) -> Appointment:
+         minutes: int, now: dt.datetime | None = None, online: bool = False, confirm: bool = True,
+         on_behalf: OnBehalf | None = None) -> Appointment:
     """Book `review`'s tests appointment or conversation into `session_id` from `start`, taking as many
     slots one after another as `minutes` needs. Raises SlotGone (with the next free places) when a slot
     is taken, BookingError when it cannot be booked there at all. `online`: the person booked it
-    through their invitation's link (`by` is None). `confirm`: queue the person's confirmation."""
+    through their invitation's link (`by` is None). `confirm`: queue the person's confirmation.
+    `on_behalf`: booked from the person's own pages (ADR 16), by them or a carer: in the audit row."""
     kind = Kind(kind)
     now = now or clock.now()
     if review.practice_id != practice.pk:
@@ -87,7 +90,7 @@ def book(*, practice: Practice, by: User | None, review: Review, kind: str, sess
     try:
         with transaction.atomic():
             appointment = _insert(practice=practice, by=by, review=review, kind=kind, session=session, run=run,
-                                  minutes=minutes, now=now, online=online)
+                                  minutes=minutes, now=now, online=online, on_behalf=on_behalf)
             if confirm:
                 message_actions.confirm(practice=practice, by=by, review=review, event=message_actions.BOOKED,
                                         appointments=[appointment], now=now)
@@ -102,7 +105,7 @@ def book(*, practice: Practice, by: User | None, review: Review, kind: str, sess
 
 
 def _insert(*, practice, by, review, kind, session, run, minutes, now, moved_from: Appointment | None = None,
-            online: bool = False):
+            online: bool = False, on_behalf: OnBehalf | None = None):
     appointment = Appointment.objects.create(
         practice=practice, patient_id=review.patient_id, review=review, kind=kind, session=session, day=session.day,
         start_time=run[0], end_time=rules.minutes_after(run[0], minutes), minutes=minutes, staff=session.staff,
@@ -128,12 +131,16 @@ def _insert(*, practice, by, review, kind, session, run, minutes, now, moved_fro
     audit.record(by=by, practice=practice, action=AuditEvent.Action.CREATE, what=f"booking.{kind.value}",
                  patient_id=review.patient_id, object_id=appointment.pk,
                  detail={"session": session.pk, "slots": len(run), **({"moved_from": moved_from.pk} if moved_from else {}),
-                         **_by_person(online)})
+                         **_by_person(online, on_behalf)})
     return appointment
 
 
-def _by_person(online: bool) -> dict:
-    """What the audit says when the person did it themselves, on their invitation's link."""
+def _by_person(online: bool, on_behalf: OnBehalf | None = None) -> dict:
+    """What the audit says when the person did it themselves, on their invitation's link, or from their
+    own pages (then with the account, and a carer's grant: `on_behalf`)."""
+    if on_behalf is not None:
+        return {"by": "someone helping them, online" if on_behalf.by_carer else "the person, online",
+                **on_behalf.detail()}
     return {"by": "the person, online"} if online else {}
 
 
@@ -161,7 +168,8 @@ def _end(appointment: Appointment, *, state: str, by: User | None, reason: str, 
 
 @transaction.atomic
 def cancel(*, practice: Practice, by: User | None, appointment_id: int, version: int | None, reason: str = "",
-           now: dt.datetime | None = None, online: bool = False, confirm: bool = True) -> Appointment:
+           now: dt.datetime | None = None, online: bool = False, confirm: bool = True,
+           on_behalf: OnBehalf | None = None) -> Appointment:
     """Cancel an appointment: its slots are free again; the row stays as history. `online`: the
     person cancelled it on their link. `confirm`: queue the person's confirmation of it."""
     now = now or clock.now()
@@ -171,7 +179,7 @@ def cancel(*, practice: Practice, by: User | None, appointment_id: int, version:
         prepare_actions.cancel_conversation(conversation=appointment.conversation, by=by)
     audit.record(by=by, practice=practice, action=AuditEvent.Action.UPDATE, what=f"booking.{appointment.kind}",
                  patient_id=appointment.patient_id, object_id=appointment.pk,
-                 detail={"state": "cancelled", **_by_person(online)})
+                 detail={"state": "cancelled", **_by_person(online, on_behalf)})
     if confirm:
         message_actions.confirm(practice=practice, by=by, review=appointment.review, event=message_actions.CANCELLED,
                                 appointments=[appointment], now=now)
@@ -180,7 +188,7 @@ def cancel(*, practice: Practice, by: User | None, appointment_id: int, version:
 
 def move(*, practice: Practice, by: User | None, appointment_id: int, version: int | None, session_id: int,
          start: dt.time, minutes: int | None = None, now: dt.datetime | None = None, online: bool = False,
-         confirm: bool = True) -> Appointment:
+         confirm: bool = True, on_behalf: OnBehalf | None = None) -> Appointment:
     """Move an appointment to another place: the new one is booked and the old one ends as moved (and
     points to the new), in one transaction; if the new place has gone, nothing changes. `online` and
     `confirm` as for `book`."""
@@ -193,7 +201,7 @@ def move(*, practice: Practice, by: User | None, appointment_id: int, version: i
             session, run = _checked_session(practice, session_id, kind, start, minutes, now)
             _end(old, state=Appointment.State.MOVED, by=by, reason="", now=now, online=online)
             new = _insert(practice=practice, by=by, review=old.review, kind=kind, session=session, run=run,
-                          minutes=minutes, now=now, moved_from=old, online=online)
+                          minutes=minutes, now=now, moved_from=old, online=online, on_behalf=on_behalf)
             old.moved_to = new
             old.save(update_fields=["moved_to"])
             if confirm:
@@ -249,7 +257,7 @@ class Choice:
 
 
 def book_online(*, practice: Practice, review: Review, choices: list[Choice],
-                now: dt.datetime | None = None) -> list[Appointment]:
+                now: dt.datetime | None = None, on_behalf: OnBehalf | None = None) -> list[Appointment]:
     """The person's own booking on their invitation's link: their tests appointment and conversation
     (or the one still to book) in one transaction, so both are booked or neither: a slot taken
     meanwhile raises SlotGone and books nothing. The conversation must be at least the practice's gap
@@ -267,7 +275,8 @@ def book_online(*, practice: Practice, review: Review, choices: list[Choice],
                     session.day < tests.day + dt.timedelta(days=gap_days):
                 raise BookingError(f"The conversation must be at least {gap_days} days after the tests.")
             booked = book(practice=practice, by=None, review=review, kind=choice.kind, session_id=session.pk,
-                          start=choice.start, minutes=choice.minutes, now=now, online=True, confirm=False)
+                          start=choice.start, minutes=choice.minutes, now=now, online=True, confirm=False,
+                          on_behalf=on_behalf)
             tests = booked if booked.kind == Kind.TESTS else tests
             made.append(booked)
         if made:

@@ -1,6 +1,7 @@
 """Writes of check-ins: scheduling them from a saved plan, opening those due (sending each by text or
 email with the person's own link, or putting it on the caller's list), reminders, closing the
-unanswered, and recording answers (online or on the phone) with what they raise. Set-based: the
+unanswered, recording answers (online or on the phone) with what they raise, and home readings the
+person (or a carer) adds on their own pages, checked against the plan's levels the same way. Set-based: the
 daily work reads and writes in bulk, never one query per person. Logs carry ids and counts only."""
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from tandem.careplans.rules.agreed_checkins import ReadingAgreement, levels_of
 from tandem.careplans.rules.document import Plan
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, User
+from tandem.core.on_behalf import OnBehalf
+from tandem.core.parsing import digits
 from tandem.core.rules import Role
 from tandem.messaging import actions as messaging_actions
 from tandem.messaging import link_actions, links
@@ -29,7 +32,7 @@ from tandem.messaging.models import ReplyLink
 from tandem.patients.models import Patient, RegistrationStatus
 
 from . import fhir, queries, rules
-from .models import Answer, CheckIn, GoalRating, Schedule, Settings
+from .models import Answer, CheckIn, GoalRating, HomeReading, Schedule, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -297,9 +300,10 @@ def agreed_levels(questions: dict) -> list[rules.AgreedReading]:
 
 @transaction.atomic
 def record_answer(*, checkin_id: int, practice: Practice, answers: rules.Answers, given_by: str,
-                  by: User | None = None) -> Recorded:
+                  by: User | None = None, on_behalf: OnBehalf | None = None) -> Recorded:
     """Keep a check-in's answers (once), rate the goals, and when an answer crosses one of the plan's
-    triggers create a task for the named clinician (urgent for a red level)."""
+    triggers create a task for the named clinician (urgent for a red level). `on_behalf`: answered
+    from the person's own pages, by them or by a carer (ADR 16): which account and grant, for the audit."""
     now = clock.now()
     checkin = (CheckIn.objects.select_for_update(of=("self",)).select_related("patient")
                .filter(practice=practice, pk=checkin_id).first())
@@ -337,7 +341,8 @@ def record_answer(*, checkin_id: int, practice: Practice, answers: rules.Answers
     task = _task_for(checkin, found, by=by, now=now) if found else None
     audit.record(by=by, practice=practice, action=AuditEvent.Action.CREATE, what="checkins.answer",
                  patient_id=checkin.patient_id, object_id=checkin.pk,
-                 detail={"given_by": given_by, "flags": [f.code for f in found]})
+                 detail={"given_by": given_by, "flags": [f.code for f in found],
+                         **(on_behalf.detail() if on_behalf is not None else {})})
     return Recorded(answer=answer, flags=found, task=task)
 
 
@@ -353,4 +358,116 @@ def _task_for(checkin: CheckIn, found: list[rules.Flag], *, by: User | None, now
         due_on=clock.today() + dt.timedelta(days=URGENT_DUE_DAYS if urgent else SOON_DUE_DAYS),
         created_at=now, created_by=by)
     task_actions.record_created([task], by=by, now=now)
+    return task
+
+
+# --- Home readings from the person's own pages (ADR 16) ----------------------------------------------
+
+HOME_READING_DAYS = 365  # a reading taken longer ago than this is refused: too old to act on
+MAX_TYPED = 40  # longest text a reading is read from (the parser refuses more than 20 after trimming)
+
+
+class HomeReadingError(ValueError):
+    """A home reading that cannot be kept: `field` is the form's field, the message says what to change."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class RecordedReading:
+    reading: HomeReading
+    flags: list[rules.Flag]
+    task: Task | None
+
+
+def home_reading_earliest(today: dt.date) -> dt.date:
+    return today - dt.timedelta(days=HOME_READING_DAYS)
+
+
+def read_home_reading(key: str, text: object) -> tuple[rules.Value | None, str]:
+    """A home reading as typed, read by the check-in readings' own parser (digits folded to ASCII
+    first, through tandem.core.parsing): the value, or a message for the person."""
+    reading = rules.READINGS.get(key)
+    if reading is None:
+        return None, "Choose which reading you are adding"
+    if not isinstance(text, str) or len(text) > MAX_TYPED:
+        return None, f"Enter the reading as a number, for example {reading.example}"
+    typed = digits(text)
+    if typed is None:
+        return None, f"Enter the reading as a number, for example {reading.example}"
+    if not typed:
+        return None, f"Enter your reading, for example {reading.example}"
+    value, error = rules.read_value(reading, typed)
+    if value is None:
+        return None, error or f"Enter the reading as a number, for example {reading.example}"
+    return value, ""
+
+
+def latest_version(practice: Practice, patient_id: int) -> PlanVersion | None:
+    return PlanVersion.objects.filter(practice=practice, patient_id=patient_id).order_by("-version").first()
+
+
+def plan_readings(plan: Plan | None) -> dict:
+    """The readings a plan agreed, in the shape a check-in's questions keep them (for agreed_levels)."""
+    agreed = plan.checkins.readings if plan is not None else ()
+    return {"readings": [{"key": r.key, "amber": r.amber, "red": r.red} for r in agreed]}
+
+
+@transaction.atomic
+def record_home_reading(*, practice: Practice, patient: Patient, key: str, text: str, taken_on: dt.date | None,
+                        on_behalf: OnBehalf, by: None = None, carer_name: str = "") -> RecordedReading:
+    """Keep a reading the person (or their carer) took at home, checked against the levels agreed in
+    their latest plan by the same rules as a check-in's readings; one that crosses a level makes the
+    same task for the named clinician a check-in does (urgent for a red level). Not written to the GP
+    record's observations. `carer_name`: for a carer, their name on the grant (shown to staff)."""
+    if patient.practice_id != practice.pk:
+        raise HomeReadingError("key", "No such person at this practice.")
+    value, error = read_home_reading(key, text)
+    if value is None:
+        raise HomeReadingError("text" if key in rules.READINGS else "key", error)
+    today = clock.today()
+    if taken_on is None:
+        raise HomeReadingError("taken_on", "Enter the date you took the reading")
+    if taken_on > today:
+        raise HomeReadingError("taken_on", "The date you took the reading must be today or in the past")
+    if taken_on < home_reading_earliest(today):
+        raise HomeReadingError("taken_on", "The date you took the reading must be in the last year")
+    version = latest_version(practice, patient.pk)
+    plan = Plan.from_dict(version.content) if version is not None else None
+    found = rules.flags(rules.Answers(readings={key: value}), agreed=agreed_levels(plan_readings(plan)),
+                        watched_goals={})
+    now = clock.now()
+    carer = on_behalf.by_carer
+    reading = HomeReading.objects.create(
+        practice=practice, patient=patient, key=key, text=value.text(), first=value.first, second=value.second,
+        taken_on=taken_on, entered_at=now, account_id=on_behalf.account, grant_id=on_behalf.grant,
+        carer_name=" ".join(carer_name.split())[:201] if carer else "",
+        flags=[{"code": f.code, "level": f.level, "words": f.words} for f in found])
+    task = None
+    if found:
+        task = _reading_task(reading, found, version=version, plan=plan, by_carer=carer, now=now)
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.CREATE, what="checkins.home_reading",
+                 patient_id=patient.pk, object_id=reading.pk,
+                 detail={"key": key, "flags": [f.code for f in found], **on_behalf.detail()})
+    logger.info("checkins: home reading %s for patient %s (%s flag(s))", reading.pk, patient.pk, len(found))
+    return RecordedReading(reading=reading, flags=found, task=task)
+
+
+def _reading_task(reading: HomeReading, found: list[rules.Flag], *, version: PlanVersion | None, plan: Plan | None,
+                  by_carer: bool, now: dt.datetime) -> Task:
+    urgent = any(f.urgent for f in found)
+    to_user = ((plan.named_clinician_id or plan.held_by_id) if plan is not None else None) or (
+        Patient.objects.filter(pk=reading.patient_id).values_list("named_clinician_id", flat=True).first())
+    who = "a carer on their behalf" if by_carer else "the person"
+    what = (f"Home reading needs a look (taken {reading.taken_on.day} {reading.taken_on:%B %Y}, entered by {who}): "
+            + "; ".join(f.words for f in found))[:500]
+    task = Task.objects.create(
+        practice_id=reading.practice_id, patient_id=reading.patient_id, version=version,
+        referral_id=f"hr{reading.pk}", what=what, priority=Task.Priority.URGENT if urgent else Task.Priority.ROUTINE,
+        to_user_id=to_user, to_role="" if to_user else Role.GP,
+        due_on=clock.today() + dt.timedelta(days=URGENT_DUE_DAYS if urgent else SOON_DUE_DAYS),
+        created_at=now, created_by=None)
+    task_actions.record_created([task], by=None, now=now)
     return task

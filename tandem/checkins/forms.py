@@ -6,9 +6,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tandem.core.parsing import digits, read_int
+from tandem.core.parsing import digits, read_date, read_int
 
 from . import rules
+from .actions import home_reading_earliest, read_home_reading
 
 MAX_TALK = 2000
 
@@ -78,3 +79,54 @@ def read(data: Mapping, questions: Mapping) -> Read:
     not_coping = text("not-coping") == "yes"
     return Read(rules.Answers(goal_levels=levels, confidence=confidence, readings=readings, phq2=(phq[0], phq[1]),
                               not_coping=not_coping, talk_about=talk[:MAX_TALK]), values, errors)
+
+
+# --- Home readings from the person's own pages ---------------------------------------------------
+
+@dataclass
+class ReadHomeReadings:
+    """What the home readings form sent: each reading typed (key -> text, folded), the day they were
+    taken, the values to show again, and a message for each box that cannot be read."""
+
+    typed: dict[str, str] = field(default_factory=dict)
+    taken_on: object = None  # a date when read
+    values: dict[str, str] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def read_home_readings(data: Mapping, keys: tuple[str, ...], *, today) -> ReadHomeReadings:
+    """The readings in `keys` (empty boxes are readings not taken; at least one is needed) and the
+    date they were taken (not in the future, not more than a year ago), each read the way a
+    check-in's readings are (tandem.checkins.actions.read_home_reading). Saves nothing."""
+    out = ReadHomeReadings()
+
+    def raw(name: str) -> str:
+        value = data.get(name, "")
+        value = value if isinstance(value, str) else ""
+        out.values[name] = value[:50]
+        return value
+
+    for key in keys:
+        name = f"reading-{key}"
+        typed = raw(name)
+        if not typed.strip():
+            continue
+        value, error = read_home_reading(key, typed)
+        if value is None:
+            out.errors[name] = error
+        else:
+            out.typed[key] = typed
+    if not out.typed and not out.errors and keys:
+        reading = rules.READINGS[keys[0]]
+        out.errors[f"reading-{keys[0]}"] = f"Enter your reading, for example {reading.example}"
+    day, month, year = raw("taken-day"), raw("taken-month"), raw("taken-year")
+    earliest = home_reading_earliest(today)
+    taken = read_date(day, month, year, label="The date you took it", earliest=earliest, latest=today, example=today)
+    if taken.error:
+        out.errors["taken-day"] = (
+            "The date you took it must be today or in the past" if taken.problem == "too_late" else
+            "The date you took it must be in the last year" if taken.problem == "too_early" else taken.error)
+    elif taken.value is None:
+        out.errors["taken-day"] = "Enter the date you took it"
+    out.taken_on = taken.value
+    return out

@@ -1,7 +1,8 @@
 """Check-ins between visits: what was agreed in the plan (a schedule), each check-in sent (open for a
 week, reminded, answered or missed), the answers (kept as a FHIR QuestionnaireResponse shape with the
 questions they answered, a FHIR Questionnaire), and goal ratings (Goal Attainment Scaling levels)
-from check-ins and reviews. Written only through tandem.checkins.actions."""
+from check-ins and reviews; and home readings people add on their own pages (kept apart from the GP
+record's observations). Written only through tandem.checkins.actions."""
 
 from __future__ import annotations
 
@@ -160,3 +161,39 @@ class GoalRating(AppendOnly):
 
     def __str__(self) -> str:
         return f"Goal rating {self.pk}"
+
+
+class HomeReading(AppendOnly):
+    """A reading a person took at home and added from their own pages (or a carer added for them).
+
+    Kept here, not in the GP record's Observation table: it is what the person typed, not a
+    measurement the practice took or coded. `text` is as typed (after digits were folded to ASCII);
+    `first` and `second` the numbers read from it (blood pressure has two). `flags` are what it
+    crossed of the plan's agreed levels, as a check-in's answers record them; a reading that crossed
+    one has a task for the named clinician, whose referral id is "hr" and the reading's id. Who
+    entered it: the person's account, and for a carer the grant they acted under and their name as
+    it was then."""
+
+    append_only_name = "Home readings"
+
+    practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=12, help_text="the reading's key in careplans.rules.agreed_checkins.READINGS")
+    text = models.CharField(max_length=20, help_text="as typed, e.g. '135/85'")
+    first = models.FloatField()
+    second = models.FloatField(null=True, blank=True, help_text="blood pressure's bottom number")
+    taken_on = models.DateField()
+    entered_at = models.DateTimeField()
+    account_id = models.PositiveBigIntegerField(help_text="the people.PersonAccount that entered it")
+    grant_id = models.PositiveBigIntegerField(null=True, blank=True,
+                                              help_text="the people.ProxyGrant a carer entered it under")
+    carer_name = models.CharField(max_length=201, blank=True, help_text="the carer's name on their grant, then")
+    flags = models.JSONField(default=list, help_text="[{code, level, words}]")
+
+    class Meta:
+        indexes = [models.Index(fields=["practice", "patient", "-taken_on"], name="home_reading_person")]
+        constraints = [models.CheckConstraint(condition=Q(grant_id__isnull=True, carer_name="")
+                                              | Q(grant_id__isnull=False), name="home_reading_carer_with_grant")]
+
+    def __str__(self) -> str:
+        return f"Home reading {self.pk}"

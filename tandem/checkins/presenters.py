@@ -100,3 +100,55 @@ def progress(goals: list[tuple[str, str, int | None]], rated: dict[str, list[Rat
             latest_pairs.append((latest, rules.weight(importance)))
         out.append(GoalProgress(goal_id, words, points, latest))
     return out, rules.t_score_words(rules.t_score(latest_pairs))
+
+
+# --- Home readings (added from the person's own pages) ---------------------------------------------
+
+@dataclass(frozen=True)
+class HomeReadingRow:
+    pk: int
+    taken: str  # "14 June 2026"
+    what: str  # "Home blood pressure"
+    value: str  # "182/96 mmHg"
+    who: str  # "Entered by the person" / "By Sarah Jones on their behalf" (staff); "Added by you" (person)
+    flag: str  # red | amber | ""
+
+
+def _who(r, *, for_person: bool, carer_grant_id: int | None, person_name: str) -> str:
+    """Who added a home reading, worded for staff, for the person, or for a carer (`carer_grant_id`)."""
+    carer = r.carer_name or "someone helping them"
+    if not for_person:
+        return "Entered by the person" if r.grant_id is None else f"By {carer} on their behalf"
+    if carer_grant_id is None:  # the person reads it
+        return "Added by you" if r.grant_id is None else f"Added for you by {r.carer_name or 'someone helping you'}"
+    if r.grant_id == carer_grant_id:
+        return "Added by you"
+    return f"Added by {person_name or 'them'}" if r.grant_id is None else f"Added by {carer}"
+
+
+def home_readings(rows, *, for_person: bool = False, carer_grant_id: int | None = None,
+                  person_name: str = "") -> list[HomeReadingRow]:
+    """Home readings, newest first as given, worded for staff or (`for_person`) for the person's own
+    pages: read by the person, or by a carer (`carer_grant_id`, the grant they act under; `person_name`,
+    the person's first name)."""
+    out = []
+    for r in rows:
+        reading = rules.READINGS.get(r.key)
+        what = reading.short.capitalize() if reading and reading.short else r.key
+        unit = reading.unit if reading else ""
+        who = _who(r, for_person=for_person, carer_grant_id=carer_grant_id, person_name=person_name)
+        levels = {f.get("level") for f in r.flags}
+        out.append(HomeReadingRow(pk=r.pk, taken=day_text(r.taken_on), what=what, value=f"{r.text} {unit}".strip(),
+                                  who=who, flag=rules.RED if rules.RED in levels else rules.AMBER if levels else ""))
+    return out
+
+
+def reading_outcome(rows) -> dict:
+    """What happens next after readings were added: the worst level crossed (red, amber or ""), the
+    flags' words, and which way the reading was off the plan's level ("higher", or "lower" for peak flow)."""
+    flags = [f for r in rows for f in r.flags]
+    levels = {f.get("level") for f in flags}
+    level = rules.RED if rules.RED in levels else rules.AMBER if levels else ""
+    worse = {rules.READINGS[r.key].worse for r in rows if r.flags and r.key in rules.READINGS}
+    way = "lower" if worse == {"lower"} else "higher" if worse == {"higher"} else "higher or lower"
+    return {"level": level, "flags": flags, "way": way}

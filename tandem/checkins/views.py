@@ -6,7 +6,8 @@
                                      record the answers given on the phone
     /check-ins/<id>/fhir/            the questions and answers as FHIR (a Bundle of a Questionnaire and
                                      its QuestionnaireResponse)
-    /check-ins/person/<patient id>/  a person's check-ins, and each goal's progress with their GAS T-score
+    /check-ins/person/<patient id>/  a person's check-ins, each goal's progress with their GAS T-score, and
+                                     the home readings they (or a carer for them) added on their own pages
     /check-ins/settings/             how long a check-in stays open and the reminder days (the manager's)
 
 Every read is scoped to the practice and audited (the person's id, never their answers).
@@ -33,7 +34,7 @@ from tandem.patients.models import Patient
 from tandem.patients.queries import patients_of
 
 from . import actions, forms, presenters, queries, rules
-from .models import Answer, CheckIn
+from .models import Answer, CheckIn, HomeReading
 
 app_name = "checkins"
 
@@ -140,8 +141,18 @@ def person(request, patient_id: int):
     today = clock.today()
     return render(request, "checkins/person.jinja", {
         "active_section": "patients", "patient": patient, "rows": [presenters.row(c, today=today) for c in checkins],
+        "home_readings": presenters.home_readings(_home_readings(request.practice, patient.pk)),
         "schedule": schedule, "cadence": rules.CADENCES.get(schedule.cadence, ("",))[0] if schedule else "",
         "progress": progress, "t_words": t_words})
+
+
+HOME_READINGS_SHOWN = 20
+
+
+def _home_readings(practice, patient_id: int) -> list[HomeReading]:
+    """The person's latest home readings at this practice, newest first."""
+    return list(HomeReading.objects.filter(practice=practice, patient_id=patient_id)
+                .order_by("-taken_on", "-entered_at", "-pk")[:HOME_READINGS_SHOWN])
 
 
 @practice_required(Capability.MANAGE_PRACTICE)

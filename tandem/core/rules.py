@@ -342,6 +342,22 @@ URL_ACCESS: dict[str, Access] = {
     # The person's own pages (ADR 16): whoever the session is for; results need P9 (tandem.people.rules.may).
     **{f"people:{name}": _both(Open.PERSON) for name in ("plan", "plan_version", "plan_pdf", "results", "result",
                                                          "appointments", "checkins", "goals", "contact")},
+    # Carers (ADR 16 section 4): the person's page of who can see their pages; a carer choosing whose pages;
+    # the carer's invitation from the email (open: it shows nothing about anyone).
+    **{f"people:{name}": _both(Open.PERSON) for name in ("carers", "carer_new", "choose")},
+    # Writes from the person's pages (ADR 16 stage 2b): answering a check-in, home readings, the agenda.
+    **{f"people:{name}": _both(Open.PERSON) for name in ("checkin", "readings", "reading_new", "agenda")},
+    # Booking from the person's pages (ADR 16 stage 2b): the booking flow's own steps (tandem.people.views.booking).
+    **{f"people:{name}": _both(Open.PERSON) for name in ("book", "book_conversation", "book_check", "booked",
+                                                          "change_appointment", "cancel_appointment")},
+    "people:invitation": _PUBLIC,
+    # Staff pages for carers' access (tandem.people.views.staff): clinicians read who may act for a person
+    # and what is hidden from carers; recording, ending, renewing access and hiding entries change the record.
+    "carers:person": Access(read=Capability.VIEW_CLINICAL, change=Capability.EDIT_CLINICAL),
+    "carers:new": _CLINICAL_EDIT,
+    "carers:hidden": _CLINICAL_READ,
+    "carers:hide": _CLINICAL_EDIT,
+    "carers:show": _CLINICAL_EDIT,
 }
 
 

@@ -57,8 +57,10 @@ class SignedIn:
     issuer: str
     sub: str
     level: Level
-    patient: Patient
+    patient: Patient | None  # None for a carer: they are matched to a grant, not to a patient
     purpose: Purpose
+    family_name: str = ""  # a carer's verified family name and date of birth, to match their invitation
+    birthdate: str = ""
 
 
 def wall_time() -> float:
@@ -188,6 +190,12 @@ def finish(request) -> SignedIn:
         raise SignInRefused(Refusal.TOKEN, purpose=purpose) from exc
     if userinfo.get("sub") != claims["sub"]:
         raise SignInRefused(Refusal.TOKEN, purpose=purpose)
+    if purpose is Purpose.CARER:
+        family, born = (userinfo.get("family_name") or claims.get("family_name"),
+                        userinfo.get("birthdate") or claims.get("birthdate"))
+        return SignedIn(issuer=claims["iss"], sub=claims["sub"], level=level, patient=None, purpose=purpose,
+                        family_name=family if isinstance(family, str) else "",
+                        birthdate=born if isinstance(born, str) else "")
     nhs_number = userinfo.get("nhs_number") or claims.get("nhs_number")
     registration = userinfo.get("gp_registration_details") or claims.get("gp_registration_details") or {}
     ods = registration.get("gp_ods_code") if isinstance(registration, dict) else None

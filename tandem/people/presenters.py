@@ -9,6 +9,7 @@ the trend chart's numbers). Dates are in words; nothing shows an identifier.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
@@ -29,6 +30,7 @@ from tandem.prepare.rules import pack as pack_rules
 from tandem.terminology.plain_names import plain_names
 
 from . import queries
+from .rules import PLAN_PARTS, Purpose, allows
 
 PRINTS = {"standard": "standard", "large": "large_print"}  # ?print= -> the PDF's format
 
@@ -50,8 +52,19 @@ def time_words(when: dt.datetime | dt.time) -> str:
 # --- The plan ------------------------------------------------------------------------------------
 
 def plan(viewer, version: PlanVersion) -> wording.Written:
-    """The version in the words the person reads (as in the PDF and on the staff page)."""
-    return written_plans.written(version, viewer.patient, viewer.practice)
+    """The version in the words the person reads (as in the PDF and on the staff page); for a carer,
+    without the parts staff hid from carers (the person always sees every part)."""
+    return redacted(written_plans.written(version, viewer.patient, viewer.practice), queries.hidden(viewer))
+
+
+def redacted(written: wording.Written, hidden: queries.Hidden) -> wording.Written:
+    """`written` without the hidden parts (each emptied, so the page and the PDF leave its heading out)."""
+    if not hidden.plan_parts:
+        return written
+    empty = {part: () for part in hidden.plan_parts if part in PLAN_PARTS}
+    if "goals" in empty:
+        empty["reached"] = ()
+    return dataclasses.replace(written, **empty)
 
 
 def versions(rows, *, shown: int) -> list[dict]:
@@ -153,7 +166,7 @@ GIVEN_BY = {Answer.From.PERSON: "You answered online", Answer.From.CARER: "Someo
 
 def checkins(rows: list[CheckIn], *, next_on: dt.date | None) -> dict:
     """Check-ins waiting for an answer, and those done (answered or not), newest first."""
-    due = [{"number": c.number, "closes": long_date(c.closes_on), "opened": long_date(c.opened_on),
+    due = [{"pk": c.pk, "number": c.number, "closes": long_date(c.closes_on), "opened": long_date(c.opened_on),
             "how": HOW_ASKED.get(c.channel, "")} for c in rows if c.status == CheckIn.Status.OPEN]
     done = []
     for c in rows:
@@ -201,3 +214,36 @@ def contact(viewer, patient, written: wording.Written | None) -> dict:
                                           practice.postcode) if line],
             "levels": written.levels if written is not None else (),
             "rescue": written.rescue if written is not None else ()}
+
+
+# --- What every page of the person's shows around its content -------------------------------------
+
+PAGES: tuple[tuple[str, str, Purpose], ...] = (
+    ("plan", "plan", Purpose.PLAN), ("results", "results", Purpose.RESULTS),
+    ("appointments", "appointments", Purpose.APPOINTMENTS), ("checkins", "check-ins", Purpose.CHECKINS),
+    ("readings", "home readings", Purpose.READINGS), ("agenda", "questions for the next review", Purpose.AGENDA),
+    ("goals", "goals", Purpose.PLAN), ("contact", "who to contact", Purpose.PLAN),
+    ("carers", "who can see your pages", Purpose.CARERS),
+)
+
+
+def frame(viewer) -> dict:
+    """The practice, whose pages these are ("Your" or, for a carer, "Margaret's"), and the list of pages
+    this session may open (a carer's only those their access covers; pages not built yet are left out)."""
+    from django.urls import NoReverseMatch, reverse
+
+    carer = viewer.grant is not None
+    whose = f"{viewer.patient.given_name}'s" if carer else "Your"
+    nav = []
+    for name, words, purpose in PAGES:
+        if not allows(viewer.grant, purpose):
+            continue
+        try:
+            reverse(f"people:{name}")
+        except NoReverseMatch:
+            continue
+        label = f"{whose} {words}" if name not in ("contact", "carers") else (
+            "Who to contact" if name == "contact" else "Who can see your pages")
+        nav.append((name, label))
+    return {"practice": viewer.practice, "viewer": viewer, "nav": nav, "whose": whose,
+            "helping": f"{viewer.patient.given_name} {viewer.patient.family_name}" if carer else ""}

@@ -10,7 +10,7 @@ found (404). Each page's read is audited as the person's (`read`: no member of s
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.http import Http404
 from django.utils import timezone
@@ -27,6 +27,8 @@ from tandem.patients.queries import personal_targets
 from tandem.patients.rules import Target
 from tandem.prepare.models import Conversation, PackPreference
 from tandem.prepare.queries.packs import CONCEPTS, FRESH_DAYS
+
+from .models import ProxyActivity, ProxyGrant, ProxyHidden
 
 HISTORY_YEARS = 10  # the person's own results page shows up to ten years of each measure
 
@@ -101,9 +103,11 @@ def results(viewer, *, today: dt.date | None = None) -> Results:
     mine = _mine(viewer)
     since = today - dt.timedelta(days=365 * HISTORY_YEARS)
     readings: dict[str, list[tuple[dt.date, float]]] = {}
-    for concept, on, value in (Observation.objects.filter(**mine, concept__in=CONCEPTS, effective_date__gte=since,
-                                                          value__isnull=False)
-                               .values_list("concept", "effective_date", "value")):
+    rows = Observation.objects.filter(**mine, concept__in=CONCEPTS, effective_date__gte=since, value__isnull=False)
+    not_shown = hidden(viewer).of(ProxyHidden.What.OBSERVATION)
+    if not_shown:
+        rows = rows.exclude(pk__in=not_shown)
+    for concept, on, value in rows.values_list("concept", "effective_date", "value"):
         readings.setdefault(concept, []).append((on, value))
     facts = record_facts.for_patient(viewer.practice, viewer.patient.pk, today=today)
     withheld_from, until = _withheld(viewer)
@@ -141,6 +145,7 @@ def appointments(viewer, *, today: dt.date | None = None) -> tuple[list[Appointm
     conversations that no booked appointment stands for."""
     today = today or clock.today()
     booked = list(Appointment.objects.filter(**_mine(viewer), state=Appointment.State.BOOKED, day__gte=today)
+                  .exclude(pk__in=hidden(viewer).of(ProxyHidden.What.APPOINTMENT))
                   .select_related("staff", "session").order_by("day", "start_time"))
     covered = {a.conversation_id for a in booked if a.conversation_id}
     talks = [t for t in Conversation.objects.filter(**_mine(viewer), state=Conversation.State.BOOKED,
@@ -153,7 +158,8 @@ def appointments(viewer, *, today: dt.date | None = None) -> tuple[list[Appointm
 
 def checkins(viewer) -> list[CheckIn]:
     """Their check-ins, newest first (any status), with their answers."""
-    return list(CheckIn.objects.filter(**_mine(viewer)).select_related("answer").order_by("-opened_on", "-pk"))
+    return list(CheckIn.objects.filter(**_mine(viewer)).exclude(pk__in=hidden(viewer).of(ProxyHidden.What.CHECKIN))
+                .select_related("answer").order_by("-opened_on", "-pk"))
 
 
 def next_checkin_on(viewer) -> dt.date | None:
@@ -167,3 +173,42 @@ def next_checkin_on(viewer) -> dt.date | None:
 def goal_ratings(viewer) -> dict[str, list[plan_hooks.Rated]]:
     """How each goal has gone, oldest first, from check-ins and reviews (careplans.hooks.progress)."""
     return plan_hooks.progress(viewer.practice.pk, viewer.patient.pk)
+
+
+# --- Carers ----------------------------------------------------------------------------------------
+
+def grants(viewer) -> list[ProxyGrant]:
+    """Everyone given access to this person's Tandem, newest first (any state)."""
+    return list(ProxyGrant.objects.filter(**_mine(viewer)).order_by("-created_at", "-pk"))
+
+
+def carer_activity(viewer, *, limit: int = 50) -> list[ProxyActivity]:
+    """What carers did for this person, newest first."""
+    return list(ProxyActivity.objects.filter(**_mine(viewer)).select_related("grant").order_by("-at", "-pk")[:limit])
+
+
+@dataclass(frozen=True)
+class Hidden:
+    """What staff hid from carers for this person: plan parts by key, and entries by kind and id. Empty
+    for the person themselves: they always see everything."""
+
+    plan_parts: frozenset[str] = frozenset()
+    ids: dict[str, frozenset[int]] = field(default_factory=dict)
+
+    def of(self, what: str) -> frozenset[int]:
+        return self.ids.get(what, frozenset())
+
+
+def hidden(viewer) -> Hidden:
+    """For a carer: the entries hidden from carers (one query). For the person: nothing."""
+    if getattr(viewer, "grant", None) is None:
+        return Hidden()
+    parts: set[str] = set()
+    ids: dict[str, set[int]] = {}
+    for what, object_id, part in (ProxyHidden.objects.filter(**_mine(viewer), shown_again_at__isnull=True)
+                                  .values_list("what", "object_id", "part")):
+        if what == ProxyHidden.What.PLAN_PART:
+            parts.add(part)
+        else:
+            ids.setdefault(what, set()).add(object_id)
+    return Hidden(plan_parts=frozenset(parts), ids={k: frozenset(v) for k, v in ids.items()})

@@ -15,13 +15,14 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
+from tandem.core import clock
 from tandem.core.models import Practice
 from tandem.patients.models import Patient, RegistrationStatus
 
 from . import actions
-from .models import PersonLink
+from .models import PersonAccount, PersonLink, ProxyGrant
 from .oidc import wall_time
-from .rules import SESSION_KEY, Level, expired
+from .rules import SESSION_KEY, Level, expired, in_force
 
 logger = logging.getLogger(__name__)
 
@@ -31,23 +32,42 @@ EXPIRED_KEY = "tandem_person_expired"  # why the last person session ended (idle
 
 @dataclass(frozen=True)
 class Person:
-    """The signed-in person, as pages use them. `grant` is a carer's grant (none yet)."""
+    """Who this session is for, as pages use it: the person themselves (`link_id`, `grant` None), or a
+    carer acting for the person of `grant` (a ProxyGrant in force; `link_id` None). A carer with access
+    to more than one person who has not chosen yet has `patient`, `practice` and `grant` None."""
 
     account_id: int
-    link_id: int
-    patient: Patient
-    practice: Practice
+    link_id: int | None
+    patient: Patient | None
+    practice: Practice | None
     level: Level
-    grant: None = None
+    grant: ProxyGrant | None = None
+
+    @property
+    def is_carer(self) -> bool:
+        return self.link_id is None
+
+    @property
+    def choosing(self) -> bool:
+        return self.patient is None
 
 
-def begin(request, *, account_id: int, generation: int, link_id: int, level: Level) -> None:
-    """At the callback: a new session key, and the person in it."""
+def begin(request, *, account_id: int, generation: int, level: Level, link_id: int | None = None,
+          grant_id: int | None = None) -> None:
+    """At the callback: a new session key, and the person (`link_id`) or the carer (`grant_id`, None
+    while they choose whose Tandem) in it."""
     request.session.cycle_key()
     now = int(wall_time())
     request.session[SESSION_KEY] = {"account": account_id, "generation": generation, "level": level.value,
-                                    "link": link_id, "since": now, "seen": now}
+                                    "link": link_id, "grant": grant_id, "since": now, "seen": now}
     request.session.pop(EXPIRED_KEY, None)
+
+
+def act_for(request, *, grant_id: int) -> None:
+    """A carer chose whose Tandem to use (a grant already checked as theirs and in force)."""
+    data = request.session[SESSION_KEY]
+    data["grant"] = grant_id
+    request.session[SESSION_KEY] = data
 
 
 def end(request) -> None:
@@ -63,7 +83,8 @@ def _current(request) -> Person | None:
     try:
         why = expired(since=data["since"], seen=data["seen"], now=now,
                       idle_minutes=settings.TANDEM_PERSON_IDLE_MINUTES, max_hours=settings.TANDEM_PERSON_MAX_HOURS)
-        link_id, account_id, generation, level = data["link"], data["account"], data["generation"], Level(data["level"])
+        link_id, account_id, generation, level = (data.get("link"), data["account"], data["generation"],
+                                                  Level(data["level"]))
     except (KeyError, TypeError, ValueError):
         why = "damaged"
     if why:
@@ -71,6 +92,8 @@ def _current(request) -> Person | None:
         request.session[EXPIRED_KEY] = str(why)
         logger.info("people: session ended (%s)", why)
         return None
+    if link_id is None:
+        return _carer(request, data, account_id=account_id, generation=generation, level=level, now=now)
     link = (PersonLink.objects.select_related("patient", "practice", "account")
             .filter(pk=link_id, account_id=account_id, ended_at__isnull=True, account__closed_at__isnull=True,
                     account__session_generation=generation).first())
@@ -81,10 +104,40 @@ def _current(request) -> Person | None:
         actions.end_link(link=link, reason=PersonLink.EndReason.LEFT_PRACTICE)
         request.session.pop(SESSION_KEY, None)
         return None
+    _seen(request, data, now)
+    return Person(account_id=account_id, link_id=link.pk, patient=link.patient, practice=link.practice, level=level)
+
+
+def _seen(request, data: dict, now: int) -> None:
     if now - data["seen"] >= GRANULARITY:
         data["seen"] = now
         request.session[SESSION_KEY] = data
-    return Person(account_id=account_id, link_id=link.pk, patient=link.patient, practice=link.practice, level=level)
+
+
+def _carer(request, data: dict, *, account_id: int, generation: int, level: Level, now: int) -> Person | None:
+    """A carer's session: the account still current, and the grant they act under still in force today
+    (revoking it, or its end date passing, ends their access at this request)."""
+    if not PersonAccount.objects.filter(pk=account_id, closed_at__isnull=True,
+                                        session_generation=generation).exists():
+        request.session.pop(SESSION_KEY, None)
+        return None
+    grant_id = data.get("grant")
+    if grant_id is None:
+        _seen(request, data, now)
+        return Person(account_id=account_id, link_id=None, patient=None, practice=None, level=level)
+    grant = (ProxyGrant.objects.select_related("patient", "practice")
+             .filter(pk=grant_id, proxy_account_id=account_id).first())
+    if grant is None or not in_force(grant, clock.today()) \
+            or grant.patient.registration_status != RegistrationStatus.REGISTERED:
+        request.session.pop(SESSION_KEY, None)
+        request.session[EXPIRED_KEY] = "grant"
+        logger.info("people: carer session ended (grant no longer in force)")
+        return None
+    _seen(request, data, now)
+    if grant.last_used_on != clock.today():  # once a day: access not used for years ends (daily task)
+        ProxyGrant.objects.filter(pk=grant.pk).update(last_used_on=clock.today())
+    return Person(account_id=account_id, link_id=None, patient=grant.patient, practice=grant.practice, level=level,
+                  grant=grant)
 
 
 class PersonSessionMiddleware:

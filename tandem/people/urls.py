@@ -5,7 +5,7 @@ from django.urls import path
 
 from tandem.core.ratelimits import limited
 
-from .views import pages, sign_in
+from .views import carers, forms, pages, sign_in
 
 app_name = "people"
 
@@ -17,4 +17,6 @@ urlpatterns = [
     path("sign-out/", limited(sign_in.sign_out, group="person"), name="sign_out"),
     path("signed-out/", limited(sign_in.signed_out, group="person"), name="signed_out"),
     *pages.urlpatterns,
+    *forms.urlpatterns,
+    *carers.urlpatterns,
 ]

@@ -97,8 +97,9 @@ def page(browser, live_server):
     _one_request_at_a_time(live_server)
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900},
                                   locale="en-GB", timezone_id="Europe/London")
-    outside = _refuse_other_hosts(context, live_server.url)
+    outside, allowed = _refuse_other_hosts(context, live_server.url)
     page = context.new_page()
+    page.tandem_allowed_hosts = allowed  # a test that signs in through a local OpenID provider adds its host
     page.set_default_timeout(15_000)
     page.tandem_outside_requests = outside
     page.csp_violations = _record_csp_violations(context, page)
@@ -123,21 +124,22 @@ def _record_csp_violations(context, page) -> list[str]:
     return violations
 
 
-def _refuse_other_hosts(context, server_url: str) -> list[str]:
-    """Refuse, and note, every request the browser makes to a host other than the test server."""
-    server = urlsplit(server_url).netloc
+def _refuse_other_hosts(context, server_url: str) -> tuple[list[str], set[str]]:
+    """Refuse, and note, every request the browser makes to a host other than the test server (and the
+    hosts a test adds to the returned set: only a local OpenID provider the test started)."""
+    allowed = {urlsplit(server_url).netloc}
     outside: list[str] = []
 
     def is_outside(url: str) -> bool:
         parts = urlsplit(url)
-        return parts.scheme in ("http", "https") and parts.netloc != server
+        return parts.scheme in ("http", "https") and parts.netloc not in allowed
 
     def refuse(route):
         outside.append(route.request.url)
         route.abort("blockedbyclient")
 
     context.route(is_outside, refuse)
-    return outside
+    return outside, allowed
 
 
 def _describe_outside(urls: list[str]) -> str:

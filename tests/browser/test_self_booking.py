@@ -50,7 +50,7 @@ def phones(browser, live_server):  # noqa: F811
                                   timezone_id="Europe/London", java_script_enabled=False)
     checking = browser.new_context(base_url=live_server.url, viewport=PHONE, locale="en-GB",
                                    timezone_id="Europe/London")
-    outside = _refuse_other_hosts(context, live_server.url) + _refuse_other_hosts(checking, live_server.url)
+    outside = _refuse_other_hosts(context, live_server.url)[0] + _refuse_other_hosts(checking, live_server.url)[0]
     page, checker = context.new_page(), checking.new_page()
     for p in (page, checker):
         p.set_default_timeout(15_000)

@@ -326,6 +326,19 @@ MAKERS["own_plan_version"] = lambda w, practice, patient, by, own: 1
 MAKERS["measure_code"] = lambda w, practice, patient, by, own: "hba1c"
 
 
+def _proxy_hidden(w, practice, patient, by, own):
+    """A part of the person's plan hidden from their carers (tandem.people.views.staff)."""
+    from tandem.people import actions
+
+    return actions.hide(practice=practice, patient=patient, what="plan_part", object_id=None, part="goals",
+                        reason="", by=by).pk
+
+
+MAKERS["proxy_hidden"] = _proxy_hidden
+PARAM_KINDS[("carers", "hidden_id")] = "proxy_hidden"
+PARAM_KINDS[("people", "pk")] = "checkin"  # a check-in of the signed-in person's own (people:checkin)
+
+
 def _kwargs(w: World, name: str, own: bool) -> dict:
     params = PATTERNS[name].pattern.converters.keys()
     namespace = name.split(":")[0] if ":" in name else ""

@@ -93,6 +93,21 @@ NOT_NUMBERS = {
 # Form fields that take an id, a number or a date, by URL name: (fields tried with each hostile
 # value, the other fields posted with them).
 FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
+    "carers:new": (("birth-day", "birth-month", "birth-year", "ends-day", "ends-month", "ends-year", "review-day",
+                    "review-year"),
+                   {"given_name": "Grace", "family_name": "Adeyemi", "birth-day": "4", "birth-month": "5",
+                    "birth-year": "1975", "email": "grace@example.org", "relationship": "child", "scopes": "view_plan",
+                    "ends-day": "15", "ends-month": "6", "ends-year": "2027", "basis": "lpa_health_welfare",
+                    "basis_detail": "LPA checked with the Office of the Public Guardian",
+                    "identity_check": "photo_id_seen"}),
+    "carers:person": (("grant", "row_version", "ends-day", "ends-month", "ends-year"),
+                      {"do": "renew", "grant": "1", "row_version": "1", "ends-day": "15", "ends-month": "6",
+                       "ends-year": "2027"}),
+    "carers:hide": (("object_id",), {"what": "observation"}),
+    "people:checkin": (("goal-g", "confidence", "reading-home_bp", "phq2-1", "phq2-2"), {}),
+    "people:reading_new": (("reading-home_bp", "taken-day", "taken-month", "taken-year"),
+                           {"reading-home_bp": "120/80", "taken-day": "15", "taken-month": "6", "taken-year": "2026"}),
+    "people:agenda": (("version",), {"what_matters": "My garden", "version": "0"}),
     "careplans:copy_given": (("on[day]", "on[month]", "on[year]", "version"),
                              {"version": "1", "how": "printed", "on[day]": "15", "on[month]": "6",
                               "on[year]": "2026"}),

@@ -24,6 +24,10 @@ PATIENT_OBJECTS: dict[tuple[str, str], str] = {
 }
 # Namespaced URL names whose integer parameter is not a patient (say what it is instead).
 NOT_PATIENT_URLS: dict[str, str] = {
+    "carers:show": "an entry hidden from a person's carers, under the person's id (tests/people/test_staff_carers.py: "
+                   "another practice's person or entry is not found)",
+    "people:checkin": "a check-in of the signed-in person's own (tests/people/test_every_person_url.py: another's is "
+                      "not found, for the person and for a carer)",
     "people:plan_version": "a version of the signed-in person's own plan (tests/people/test_pages.py: another's is not found)",
     "people:result": "a measure's code, read from the signed-in person's own results (tests/people/test_pages.py)",
     "booking:cancel": "an appointment (tests/booking/test_pages.py: another practice's is not found)",

@@ -39,9 +39,8 @@ def _missing() -> str:
     return ""
 
 
-@pytest.fixture(scope="session")
-def oidc_provider(tmp_path_factory):
-    """The provider's issuer URL and the client's private key file, for this test process."""
+def _provider(tmp_path_factory, redirect_uris: list[str]):
+    """Starts the provider for a client with these redirect URIs; yields its Provider; stops it."""
     if reason := _missing():
         if os.environ.get("CI"):
             pytest.fail(f"CI must run the sign-in tests, but {reason}", pytrace=False)
@@ -53,7 +52,7 @@ def oidc_provider(tmp_path_factory):
     key_file = folder / "client_private.pem"
     key_file.write_bytes(key.as_pem(private=True))
     client_file = folder / "client.json"
-    client_file.write_text(json.dumps({"client_id": CLIENT_ID, "redirect_uris": [CALLBACK],
+    client_file.write_text(json.dumps({"client_id": CLIENT_ID, "redirect_uris": redirect_uris,
                                        "jwks": {"keys": [key.as_dict(private=False)]}}))
     log = (folder / "provider.log").open("w")
     process = subprocess.Popen(
@@ -80,19 +79,40 @@ def oidc_provider(tmp_path_factory):
         log.close()
 
 
+@pytest.fixture(scope="session")
+def oidc_provider(tmp_path_factory):
+    """The provider's issuer URL and the client's private key file, for this test process."""
+    yield from _provider(tmp_path_factory, [CALLBACK])
+
+
+@pytest.fixture(scope="session")
+def live_oidc_provider(live_server, tmp_path_factory):
+    """A provider whose client may also come back to the live test server (browser tests)."""
+    yield from _provider(tmp_path_factory, [CALLBACK, f"{live_server.url}/my/sign-in/callback/"])
+
+
 @dataclass(frozen=True)
 class Provider:
     issuer: str
     key_file: str
 
 
+def _point_at(provider, settings):
+    settings.TANDEM_NHS_LOGIN_ISSUER = provider.issuer
+    settings.TANDEM_NHS_LOGIN_CLIENT_ID = CLIENT_ID
+    settings.TANDEM_NHS_LOGIN_KEY = provider.key_file
+    settings.TANDEM_NHS_LOGIN_PKCE = True
+    return provider
+
+
+@pytest.fixture
+def live_nhs_login(live_oidc_provider, settings):
+    return _point_at(live_oidc_provider, settings)
+
+
 @pytest.fixture
 def nhs_login(oidc_provider, settings):
-    settings.TANDEM_NHS_LOGIN_ISSUER = oidc_provider.issuer
-    settings.TANDEM_NHS_LOGIN_CLIENT_ID = CLIENT_ID
-    settings.TANDEM_NHS_LOGIN_KEY = oidc_provider.key_file
-    settings.TANDEM_NHS_LOGIN_PKCE = True
-    return oidc_provider
+    return _point_at(oidc_provider, settings)
 
 
 @pytest.fixture

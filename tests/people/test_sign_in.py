@@ -58,8 +58,10 @@ def test_a_person_at_p5_signs_in_for_their_plan_and_is_greeted_by_first_name_onl
     assert account.highest_level_seen == "P5"
     link = PersonLink.objects.get(account=account, ended_at__isnull=True)
     assert (link.patient, link.level) == (nhs_login_people.patient, "P5")
-    # results need P9: the home page sends them to sign in again for results, not to the results
-    assert "/my/sign-in/?for=results" in text
+    # results need P9: following the home page's link to results sends them to sign in again for results
+    assert 'href="/my/results/"' in text
+    step_up = client.get("/my/results/")
+    assert step_up.status_code == 302 and step_up["Location"] == "/my/sign-in/?for=results"
     assert client.session[SESSION_KEY]["level"] == "P5"
     row = AuditEvent.objects.get(what="person.sign_in")
     assert row.patient_id == nhs_login_people.patient.pk and row.user is None

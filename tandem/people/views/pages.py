@@ -16,31 +16,44 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_http_methods
 
 from tandem.careplans.actions import written as written_pdfs
+from tandem.careplans.presenters import written as written_plans
+from tandem.core import clock
 from tandem.core.models import AuditEvent
+from tandem.messaging import letters
 from tandem.prepare.rules.pack import SHOWN
 
 from .. import presenters, queries
-from ..rules import Purpose, may
+from ..rules import Purpose, allows, may
 
 
-def person_page(view):
-    """Only for a session that is someone's (the access table sends anyone else to sign in first; 404
-    here if one ever got through); GET only; never kept by a browser or proxy."""
+def person_page(purpose: Purpose, *, methods=("GET",)):
+    """A page of `purpose`, only for a session that is someone's (the access table sends anyone else to
+    sign in first; 404 here if one ever got through). A carer who has not chosen whose Tandem goes to
+    choose; a carer whose grant does not cover `purpose` gets the "not included in your access" page
+    (403), which shows nothing of the person's. Never kept by a browser or proxy."""
 
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        if getattr(request, "person", None) is None:
-            raise Http404("Nobody is signed in.")
-        return view(request, request.person, *args, **kwargs)
+    def decorate(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            viewer = getattr(request, "person", None)
+            if viewer is None:
+                raise Http404("Nobody is signed in.")
+            if viewer.choosing:
+                return redirect("people:choose")
+            if not allows(viewer.grant, purpose):
+                return render(request, "people/pages/not_included.jinja", presenters.frame(viewer), status=403)
+            return view(request, viewer, *args, **kwargs)
 
-    return never_cache(require_GET(wrapped))
+        return never_cache(require_http_methods(list(methods))(wrapped))
+
+    return decorate
 
 
 def _page(request, viewer, template: str, **values):
-    return render(request, f"people/pages/{template}.jinja", {"practice": viewer.practice, **values})
+    return render(request, f"people/pages/{template}.jinja", {**presenters.frame(viewer), **values})
 
 
 # --- The plan ------------------------------------------------------------------------------------
@@ -52,7 +65,7 @@ def _plan_page(request, viewer, version, *, latest: int):
                  versions=presenters.versions(queries.version_numbers(viewer), shown=version.version))
 
 
-@person_page
+@person_page(Purpose.PLAN)
 def plan(request, viewer):
     version = queries.current_version(viewer)
     if version is None:
@@ -61,13 +74,13 @@ def plan(request, viewer):
     return _plan_page(request, viewer, version, latest=version.version)
 
 
-@person_page
+@person_page(Purpose.PLAN)
 def plan_version(request, viewer, number: int):
     version = queries.version(viewer, number)
     return _plan_page(request, viewer, version, latest=version.plan.version)
 
 
-@person_page
+@person_page(Purpose.PLAN)
 def plan_pdf(request, viewer):
     """The plan as a PDF to keep: the current version, or `?version=<n>`; `?print=large` for large print."""
     variant = presenters.PRINTS.get(request.GET.get("print", "standard"))
@@ -82,11 +95,17 @@ def plan_pdf(request, viewer):
         version = queries.current_version(viewer)
         if version is None:
             raise Http404("You do not have a care plan yet.")
-    kept = written_pdfs.pdf_for(version=version, patient=viewer.patient, practice=viewer.practice, variant=variant,
-                                by=None)
+    hidden = queries.hidden(viewer)
+    if hidden.plan_parts:  # a carer, with parts hidden from carers: made for them now, never kept
+        document = written_plans.document_html(presenters.plan(viewer, version), practice=viewer.practice,
+                                               patient=viewer.patient, variant=variant, today=clock.today())
+        pdf, _pages = letters.to_pdf(document)
+    else:
+        pdf = bytes(written_pdfs.pdf_for(version=version, patient=viewer.patient, practice=viewer.practice,
+                                         variant=variant, by=None).pdf)
     queries.read(viewer, what="people.plan.pdf", action=AuditEvent.Action.EXPORT, object_id=version.pk,
                  detail={"version": version.version, "format": variant})
-    response = HttpResponse(bytes(kept.pdf), content_type="application/pdf")
+    response = HttpResponse(pdf, content_type="application/pdf")
     suffix = "-large-print" if variant == "large_print" else ""
     response["Content-Disposition"] = f'attachment; filename="my-care-plan-version-{version.version}{suffix}.pdf"'
     return response
@@ -101,7 +120,7 @@ def _needs_proof(viewer):
     return redirect(reverse("people:sign_in") + f"?for={Purpose.RESULTS.value}")
 
 
-@person_page
+@person_page(Purpose.RESULTS)
 def results(request, viewer):
     refused = _needs_proof(viewer)
     if refused is not None:
@@ -111,7 +130,7 @@ def results(request, viewer):
     return _page(request, viewer, "results", page=page)
 
 
-@person_page
+@person_page(Purpose.RESULTS)
 def result(request, viewer, measure: str):
     if measure not in SHOWN:
         raise Http404("No such measurement.")
@@ -129,7 +148,7 @@ def result(request, viewer, measure: str):
 
 # --- Appointments, check-ins, goals, contact ------------------------------------------------------
 
-@person_page
+@person_page(Purpose.APPOINTMENTS)
 def appointments(request, viewer):
     booked, talks = queries.appointments(viewer)
     queries.read(viewer, what="people.appointments")
@@ -137,14 +156,14 @@ def appointments(request, viewer):
                  appointments=presenters.appointments(booked, talks, practice_name=viewer.practice.name))
 
 
-@person_page
+@person_page(Purpose.CHECKINS)
 def checkins(request, viewer):
     page = presenters.checkins(queries.checkins(viewer), next_on=queries.next_checkin_on(viewer))
     queries.read(viewer, what="people.checkins")
     return _page(request, viewer, "checkins", checkins=page)
 
 
-@person_page
+@person_page(Purpose.PLAN)
 def goals(request, viewer):
     version = queries.current_version(viewer)
     written = presenters.plan(viewer, version) if version is not None else None
@@ -154,7 +173,7 @@ def goals(request, viewer):
                  reached=written.reached if written is not None else ())
 
 
-@person_page
+@person_page(Purpose.PLAN)
 def contact(request, viewer):
     version = queries.current_version(viewer)
     written = presenters.plan(viewer, version) if version is not None else None

@@ -15,8 +15,9 @@ from django.urls import NoReverseMatch, reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import actions, oidc, session
+from .. import actions, oidc, presenters, session
 from ..rules import SESSION_KEY, Purpose, Refusal, may
+from .carers import INVITATION_KEY
 
 # Where each purpose's page is once it exists (tandem.people.views.pages); the home page until then.
 DESTINATION = {
@@ -27,6 +28,8 @@ DESTINATION = {
     Purpose.READINGS: "people:reading_new",
     Purpose.RESULTS: "people:results",
     Purpose.RECORD: "people:results",
+    Purpose.CARERS: "people:carers",
+    Purpose.CARER: "people:home",
 }
 
 
@@ -52,10 +55,17 @@ def sign_in(request):
     if purpose is None:
         expired = request.session.pop(session.EXPIRED_KEY, None)
         return render(request, "people/sign_in/start.jinja", {"available": True, "expired": expired})
-    if person is not None and may(person.level, purpose):
+    if purpose is Purpose.CARER:
+        invited = request.session.get(INVITATION_KEY)
+        if person is not None and person.is_carer and not invited:
+            return redirect(destination(purpose))
+    elif person is not None and not person.is_carer and may(person.level, purpose):
         return redirect(destination(purpose))
     if request.user.is_authenticated:  # a staff session on this browser ends before a person's begins
+        invited = request.session.get(INVITATION_KEY)
         logout(request)
+        if invited:
+            request.session[INVITATION_KEY] = invited
     try:
         url = oidc.start(request, purpose)
     except oidc.SignInRefused as refused:
@@ -77,11 +87,38 @@ def callback(request):
         if refused.purpose is not None:
             target += f"?for={refused.purpose.value}"
         return HttpResponseRedirect(target)
+    if signed_in.purpose is Purpose.CARER:
+        return _carer_signed_in(request, signed_in)
     account, link = actions.sign_in(issuer=signed_in.issuer, sub=signed_in.sub, level=signed_in.level,
                                     patient=signed_in.patient)
     session.begin(request, account_id=account.pk, generation=account.session_generation, link_id=link.pk,
                   level=signed_in.level)
     return redirect(destination(signed_in.purpose))
+
+
+def _refuse(reason: Refusal, *, purpose: Purpose | None = None):
+    actions.sign_in_refused(reason=reason)
+    target = reverse("people:refused", kwargs={"reason": reason.value})
+    return HttpResponseRedirect(target + (f"?for={purpose.value}" if purpose is not None else ""))
+
+
+def _carer_signed_in(request, signed_in):
+    """A carer signed in with their own NHS login: accept the invitation this browser brought, if any
+    (their verified family name and date of birth must match it), then act under their grant in force,
+    or choose when there are several."""
+    account = actions.carer_signed_in(issuer=signed_in.issuer, sub=signed_in.sub, level=signed_in.level)
+    digest = request.session.pop(INVITATION_KEY, None)
+    if isinstance(digest, str):
+        accepted = actions.accept(digest=digest, account=account, family_name=signed_in.family_name,
+                                  birth_date=signed_in.birthdate)
+        if accepted is None:
+            return _refuse(Refusal.INVITATION)
+    grants = actions.grants_in_force(account.pk)
+    if not grants:
+        return _refuse(Refusal.NO_GRANT)
+    session.begin(request, account_id=account.pk, generation=account.session_generation, level=signed_in.level,
+                  grant_id=grants[0].pk if len(grants) == 1 else None)
+    return redirect("people:home" if len(grants) == 1 else "people:choose")
 
 
 @never_cache
@@ -119,11 +156,11 @@ def signed_out(request):
 @never_cache
 @require_GET
 def home(request):
-    """Minimal: who is signed in (first name only) and where to go. The person's pages replace it."""
+    """Who is signed in (first name only), or whom a carer is helping, and their pages."""
     person = request.person
-    links = []
-    for purpose, label in ((Purpose.PLAN, "Your care and support plan"), (Purpose.RESULTS, "Your results")):
-        links.append({"label": label, "href": destination(purpose) if may(person.level, purpose)
-                      else reverse("people:sign_in") + f"?for={purpose.value}"})
+    if person.choosing:
+        return redirect("people:choose")
+    frame = presenters.frame(person)
     return render(request, "people/sign_in/home.jinja",
-                  {"first_name": person.patient.given_name, "practice": person.practice, "links": links})
+                  {**frame, "first_name": person.patient.given_name if not person.is_carer else "",
+                   "links": [{"label": label, "href": reverse(f"people:{name}")} for name, label in frame["nav"]]})

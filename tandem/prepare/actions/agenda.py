@@ -18,6 +18,7 @@ from django.db.models import Max
 
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, User
+from tandem.core.on_behalf import OnBehalf
 
 from ..models import Agenda, Conversation
 
@@ -118,12 +119,14 @@ def check_reply(data: Mapping, *, topics: Sequence[str], known_topics: Sequence[
 
 @transaction.atomic
 def record_agenda(*, conversation: Conversation, reply: Reply, via: str, by: User | None,
-                  expected_version: int | None = None) -> Agenda:
+                  expected_version: int | None = None, on_behalf: OnBehalf | None = None) -> Agenda:
     """Save a reply as the conversation's next agenda version.
 
     `by` is the member of staff who typed it in (None for the person's own online reply).
-    `expected_version` is the latest version the staff member saw when they started (0 for none):
-    if another reply has arrived since, AgendaConflict carries it and nothing is saved."""
+    `expected_version` is the latest version the staff member (or the person, or their carer, on
+    their own pages) saw when they started (0 for none): if another reply has arrived since,
+    AgendaConflict carries it and nothing is saved. `on_behalf`: saved from the person's own pages
+    (ADR 16), by them or a carer: which account and grant, for the audit row."""
     if via not in Agenda.Via.values:
         raise AgendaError("Choose how the reply reached us.")
     if via == Agenda.Via.ONLINE and by is not None:
@@ -145,7 +148,8 @@ def record_agenda(*, conversation: Conversation, reply: Reply, via: str, by: Use
         practice_id=locked.practice_id, patient_id=locked.patient_id, conversation=locked, version=latest + 1,
         via=via, submitted_at=clock.now(), entered_by=by, **fields)
     audit.record(by=by, practice=locked.practice, action=AuditEvent.Action.CREATE, what="prepare.agenda",
-                 patient_id=locked.patient_id, object_id=agenda.pk, detail={"via": via, "version": agenda.version})
+                 patient_id=locked.patient_id, object_id=agenda.pk,
+                 detail={"via": via, "version": agenda.version, **(on_behalf.detail() if on_behalf is not None else {})})
     logger.info("prepare: agenda %s (version %s, %s) for conversation %s", agenda.pk, agenda.version, via,
                 locked.pk)
     return agenda
