@@ -43,9 +43,10 @@ node_modules/.package-lock.json: package.json package-lock.json
 
 demo: install demo-data serve
 
+# The demo profile here too: links in the demo's messages are made with the key the served demo checks them with.
 demo-data:
-	$(BIN)/tandem migrate --verbosity 0
-	$(BIN)/tandem demo_setup --patients $(DEMO_PATIENTS) --seed $(DEMO_SEED)
+	TANDEM_PROFILE=demo $(BIN)/tandem migrate --verbosity 0
+	TANDEM_PROFILE=demo $(BIN)/tandem demo_setup --patients $(DEMO_PATIENTS) --seed $(DEMO_SEED)
 
 # The production server (gunicorn) with the demo profile, the mail sink and the worker: ADR 12.
 serve:

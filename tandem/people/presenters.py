@@ -13,6 +13,8 @@ import dataclasses
 import datetime as dt
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from tandem.booking.rules import KIND_LABELS
@@ -230,8 +232,6 @@ PAGES: tuple[tuple[str, str, Purpose], ...] = (
 def frame(viewer) -> dict:
     """The practice, whose pages these are ("Your" or, for a carer, "Margaret's"), and the list of pages
     this session may open (a carer's only those their access covers; pages not built yet are left out)."""
-    from django.urls import NoReverseMatch, reverse
-
     carer = viewer.grant is not None
     whose = f"{viewer.patient.given_name}'s" if carer else "Your"
     nav = []
@@ -246,4 +246,5 @@ def frame(viewer) -> dict:
             "Who to contact" if name == "contact" else "Who can see your pages")
         nav.append((name, label))
     return {"practice": viewer.practice, "viewer": viewer, "nav": nav, "whose": whose,
+            "idle_seconds": settings.TANDEM_PERSON_IDLE_MINUTES * 60,
             "helping": f"{viewer.patient.given_name} {viewer.patient.family_name}" if carer else ""}

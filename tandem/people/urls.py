@@ -5,7 +5,7 @@ from django.urls import path
 
 from tandem.core.ratelimits import limited
 
-from .views import carers, forms, pages, sign_in
+from .views import booking, carers, forms, pages, sign_in
 
 app_name = "people"
 
@@ -18,5 +18,6 @@ urlpatterns = [
     path("signed-out/", limited(sign_in.signed_out, group="person"), name="signed_out"),
     *pages.urlpatterns,
     *forms.urlpatterns,
+    *booking.urlpatterns,
     *carers.urlpatterns,
 ]

@@ -425,7 +425,7 @@ def test_booking_both_is_all_or_nothing_when_the_conversation_is_taken_at_the_la
     talk = session_on(w.talk_pattern, D(2026, 7, 2))
     person.post(f"{base}conversation/", {"place": f"{talk.pk}/14:00"})
     checked = public._chosen_rows(public.Person(ReplyLink.objects.get(), today=clock.today()),
-                                  person.session[public.STATE_KEY], w.token)
+                                  person.session[public.STATE_KEY])
     # someone else takes the conversation between the last check and the insert
     [other] = [r for r in open_reviews(w.practice, 2) if r.pk != w.review.pk]
     actions.book(practice=w.practice, by=w.admin, review=other, kind="conversation", session_id=talk.pk,

@@ -24,6 +24,9 @@ PATIENT_OBJECTS: dict[tuple[str, str], str] = {
 }
 # Namespaced URL names whose integer parameter is not a patient (say what it is instead).
 NOT_PATIENT_URLS: dict[str, str] = {
+    "people:change_appointment": "an appointment of the signed-in person's own review (tests/people/"
+                                 "test_person_booking.py: another's is not found, for the person and for a carer)",
+    "people:cancel_appointment": "an appointment of the signed-in person's own review (tests/people/test_person_booking.py)",
     "carers:show": "an entry hidden from a person's carers, under the person's id (tests/people/test_staff_carers.py: "
                    "another practice's person or entry is not found)",
     "people:checkin": "a check-in of the signed-in person's own (tests/people/test_every_person_url.py: another's is "

@@ -1,6 +1,6 @@
 """A real OpenID provider for the person's sign-in tests (ADR 16, section 3).
 
-`oidc_provider` starts tests/people/oidc_provider/provider.mjs (npm oidc-provider, pinned in
+`oidc_provider` starts tandem/demo/nhs_login/provider.mjs (npm oidc-provider, pinned in
 package.json) with Node.js once per test process (so once per pytest-xdist worker), on a free port,
 with a client key pair made here, and stops it by its own handle at the end. `nhs_login` points
 Tandem's settings at it for one test; `sign_in` walks a browser's part of the flow with `requests`
@@ -24,7 +24,8 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PROVIDER = ROOT / "tests" / "people" / "oidc_provider" / "provider.mjs"
+PROVIDER = ROOT / "tandem" / "demo" / "nhs_login" / "provider.mjs"
+USERS = ROOT / "tests" / "people" / "oidc_provider" / "users.json"
 PACKAGE = ROOT / "node_modules" / "oidc-provider" / "package.json"
 CLIENT_ID = "tandem-test"
 CALLBACK = "http://testserver/my/sign-in/callback/"
@@ -57,7 +58,7 @@ def _provider(tmp_path_factory, redirect_uris: list[str]):
     log = (folder / "provider.log").open("w")
     process = subprocess.Popen(
         [shutil.which("node"), str(PROVIDER)], cwd=ROOT, stdout=subprocess.PIPE, stderr=log, text=True,
-        env={**os.environ, "PORT": "0", "CLIENT_FILE": str(client_file)})
+        env={**os.environ, "PORT": "0", "CLIENT_FILE": str(client_file), "USERS_FILE": str(USERS)})
     first: list[str] = []
     reader = threading.Thread(target=lambda: first.append(process.stdout.readline()), daemon=True)
     reader.start()

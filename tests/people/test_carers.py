@@ -230,3 +230,20 @@ def test_the_person_cannot_be_their_own_carer(people, person_client):  # noqa: F
     token = re.search(r"/my/invitation/([^/]+)/", invitation_url(grant))[1]
     assert actions.accept(digest=digest(token), account=PersonAccount.objects.get(pk=account.pk),
                           family_name="Brooke", birth_date="1978-07-30") is None
+
+
+def test_the_carers_pages_fixed_text_reads_at_the_standard_reading_age(arthur, daughter, people):  # noqa: F811
+    from tandem.messaging.wording.readability import limit_for, score
+    from tests.people.test_pages import prose
+
+    grant = grant_access(arthur)
+    pages = {"who can see": arthur.get("/my/carers/"), "give access": arthur.get("/my/carers/new/"),
+             "invitation": daughter.client.get(invitation_url(grant)),
+             "invitation gone": daughter.client.get("/my/invitation/" + "x" * 43 + "/")}
+    accept(daughter, grant)
+    pages["not included"] = daughter.client.get("/my/results/")
+    pages["carer's home"] = daughter.client.get("/my/")
+    for name, response in pages.items():
+        measured = score(prose(response.content.decode()))
+        assert measured.words > 5, name
+        assert measured.reading_age <= limit_for("standard"), (name, measured)

@@ -33,6 +33,7 @@ from tests.people.test_pages_conftest import (  # noqa: F401 - fixtures
     planned,
     recall,
 )
+from tests.people.test_person_booking import booked_tests_for
 
 pytestmark = pytest.mark.django_db
 
@@ -50,6 +51,8 @@ NOT_PERSON_DATA = {
 # OTHER person of the pair at Riverside (Arthur <-> Beatrice), and as a carer of that other person.
 #   name -> (owner, function of the universe giving the URL's kwargs for an object only the owner has)
 PARAMETERS = {
+    "change_appointment": ("arthur", lambda u: {"pk": booked_tests_for(u, u.arthur)}),
+    "cancel_appointment": ("arthur", lambda u: {"pk": booked_tests_for(u, u.arthur)}),
     "plan_version": ("arthur", lambda u: {"number": 2}),  # Arthur has versions 1 and 2, Beatrice only 1
     "result": ("arthur", lambda u: {"measure": "hba1c"}),  # Arthur's HbA1c; Beatrice has none
     "checkin": ("beatrice", lambda u: {"pk": CheckIn.objects.filter(patient=u.beatrice).values_list(
@@ -123,7 +126,8 @@ def test_every_url_is_in_the_table(people):  # noqa: F811
 
 # The URLs without parameters: each shows only the session's person's data.
 NO_PARAMETERS = ("home", "plan", "plan_pdf", "results", "appointments", "checkins", "goals", "contact", "carers",
-                 "carer_new", "choose", "readings", "reading_new", "agenda")
+                 "carer_new", "choose", "readings", "reading_new", "agenda",
+                 "book", "book_conversation", "book_check", "booked")
 
 
 def _no_one_else(u, response, *, viewer: str) -> None:

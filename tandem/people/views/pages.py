@@ -150,10 +150,13 @@ def result(request, viewer, measure: str):
 
 @person_page(Purpose.APPOINTMENTS)
 def appointments(request, viewer):
+    from .booking import online  # here: people.views.booking imports person_page from this module
+
     booked, talks = queries.appointments(viewer)
     queries.read(viewer, what="people.appointments")
     return _page(request, viewer, "appointments",
-                 appointments=presenters.appointments(booked, talks, practice_name=viewer.practice.name))
+                 appointments=presenters.appointments(booked, talks, practice_name=viewer.practice.name),
+                 online=online(viewer))
 
 
 @person_page(Purpose.CHECKINS)

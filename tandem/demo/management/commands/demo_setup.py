@@ -136,6 +136,7 @@ class Command(BaseCommand):
                               "this review year.")
         self._clinics(practices[0], users, seed)
         self._sessions(practices[0], users)
+        self._carer(practices[0])
         # Everything was written in bulk: planner statistics for every table before anyone signs in.
         refresh_statistics()
 
@@ -146,6 +147,18 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<11} {first} {last}, {ROLE_LABELS[role]} at {at}")
         self.stdout.write(f"  {'pcnlead':<11} Ruth Amadi, lead of Riverside Primary Care Network (both practices "
                           "side by side on Learn)")
+        self.stdout.write("People's own pages: /my/sign-in/, through the demo's NHS login, which lists who can sign "
+                          "in (demo people with a plan, and Sarah Brooke, a carer whose invitation is in the demo "
+                          "mailbox)")
+
+    def _carer(self, practice):
+        """The first demo person with a plan has given a carer access; her invitation waits in the outbox."""
+        from tandem.core import clock
+        from tandem.demo import nhs_login
+
+        if nhs_login.carer_grant(practice, today=clock.today()):
+            self.stdout.write(f"{practice.name}: a demo person has invited {nhs_login.CARER['given_name']} "
+                              f"{nhs_login.CARER['family_name']} to help with their care online.")
 
     def _history(self, index, practice, users):
         """Two years of care planning, month by month through the actions (tandem.demo.history)."""

@@ -1,4 +1,5 @@
-// A local OpenID provider shaped like NHS login, for Tandem's sign-in tests (ADR 16, section 3).
+// A local OpenID provider shaped like NHS login, for Tandem's sign-in tests (ADR 16, section 3) and the
+// demo (`tandem demo_nhs_login`, started by scripts/serve-demo), where its page lists the demo's people.
 // npm oidc-provider (panva, OpenID Certified). Only private_key_jwt client authentication, RS512 for ID
 // tokens and client assertions, PKCE required, profile claims in the ID token as NHS login sends them,
 // `vtr` per request, and lifetimes from NHS login's EIS v2.1 (table 18): code 600 s, ID token 3600 s,
@@ -7,16 +8,14 @@
 // or with access_denied when none is met. A user with "understates" gets a lower `vot` than asked.
 //
 // Environment: PORT (0 for any free port), CLIENT_FILE (JSON: client_id, redirect_uris, jwks),
-// USERS_FILE (defaults to users.json beside this file). Prints {"port": N} as its first stdout line.
+// USERS_FILE (JSON: sub -> level, nhs_number, birthdate, family_name, and for the demo a label). Prints {"port": N} as its first stdout line.
 import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { generateKeyPair, exportJWK } from 'jose';
 import { Provider, errors, interactionPolicy } from 'oidc-provider';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const USERS = JSON.parse(fs.readFileSync(process.env.USERS_FILE || path.join(here, 'users.json'), 'utf8'));
+const escape = (text) => String(text).replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const USERS = JSON.parse(fs.readFileSync(process.env.USERS_FILE, 'utf8'));
 const client = JSON.parse(fs.readFileSync(process.env.CLIENT_FILE, 'utf8'));
 const { privateKey } = await generateKeyPair('RS512', { extractable: true });
 const signing = { ...(await exportJWK(privateKey)), alg: 'RS512', use: 'sig', kid: 'local-1' };
@@ -100,7 +99,12 @@ provider.use(async (ctx, next) => {
     sub = details.session.accountId; // already signed in and proved enough: no question asked
   } else if (ctx.method === 'GET') {
     ctx.type = 'html';
-    ctx.body = '<!doctype html><title>Local NHS login</title><form method="post"><label>User <input name="user"></label><button>Continue</button></form>';
+    const listed = Object.entries(USERS).filter(([, u]) => u && u.label)
+      .map(([sub, u]) => `<li><button name="user" value="${escape(sub)}">${escape(u.label)}</button></li>`).join('');
+    ctx.body = '<!doctype html><html lang="en"><title>Local NHS login</title><h1>Local NHS login (demo)</h1>'
+      + '<p>This stands in for NHS login on this machine. Nobody real can sign in here.</p>'
+      + (listed ? `<form method="post"><p>Sign in as:</p><ul>${listed}</ul></form>` : '')
+      + '<form method="post"><label>User <input name="user"></label><button>Continue</button></form></html>';
     return undefined;
   } else {
     const body = await new Promise((resolve) => {
