@@ -150,3 +150,12 @@ def read_reason(data: Mapping, *, required: bool) -> tuple[str, str]:
     if len(reason) > REASON_MAX:
         return "", f"The reason must be {REASON_MAX} characters or fewer"
     return reason, ""
+
+
+def read_new_end(data: Mapping, *, today: dt.date) -> tuple[dt.date | None, str]:
+    """(the new end date, error) when access is renewed: after today, within MAX_GRANT_YEARS."""
+    read = _date(data, "ends", label="The new end date", earliest=today + dt.timedelta(days=1),
+                 latest=years_after(today, MAX_GRANT_YEARS))
+    if read.value is None:
+        return None, read.error or "Enter the new end date"
+    return read.value, ""

@@ -126,7 +126,7 @@ def results(viewer, found: queries.Results) -> ResultsPage:
     ordered = {k: sorted(v, key=lambda r: r.on, reverse=True) for k, v in readings.items()}
     ordered["blood_pressure"] = pack_rules.blood_pressure_pairs(ordered.get("systolic_bp", ()),
                                                                 ordered.get("diastolic_bp", ()))
-    history = {key: tuple((long_date(r.on), pack_rules._shown(key, r)) for r in rows)  # noqa: SLF001 - the pack's own number format
+    history = {key: tuple((long_date(r.on), pack_rules.shown_value(key, r)) for r in rows)
                for key, rows in ordered.items() if key in pack_rules.TITLES}
     until = (day_and_date(timezone.localtime(found.withheld_until).date()) if found.withheld_until else "")
     withheld = _withheld_keys(found)

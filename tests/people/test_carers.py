@@ -193,6 +193,10 @@ def test_a_stale_end_or_renew_is_refused_and_changes_nothing(arthur):
     assert "changed by someone else" in text(response.content.decode())
     grant.refresh_from_db()
     assert grant.revoked_at is None
+    blind = arthur.client.post("/my/carers/", {"grant": grant.pk, "do": "end"})  # a form without its version
+    assert blind.status_code == 400 and "out of date" in text(blind.content.decode())
+    grant.refresh_from_db()
+    assert grant.revoked_at is None
 
 
 def test_access_ends_on_its_end_date_at_the_next_request_and_the_daily_task_marks_it_ended(arthur, daughter,

@@ -10,8 +10,6 @@ their verified family name and date of birth match the grant.
 
 from __future__ import annotations
 
-import datetime as dt
-
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -29,7 +27,6 @@ from tandem.patients.models import RelatedPerson
 from .. import actions, carers, presenters, queries, session
 from ..models import ProxyGrant
 from ..rules import (
-    MAX_GRANT_YEARS,
     SCOPE_LABELS,
     Purpose,
     Scope,
@@ -89,20 +86,19 @@ def carers_page(request, viewer):
         if grant_id is None:
             raise Http404("No such access.")
         try:
+            if version is None:  # every form carries the version it was made from: a change is never blind
+                raise actions.GrantError("This page is out of date. Go back to your pages and try again.")
             if request.POST.get("do") == "end":
                 actions.revoke(grant_id=grant_id, practice_id=viewer.practice.pk, patient_id=viewer.patient.pk,
                                row_version=version, reason="", by=None, viewer=viewer)
                 messages.success(request, "Their access has ended. They cannot see anything from now on.")
             elif request.POST.get("do") == "renew":
-                read = parsing.read_date(request.POST.get("ends-day"), request.POST.get("ends-month"),
-                                         request.POST.get("ends-year"), label="The new end date",
-                                         earliest=clock.today() + dt.timedelta(days=1),
-                                         latest=carers.years_after(clock.today(), MAX_GRANT_YEARS))
-                if read.value is None:
-                    errors[grant_id] = read.error or "Enter the new end date"
+                ends_on, error = carers.read_new_end(request.POST, today=clock.today())
+                if ends_on is None:
+                    errors[grant_id] = error
                 else:
                     actions.renew(grant_id=grant_id, practice_id=viewer.practice.pk, patient_id=viewer.patient.pk,
-                                  row_version=version, ends_on=read.value, by=None, viewer=viewer)
+                                  row_version=version, ends_on=ends_on, by=None, viewer=viewer)
                     messages.success(request, "Their access has been renewed.")
             else:
                 raise Http404("No such change.")

@@ -43,7 +43,6 @@ from tandem.terminology.observations import BY_KEY, CODED_LABELS
 from .. import actions, carers
 from ..models import ProxyActivity, ProxyGrant, ProxyHidden
 from ..rules import (
-    MAX_GRANT_YEARS,
     PLAN_PARTS,
     SCOPE_LABELS,
     WARN_DAYS_BEFORE_END,
@@ -86,12 +85,6 @@ def _day(value: dt.date | dt.datetime | None) -> str:
         value = timezone.localtime(value).date()
     return f"{value.day} {value:%B %Y}"
 
-
-def _years_after(day: dt.date, years: int) -> dt.date:
-    try:
-        return day.replace(year=day.year + years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
 
 
 def _patient(request, patient_id: int) -> Patient:
@@ -244,16 +237,13 @@ def _change(request, patient: Patient):
             messages.success(request, f"Access ended for {grant.proxy_given_name} {grant.proxy_family_name}. "
                                       "The next time they open a page, they are refused.")
             return here
-        ends = parsing.read_date(request.POST.get("ends-day", ""), request.POST.get("ends-month", ""),
-                                 request.POST.get("ends-year", ""), label="The new end date",
-                                 earliest=today + dt.timedelta(days=1),
-                                 latest=_years_after(today, MAX_GRANT_YEARS))
-        if ends.error or ends.value is None:
+        ends_on, error = carers.read_new_end(request.POST, today=today)
+        if ends_on is None:
             typed = {"grant": grant_id, **{box: _typed(request.POST, f"ends-{box}", 20) for box in ("day", "month",
                                                                                                       "year")}}
-            return _person_page(request, patient, errors={f"ends-{grant_id}": ends.error or "Enter the new end date"},
+            return _person_page(request, patient, errors={f"ends-{grant_id}": error},
                                 typed=typed, status=400)
-        grant = actions.renew(**which, ends_on=ends.value)
+        grant = actions.renew(**which, ends_on=ends_on)
     except actions.GrantError as exc:
         messages.error(request, f"Nothing was changed. {exc}")
         return here
@@ -359,7 +349,7 @@ def _sections(practice, patient: Patient) -> list[tuple[str, str, list[Entry]]]:
     mine = {"practice": practice, "patient": patient}
     W = ProxyHidden.What
     results = (Observation.objects.filter(**mine)
-               .filter(Q(concept__in=CONCEPTS, effective_date__gte=_years_after(today, -RECENT_YEARS))
+               .filter(Q(concept__in=CONCEPTS, effective_date__gte=carers.years_after(today, -RECENT_YEARS))
                        | Q(pk__in=hidden_ids(W.OBSERVATION)))
                .order_by("-effective_date", "concept", "-pk"))
     checkins = CheckIn.objects.filter(**mine).order_by("-opened_on", "-pk")

@@ -327,7 +327,8 @@ def _number(key: str, value: float) -> str:
     return f"{value:.0f}"
 
 
-def _shown(key: str, reading: Reading, *, unit: bool = True) -> str:
+def shown_value(key: str, reading: Reading, *, unit: bool = True) -> str:
+    """A reading as the pack shows it: "62 mmol/mol", "138/86 mmHg" (without the unit when `unit` is False)."""
     if key == "blood_pressure":
         text = f"{reading.value:.0f}/{reading.second:.0f}"
     else:
@@ -366,7 +367,7 @@ def _previous(rows: Sequence[Reading]) -> Reading | None:
 def _result(key: str, rows: Sequence[Reading], *, person: Person, personal: Mapping[str, Target], words: _Words,
             easy: bool) -> Result:
     latest = rows[0]
-    value = _shown(key, latest)
+    value = shown_value(key, latest)
     about = words.get(f"about_{key}", value=value)
     target, second = _target(key, person, personal)
     target_text = verdict = ""
@@ -383,8 +384,8 @@ def _result(key: str, rows: Sequence[Reading], *, person: Person, personal: Mapp
         diff = latest.value - before.value
         block = ("change_same" if abs(diff) < SAME_WITHIN.get(key, 0) else
                  "change_down" if diff < 0 else "change_up")
-        change = words.one(block, previous=_shown(key, before), when=f"{before.on:%B %Y}")
-    earlier = tuple((f"{r.on:%B %Y}", _shown(key, r)) for r in rows[1:5])
+        change = words.one(block, previous=shown_value(key, before), when=f"{before.on:%B %Y}")
+    earlier = tuple((f"{r.on:%B %Y}", shown_value(key, r)) for r in rows[1:5])
     chart = _chart(key, rows, target, second) if len(rows) > 1 and not easy else None
     return Result(key=key, title=TITLES[key], value=value, on=latest.on.isoformat(), about=about, target=target_text,
                   in_target=in_target, verdict=verdict, change=change, earlier=earlier, chart=chart,
