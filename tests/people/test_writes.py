@@ -94,6 +94,25 @@ def test_a_carer_with_the_scope_answers_on_their_behalf_and_a_red_reading_says_w
     assert "Someone helping you answered online" in text(writer.get(reverse("people:checkins")))
 
 
+def test_parts_of_the_plan_hidden_from_carers_stay_hidden_on_the_check_in_and_after_it(writer, people):  # noqa: F811
+    from tandem.people import actions as people_actions
+
+    for part in ("goals", "levels", "rescue"):
+        people_actions.hide(practice=people.practice, patient=people.beatrice, what="plan_part", object_id=None,
+                            part=part, reason="", by=people.nurse)
+    writer.act_for(people.beatrice, scopes=("answer_checkins",))
+    c = beatrices_checkin(people)
+    url = reverse("people:checkin", args=[c.pk])
+    form = text(writer.get(url))
+    assert "Walk to the shop without stopping" not in form and "Sleep through the night" not in form
+    assert writer.post(url, {"confidence": "6", "reading-home_bp": "185/112"}).status_code == 302
+    done = text(writer.get(url))
+    assert "Some of your answers need attention today" in done  # what to do now is still said ...
+    assert "Call the surgery today and ask for the duty doctor" not in done  # ... without the hidden plan
+    assert "More breathless than usual" not in done
+    assert Answer.objects.get(checkin=c).flags  # and the practice still hears of it
+
+
 def test_a_carer_without_the_scope_is_refused_and_nothing_changes(writer, people):  # noqa: F811
     writer.act_for(people.beatrice, scopes=("view_plan", "book"))
     c = beatrices_checkin(people)

@@ -78,10 +78,11 @@ def _is_open(checkin: CheckIn) -> bool:
     return checkin.status == CheckIn.Status.OPEN and checkin.closes_on >= clock.today()
 
 
-def _questions(checkin: CheckIn) -> dict:
-    """What the check-in's questions (checkins/_questions.jinja, the reply link's) need."""
+def _questions(checkin: CheckIn, hidden: queries.Hidden) -> dict:
+    """What the check-in's questions (checkins/_questions.jinja, the reply link's) need; for a carer, no
+    questions about goals when staff hid the plan's goals from carers (the person answers those)."""
     questions = checkin.questions
-    return {"goals": questions.get("goals", []),
+    return {"goals": [] if "goals" in hidden.plan_parts else questions.get("goals", []),
             "readings": [checkin_rules.READINGS[r["key"]] for r in questions.get("readings", [])
                          if r.get("key") in checkin_rules.READINGS],
             "mood": questions.get("mood", False), "levels": checkin_rules.GAS_LEVELS,
@@ -90,14 +91,20 @@ def _questions(checkin: CheckIn) -> dict:
             "closes": f"{checkin.closes_on:%A} {checkin.closes_on.day} {checkin.closes_on:%B}"}
 
 
-def _done(checkin: CheckIn, answer: Answer) -> dict:
-    """What the reply link's done page shows (checkins/online/_done_body.jinja), for this answer."""
+def _done(checkin: CheckIn, answer: Answer, hidden: queries.Hidden) -> dict:
+    """What the reply link's done page shows (checkins/online/_done_body.jinja), for this answer; for a
+    carer, without the parts of the plan staff hid from carers."""
     levels = {f["level"] for f in answer.flags}
     level = checkin_rules.RED if checkin_rules.RED in levels else checkin_rules.AMBER if levels else ""
     plan = Plan.from_dict(checkin.version.content)
     shown = ("red", "amber") if level == checkin_rules.RED else ("amber",) if level else ()
-    return {"answer": answer, "level": level, "signs": [s for s in plan.warning_signs if s.level in shown],
-            "rescue": plan.rescue if level else ""}
+    return {"answer": answer, "level": level, **_what_to_do(plan, shown, hidden)}
+
+
+def _what_to_do(plan: Plan, levels: tuple[str, ...], hidden: queries.Hidden) -> dict:
+    """The plan's warning signs at these levels and its rescue medicines, unless hidden from this carer."""
+    return {"signs": [] if "levels" in hidden.plan_parts else [s for s in plan.warning_signs if s.level in levels],
+            "rescue": "" if not levels or "rescue" in hidden.plan_parts else plan.rescue}
 
 
 def _checkin_state(request, viewer, checkin: CheckIn, *, refused: str = "", status: int = 200):
@@ -105,9 +112,9 @@ def _checkin_state(request, viewer, checkin: CheckIn, *, refused: str = "", stat
     answer = Answer.objects.filter(checkin=checkin).first()
     if answer is not None:
         return _page(request, viewer, "checkin_done", status=status, checkin=checkin, refused=refused,
-                     **_done(checkin, answer))
+                     **_done(checkin, answer, queries.hidden(viewer)))
     return _page(request, viewer, "checkin_closed", status=status, checkin=checkin, refused=refused,
-                 **_questions(checkin))
+                 **_questions(checkin, queries.hidden(viewer)))
 
 
 @person_page(Purpose.CHECKINS, methods=("GET", "POST"))
@@ -137,7 +144,7 @@ def checkin(request, viewer, pk: int):
             return redirect(reverse("people:checkin", args=[found.pk]))
     queries.read(viewer, what="people.checkin", object_id=found.pk)
     return _page(request, viewer, "checkin", status=400 if errors else 200, checkin=found, values=values,
-                 errors=errors, form_errors=_errors(errors), **_questions(found))
+                 errors=errors, form_errors=_errors(errors), **_questions(found, queries.hidden(viewer)))
 
 
 # --- Home readings ----------------------------------------------------------------------------------
@@ -181,7 +188,8 @@ def readings(request, viewer):
         if outcome["level"]:
             plan = _plan(viewer) or Plan()
             shown = ("red", "amber") if outcome["level"] == checkin_rules.RED else ("amber",)
-            signs, rescue = [s for s in plan.warning_signs if s.level in shown], plan.rescue
+            found = _what_to_do(plan, shown, queries.hidden(viewer))
+            signs, rescue = found["signs"], found["rescue"]
     queries.read(viewer, what="people.readings", detail={"added": len(added)})
     shown = checkin_presenters.home_readings(rows, for_person=True, person_name=viewer.patient.given_name,
                                              carer_grant_id=viewer.grant.pk if viewer.grant is not None else None)
