@@ -338,6 +338,7 @@ def renew(*, grant_id: int, practice_id: int, patient_id: int, row_version: int 
 class GrantsDone:
     ended: int = 0
     warned: int = 0
+    reviews: int = 0
 
 
 def end_and_warn(*, practice: Practice, today: dt.date | None = None) -> GrantsDone:
@@ -368,9 +369,43 @@ def end_and_warn(*, practice: Practice, today: dt.date | None = None) -> GrantsD
                                        email=grant.proxy_email))
             ProxyGrant.objects.filter(pk=grant.pk).update(warned_at=now)
             done.warned += 1
-    if done.ended or done.warned:
-        logger.info("people: %s carer grants ended, %s warned", done.ended, done.warned)
+    done.reviews = _review_tasks(open_grants, today=today, now=now)
+    if done.ended or done.warned or done.reviews:
+        logger.info("people: %s carer grants ended, %s warned, %s due for review", done.ended, done.warned,
+                    done.reviews)
     return done
+
+
+def _review_words(grant: ProxyGrant) -> str:
+    carer, on = f"{grant.proxy_given_name} {grant.proxy_family_name}", f"{grant.review_on.day} {grant.review_on:%B %Y}"
+    if grant.granted_by_person:
+        return (f"Review date {on}: check with {grant.patient.given_name} that {carer} should still help with their "
+                "care online (Carers and representatives)")
+    return (f"Review date {on}: review {carer}'s access for {grant.patient.given_name} "
+            f"({ProxyGrant.Basis(grant.basis).label.lower()}) (Carers and representatives)")
+
+
+def _review_tasks(open_grants, *, today: dt.date, now) -> int:
+    """On a grant's review date, a task for the person's named clinician (else a GP) to check the access
+    with the person, or with who decided for them: the practice's own to-do list, once per grant."""
+    from tandem.careplans.actions import tasks as task_actions
+    from tandem.careplans.models import Task
+    from tandem.core.rules import Role
+
+    due = list(open_grants.filter(review_on__lte=today, review_task_at__isnull=True, ends_on__gte=today)
+               .select_related("patient"))
+    if not due:
+        return 0
+    with transaction.atomic():
+        tasks = Task.objects.bulk_create([Task(
+            practice_id=grant.practice_id, patient_id=grant.patient_id, referral_id=f"pg{grant.pk}"[:12],
+            what=_review_words(grant)[:500],
+            to_user_id=grant.patient.named_clinician_id, to_role="" if grant.patient.named_clinician_id else Role.GP,
+            due_on=today + dt.timedelta(days=14), created_at=now, created_by=None) for grant in due])
+        task_actions.record_created(tasks, by=None, now=now)
+        ProxyGrant.objects.filter(pk__in=[g.pk for g in due]).update(review_task_at=now)
+    return len(due)
+
 
 
 # --- Entries hidden from carers --------------------------------------------------------------------

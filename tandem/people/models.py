@@ -120,6 +120,8 @@ class ProxyGrant(models.Model):
     ended_at = models.DateTimeField(null=True, blank=True, help_text="ended by the daily task after its end date")
     renewed_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     last_used_on = models.DateField(null=True, blank=True, help_text="the last day the carer used it")
+    review_task_at = models.DateTimeField(null=True, blank=True, help_text="when the practice was given a task "
+                                          "to check the access with the person, on its review date")
     warned_at = models.DateTimeField(null=True, blank=True, help_text="when the person and carer were told it ends soon")
     row_version = models.PositiveIntegerField(default=1)
 

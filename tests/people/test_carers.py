@@ -251,3 +251,19 @@ def test_the_carers_pages_fixed_text_reads_at_the_standard_reading_age(arthur, d
         measured = score(prose(response.content.decode()))
         assert measured.words > 5, name
         assert measured.reading_age <= limit_for("standard"), (name, measured)
+
+
+def test_on_the_review_date_the_named_clinician_gets_a_task_to_check_the_access_once(arthur, daughter, people):  # noqa: F811
+    from tandem.careplans.models import Task
+
+    grant = grant_access(arthur, **{"review-day": "15", "review-month": "12", "review-year": "2026"})
+    accept(daughter, grant)
+    with clock.frozen(dt.date(2026, 12, 14)):
+        assert actions.end_and_warn(practice=people.practice).reviews == 0
+    with clock.frozen(dt.date(2026, 12, 15)):
+        assert actions.end_and_warn(practice=people.practice).reviews == 1
+        assert actions.end_and_warn(practice=people.practice).reviews == 0  # once
+    task = Task.objects.get(referral_id=f"pg{grant.pk}")
+    assert task.patient_id == people.arthur.pk and task.to_user_id == people.nurse.pk  # his named clinician
+    assert "check with Arthur that Sarah Brooke should still help" in task.what
+    assert task.due_on == dt.date(2026, 12, 29) and task.events.count() == 1
