@@ -201,10 +201,15 @@ def grant_state(*, accepted: bool, revoked: bool, ended: bool, starts_on, ends_o
     return GrantState.ACTIVE
 
 
-def in_force(grant, today) -> bool:
+def state_of(grant, today) -> GrantState:
+    """`grant_state` of a ProxyGrant (or anything with its fields) on `today`."""
     return grant_state(accepted=grant.accepted_at is not None, revoked=grant.revoked_at is not None,
                        ended=grant.ended_at is not None, starts_on=grant.starts_on, ends_on=grant.ends_on,
-                       today=today) is GrantState.ACTIVE
+                       today=today)
+
+
+def in_force(grant, today) -> bool:
+    return state_of(grant, today) is GrantState.ACTIVE
 
 
 # DAPB3051 7.3: tell the person and the carer before access ends; 4.1.2: access not used for a long

@@ -117,16 +117,17 @@ def _seen(request, data: dict, now: int) -> None:
 def _carer(request, data: dict, *, account_id: int, generation: int, level: Level, now: int) -> Person | None:
     """A carer's session: the account still current, and the grant they act under still in force today
     (revoking it, or its end date passing, ends their access at this request)."""
-    if not PersonAccount.objects.filter(pk=account_id, closed_at__isnull=True,
-                                        session_generation=generation).exists():
-        request.session.pop(SESSION_KEY, None)
-        return None
+    accounts = PersonAccount.objects.filter(pk=account_id, closed_at__isnull=True, session_generation=generation)
     grant_id = data.get("grant")
-    if grant_id is None:
+    grant = None if grant_id is None else (
+        ProxyGrant.objects.select_related("patient", "practice")
+        .filter(pk=grant_id, proxy_account__in=accounts).first())  # one query: the account and the grant
+    if grant is None and not accounts.exists():
+        request.session.pop(SESSION_KEY, None)  # signed out everywhere, or the account closed
+        return None
+    if grant_id is None:  # choosing whose Tandem
         _seen(request, data, now)
         return Person(account_id=account_id, link_id=None, patient=None, practice=None, level=level)
-    grant = (ProxyGrant.objects.select_related("patient", "practice")
-             .filter(pk=grant_id, proxy_account_id=account_id).first())
     if grant is None or not in_force(grant, clock.today()) \
             or grant.patient.registration_status != RegistrationStatus.REGISTERED:
         request.session.pop(SESSION_KEY, None)

@@ -31,9 +31,9 @@ from ..rules import (
     Purpose,
     Scope,
     activity_words,
-    grant_state,
     may,
     scopes_of,
+    state_of,
 )
 from .pages import person_page
 
@@ -51,26 +51,21 @@ def _grant_rows(viewer) -> list[dict]:
     today = clock.today()
     rows = []
     for grant in queries.grants(viewer):
-        state = grant_state(accepted=grant.accepted_at is not None, revoked=grant.revoked_at is not None,
-                            ended=grant.ended_at is not None, starts_on=grant.starts_on, ends_on=grant.ends_on,
-                            today=today)
+        state = state_of(grant, today)
         rows.append({"grant": grant, "state": state.value, "name": f"{grant.proxy_given_name} {grant.proxy_family_name}",
                      "relationship": RelatedPerson.Relationship(grant.relationship).label,
                      "scopes": [SCOPE_LABELS[s] for s in Scope if s in scopes_of(grant)],
-                     "ends_on": parsing_day(grant.ends_on), "review_on": parsing_day(grant.review_on),
+                     "ends_on": presenters.long_date(grant.ends_on),
+                     "review_on": presenters.long_date(grant.review_on),
                      "by_staff": not grant.granted_by_person,
                      "basis": ProxyGrant.Basis(grant.basis).label})
     return rows
 
 
-def parsing_day(day) -> str:
-    return f"{day.day} {day:%B %Y}" if day else ""
-
-
 def _activity_rows(viewer) -> list[dict]:
     return [{"who": f"{a.grant.proxy_given_name} {a.grant.proxy_family_name}",
              "did": activity_words(a.what),
-             "on": parsing_day(timezone.localtime(a.at).date())} for a in queries.carer_activity(viewer)]
+             "on": presenters.long_date(timezone.localtime(a.at).date())} for a in queries.carer_activity(viewer)]
 
 
 @person_page(Purpose.CARERS, methods=("GET", "POST"))

@@ -97,8 +97,9 @@ def plan_pdf(request, viewer):
             raise Http404("You do not have a care plan yet.")
     hidden = queries.hidden(viewer)
     if hidden.plan_parts:  # a carer, with parts hidden from carers: made for them now, never kept
-        document = written_plans.document_html(presenters.plan(viewer, version), practice=viewer.practice,
-                                               patient=viewer.patient, variant=variant, today=clock.today())
+        shown = presenters.redacted(written_plans.written(version, viewer.patient, viewer.practice), hidden)
+        document = written_plans.document_html(shown, practice=viewer.practice, patient=viewer.patient,
+                                               variant=variant, today=clock.today())
         pdf, _pages = letters.to_pdf(document)
     else:
         pdf = bytes(written_pdfs.pdf_for(version=version, patient=viewer.patient, practice=viewer.practice,

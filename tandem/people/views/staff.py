@@ -49,7 +49,7 @@ from ..rules import (
     GrantState,
     Scope,
     activity_words,
-    grant_state,
+    state_of,
 )
 
 # Staff record access only for someone who lacks capacity: a person with capacity gives it themselves.
@@ -134,8 +134,7 @@ class GrantView:
 
 def _grant_view(grant: ProxyGrant, *, done: list[tuple[str, dt.datetime]], renewed: ProxyGrant | None,
                 today: dt.date) -> GrantView:
-    state = grant_state(accepted=grant.accepted_at is not None, revoked=grant.revoked_at is not None,
-                        ended=grant.ended_at is not None, starts_on=grant.starts_on, ends_on=grant.ends_on, today=today)
+    state = state_of(grant, today)
     label, colour = STATES[state]
     facts = [("Access ends", _day(grant.ends_on))]
     if grant.starts_on > today:
