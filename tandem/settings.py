@@ -122,6 +122,7 @@ INSTALLED_APPS = [
     "tandem.booking",
     "tandem.results",
     "tandem.careplans",
+    "tandem.careteam",
     "tandem.privacy",
     "tandem.continuity",
     "tandem.checkins",
@@ -130,6 +131,8 @@ INSTALLED_APPS = [
     "tandem.surveys",
     "tandem.team",
     "tandem.demo",
+    "oauth2_provider",  # the FHIR API's OAuth 2.0 authorisation server (OAUTH2_PROVIDER below)
+    "tandem.fhirapi",
 ]
 
 MIDDLEWARE = [
@@ -361,6 +364,32 @@ if PRODUCTION and TANDEM_NHS_LOGIN_ISSUER and (
 TANDEM_PUBLIC_RATE_PER_ADDRESS = _env("TANDEM_PUBLIC_RATE_PER_ADDRESS", "120/m")
 TANDEM_PUBLIC_RATE_PER_LINK = _env("TANDEM_PUBLIC_RATE_PER_LINK", "30/m")
 RATELIMIT_USE_CACHE = "shared"
+# The FHIR API's authorisation server (django-oauth-toolkit; tandem/fhirapi/README.md, ADR 17): the
+# authorization code grant with PKCE (S256 only), SMART scopes from tandem.fhirapi.rules, access tokens
+# for an hour, refresh tokens rotated (a reused one ends its family) for up to 30 days. API ids are
+# keyed by TANDEM_FHIR_ID_KEY (else SECRET_KEY): changing it changes every id the API has given out.
+TANDEM_FHIR_ID_KEY = _env("TANDEM_FHIR_ID_KEY", "")
+OAUTH2_PROVIDER = {
+    "SCOPES_BACKEND_CLASS": "tandem.fhirapi.oauth.SmartScopes",
+    "OAUTH2_VALIDATOR_CLASS": "tandem.fhirapi.oauth.Validator",
+    "PKCE_REQUIRED": True,
+    # RFC 9700 (OAuth 2.0 security best current practice), each as django-oauth-toolkit 4.0 will default:
+    # no implicit or password grants, S256 only, tokens in the Authorization header only, `iss` in the
+    # authorization response, tokens stored hashed.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"] if PRODUCTION else ["https", "http"],
+}
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"  # noqa: S105 - a model; tandem.fhirapi.models refers to it
 RATELIMIT_IP_META_KEY = "tandem.core.lockout.rate_limit_ip"
 CACHES = {
     # This process's own memory: for what may differ for a moment between processes.

@@ -51,7 +51,7 @@ LISTS = {
     "medicines": ("id", "kind", "medicine", "reason", "agreed_by"),
     "warning_signs": ("id", "level", "signs", "what_to_do", "contact"),
     "participants": ("id", "name", "relationship"),
-    "referrals": ("id", "what", "to", "by_when"),
+    "referrals": ("id", "what", "to", "why", "by_when"),
     "information_items": ("id", "text", "conditions"),
 }
 ACTION_FIELDS = ("id", "what", "who", "who_name", "when", "strategies", "status", "confidence")
@@ -60,6 +60,7 @@ ADDABLE = re.compile(r"^(needs|goals|targets|medicines|warning_signs|participant
                      r"|goals\.\d{1,3}\.actions)$")
 MAX_ROWS = 60  # of any one list; more than a conversation could hold
 MAX_NOTE = 200
+MAX_REFERRAL_WHAT, MAX_REFERRAL_WHY = 500, 1000  # what a referral asks (a task holds 500), and why
 _ID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 _SLUG = re.compile(r"^[a-z0-9_]{1,40}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -397,13 +398,18 @@ def _referrals(r: _Reader) -> tuple[Referral, ...]:
         kind, _, value = to.partition(":")
         to_role = value if kind == "role" and _SLUG.match(value) else ""
         to_user = read_id(value) if kind == "user" else None
+        to_provider = read_id(value) if kind == "provider" else None
+        if to and not (to_role or to_user or to_provider):
+            r.problem(f"{p}.to", "Choose who should do it from the list.")
         when_text = r.text(f"{p}.by_when")
         when = read_date(when_text) if when_text else None
         if when_text and when is None:
             r.problem(f"{p}.by_when", "Enter the date as a real date, for example 14/7/2026.")
-        referral = Referral(id=r.row_id(f"{p}.id"), what=r.text(f"{p}.what"), to_role=to_role, to_user_id=to_user,
-                            by_when=when.isoformat() if when else "")
-        if referral.what or to or when_text:
+        why = r.text(f"{p}.why", MAX_REFERRAL_WHY)
+        referral = Referral(id=r.row_id(f"{p}.id"), what=r.text(f"{p}.what", MAX_REFERRAL_WHAT), to_role=to_role,
+                            to_user_id=to_user, to_provider_id=to_provider, by_when=when.isoformat() if when else "",
+                            why=why)
+        if referral.what or to or when_text or why:
             r.rows[f"referrals.{len(out)}"] = p
             out.append(referral)
     return tuple(out)
@@ -483,8 +489,9 @@ def values_of(plan: Plan) -> dict[str, str | list[str]]:
               f"participants.{i}.relationship": person.relationship}
     for i, ref in enumerate(plan.referrals):
         to = f"user:{ref.to_user_id}" if ref.to_user_id is not None else (f"role:{ref.to_role}" if ref.to_role else "")
+        to = f"provider:{ref.to_provider_id}" if ref.to_provider_id is not None else to
         v |= {f"referrals.{i}.id": ref.id, f"referrals.{i}.what": ref.what, f"referrals.{i}.to": to,
-              f"referrals.{i}.by_when": date_text(ref.by_when)}
+              f"referrals.{i}.why": ref.why, f"referrals.{i}.by_when": date_text(ref.by_when)}
     for i, item in enumerate(plan.information_items):
         v |= {f"information_items.{i}.id": item.id, f"information_items.{i}.text": item.text,
               f"information_items.{i}.conditions": list(item.conditions)}

@@ -1,5 +1,7 @@
 """Tasks on the home page (tandem.core.home): how many unfinished tasks are for the signed-in person
-or their role, how many are overdue, and the first few, overdue first. Two statements."""
+or their role, how many are overdue, and the first few, overdue first; and the answers that came back lately
+from organisations outside the practice to referrals they made (or for people whose named clinician they
+are). Two statements."""
 
 from __future__ import annotations
 
@@ -13,8 +15,10 @@ FIRST = 5
 
 
 def my_tasks(asking: Asking) -> Block:
-    total, overdue, first = queries.work_for(asking.practice, asking.user.pk, asking.roles, asking.today,
-                                             first=FIRST)
+    total, overdue, first, answered, answers = queries.work_for(asking.practice, asking.user.pk, asking.roles,
+                                                                asking.today, first=FIRST)
     return Block(order=ORDER, template="careplans/tasks/_home.jinja",
-                 context={"total": total, "overdue": overdue, "rows": presenters.rows(first, today=asking.today)},
-                 patient_ids=tuple(t.patient_id for t in first))
+                 context={"total": total, "overdue": overdue, "rows": presenters.rows(first, today=asking.today),
+                          "answered": answered, "answers": presenters.rows(answers, today=asking.today),
+                          "answers_for_days": queries.ANSWERS_FOR_DAYS},
+                 patient_ids=tuple(dict.fromkeys(t.patient_id for t in (*first, *answers))))

@@ -6,6 +6,9 @@
   rolls the save back).
 - `progress_with(provider)`: `provider(practice_id, patient_id) -> {goal id: [Rated, ...]}` oldest
   first: how each goal has gone, for the plan's pages.
+- `task_link_with(prefix, link)`: for a task raised by a layer above (its `referral_id` starts with `prefix`),
+  `link(task) -> (href, text)`: where on that layer's pages the task is done (tandem.careteam: reviewing an
+  addition to the plan from the care team).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 
 _listeners: list[Callable[..., None]] = []
 _progress: list[Callable[[int, int], dict[str, list[Rated]]]] = []
+_task_links: dict[str, Callable[[object], tuple[str, str]]] = {}
 
 
 @dataclass(frozen=True)
@@ -46,3 +50,15 @@ def progress(practice_id: int, patient_id: int) -> dict[str, list[Rated]]:
         for goal_id, rows in provider(practice_id, patient_id).items():
             out.setdefault(goal_id, []).extend(rows)
     return {goal_id: sorted(rows, key=lambda r: r.on) for goal_id, rows in out.items()}
+
+
+def task_link_with(prefix: str, link: Callable[[object], tuple[str, str]]) -> None:
+    _task_links[prefix] = link
+
+
+def task_link(task) -> tuple[str, str] | None:
+    """(href, text) of the page where this task is done, when a layer above raised it."""
+    for prefix, link in _task_links.items():
+        if task.referral_id.startswith(prefix) and task.referral_id[len(prefix):].isdigit():
+            return link(task)
+    return None

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from tandem.core.models import AppendOnly, Practice
+from tandem.core.models import AppendOnly, Practice, Provider
 from tandem.messaging.models import OutboxMessage
 from tandem.patients.models import Patient, RelatedPerson
 from tandem.prepare.models import Conversation
@@ -169,9 +169,20 @@ class LocalService(models.Model):
 
 class Task(models.Model):
     """A need for another member of the team, from a care plan: "bring them back to whoever is
-    appropriate". Assigned to a person or to a role at the practice, and followed from requested to
+    appropriate". Assigned to a person or to a role at the practice, or referred to an organisation
+    outside it (`to_provider`, one of the practice's providers), and followed from requested to
     completed (with an outcome), declined (with a reason) or cancelled. Every change is a TaskEvent;
-    `revision` goes up with each, so a change made on a page that is out of date is refused."""
+    `revision` goes up with each, so a change made on a page that is out of date is refused.
+
+    A referral to an organisation is answered by its professionals in Tandem (`sent_by` "tandem"), or,
+    for one that does not use Tandem, sent through the outbox as a secure email with the referral
+    letter attached or as a printed letter (`sent_by` "email" or "letter", `message`), and the practice
+    records its answer on its behalf."""
+
+    class SentBy(models.TextChoices):
+        TANDEM = "tandem", "To their referrals in Tandem"
+        EMAIL = "email", "By secure email, with the referral letter attached"
+        LETTER = "letter", "By letter"
 
     class Status(models.TextChoices):
         REQUESTED = "requested", "Requested"
@@ -191,12 +202,19 @@ class Task(models.Model):
     referral_id = models.CharField(max_length=12, help_text="the referral's id in the plan, or 'ci' and the id of "
                                                             "the check-in whose answers raised it")
     what = models.CharField(max_length=500)
+    why = models.CharField(max_length=1000, blank=True, help_text="why the practice asks (the plan's referral)")
     priority = models.CharField(max_length=7, choices=Priority.choices, default=Priority.ROUTINE,
                                 help_text="FHIR Task.priority: urgent for what a person reported crossing a "
                                           "red level, for example")
     to_role = models.CharField(max_length=12, blank=True)
     to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="care_tasks")
+    to_provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="referrals", help_text="an organisation outside the practice")
+    sent_by = models.CharField(max_length=6, choices=SentBy.choices, blank=True,
+                               help_text="how a referral to an organisation reached it (empty: within the practice)")
+    message = models.ForeignKey(OutboxMessage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                                help_text="the outbox message that sent it, for an organisation not using Tandem")
     due_on = models.DateField(null=True, blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
     outcome = models.CharField(max_length=1000, blank=True, help_text="what was done (required to complete)")
@@ -213,12 +231,16 @@ class Task(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["patient", "referral_id"], name="one_task_per_referral"),
-            models.CheckConstraint(condition=~Q(to_role="") | Q(to_user__isnull=False), name="task_has_someone"),
+            models.CheckConstraint(condition=~Q(to_role="") | Q(to_user__isnull=False) | Q(to_provider__isnull=False),
+                                   name="task_has_someone"),
+            models.CheckConstraint(condition=Q(to_provider__isnull=True) | Q(to_role="", to_user__isnull=True),
+                                   name="task_provider_alone"),
             models.CheckConstraint(condition=~Q(status="completed") | ~Q(outcome=""), name="task_completed_has_outcome"),
             models.CheckConstraint(condition=~Q(status="declined") | ~Q(decline_reason=""),
                                    name="task_declined_has_reason"),
         ]
-        indexes = [models.Index(fields=["practice", "status", "to_role"], name="careplans_task_queue")]
+        indexes = [models.Index(fields=["practice", "status", "to_role"], name="careplans_task_queue"),
+                   models.Index(fields=["to_provider", "status"], name="careplans_task_provider")]
 
     def __str__(self) -> str:
         return f"Task {self.pk}"
@@ -246,8 +268,11 @@ class TaskEvent(AppendOnly):
     to_role = models.CharField(max_length=12, blank=True)
     to_user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="+")
+    to_provider = models.ForeignKey(Provider, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     due_on = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=1000, blank=True, help_text="the outcome, or the reason declined")
+    on_behalf = models.BooleanField(default=False, help_text="recorded by the practice for the organisation it "
+                                                             "was referred to (one that does not use Tandem)")
     at = models.DateTimeField()
     by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                            related_name="+")

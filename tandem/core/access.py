@@ -40,6 +40,13 @@ def leads_a_group(user) -> bool:
     return GroupLead.objects.filter(user=user, ended_on__isnull=True).exists()
 
 
+def works_for_provider(user) -> bool:
+    """Whether the user works for an organisation outside a practice now (read only for its pages)."""
+    from .models import ProviderStaff
+
+    return ProviderStaff.objects.filter(user=user, left_on__isnull=True, provider__active=True).exists()
+
+
 class AccessMiddleware:
     """Place after CurrentPracticeMiddleware: it needs request.user, request.practice and request.roles
     (and request.person, from tandem.people.session, for a person's own pages)."""
@@ -62,7 +69,8 @@ class AccessMiddleware:
         decision = rules.decide(
             need, signed_in=bool(user is not None and user.is_authenticated),
             has_practice=getattr(request, "practice", None) is not None, roles=getattr(request, "roles", frozenset()),
-            leads_a_group=lambda: leads_a_group(user), person=getattr(request, "person", None) is not None)
+            leads_a_group=lambda: leads_a_group(user), works_for_provider=lambda: works_for_provider(user),
+            person=getattr(request, "person", None) is not None)
         if decision is rules.Decision.ALLOW:
             return None
         if decision is rules.Decision.SIGN_IN:

@@ -136,6 +136,68 @@ class GroupLead(models.Model):
         return f"{self.user_id} leads {self.group_id}"
 
 
+class Provider(models.Model):
+    """An organisation outside the practice that cares for some of its people: community nursing and therapy,
+    a hospital specialty, social care, the voluntary sector, social prescribing link workers.
+
+    Each practice keeps its own list (as it keeps its local services directory): a provider's staff see
+    only people of the practice that added them, and only those whose care team they are in
+    (tandem.careteam). The same community team working with three practices is three rows, one per
+    practice, with the same ODS code."""
+
+    class Kind(models.TextChoices):
+        COMMUNITY = "community", "Community nursing and therapy"
+        HOSPITAL = "hospital", "Hospital specialty"
+        SOCIAL_CARE = "social_care", "Social care"
+        VOLUNTARY = "voluntary", "Voluntary sector"
+        SOCIAL_PRESCRIBING = "social_prescribing", "Social prescribing"
+
+    practice = models.ForeignKey(Practice, on_delete=models.CASCADE, related_name="providers")
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    ods_code = models.CharField("ODS code", max_length=10, blank=True,
+                                help_text="its Organisation Data Service code, where it has one")
+    service = models.CharField(max_length=300, blank=True, help_text="what it does, in a sentence")
+    email = models.EmailField(max_length=254, blank=True,
+                              help_text="its secure email address for referrals (for one that does not use Tandem)")
+    phone = models.CharField(max_length=30, blank=True)
+    address = models.CharField(max_length=300, blank=True, help_text="for referral letters")
+    active = models.BooleanField(default=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField()
+    updated_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["practice", "name"], name="one_provider_name_per_practice"),
+            models.UniqueConstraint(fields=["practice", "ods_code"], condition=~models.Q(ods_code=""),
+                                    name="one_provider_ods_per_practice"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Provider {self.pk}"
+
+
+class ProviderStaff(models.Model):
+    """A professional of a provider: a user of Tandem who works for that organisation, with their job
+    ("Community matron"). Leaving ends it (`left_on`); the row stays, so what they did stays theirs."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="provider_roles")
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="staff")
+    job = models.CharField(max_length=80, help_text="e.g. Community matron, Social worker")
+    since = models.DateField()
+    left_on = models.DateField(null=True, blank=True)
+    left_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "provider"], name="one_row_per_provider_staff")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} at provider {self.provider_id}"
+
+
 class AppendOnlyQuerySet(models.QuerySet):
     """Refuses bulk updates and deletes; the model names itself in `append_only_name`."""
 

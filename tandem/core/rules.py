@@ -76,6 +76,9 @@ class Open(StrEnum):
     # a person signed in to their own Tandem with NHS login (request.person, tandem.people.session), never
     # a staff account; what they may see beyond that is tandem.people.rules.may (levels, later grants)
     PERSON = "person"
+    # a professional of an organisation outside the practice (tandem.core.models.ProviderStaff, in force), no
+    # practice needed: which people they may see is decided by the view (tandem.careteam: their care teams only)
+    CARE_TEAM = "care_team"
 
 
 Need = Open | Capability
@@ -351,6 +354,8 @@ URL_ACCESS: dict[str, Access] = {
     **{f"people:{name}": _both(Open.PERSON) for name in ("book", "book_conversation", "book_check", "booked",
                                                           "change_appointment", "cancel_appointment")},
     "people:invitation": _PUBLIC,
+    # Who is in the person's care team (tandem.careteam): part of reading their plan.
+    "people:care_team": _both(Open.PERSON),
     # Staff pages for carers' access (tandem.people.views.staff): clinicians read who may act for a person
     # and what is hidden from carers; recording, ending, renewing access and hiding entries change the record.
     "carers:person": Access(read=Capability.VIEW_CLINICAL, change=Capability.EDIT_CLINICAL),
@@ -358,13 +363,48 @@ URL_ACCESS: dict[str, Access] = {
     "carers:hidden": _CLINICAL_READ,
     "carers:hide": _CLINICAL_EDIT,
     "carers:show": _CLINICAL_EDIT,
+    # The FHIR API (tandem.fhirapi): other providers' systems read with a bearer token, never the staff
+    # session, so the table lets the request through and the view checks the token, its scopes and who
+    # its user may see now (tandem.fhirapi.scope); requests without a good token are rate limited. What
+    # the API says about itself is public. The OAuth token and revocation endpoints authenticate the
+    # application themselves (django-oauth-toolkit) and are rate limited; the consent page is for staff
+    # who may read clinical records, and a person can be chosen only among those they may see.
+    **{f"fhirapi:{name}": _PUBLIC for name in ("metadata", "smart_configuration", "openapi", "read", "search",
+                                                 "search_post", "token", "revoke", "unknown")},
+    "fhirapi:authorize": _CLINICAL_READ,
+    # The wider care team (tandem.careteam): a person's care team and the additions to their plan waiting for
+    # review are clinical (adding or ending a member and deciding an addition change the record); the practice's
+    # list of organisations outside it is read by anyone there and kept by the manager, as local services are.
+    "careteam:person": _CLINICAL_READ,
+    "careteam:add": _CLINICAL_EDIT,
+    "careteam:end": _CLINICAL_EDIT,
+    "careteam:accept": _CLINICAL_EDIT,
+    "careteam:decline": _CLINICAL_EDIT,
+    "careteam:waiting": _CLINICAL_READ,
+    "careteam:organisations": _MEMBER,
+    "careteam:organisation": Access(read=Open.MEMBER, change=Capability.MANAGE_PRACTICE),
+    "careteam:organisation_new": _MANAGE,
+    "careteam:professional_new": _MANAGE,
+    "careteam:professional_left": _MANAGE,
+    # A professional of an organisation outside the practice: their people (only those whose care team they are
+    # in; the view finds anyone else not there), a person's shared plan, adding to it and withdrawing an addition.
+    "careteam:mine": _both(Open.CARE_TEAM),
+    "careteam:plan": _both(Open.CARE_TEAM),
+    "careteam:add_to_plan": _both(Open.CARE_TEAM),
+    "careteam:withdraw": _both(Open.CARE_TEAM),
+    # Referrals to their organisation(s): the queue and one referral, accepted, rejected, started, completed there
+    # (the view finds a referral to any other organisation not there).
+    "careteam:referrals": _both(Open.CARE_TEAM),
+    "careteam:referral": _both(Open.CARE_TEAM),
 }
 
 
 def decide(need: Need, *, signed_in: bool, has_practice: bool, roles: frozenset[Role] | set[Role],
-           leads_a_group: Callable[[], bool] | bool = False, person: bool = False) -> Decision:
+           leads_a_group: Callable[[], bool] | bool = False, person: bool = False,
+           works_for_provider: Callable[[], bool] | bool = False) -> Decision:
     """Whether a request with this need may go ahead, or where it should go instead. `leads_a_group` is
-    asked only for a group lead's page (a callable, so other pages never pay for the read). `person`:
+    asked only for a group lead's page (a callable, so other pages never pay for the read); `works_for_provider`
+    likewise only for a care team professional's page. `person`:
     a person is signed in to their own Tandem; only their pages open for it, and only for it."""
     if need is Open.PUBLIC:
         return Decision.ALLOW
@@ -377,6 +417,9 @@ def decide(need: Need, *, signed_in: bool, has_practice: bool, roles: frozenset[
     if need is Open.GROUP_LEAD:
         leads = leads_a_group() if callable(leads_a_group) else leads_a_group
         return Decision.ALLOW if leads else Decision.FORBIDDEN
+    if need is Open.CARE_TEAM:
+        works = works_for_provider() if callable(works_for_provider) else works_for_provider
+        return Decision.ALLOW if works else Decision.FORBIDDEN
     if need is Open.MANAGER_OR_GROUP_LEAD:
         if has_practice and can(roles, Capability.MANAGE_PRACTICE):
             return Decision.ALLOW

@@ -206,10 +206,14 @@ def choose_practice(request):
     choices = [
         {"practice": m.practice, "role": ROLE_LABELS[Role(m.role)]} for m in memberships
     ]
-    from .access import leads_a_group
+    from .access import leads_a_group, works_for_provider
 
+    care_team = works_for_provider(request.user)
+    if not memberships and care_team and not leads_a_group(request.user):
+        return redirect("careteam:mine")  # a professional of an organisation outside any practice: their people
     return render(request, "core/choose_practice.jinja", {"choices": choices, "form_errors": [error] if error else [],
-                                                         "leads_groups": leads_a_group(request.user)},
+                                                         "leads_groups": leads_a_group(request.user),
+                                                         "care_team": care_team},
                   status=400 if error else 200)
 
 

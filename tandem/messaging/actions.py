@@ -43,6 +43,8 @@ class Addressee:
 
     name: str
     email: str = ""
+    # A letter to this address instead (an organisation a practice refers the person to), not the patient's.
+    address: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +178,8 @@ def reachable_channels(patient: Patient) -> set[str]:
 
 def _recipient(patient: Patient, channel: str, to: Addressee | None = None) -> tuple[str, list[str]]:
     """(recipient as stored, lines for the letter's address window)."""
+    if channel == rules.LETTER and to is not None and to.address:
+        return "\n".join(to.address), [to.name, *to.address]
     if channel == rules.LETTER:
         lines = postal_lines(patient)
         if not lines:

@@ -223,7 +223,8 @@ PAGES: tuple[tuple[str, str, Purpose], ...] = (
     ("plan", "plan", Purpose.PLAN), ("results", "results", Purpose.RESULTS),
     ("appointments", "appointments", Purpose.APPOINTMENTS), ("checkins", "check-ins", Purpose.CHECKINS),
     ("readings", "home readings", Purpose.READINGS), ("agenda", "questions for the next review", Purpose.AGENDA),
-    ("goals", "goals", Purpose.PLAN), ("contact", "who to contact", Purpose.PLAN),
+    ("goals", "goals", Purpose.PLAN), ("care_team", "care team", Purpose.PLAN),
+    ("contact", "who to contact", Purpose.PLAN),
     ("carers", "who can see your pages", Purpose.CARERS),
 )
 

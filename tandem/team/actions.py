@@ -59,17 +59,8 @@ def add_member(*, practice: Practice, by: User | None, username: str, first_name
     practice too) gets this practice added, their account and other practices untouched. Values are
     as `rules.clean_*` gave them."""
     role = Role(role)
-    same = list(User.objects.filter(username__iexact=username).order_by("pk")[:2])
-    user = next((u for u in same if u.username == username), None)
-    if user is None and same:
-        raise TeamError(f"There is already an account with the username {same[0].username}, which differs only in "
-                        f"capital letters. To add that person, type {same[0].username}; otherwise choose another "
-                        "username.", field="username")
+    user = existing_account(username=username, email=email)
     if user is not None:
-        if user.email and user.email.lower() != email.lower():
-            raise TeamError(f"There is already an account with the username {username}, with a different email "
-                            "address. If this is the same person, enter the email address their account has; if "
-                            "not, choose another username.", field="username")
         existing = Membership.with_left.filter(user=user, practice=practice).first()
         if existing is not None and existing.left_on is None:
             raise TeamError(f"{user.display_name} already works at this practice, as "
@@ -80,14 +71,7 @@ def add_member(*, practice: Practice, by: User | None, username: str, first_name
                             "from the team list and choose that they have returned.", field="username")
         new_account = False
     else:
-        try:
-            with transaction.atomic():
-                user = User(username=username, first_name=first_name, last_name=last_name, email=email)
-                user.set_unusable_password()
-                user.save()
-        except IntegrityError:  # someone made the same username a moment ago
-            raise TeamError(f"The username {username} has just been taken. Choose another username.",
-                            field="username") from None
+        user = new_account_for(username=username, first_name=first_name, last_name=last_name, email=email)
         new_account = True
     try:
         with transaction.atomic():
@@ -101,18 +85,54 @@ def add_member(*, practice: Practice, by: User | None, username: str, first_name
     return Added(membership=membership, new_account=new_account)
 
 
+def existing_account(*, username: str, email: str) -> User | None:
+    """The account with exactly this username, if there is one and it is this person's (the same email address,
+    or none on it). A username that differs only in capital letters, or another email address, is refused
+    rather than guessed at (TeamError on the username field)."""
+    same = list(User.objects.filter(username__iexact=username).order_by("pk")[:2])
+    user = next((u for u in same if u.username == username), None)
+    if user is None and same:
+        raise TeamError(f"There is already an account with the username {same[0].username}, which differs only in "
+                        f"capital letters. To add that person, type {same[0].username}; otherwise choose another "
+                        "username.", field="username")
+    if user is not None and user.email and user.email.lower() != email.lower():
+        raise TeamError(f"There is already an account with the username {username}, with a different email "
+                        "address. If this is the same person, enter the email address their account has; if "
+                        "not, choose another username.", field="username")
+    return user
+
+
+def new_account_for(*, username: str, first_name: str, last_name: str, email: str) -> User:
+    """A new account with no usable password (they choose one from the set-password email)."""
+    try:
+        with transaction.atomic():
+            user = User(username=username, first_name=first_name, last_name=last_name, email=email)
+            user.set_unusable_password()
+            user.save()
+    except IntegrityError:  # someone made the same username a moment ago
+        raise TeamError(f"The username {username} has just been taken. Choose another username.",
+                        field="username") from None
+    return user
+
+
 @transaction.atomic
 def send_set_password_email(*, membership: Membership, by: User | None, site: str) -> None:
     """Email them a link to choose their password (Django's password reset link, which works once and
     for PASSWORD_RESET_TIMEOUT). `site`: the address Tandem is reached at, e.g. https://tandem.example.
     Raises OSError or smtplib's errors when the mail server cannot be reached; nothing is recorded then."""
-    user = membership.user
+    email_set_password(user=membership.user, organisation=membership.practice.name, practice=membership.practice,
+                       by=by, site=site)
+
+
+def email_set_password(*, user: User, organisation: str, practice: Practice, by: User | None, site: str) -> None:
+    """The set-password email to someone added to `organisation` (a practice, or an organisation outside it
+    that works with `practice`). Raises as send_set_password_email."""
     if not user.email:
         raise TeamError(f"{user.display_name} has no email address, so no email can be sent.")
     link = site.rstrip("/") + reverse("core:password_reset_confirm", kwargs={
         "uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)})
-    context = {"user": user, "practice": membership.practice, "link": link}
-    audit.record(by=by, practice=membership.practice, action=AuditEvent.Action.CREATE,
+    context = {"user": user, "organisation": organisation, "link": link}
+    audit.record(by=by, practice=practice, action=AuditEvent.Action.CREATE,
                  what="account.set_password_email", object_id=user.pk)
     send_mail(render_to_string("team/email/set_password_subject.txt", context).strip(),
               render_to_string("team/email/set_password.txt", context), None, [user.email])

@@ -36,6 +36,9 @@ METHODS = ("get", "post")
 OK_PUBLIC_PARAMS = {"token": "not-a-real-token", "uidb64": "MQ", "key": "invitation_not_this_year",
                     "variant": "standard", "step": "due",  # step: a step of the care planning cycle (learn:step)
                     "reason": "state"}  # reason: why a person's sign-in was refused (people:refused)
+# The FHIR API's resource type and opaque id (tandem.fhirapi): no practice's object until a bearer token
+# says whose records may be seen (tests/fhirapi/test_api.py: another practice's resource is not found).
+OK_PUBLIC_PARAMS.update({"type_name": "Patient", "ident": "0" * 32})
 INVITATION = {"due_month": "2026-07", "conditions": ["type 2 diabetes"], "tests": ["a blood test"]}
 
 
@@ -337,6 +340,70 @@ def _proxy_hidden(w, practice, patient, by, own):
 MAKERS["proxy_hidden"] = _proxy_hidden
 PARAM_KINDS[("carers", "hidden_id")] = "proxy_hidden"
 PARAM_KINDS[("people", "pk")] = "checkin"  # a check-in of the signed-in person's own (people:checkin)
+
+
+def _provider(w, practice, patient, by, own):
+    """An organisation on the practice's list (tandem.careteam), with a professional who uses Tandem."""
+    from tandem.careteam import actions
+
+    provider = actions.save_provider(practice=practice, by=by, values={
+        "name": "Community Nursing", "kind": "community", "ods_code": "", "service": "", "email": "", "phone": "",
+        "address": ""})
+    actions.add_professional(provider=provider, by=by, username=f"matron-{practice.pk}", first_name="Jo",
+                             last_name="Marsh", email=f"matron-{practice.pk}@example.org", job="Community matron")
+    return provider.pk
+
+
+def _provider_staff(w, practice, patient, by, own):
+    from tandem.core.models import ProviderStaff
+
+    return ProviderStaff.objects.get(provider_id=w.get("provider", own)).pk
+
+
+def _care_team_member(w, practice, patient, by, own):
+    from tandem.careteam import actions
+    from tandem.core.models import Provider
+
+    provider = Provider.objects.get(pk=w.get("provider", own))
+    return actions.add_member(patient=patient, by=by, provider=provider, professional=provider.staff.get(),
+                              role="Leg ulcer care", scopes=("contribute",), agreed_how="in_person",
+                              agreed_on=dt.date(2026, 6, 15)).pk
+
+
+def _contribution(w, practice, patient, by, own):
+    from tandem.careteam import actions
+    from tandem.careteam.models import Member
+
+    member = Member.objects.select_related("professional__user", "provider", "patient").get(
+        pk=w.get("care_team_member", own))
+    return actions.contribute(member=member, by=member.professional.user, kind="agreed",
+                              content={"text": "Weekly dressings"}, based_on=0).pk
+
+
+MAKERS |= {"provider": _provider, "provider_staff": _provider_staff, "care_team_member": _care_team_member,
+           "contribution": _contribution, "contribution_kind": lambda w, practice, patient, by, own: "agreed"}
+PARAM_KINDS |= {("careteam", "provider_id"): "provider", ("careteam", "staff_id"): "provider_staff",
+                ("careteam", "member_id"): "care_team_member", ("careteam", "contribution_id"): "contribution",
+                ("careteam", "kind"): "contribution_kind"}
+
+
+def _referral(w, practice, patient, by, own):
+    """A referral in the person's plan to the organisation on the practice's list (careteam:referral)."""
+    from dataclasses import replace
+
+    from tandem.careplans import actions, queries
+    from tandem.careplans.models import Task
+    from tandem.careplans.rules.document import Referral
+
+    provider_id = w.get("provider", own)
+    plan = queries.plan_of(queries.latest(practice, patient))
+    plan = replace(plan, referrals=(*plan.referrals, Referral(id="", what="Wound check", to_provider_id=provider_id)))
+    actions.save_plan(patient=patient, by=by, plan=plan, base_version=_plan_version(patient))
+    return Task.objects.get(patient=patient, to_provider_id=provider_id).pk
+
+
+MAKERS["referral"] = _referral
+PARAM_KINDS[("careteam", "referral_id")] = "referral"
 
 
 def _kwargs(w: World, name: str, own: bool) -> dict:

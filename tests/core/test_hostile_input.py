@@ -69,6 +69,7 @@ QUERY_PARAMS: dict[str, tuple[str, ...]] = {
     "learn:step": ("year", "page", "conditions"),
     "learn:outcomes": ("format",),
     "people:sign_in": ("for",),  # a purpose, from a list: anything else is the page with the ways in
+    "careteam:add": ("provider",),  # an organisation on the practice's list: anything else is not found
 }
 # Other query-string values that go with the ones above, so the number is what is tested.
 QUERY_WITH: dict[str, dict[str, str]] = {
@@ -108,6 +109,14 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "people:reading_new": (("reading-home_bp", "taken-day", "taken-month", "taken-year"),
                            {"reading-home_bp": "120/80", "taken-day": "15", "taken-month": "6", "taken-year": "2026"}),
     "people:agenda": (("version",), {"what_matters": "My garden", "version": "0"}),
+    "careteam:add": (("provider", "professional", "agreed-day", "agreed-month", "agreed-year"),
+                     {"role": "Leg ulcer care", "agreed_how": "in_person"}),
+    "careteam:accept": (("chosen", "plan_version"), {"chosen": "1", "plan_version": "0"}),
+    "careteam:end": (("version",), {"reason": "Discharged"}),
+    "careteam:decline": (("version",), {"reason": "Already in the plan"}),
+    "careteam:organisation": (("version",), {"do": "off"}),
+    # a professional of the organisation (tests/careteam/test_referrals_provider.py tries it as them too)
+    "careteam:referral": (("version",), {"do": "complete", "outcome": "Seen at home"}),
     "careplans:copy_given": (("on[day]", "on[month]", "on[year]", "version"),
                              {"version": "1", "how": "printed", "on[day]": "15", "on[month]": "6",
                               "on[year]": "2026"}),
@@ -157,6 +166,9 @@ FORM_FIELDS: dict[str, tuple[tuple[str, ...], dict[str, str]]] = {
     "surveys:staff_rounds": (("weeks", "round", "revision"), {"do": "close"}),
     "surveys:staff_answer": (("a1", "b10"), {}),
     "patients:named_clinician": (("clinician", "seen"), {"clinician": "none", "seen": "none"}),
+    # The FHIR API's consent page (tandem.fhirapi.consent); the API's own query parameters, with a token,
+    # are tried in tests/fhirapi/test_api.py (every refusal there is a 400 OperationOutcome).
+    "fhirapi:authorize": (("patient", "nhs_number"), {"decision": "allow"}),
     "reply:start": (("dob[day]", "dob[month]", "dob[year]"),
                     {"dob[day]": "2", "dob[month]": "3", "dob[year]": "1948"}),
 }
@@ -245,6 +257,8 @@ def _kwargs(name: str, t: Things, *, hostile_id: int | None = None) -> dict:
             kwargs[key] = t.variant
         elif key == "step":  # a step of the care planning cycle (learn:step)
             kwargs[key] = "due"
+        elif key == "kind":  # a kind of addition to a plan from its care team (careteam:add_to_plan)
+            kwargs[key] = "agreed"
     return kwargs
 
 

@@ -72,6 +72,25 @@ NOT_PATIENT_URLS: dict[str, str] = {
     "reply:pack": "a reply link's token",
     "reply:reply": "a reply link's token",
     "reply:sent": "a reply link's token",
+    # The wider care team (tandem.careteam): objects of one person under the person's id, checked in
+    # tests/careteam/test_care_team.py (another practice's person or object is not found); and the pages of
+    # professionals outside the practice, who see only the people whose care team they are in.
+    "careteam:end": "a member of a person's care team, under the person's id (tests/careteam/test_care_team.py)",
+    "careteam:decline": "an addition to a person's plan, under the person's id (tests/careteam/test_care_team.py)",
+    "careteam:withdraw": "a care team professional's own addition (tests/careteam/test_care_team.py: not theirs, "
+                         "not found)",
+    "careteam:plan": "a person whose care team the professional is in (tests/careteam/test_care_team.py: anyone "
+                     "else, of any practice, is not found)",
+    "careteam:add_to_plan": "a person whose care team the professional is in (tests/careteam/test_care_team.py)",
+    "careteam:organisation": "an organisation on the practice's list (tests/careteam/test_care_team.py: another "
+                             "practice's is not found)",
+    "careteam:professional_new": "an organisation on the practice's list",
+    "careteam:professional_left": "an organisation on the practice's list and one of its professionals",
+    "careteam:referral": "a referral to the professional's organisation (tests/careteam/test_referrals_provider.py: "
+                         "another organisation's or another practice's is not found)",
+    # The FHIR API (tandem.fhirapi): opaque resource ids, not integers, behind a bearer token
+    # (tests/fhirapi/test_api.py: another practice's resource and an unauthorised person's are not found).
+    "fhirapi:read": "a FHIR resource's opaque id (tests/fhirapi/test_api.py)",
 }
 
 

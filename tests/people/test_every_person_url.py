@@ -125,7 +125,7 @@ def test_every_url_is_in_the_table(people):  # noqa: F811
 
 
 # The URLs without parameters: each shows only the session's person's data.
-NO_PARAMETERS = ("home", "plan", "plan_pdf", "results", "appointments", "checkins", "goals", "contact", "carers",
+NO_PARAMETERS = ("home", "plan", "plan_pdf", "results", "appointments", "checkins", "goals", "care_team", "contact", "carers",
                  "carer_new", "choose", "readings", "reading_new", "agenda",
                  "book", "book_conversation", "book_check", "booked")
 

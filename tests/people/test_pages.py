@@ -5,6 +5,7 @@ PDF in standard and large print; every read is audited as the person's; the fixe
 
 from __future__ import annotations
 
+import datetime as dt
 import html as html_lib
 import re
 
@@ -30,7 +31,7 @@ from tests.people.test_pages_conftest import (  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
-PAGES = ("plan", "results", "appointments", "checkins", "goals", "contact")
+PAGES = ("plan", "results", "appointments", "checkins", "goals", "care_team", "contact")
 
 
 def page(client, name: str, *args, status: int = 200) -> str:
@@ -211,7 +212,7 @@ def test_every_page_read_is_audited_as_the_persons_with_the_account(person_clien
                                                                        "detail"))
     people_rows = [r for r in rows if r[0].startswith("people.")]
     assert [r[0] for r in people_rows] == ["people.plan", "people.results", "people.appointments",
-                                           "people.checkins", "people.goals", "people.contact"]
+                                           "people.checkins", "people.goals", "people.care_team", "people.contact"]
     for what, action, user_id, patient_id, detail in people_rows:
         assert (action, user_id, patient_id) == ("view", None, people.arthur.pk), what
         assert detail["account"] == viewer.pk and detail["grant"] is None
@@ -245,3 +246,26 @@ def test_the_pages_fixed_text_reads_at_the_standard_reading_age(person_client, p
             assert measured.words > 5, (who.given_name, name)
             assert measured.reading_age <= limit_for("standard"), (who.given_name, name, measured)
 
+
+
+# --- Their care team -------------------------------------------------------------------------------
+
+def test_arthur_sees_who_is_in_his_care_team_and_beatrice_does_not_see_them(person_client, people):  # noqa: F811 - fixtures
+    from tandem.careteam import actions as careteam
+
+    u = people
+    org = careteam.save_provider(practice=u.practice, by=None, values={
+        "name": "Riverside Community Nursing", "kind": "community", "ods_code": "", "service": "", "email": "",
+        "phone": "0113 496 0200", "address": ""})
+    staff = careteam.add_professional(provider=org, by=None, username="jmarsh", first_name="Jo", last_name="Marsh",
+                                      email="jmarsh@example.org", job="Community matron").staff
+    careteam.add_member(patient=u.arthur, by=u.nurse, provider=org, professional=staff,
+                        role="Weekly leg ulcer dressings at home", scopes=(), agreed_how="in_person",
+                        agreed_on=u.arthur.registered_on or dt.date(2026, 6, 1))
+    person_client.sign_in(u.arthur)
+    seen = text(page(person_client, "care_team"))
+    assert "Jo Marsh, community matron, Riverside Community Nursing" in seen
+    assert "Weekly leg ulcer dressings at home" in seen and "0113 496 0200" in seen
+    assert AuditEvent.objects.filter(what="people.care_team", patient_id=u.arthur.pk).exists()
+    person_client.sign_in(u.beatrice)
+    assert "Jo Marsh" not in text(page(person_client, "care_team"))

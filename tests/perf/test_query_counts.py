@@ -75,8 +75,9 @@ def save(client, u, form) -> None:
 
 # The staff read once (tasks and who holds it), the agenda once (its history), the conversation with
 # its pack once; the register facts and risk tier from the summary's read (only the frailty read); how
-# each goal of the last plan went between visits (one read of its goal ratings).
-WORKSPACE_QUERIES = 20
+# each goal of the last plan went between visits (one read of its goal ratings); the organisations outside the
+# practice a referral can go to (one).
+WORKSPACE_QUERIES = 21
 # The FHIR document: the person, the version with its plan record, everyone it names at the practice
 # (one read), carers, diagnoses, registers, the state of its tasks, and the audit row (and the local
 # services, for a plan that names some).

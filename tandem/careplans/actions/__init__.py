@@ -28,6 +28,7 @@ from .. import hooks, queries
 from ..models import CarePlan, CopyGiven, Draft, LocalService, PlanVersion, Task
 from ..rules import carry, document, wording
 from ..rules.document import Plan
+from . import referrals as referral_actions
 from . import tasks as task_actions
 from . import written as written_pdfs
 from .tasks import (  # noqa: F401 - the lifecycle of a task (accept, start, complete, decline, cancel, reassign)
@@ -171,6 +172,8 @@ def save_plan(*, patient: Patient, by: User | None, plan: Plan, base_version: in
         plan, problems = _the_conversation(plan, patient=patient, by=by, conversation=conversation, today=today)
     problems = document.validate(plan, known_concepts=known_concepts(), today=today, historical=historical) + problems
     problems += _referrals_to_staff(plan, patient=patient)
+    plan, provider_problems, routes = referral_actions.check(plan, patient=patient)
+    problems += provider_problems
     plan, named_problems = _named_people(plan, patient=patient)
     problems += named_problems
     if problems:
@@ -180,6 +183,7 @@ def save_plan(*, patient: Patient, by: User | None, plan: Plan, base_version: in
         raise PlanConflict(PlanVersion.objects.get(plan=record, version=record.version))
     previous = (Plan.from_dict(PlanVersion.objects.get(plan=record, version=record.version).content)
                 if record.version else Plan())
+    plan = document.keep_authors(plan, previous)
     record.version += 1
     record.updated_at = now
     record.save(update_fields=["version", "updated_at"])
@@ -187,7 +191,7 @@ def save_plan(*, patient: Patient, by: User | None, plan: Plan, base_version: in
         practice=patient.practice, plan=record, patient=patient, version=record.version, content=plan.as_dict(),
         conversation=conversation, note=note.strip()[:200], created_at=now, created_by=by)
     targets = _apply_targets(patient=patient, by=by, plan=plan, previous=previous, on=today)
-    tasks = _tasks_for(patient=patient, by=by, plan=plan, version=version, now=now)
+    tasks = _tasks_for(patient=patient, by=by, plan=plan, version=version, now=now, routes=routes)
     if plan.named_clinician_id is not None and patient.named_clinician_id != plan.named_clinician_id:
         patient_actions.set_named_clinician(patient=patient, by=by, clinician=User.objects.get(pk=plan.named_clinician_id))
     hooks.saved(version=version, plan=plan, by=by, today=today, historical=historical)
@@ -265,22 +269,28 @@ def _named_people(plan: Plan, *, patient: Patient) -> tuple[Plan, list[document.
                                     caller_id=agreed.caller_id if agreed.channel == "phone" else None)), problems
 
 
-def _tasks_for(*, patient: Patient, by: User | None, plan: Plan, version: PlanVersion, now: dt.datetime) -> int:
-    """Each new referral becomes a task for that person or role (once: re-saving the plan keeps it)."""
+def _tasks_for(*, patient: Patient, by: User | None, plan: Plan, version: PlanVersion, now: dt.datetime,
+               routes: Mapping[str, str] | None = None) -> int:
+    """Each new referral becomes a task for that person or role, or for that organisation outside the practice
+    (once: re-saving the plan keeps it). A referral to an organisation that does not use Tandem is sent to it
+    through the outbox (referrals.py; `routes`: how each is sent)."""
     have = set(Task.objects.filter(patient=patient).values_list("referral_id", flat=True))
     staff = set(Membership.objects.filter(practice=patient.practice).values_list("user_id", flat=True))
     new = []
     for ref in plan.referrals:
         if ref.id in have:
             continue
-        to_user = ref.to_user_id if ref.to_user_id in staff else None
+        to_provider = ref.to_provider_id if ref.id in (routes or {}) else None
+        to_user = ref.to_user_id if ref.to_user_id in staff and to_provider is None else None
         new.append(Task(practice=patient.practice, patient=patient, version=version, referral_id=ref.id,
-                        what=ref.what[:500], to_role=ref.to_role, to_user_id=to_user,
+                        what=ref.what[:500], why=ref.why[:1000], to_role=ref.to_role if to_provider is None else "", to_user_id=to_user,
+                        to_provider_id=to_provider, sent_by=(routes or {}).get(ref.id, ""),
                         due_on=dt.date.fromisoformat(ref.by_when) if ref.by_when else None,
                         created_at=now, created_by=by))
     Task.objects.bulk_create(new)
     if new:
         task_actions.record_created(new, by=by, now=now)
+        referral_actions.send(tasks=new, routes=dict(routes or {}), plan=plan, patient=patient, by=by)
     return len(new)
 
 

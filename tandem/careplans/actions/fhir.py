@@ -14,7 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from tandem.core import audit
-from tandem.core.models import AuditEvent, Membership, Practice, User
+from tandem.core.models import AuditEvent, Membership, Practice, Provider, User
 from tandem.patients.queries import patients_of
 
 from ..fhir import importer
@@ -32,7 +32,13 @@ def _local(plan: Plan, practice: Practice) -> tuple[Plan, list[Problem]]:
     services = set(LocalService.objects.filter(practice=practice).values_list("pk", flat=True))
     problems = []
     referrals = []
+    providers = dict(Provider.objects.filter(practice=practice).values_list("name", "pk"))
     for i, ref in enumerate(plan.referrals):
+        if ref.to_provider_name and not ref.to_role and ref.to_user_id is None:  # to an organisation outside
+            ref = replace(ref, to_provider_id=providers.get(ref.to_provider_name))
+            if ref.to_provider_id is None:
+                problems.append(Problem(f"referrals.{i}.to_role", f"This referral is to {ref.to_provider_name}, "
+                                        "which is not on this practice's list of organisations."))
         if ref.to_user_id is not None and ref.to_user_id not in staff:
             ref = replace(ref, to_user_id=None)
             if not ref.to_role:

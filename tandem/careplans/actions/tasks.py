@@ -43,20 +43,26 @@ def _locked(task: Task, expected_revision: int | None) -> Task:
     return current
 
 
-def _event(task: Task, *, kind: str, by: User | None, at: dt.datetime, note: str = "") -> TaskEvent:
+def _event(task: Task, *, kind: str, by: User | None, at: dt.datetime, note: str = "",
+           on_behalf: bool = False) -> TaskEvent:
     return TaskEvent(practice_id=task.practice_id, task=task, patient_id=task.patient_id, kind=kind,
-                     status=task.status, to_role=task.to_role, to_user_id=task.to_user_id, due_on=task.due_on,
-                     note=note, at=at, by=by)
+                     status=task.status, to_role=task.to_role, to_user_id=task.to_user_id,
+                     to_provider_id=task.to_provider_id, due_on=task.due_on, note=note, at=at, by=by,
+                     on_behalf=on_behalf)
 
 
-def _saved(task: Task, *, kind: str, by: User | None, note: str = "", fields: Iterable[str] = ()) -> Task:
+def _saved(task: Task, *, kind: str, by: User | None, note: str = "", fields: Iterable[str] = (),
+           on_behalf: bool = False) -> Task:
     now = clock.now()
     task.revision += 1
     task.updated_at, task.updated_by = now, by
     task.save(update_fields=[*fields, "revision", "updated_at", "updated_by"])
-    _event(task, kind=kind, by=by, at=now, note=note).save()
+    _event(task, kind=kind, by=by, at=now, note=note, on_behalf=on_behalf).save()
+    detail = {"change": kind, "status": task.status}
+    if task.to_provider_id is not None:
+        detail |= {"provider": task.to_provider_id, "on_behalf": on_behalf}
     audit.record(by=by, practice=task.practice, action=AuditEvent.Action.UPDATE, what="careplans.task",
-                 patient_id=task.patient_id, object_id=task.pk, detail={"change": kind, "status": task.status})
+                 patient_id=task.patient_id, object_id=task.pk, detail=detail)
     return task
 
 
@@ -70,9 +76,13 @@ def _text(value: str, *, label: str, limit: int, missing: str) -> str:
 
 
 @transaction.atomic
-def move_task(*, task: Task, by: User | None, change: str, expected_revision: int | None, note: str = "") -> Task:
+def move_task(*, task: Task, by: User | None, change: str, expected_revision: int | None, note: str = "",
+              on_behalf: bool = False) -> Task:
     """Accept, start, complete (`note`: the outcome, needed), decline (`note`: the reason, needed) or
-    cancel a task. TaskError (nothing saved) when the change cannot follow the task's status."""
+    cancel a task. TaskError (nothing saved) when the change cannot follow the task's status.
+
+    `on_behalf`: the practice records the answer of the organisation a referral was sent to (one that does not
+    use Tandem; the practice's own user is `by`)."""
     if change not in lifecycle.MOVES:
         raise TaskError("Choose what to do with the task.")
     if change == "complete":
@@ -86,6 +96,8 @@ def move_task(*, task: Task, by: User | None, change: str, expected_revision: in
     task = _locked(task, expected_revision)
     if not lifecycle.can_move(task.status, change):
         raise TaskError(lifecycle.refusal(task.status, change))
+    if on_behalf and (task.to_provider_id is None or task.sent_by == Task.SentBy.TANDEM or change == "cancel"):
+        raise TaskError("Only the answer of an organisation that does not use Tandem is recorded on its behalf.")
     task.status = lifecycle.MOVES[change][1]
     fields = ["status"]
     if change == "complete":
@@ -94,7 +106,7 @@ def move_task(*, task: Task, by: User | None, change: str, expected_revision: in
     elif change == "decline":
         task.decline_reason = note
         fields.append("decline_reason")
-    return _saved(task, kind=_EVENT_KIND[change], by=by, note=note, fields=fields)
+    return _saved(task, kind=_EVENT_KIND[change], by=by, note=note, fields=fields, on_behalf=on_behalf)
 
 
 def accept_task(*, task: Task, by: User | None, expected_revision: int | None) -> Task:
@@ -109,8 +121,10 @@ def complete_task(*, task: Task, by: User | None, outcome: str, expected_revisio
     return move_task(task=task, by=by, change="complete", expected_revision=expected_revision, note=outcome)
 
 
-def decline_task(*, task: Task, by: User | None, reason: str, expected_revision: int | None) -> Task:
-    return move_task(task=task, by=by, change="decline", expected_revision=expected_revision, note=reason)
+def decline_task(*, task: Task, by: User | None, reason: str, expected_revision: int | None,
+                 on_behalf: bool = False) -> Task:
+    return move_task(task=task, by=by, change="decline", expected_revision=expected_revision, note=reason,
+                     on_behalf=on_behalf)
 
 
 def cancel_task(*, task: Task, by: User | None, expected_revision: int | None) -> Task:
@@ -142,6 +156,9 @@ def reassign_task(*, task: Task, by: User | None, expected_revision: int | None,
         new_user, new_role = None, to_role
     task = _locked(task, expected_revision)
     _unfinished(task)
+    if task.to_provider_id is not None:
+        raise TaskError("A referral to an organisation outside the practice cannot be given to someone at the "
+                        "practice: cancel it, and ask them in the plan instead.")
     same = task.to_user_id == new_user if new_user is not None else (task.to_user_id is None
                                                                     and task.to_role == new_role)
     if same:

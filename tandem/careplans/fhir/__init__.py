@@ -9,7 +9,9 @@ resource; none of them imports Django:
     condition.py   Condition: the person's diagnoses the plan addresses, and its needs and concerns
     goal.py        Goal: the person's goals in their own words, and clinical targets agreed as their own
     careteam.py    CareTeam: the person, who took part, carers, the clinician, the named clinician
-    activity.py    Task (referrals to the team), ServiceRequest and HealthcareService (support services)
+    activity.py    Task (referrals to the team), ServiceRequest and HealthcareService (support services),
+                   and a referral to an organisation outside the practice: ServiceRequest (an order), the
+                   Task that follows it, and the Organization (ODS code)
     careplan.py    CarePlan: notes, goal actions, medication agreements, contingency plan, rescue
                    medicines, review and follow-ups as activities, and the references to all the above
     bundle.py      the document: Composition first (a section per heading, generated narrative), then

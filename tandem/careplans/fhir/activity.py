@@ -12,6 +12,18 @@ A referral (Plan.referrals: "needs for another member of the team become tasks")
   for now (owner, performerType: it may have been reassigned), the due date (restriction.period.end),
   the outcome (note) and the reason it was declined (statusReason.text), lastModified.
 
+A referral to an organisation outside the practice (Referral.to_provider_id; its task's `to_provider`) is an
+order to that organisation: a FHIR R4 ServiceRequest and the Task that follows it (referral_request and
+referral_task below):
+- ServiceRequest: intent order; status active while the task is open, completed, or revoked (rejected or
+  cancelled); code.text what the practice asks, reasonCode.text why; subject the Patient; requester the
+  clinician; performer the Organization (ods-organization-code identifier where it has one); occurrence by
+  when; basedOn the CarePlan; identifier the referral's id.
+- Task: intent order, focus the ServiceRequest, owner the Organization, basedOn the CarePlan; status from the
+  task (requested, accepted, rejected with statusReason, in-progress, completed, cancelled); the outcome as
+  output (and note); restriction.period.end by when.
+- Organization: the provider, with its ODS code where it has one.
+
 A support service or signpost (Plan.services), FHIR R4 ServiceRequest:
 - intent plan (it is part of the person's plan, not an order to the service); status follows the plan.
 - code.text: the service's name as written in the plan, with Tandem's kind of service;
@@ -25,16 +37,20 @@ from ..rules.document import Referral, Signpost
 from .common import (
     CS_SERVICE_KIND,
     CS_STAFF_ROLE,
+    EXT_ADDED_BY,
     ID_LOCAL_SERVICE,
     ID_REFERRAL,
     ID_SIGNPOST,
     ID_STAFF,
+    ODS,
     Clinician,
+    OutsideOrganisation,
     Service,
     TeamTask,
     coding,
     compact,
     concept,
+    extension,
     instant,
     ref,
     stable_id,
@@ -144,6 +160,7 @@ def service_request(*, plan_key: int, key: str, item: Signpost, careplan_id: str
     return compact({
         "resourceType": "ServiceRequest",
         "id": stable_id("careplan", plan_key, "service", key),
+        "extension": [extension(EXT_ADDED_BY, "String", item.author)] if item.author else [],
         "identifier": [{"system": ID_SIGNPOST, "value": item.id}] if item.id else [],
         "basedOn": [{"reference": f"urn:uuid:{careplan_id}"}],
         "status": status,
@@ -154,4 +171,87 @@ def service_request(*, plan_key: int, key: str, item: Signpost, careplan_id: str
         "requester": requester,
         "performer": [performer] if performer else [],
         "reasonCode": [concept(text=item.why)] if item.why else [],
+    })
+
+
+# --- Referrals to organisations outside the practice ------------------------------------------------------
+
+#: careplans Task status -> FHIR R4 ServiceRequest.status (required binding http://hl7.org/fhir/request-status)
+REQUEST_STATUS = {"requested": "active", "accepted": "active", "in_progress": "active", "completed": "completed",
+                  "declined": "revoked", "cancelled": "revoked"}
+
+
+def outside_organization(org: OutsideOrganisation) -> dict:
+    """An organisation outside the practice as a FHIR R4 Organization (ODS code where it has one)."""
+    telecom = [{"system": "phone", "value": org.phone, "use": "work"}] if org.phone else []
+    if org.email:
+        telecom.append({"system": "email", "value": org.email, "use": "work"})
+    return compact({
+        "resourceType": "Organization",
+        "id": stable_id("provider", org.key),
+        "identifier": [{"system": ODS, "value": org.ods_code}] if org.ods_code else [],
+        "active": True,
+        "type": [concept(text=org.kind_label)] if org.kind_label else [],
+        "name": org.name,
+        "telecom": telecom,
+    })
+
+
+def _organisation_ref(organization: dict, org: OutsideOrganisation) -> dict:
+    return compact({"reference": f"urn:uuid:{organization['id']}",
+                    "identifier": {"system": ODS, "value": org.ods_code} if org.ods_code else None,
+                    "display": org.name})
+
+
+def referral_request(*, plan_key: int, key: str, item: Referral, careplan_id: str, patient: dict, requester: dict,
+                     authored: str, organization: dict, org: OutsideOrganisation, team: TeamTask | None) -> dict:
+    """A referral to an organisation outside the practice as a ServiceRequest (an order to that organisation)."""
+    status = team.status if team is not None else "requested"
+    due = team.due_on.isoformat() if team is not None and team.due_on else item.by_when
+    why = (team.why if team is not None else "") or item.why
+    return compact({
+        "resourceType": "ServiceRequest",
+        "id": stable_id("careplan", plan_key, "referral", key, "request"),
+        "identifier": [{"system": ID_REFERRAL, "value": item.id}] if item.id else [],
+        "basedOn": [{"reference": f"urn:uuid:{careplan_id}"}],
+        "status": REQUEST_STATUS.get(status, "active"),
+        "intent": "order",
+        "code": concept(text=team.what if team is not None else item.what),
+        "subject": ref(patient),
+        "occurrenceDateTime": due or None,
+        "authoredOn": authored,
+        "requester": requester,
+        "performer": [_organisation_ref(organization, org)],
+        "reasonCode": [concept(text=why)] if why else [],
+    })
+
+
+def referral_task(*, plan_key: int, key: str, item: Referral, careplan_id: str, patient: dict, requester: dict,
+                  authored: str, request: dict, organization: dict, org: OutsideOrganisation,
+                  team: TeamTask | None) -> dict:
+    """The Task that follows a referral to an organisation outside the practice: its focus the ServiceRequest,
+    owned by the Organization, its status as the organisation answered it, the outcome as its output."""
+    status = team.status if team is not None else "requested"
+    due = team.due_on.isoformat() if team is not None and team.due_on else item.by_when
+    outcome = team.outcome if team is not None else ""
+    reason = team.decline_reason if team is not None else ""
+    return compact({
+        "resourceType": "Task",
+        "id": stable_id("careplan", plan_key, "referral", key),
+        "identifier": [{"system": ID_REFERRAL, "value": item.id}] if item.id else [],
+        "basedOn": [{"reference": f"urn:uuid:{careplan_id}"}],
+        "status": TASK_STATUS.get(status, "requested"),
+        "statusReason": concept(text=reason) if reason else None,
+        "intent": "order",
+        "priority": team.priority if team is not None and team.priority != "routine" else None,
+        "description": team.what if team is not None else item.what,
+        "focus": ref(request),
+        "for": ref(patient),
+        "authoredOn": authored,
+        "lastModified": instant(team.changed_at) if team is not None and team.changed_at else None,
+        "requester": requester,
+        "owner": _organisation_ref(organization, org),
+        "restriction": {"period": {"end": due}} if due else None,
+        "output": [{"type": concept(text="Outcome"), "valueString": outcome}] if outcome else [],
+        "note": [{"text": outcome}] if outcome else [],
     })

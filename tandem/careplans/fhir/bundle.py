@@ -109,8 +109,22 @@ def document(source: Source, *, validate: bool = True) -> dict:
 
     the_plan_id = careplan_id(source.plan_key)
     tasks = []
+    outside: dict[int, dict] = {}  # the organisations outside the practice referred to, by Provider pk
+    referral_requests = []
     for key, item in zip(keys(plan.referrals), plan.referrals, strict=True):
         team = source.team_tasks.get(item.id) if item.id else None  # as it stands now (reassigned, done...)
+        provider_id = team.to_provider_id if team is not None else item.to_provider_id
+        org = source.providers.get(provider_id) if provider_id is not None else None
+        if org is not None:  # an order to an organisation outside the practice: a ServiceRequest and its Task
+            organization = outside.setdefault(org.key, activity.outside_organization(org))
+            request = activity.referral_request(
+                plan_key=source.plan_key, key=key, item=item, careplan_id=the_plan_id, patient=patient,
+                requester=author, authored=saved, organization=organization, org=org, team=team)
+            referral_requests.append(request)
+            tasks.append(activity.referral_task(
+                plan_key=source.plan_key, key=key, item=item, careplan_id=the_plan_id, patient=patient,
+                requester=author, authored=saved, request=request, organization=organization, org=org, team=team))
+            continue
         to_user_id, to_role = (team.to_user_id, team.to_role) if team is not None else (item.to_user_id, item.to_role)
         owner = clinicians.get(to_user_id) if to_user_id is not None else None
         role_label = ROLE_LABELS.get(to_role, to_role)
@@ -167,7 +181,7 @@ def document(source: Source, *, validate: bool = True) -> dict:
                                tasks=tasks, requests=requests)
     resources = [composition, patient, practice, *practitioners.values(), the_plan, team, *took_part, *carers,
                  *diagnosis_resources, *need_resources, *goal_resources, *target_resources, *tasks,
-                 *requests, *service_resources.values()]
+                 *referral_requests, *outside.values(), *requests, *service_resources.values()]
     bundle_id = stable_id("careplan", source.plan_key, "v", source.version, "bundle")
     bundle = {
         "resourceType": "Bundle",

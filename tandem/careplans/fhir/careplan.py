@@ -53,6 +53,7 @@ from .common import (
     CS_AREA,
     CS_MEDICATION_AGREEMENT,
     CS_WARNING_LEVEL,
+    EXT_ADDED_BY,
     EXT_AGREED_BY,
     EXT_AREA,
     EXT_CONFIDENCE,
@@ -107,6 +108,7 @@ def _action(item: Action, goal: dict, patient: dict) -> dict:
         "extension": [e for e in (
             extension(EXT_CONFIDENCE, "Integer", item.confidence) if item.confidence is not None else None,
             extension(EXT_STRATEGIES, "String", item.strategies) if item.strategies else None,
+            extension(EXT_ADDED_BY, "String", item.author) if item.author else None,
         ) if e],
         "code": _activity_code(ACTIVITY_ACTION),
         "goal": [ref(goal)],
@@ -138,6 +140,7 @@ def activities(source: Source, *, patient: dict, goals: list[dict], tasks: list[
     out.extend({"reference": ref(r)} for r in service_requests)
     for sign in plan.warning_signs:
         out.append(compact({"id": sign.id, "detail": compact({
+            "extension": [extension(EXT_ADDED_BY, "String", sign.author)] if sign.author else [],
             "code": _activity_code(ACTIVITY_CONTINGENCY),
             "reasonCode": [concept(coding(CS_WARNING_LEVEL, sign.level, LEVELS.get(sign.level, "")),
                                    text=sign.signs)],

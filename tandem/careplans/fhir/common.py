@@ -70,6 +70,9 @@ EXT_CONFIDENCE = f"{BASE}/StructureDefinition/action-confidence"  # on activity.
 EXT_STRATEGIES = f"{BASE}/StructureDefinition/action-strategies"  # on activity.detail: valueString
 EXT_AGREED_BY = f"{BASE}/StructureDefinition/medication-agreed-by"  # on activity.detail: valueString
 EXT_REGISTER = f"{BASE}/StructureDefinition/condition-register"  # on a need's Condition: valueCoding
+# Who added an item, when a member of the wider care team did (tandem.careteam): "Jo Marsh, community matron,
+# Riverside Community Nursing". On Goal, an action's or warning sign's activity.detail, a service's ServiceRequest.
+EXT_ADDED_BY = f"{BASE}/StructureDefinition/care-team-added-by"  # valueString
 
 # Codes of CS_ACTIVITY: what kind of CarePlan.activity.detail an activity is.
 ACTIVITY_ACTION = "goal-action"
@@ -163,6 +166,18 @@ class Service:
 
 
 @dataclass(frozen=True)
+class OutsideOrganisation:
+    """An organisation outside the practice that a referral went to (tandem.core.models.Provider)."""
+
+    key: int
+    name: str
+    ods_code: str = ""
+    kind_label: str = ""
+    phone: str = ""
+    email: str = ""
+
+
+@dataclass(frozen=True)
 class TeamTask:
     """The task Tandem made for a referral, as it stands now (tandem.careplans.models.Task): its status,
     whom it is for now (it may have been reassigned), when it is due, and the outcome or the reason it
@@ -180,6 +195,8 @@ class TeamTask:
     priority: str = "routine"  # FHIR Task.priority: routine | urgent
     authored_at: dt.datetime | None = None  # aware
     changed_at: dt.datetime | None = None  # aware
+    to_provider_id: int | None = None  # referred to an organisation outside the practice
+    why: str = ""
 
 
 @dataclass(frozen=True)
@@ -203,6 +220,7 @@ class Source:
     staff: Mapping[int, Clinician] = field(default_factory=dict)  # by User pk: who referrals are for
     task_status: Mapping[str, str] = field(default_factory=dict)  # referral id -> careplans Task status
     team_tasks: Mapping[str, TeamTask] = field(default_factory=dict)  # referral id -> its task now
+    providers: Mapping[int, OutsideOrganisation] = field(default_factory=dict)  # referred to, by Provider pk
 
 
 # --- Ids and references ----------------------------------------------------------------------

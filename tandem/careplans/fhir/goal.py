@@ -36,6 +36,7 @@ from tandem.terminology import observations
 from ..rules.document import Goal, TargetAgreement
 from .common import (
     CS_MEASUREMENT,
+    EXT_ADDED_BY,
     EXT_IMPORTANCE,
     GOAL_ACHIEVEMENT,
     GOAL_PRIORITY,
@@ -88,8 +89,8 @@ def goal(plan_key: int, key: str, item: Goal, patient: dict) -> dict:
     return compact({
         "resourceType": "Goal",
         "id": stable_id("careplan", plan_key, "goal", key),
-        "extension": ([extension(EXT_IMPORTANCE, "Integer", item.importance)]
-                      if item.importance is not None else []),
+        "extension": ([extension(EXT_IMPORTANCE, "Integer", item.importance)] if item.importance is not None else [])
+        + ([extension(EXT_ADDED_BY, "String", item.author)] if item.author else []),
         "identifier": [{"system": ID_GOAL, "value": item.id}] if item.id else [],
         "lifecycleStatus": lifecycle,
         "achievementStatus": (concept(coding(GOAL_ACHIEVEMENT, achievement, ACHIEVEMENT_LABELS[achievement]))

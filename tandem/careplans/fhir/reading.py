@@ -32,6 +32,7 @@ from .common import (
     CS_MEDICATION_AGREEMENT,
     CS_STAFF_ROLE,
     CS_WARNING_LEVEL,
+    EXT_ADDED_BY,
     EXT_AGREED_BY,
     EXT_CONFIDENCE,
     EXT_IMPORTANCE,
@@ -120,7 +121,8 @@ def _goal(reader: Reader, resource: dict, where: str) -> Goal | None:
     outcomes = resource.get("outcomeCode") or []
     return Goal(id=identifier_value(resource, ID_GOAL) or "", words=words,
                 importance=reader.whole(extension_value(resource, EXT_IMPORTANCE, "Integer"), where, "Importance"),
-                stage=stage, outcome=outcomes[0].get("text", "") if outcomes else "")
+                stage=stage, outcome=outcomes[0].get("text", "") if outcomes else "",
+                author=extension_value(resource, EXT_ADDED_BY, "String") or "")
 
 
 def _value(reader: Reader, quantity: dict, found: observations.Concept, where: str) -> float | None:
@@ -223,7 +225,8 @@ def _action(reader: Reader, activity: dict, where: str) -> Action:
     return Action(id=activity.get("id", ""), what=detail.get("description", ""), who=who, who_name=who_name,
                   when=detail.get("scheduledString", ""),
                   strategies=extension_value(detail, EXT_STRATEGIES, "String") or "", status=status,
-                  confidence=reader.whole(extension_value(detail, EXT_CONFIDENCE, "Integer"), where, "Confidence"))
+                  confidence=reader.whole(extension_value(detail, EXT_CONFIDENCE, "Integer"), where, "Confidence"),
+                  author=extension_value(detail, EXT_ADDED_BY, "String") or "")
 
 
 def first_text(items: list[dict] | None) -> str:
@@ -253,8 +256,14 @@ def _task(reader: Reader, resource: dict, where: str) -> Referral:
         if to_user_id is None:
             reader.problem(where, "The task's owner has a staff identifier Tandem does not recognise.")
     period = (resource.get("restriction") or {}).get("period") or {}
+    # a referral to an organisation outside the practice: owned by an Organization (matched by name on import)
+    owner_resource = reader.doc.resolve(owner) or {} if owner.get("reference") else {}
+    organisation = (owner_resource.get("name") or owner.get("display") or ""
+                    if owner_resource.get("resourceType") == "Organization" and not to_role and to_user_id is None
+                    else "")
     return Referral(id=identifier_value(resource, ID_REFERRAL) or "", what=resource.get("description", ""),
-                    to_role=to_role, to_user_id=to_user_id, by_when=(period.get("end") or "")[:10])
+                    to_role=to_role, to_user_id=to_user_id, by_when=(period.get("end") or "")[:10],
+                    to_provider_name=str(organisation)[:120])
 
 
 def _service(reader: Reader, resource: dict, where: str) -> Signpost:
@@ -269,7 +278,8 @@ def _service(reader: Reader, resource: dict, where: str) -> Signpost:
         if service_id is None:
             reader.problem(where, "The service's identifier in the practice's directory is not one Tandem made.")
     return Signpost(id=identifier_value(resource, ID_SIGNPOST) or "", service_id=service_id,
-                    name=(resource.get("code") or {}).get("text", ""), why=first_text(resource.get("reasonCode")))
+                    name=(resource.get("code") or {}).get("text", ""), why=first_text(resource.get("reasonCode")),
+                    author=extension_value(resource, EXT_ADDED_BY, "String") or "")
 
 
 class Activities:
@@ -322,7 +332,8 @@ def read_activities(reader: Reader, careplan: dict, goals: list[dict]) -> Activi
             reason = (detail.get("reasonCode") or [{}])[0]
             out.signs.append(WarningSign(
                 id=activity.get("id", ""), level=code_in(reason, CS_WARNING_LEVEL) or "", signs=reason.get("text", ""),
-                what_to_do=detail.get("description", ""), contact=first_display(detail.get("performer"))))
+                what_to_do=detail.get("description", ""), contact=first_display(detail.get("performer")),
+                author=extension_value(detail, EXT_ADDED_BY, "String") or ""))
         elif kind in (ACTIVITY_RESCUE, ACTIVITY_REVIEW, ACTIVITY_FOLLOW_UP):
             if kind in out.once:
                 reader.problem(where, f"There are two '{kind}' activities; a plan has one.")

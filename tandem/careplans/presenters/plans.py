@@ -107,6 +107,7 @@ def summary(plan: Plan, *, staff: Mapping[int, str] | None = None) -> PlanSummar
     referrals = []
     for r in plan.referrals:
         to = staff.get(r.to_user_id, "") if r.to_user_id is not None else dict(ROLE_CHOICES).get(r.to_role, r.to_role)
+        to = r.to_provider_name or "an organisation outside the practice" if r.to_provider_id is not None else to
         due = f", by {forms.date_text(r.by_when)}" if r.by_when else ""
         referrals.append(f"{r.what} ({to}{due})" if to else f"{r.what}{due}")
     review = ""

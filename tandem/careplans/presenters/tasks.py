@@ -33,6 +33,8 @@ class TaskRow:
     outcome: str
     decline_reason: str
     urgent: bool = False
+    referred_out: bool = False  # to an organisation outside the practice
+    sent_by: str = ""  # how it reached them (Task.SentBy label)
 
 
 @dataclass(frozen=True)
@@ -43,8 +45,11 @@ class EventLine:
     note: str
 
 
-def whom(to_user, to_role: str) -> str:
-    """'Nia Evans (Practice nurse)', or 'Any practice nurse' when it is for a role."""
+def whom(to_user, to_role: str, to_provider=None) -> str:
+    """'Nia Evans (Practice nurse)', or 'Any practice nurse' when it is for a role, or the organisation outside
+    the practice it was referred to."""
+    if to_provider is not None:
+        return to_provider.name
     role = ROLE_LABELS.get(to_role, to_role) if to_role else ""
     if to_user is not None:
         return f"{to_user.display_name} ({role})" if role else to_user.display_name
@@ -56,13 +61,16 @@ def row(task: Task, *, today: dt.date) -> TaskRow:
     return TaskRow(
         pk=task.pk, patient_id=task.patient_id,
         person=f"{patient.given_name} {patient.family_name}" if patient is not None else "",
-        what=task.what, whom=whom(task.to_user, task.to_role), status=task.status,
+        what=task.what, whom=whom(task.to_user, task.to_role, task.to_provider if task.to_provider_id else None),
+        status=task.status,
         status_label=lifecycle.STATUS_LABELS.get(task.status, task.status),
         status_colour=STATUS_COLOURS.get(task.status, "grey"),
         due=date_format(task.due_on) if task.due_on else "No date",
         overdue=lifecycle.is_overdue(task.status, task.due_on, today),
         finished=task.status in lifecycle.FINISHED, outcome=task.outcome, decline_reason=task.decline_reason,
-        urgent=task.priority == Task.Priority.URGENT and task.status not in lifecycle.FINISHED)
+        urgent=task.priority == Task.Priority.URGENT and task.status not in lifecycle.FINISHED,
+        referred_out=task.to_provider_id is not None,
+        sent_by=Task.SentBy(task.sent_by).label if task.sent_by in Task.SentBy.values else "")
 
 
 def rows(tasks: list[Task], *, today: dt.date) -> list[TaskRow]:
@@ -76,11 +84,14 @@ def event_line(event: TaskEvent) -> EventLine:
     elif kind is TaskEvent.Kind.DUE_CHANGED:
         what = f"Due date changed to {date_format(event.due_on)}" if event.due_on else "Due date taken off"
     elif kind is TaskEvent.Kind.CREATED:
-        what = f"Requested of {whom(event.to_user, event.to_role)}"
+        what = (f"Referred to {event.to_provider.name}" if event.to_provider_id
+                else f"Requested of {whom(event.to_user, event.to_role)}")
     else:
         what = kind.label
-    return EventLine(what=what, when=when_text(event.at), by=event.by.display_name if event.by else "Tandem",
-                     note=event.note)
+    by = event.by.display_name if event.by else "Tandem"
+    if event.on_behalf:
+        by += f", for {event.to_provider.name}" if event.to_provider_id else ", for the organisation"
+    return EventLine(what=what, when=when_text(event.at), by=by, note=event.note)
 
 
 def choices_of_whom(staff: list[tuple[int, str, str]]) -> list[tuple[str, str]]:

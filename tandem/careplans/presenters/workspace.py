@@ -83,7 +83,7 @@ class Options:
     concepts: tuple[Choice, ...] = ()  # measurements a target can be agreed for
     medicines: tuple[str, ...] = ()  # the person's current medicines, offered as they type
     services: tuple[ServiceOption, ...] = ()  # the practice's directory, and any no longer in it
-    referral_to: tuple[Choice, ...] = ()  # roles, then named members of staff
+    referral_to: tuple[Choice, ...] = ()  # roles, then named members of staff, then organisations outside
     who: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in WHO.items())
     status: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in ACTION_STATUS.items())
     stage: tuple[Choice, ...] = tuple(Choice(k, v) for k, v in GOAL_STAGE.items())
@@ -115,8 +115,10 @@ def _service_kinds() -> dict[str, str]:
 
 
 def options(*, conditions: Iterable[tuple[str, str]], medicines: Iterable[str], services: Sequence,
-            staff: Iterable[tuple[int, str, str]], plan: Plan, clinicians: Mapping[int, str] | None = None) -> Options:
-    """`conditions`: (slug, name); `services`: LocalService rows; `staff`: (user id, name, role)."""
+            staff: Iterable[tuple[int, str, str]], plan: Plan, clinicians: Mapping[int, str] | None = None,
+            providers: Iterable[tuple[int, str, str]] = ()) -> Options:
+    """`conditions`: (slug, name); `services`: LocalService rows; `staff`: (user id, name, role); `providers`:
+    the practice's active organisations outside it (id, name, kind)."""
     kinds = _service_kinds()
     offered = [ServiceOption(str(s.pk), s.name, kinds.get(s.kind, s.kind), s.description, s.contact) for s in services]
     in_directory = {s.pk for s in services}
@@ -126,6 +128,14 @@ def options(*, conditions: Iterable[tuple[str, str]], medicines: Iterable[str], 
                                          "", ""))
     referral_to = [Choice(f"role:{role}", text) for role, text in ROLE_CHOICES]
     referral_to += [Choice(f"user:{pk}", f"{name} ({role})") for pk, name, role in staff]
+    providers = list(providers)
+    referral_to += [Choice(f"provider:{pk}", f"{name} (outside the practice: {kind})") for pk, name, kind in providers]
+    listed = {pk for pk, _, _ in providers}
+    for ref in plan.referrals:  # referred to before, since gone from the list
+        if ref.to_provider_id is not None and ref.to_provider_id not in listed:
+            listed.add(ref.to_provider_id)
+            referral_to.append(Choice(f"provider:{ref.to_provider_id}",
+                                      f"{ref.to_provider_name or 'An organisation'} (no longer on the list)"))
     return Options(conditions=tuple(Choice(slug, name) for slug, name in conditions),
                    concepts=target_concepts(), medicines=tuple(dict.fromkeys(medicines)),
                    services=tuple(offered), referral_to=tuple(referral_to),

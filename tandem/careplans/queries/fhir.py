@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tandem.core import audit
 from tandem.core.compiled import CompiledRead
-from tandem.core.models import AuditEvent, Membership, Practice, User
+from tandem.core.models import AuditEvent, Membership, Practice, Provider, User
 from tandem.core.rules import ROLE_LABELS
 from tandem.patients.models import Condition, Patient, RelatedPerson
 from tandem.registers.models import RegisterMembership
@@ -22,6 +22,7 @@ from ..fhir.common import (
     Clinician,
     Diagnosis,
     Organisation,
+    OutsideOrganisation,
     Person,
     Service,
     Source,
@@ -123,13 +124,20 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
     # Everyone the document names who is at the practice, with their role there, in one read: who
     # referrals are for and who held the conversation must be at the practice to be named.
     # The referrals' tasks as they stand now: whom each is for now (reassigned, perhaps) is named too.
+    tasks = list(Task.objects.filter(practice=practice, patient=patient,
+                                     referral_id__in=[r.id for r in plan.referrals if r.id]).select_related("to_provider"))
+    provider_kinds = dict(Provider.Kind.choices)
+    providers = {t.to_provider_id: OutsideOrganisation(
+        key=t.to_provider_id, name=t.to_provider.name, ods_code=t.to_provider.ods_code,
+        kind_label=str(provider_kinds.get(t.to_provider.kind, "")), phone=t.to_provider.phone,
+        email=t.to_provider.email) for t in tasks if t.to_provider_id is not None}
     team_tasks = {t.referral_id: TeamTask(
         key=t.pk, referral_id=t.referral_id, what=t.what, status=t.status, to_role=t.to_role, to_user_id=t.to_user_id,
         due_on=t.due_on, outcome=t.outcome, decline_reason=t.decline_reason, priority=t.priority,
         authored_at=timezone.localtime(t.created_at),
-        changed_at=timezone.localtime(t.updated_at) if t.updated_at else None)
-        for t in Task.objects.filter(practice=practice, patient=patient,
-                                     referral_id__in=[r.id for r in plan.referrals if r.id])}
+        changed_at=timezone.localtime(t.updated_at) if t.updated_at else None, to_provider_id=t.to_provider_id,
+        why=t.why)
+        for t in tasks}
     referral_users = {r.to_user_id for r in plan.referrals if r.to_user_id is not None}
     referral_users |= {t.to_user_id for t in team_tasks.values() if t.to_user_id is not None}
     named = referral_users | {plan.held_by_id, version.created_by_id, patient.named_clinician_id}
@@ -168,5 +176,5 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
         named_clinician=clinicians.get(patient.named_clinician_id) if patient.named_clinician_id else None,
         carers=carers, diagnoses=diagnoses, registers=registers, register_names=names, services=services,
         staff={pk: c for pk, c in clinicians.items() if pk in referral_users}, task_status=statuses,
-        team_tasks=team_tasks,
+        team_tasks=team_tasks, providers=providers,
     )

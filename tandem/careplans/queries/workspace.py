@@ -9,7 +9,7 @@ import datetime as dt
 from django.utils import timezone
 
 from tandem.core.compiled import CompiledRead
-from tandem.core.models import Membership, Practice, User
+from tandem.core.models import Membership, Practice, Provider, User
 from tandem.core.parsing import read_id
 from tandem.core.rules import ROLE_LABELS, Role
 from tandem.patients.models import Patient
@@ -111,6 +111,14 @@ def referral_staff_of(memberships: list[Membership]) -> list[tuple[int, str, str
 def referral_staff(practice: Practice) -> list[tuple[int, str, str]]:
     """(user id, name, role label) of the practice's staff, by name."""
     return referral_staff_of(practice_staff(practice))
+
+
+def referral_providers(practice: Practice) -> list[tuple[int, str, str]]:
+    """(id, name, kind) of the organisations outside the practice it refers to: its active providers, by name."""
+    kinds = dict(Provider.Kind.choices)
+    return [(pk, name, str(kinds.get(kind, kind))) for pk, name, kind in
+            Provider.objects.filter(practice=practice, active=True).order_by("name", "pk")
+            .values_list("pk", "name", "kind")]
 
 
 def patient_unaudited(practice: Practice, patient_id: int) -> Patient | None:

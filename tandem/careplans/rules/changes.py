@@ -292,7 +292,9 @@ def _role(value: str) -> str:
 
 def _referrals(before: Plan, after: Plan) -> list[str]:
     added, removed, _both = _matched(before.referrals, after.referrals)
-    lines = [f"New task for the {_role(r.to_role)}: {q(r.what)}" if r.to_role else f"New task: {q(r.what)}"
+    lines = [f"New referral to {r.to_provider_name or 'an organisation outside the practice'}: {q(r.what)}"
+             if r.to_provider_id is not None else
+             f"New task for the {_role(r.to_role)}: {q(r.what)}" if r.to_role else f"New task: {q(r.what)}"
              for r in added]
     lines += [f"Task no longer in the plan: {q(r.what)}" for r in removed]
     return lines

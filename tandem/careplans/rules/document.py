@@ -81,6 +81,7 @@ class Action:
     strategies: str = ""
     status: str = "not_started"
     confidence: int | None = None  # 0-10, the person's own
+    author: str = ""  # who added it, when a member of the wider care team did (tandem.careteam)
 
     @property
     def needs_rework(self) -> bool:
@@ -98,6 +99,7 @@ class Goal:
     # How it went at this review, on the Goal Attainment Scaling levels -2..+2 (tandem.checkins.rules)
     attainment: int | None = None
     watch: bool = False  # tell the named clinician if a check-in says it is going much worse than expected
+    author: str = ""  # who added it, when a member of the wider care team did (tandem.careteam)
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,7 @@ class Signpost:
     service_id: int | None  # the practice's local services directory
     name: str
     why: str = ""
+    author: str = ""  # who added it, when a member of the wider care team did (tandem.careteam)
 
 
 @dataclass(frozen=True)
@@ -151,17 +154,22 @@ class WarningSign:
     signs: str
     what_to_do: str = ""
     contact: str = ""  # who to contact and how
+    author: str = ""  # who added it, when a member of the wider care team did (tandem.careteam)
 
 
 @dataclass(frozen=True)
 class Referral:
-    """A need for another member of the team: becomes a task for that person or role."""
+    """A need for another member of the team: becomes a task for that person or role, or for an organisation
+    outside the practice (one of its providers, tandem.core.models.Provider). Exactly one of the three."""
 
     id: str
-    what: str
+    what: str  # what the practice asks
     to_role: str = ""  # tandem.core.rules.Role value
     to_user_id: int | None = None
     by_when: str = ""  # ISO date or empty
+    to_provider_id: int | None = None  # an organisation outside the practice
+    why: str = ""  # why the practice asks (a referral to an organisation: its letter says so)
+    to_provider_name: str = ""  # the organisation's name as the plan shows it, filled in when the plan is saved
 
 
 @dataclass(frozen=True)
@@ -236,6 +244,24 @@ def _build(cls, data: Mapping):
             value = tuple(value)
         values[name] = value
     return cls(**values)
+
+
+def keep_authors(plan: Plan, previous: Plan) -> Plan:
+    """`plan` with who added each goal, action, support service and warning sign kept from `previous` (by the
+    item's id): the workspace's form does not carry it, so saving a plan from it never loses it."""
+    authors = {g.id: g.author for g in previous.goals if g.author}
+    authors |= {a.id: a.author for g in previous.goals for a in g.actions if a.author}
+    authors |= {s.id: s.author for s in previous.services if s.author}
+    authors |= {w.id: w.author for w in previous.warning_signs if w.author}
+    if not authors:
+        return plan
+
+    def kept(item):
+        return replace(item, author=authors[item.id]) if not item.author and item.id in authors else item
+
+    return replace(plan, goals=tuple(replace(kept(g), actions=tuple(kept(a) for a in g.actions)) for g in plan.goals),
+                   services=tuple(kept(s) for s in plan.services),
+                   warning_signs=tuple(kept(w) for w in plan.warning_signs))
 
 
 # --- Validation ------------------------------------------------------------------------------
@@ -326,8 +352,14 @@ def validate(plan: Plan, *, known_concepts: Mapping[str, tuple[float, float] | N
     for i, ref in enumerate(plan.referrals):
         if not ref.what.strip():
             problems.append(Problem(f"referrals.{i}.what", "Say what the other member of the team should do."))
-        if not ref.to_role and ref.to_user_id is None:
+        in_practice = bool(ref.to_role) or ref.to_user_id is not None  # a named person may come with their role
+        if not in_practice and ref.to_provider_id is None:
             problems.append(Problem(f"referrals.{i}.to_role", "Choose who should do it."))
+        elif in_practice and ref.to_provider_id is not None:
+            problems.append(Problem(f"referrals.{i}.to_role", "Choose one: someone at the practice, or an "
+                                                              "organisation outside it."))
+        _text(ref.what, f"referrals.{i}.what", "What they should do", problems)
+        _text(ref.why, f"referrals.{i}.why", "Why", problems)
         if ref.by_when and not _is_date(ref.by_when):
             problems.append(Problem(f"referrals.{i}.by_when", "Enter the date as a real date, for example 2026-07-14."))
     for i, info in enumerate(plan.information_items):

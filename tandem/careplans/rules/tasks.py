@@ -5,6 +5,11 @@
     any that is not finished -> cancelled; reassigned (back to requested, for whom it now is);
                                 its due date changed
 Completed, declined and cancelled tasks are finished: nothing changes them again.
+
+A referral to an organisation outside the practice is answered by that organisation: its professionals
+accept, start, complete or decline (reject) it in Tandem. For one that does not use Tandem the practice
+records its answer on its behalf (accepted, declined with the reason, completed with the outcome). The
+practice may always cancel it, or change when it is wanted by; it is never reassigned within the practice.
 """
 
 from __future__ import annotations
@@ -49,3 +54,18 @@ def refusal(status: str, change: str) -> str:
 def is_overdue(status: str, due_on: dt.date | None, today: dt.date) -> bool:
     """Due before today and not finished."""
     return due_on is not None and due_on < today and status not in FINISHED
+
+
+#: the changes an organisation's professionals make to a referral to it (decline: they reject it, with a reason)
+PROVIDER_CHANGES = ("accept", "start", "complete", "decline")
+#: the answers the practice records for an organisation that does not use Tandem
+ON_BEHALF = frozenset({"accept", "complete", "decline"})
+ALL_CHANGES = frozenset({*MOVES, "reassign", "due"})
+
+
+def practice_changes(*, referred_out: bool, in_tandem: bool) -> frozenset[str]:
+    """What the practice may change on a task: everything for its own team's; for a referral to an
+    organisation, cancel it and its date, and (for one that does not use Tandem) record its answer."""
+    if not referred_out:
+        return ALL_CHANGES
+    return frozenset({"cancel", "due"}) | (frozenset() if in_tandem else ON_BEHALF)

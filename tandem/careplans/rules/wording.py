@@ -207,6 +207,7 @@ class ActionText:
     strategies: tuple[str, ...]
     sure: str  # "8 out of 10", or empty
     status: str  # empty while not started
+    added_by: str = ""  # a member of the wider care team who added it: "Jo Smith, community matron, ..."
 
 
 @dataclass(frozen=True)
@@ -218,6 +219,7 @@ class GoalText:
     outcome: tuple[str, ...]
     actions: tuple[ActionText, ...]
     progress: str = ""  # "Better than expected, at your check-in on 14 November 2026"
+    added_by: str = ""  # a member of the wider care team who added it
 
 
 @dataclass(frozen=True)
@@ -244,6 +246,7 @@ class ServiceText:
     description: str
     contact: str
     how_to_refer: str
+    added_by: str = ""  # a member of the wider care team who added it
 
 
 @dataclass(frozen=True)
@@ -340,7 +343,9 @@ def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int 
                 what=paragraphs(a.what), who=_who(a), when=one_line(a.when),
                 strategies=paragraphs(a.strategies), sure=_out_of_ten(a.confidence),
                 status="" if a.status == "not_started" else ACTION_STATUS.get(a.status, ""),
+                added_by=one_line(a.author),
             ) for a in goal.actions if a.what.strip()),
+            added_by=one_line(goal.author),
         )
         for i, goal in enumerate((g for g in worded if g.stage != "achieved"), start=1))
     reached = tuple(GoalText(number=i, words=goal.words.strip(), importance=_out_of_ten(goal.importance),
@@ -354,12 +359,15 @@ def build(plan: Plan, *, name: str, made_on: dt.date | str | None, version: int 
         details = services.get(signpost.service_id) if signpost.service_id is not None else None
         details = details or ServiceDetails()
         signposts.append(ServiceText(one_line(signpost.name), paragraphs(signpost.why), one_line(details.description),
-                                     one_line(details.contact), one_line(details.how_to_refer)))
-    team = tuple(TeamText(_role(ref.to_role), one_line(ref.what), long_date(ref.by_when))
+                                     one_line(details.contact), one_line(details.how_to_refer),
+                                     added_by=one_line(signpost.author)))
+    team = tuple(TeamText(one_line(ref.to_provider_name) if ref.to_provider_id is not None and ref.to_provider_name
+                          else _role(ref.to_role), one_line(ref.what), long_date(ref.by_when))
                  for ref in plan.referrals if ref.what.strip())
     levels = []
     for level in LEVEL_ORDER:
-        rows = tuple((paragraphs(s.signs), paragraphs(s.what_to_do), paragraphs(s.contact))
+        rows = tuple((paragraphs(s.signs), paragraphs(s.what_to_do),
+                      paragraphs(s.contact) + ((f"Added by {one_line(s.author)}",) if s.author.strip() else ()))
                      for s in plan.warning_signs if s.level == level and s.signs.strip())
         if rows:
             label, meaning = LEVEL_WORDS[level]

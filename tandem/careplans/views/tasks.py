@@ -20,14 +20,15 @@ from tandem.core.permissions import practice_required
 from tandem.core.rules import Capability, can, may_close_task
 from tandem.patients.presenters import named_clinician_text
 
-from .. import actions
+from .. import actions, hooks
 from ..models import Task
 from ..presenters import tasks as presenters
 from ..queries import tasks as queries
 from ..rules import tasks as lifecycle
 
 #: the lists: (value of ?show=, its name)
-LISTS = (("mine", "For you and your role"), ("role", "For your role"), ("all", "All open tasks"))
+LISTS = (("mine", "For you and your role"), ("role", "For your role"), ("all", "All open tasks"),
+         ("sent", "Sent to other organisations"))
 CHANGES = (*lifecycle.MOVES, "reassign", "due")
 # How far ahead a due date may be set.
 FURTHEST_DUE = dt.timedelta(days=5 * 366)
@@ -44,17 +45,22 @@ def tasks(request):
     show = request.GET.get("show", "")
     show = show if show in dict(LISTS) else "mine"
     practice, today, me, roles = request.practice, clock.today(), request.user.pk, [str(r) for r in request.roles]
-    wanted = {"mine": queries.for_whom(me, roles), "role": Q(to_user__isnull=True, to_role__in=roles), "all": None}
+    wanted = {"mine": queries.for_whom(me, roles), "role": Q(to_user__isnull=True, to_role__in=roles),
+              "all": queries.in_the_team(), "sent": ~queries.in_the_team()}
     counts = Task.objects.filter(practice=practice, status__in=lifecycle.UNFINISHED).aggregate(
-        mine=Count("pk", filter=wanted["mine"]), role=Count("pk", filter=wanted["role"]), all=Count("pk"))
-    found = queries.unfinished(practice, today, who=wanted[show])
+        mine=Count("pk", filter=wanted["mine"]), role=Count("pk", filter=wanted["role"]),
+        all=Count("pk", filter=wanted["all"]), sent=Count("pk", filter=wanted["sent"]))
+    # referrals to organisations outside the practice: the open ones, then those that came back lately
+    found = (queries.sent_out(practice, today) if show == "sent"
+             else queries.unfinished(practice, today, who=wanted[show]))
     if found:
         audit.record_many(by=request.user, practice=practice, action=AuditEvent.Action.VIEW,
                           what="careplans.tasks", patient_ids=[t.patient_id for t in found])
     lists = [{"value": value, "text": text, "count": counts[value], "current": value == show,
               "url": f"{reverse('careplans:tasks')}?show={value}"} for value, text in LISTS]
     return render(request, "careplans/tasks/list.jinja", _context(
-        request, rows=presenters.rows(found, today=today), lists=lists, shown=dict(LISTS)[show]))
+        request, rows=presenters.rows(found, today=today), lists=lists, shown=dict(LISTS)[show],
+        sent=show == "sent", sent_days=queries.SENT_FINISHED_DAYS))
 
 
 def _due_from(data) -> tuple[dt.date | None, str]:
@@ -81,7 +87,8 @@ def _change(request, task: Task, change: str) -> Task:
     revision = read_version(request.POST.get("version"))
     if change in lifecycle.MOVES:
         return actions.move_task(task=task, by=request.user, change=change, expected_revision=revision,
-                                 note=request.POST.get("outcome" if change == "complete" else "reason", ""))
+                                 note=request.POST.get("outcome" if change == "complete" else "reason", ""),
+                                 on_behalf=task.to_provider_id is not None and change in lifecycle.ON_BEHALF)
     if change == "reassign":
         to_user_id, to_role = _whom_from(request.POST.get("whom", ""))
         if to_role == "~":
@@ -107,8 +114,14 @@ def task(request, task_pk: int):
     found = queries.task(request.practice, task_pk)
     if found is None:
         raise Http404("No such task")
-    may_change = may_close_task(request.roles, user_id=request.user.pk, to_user_id=found.to_user_id,
-                                to_role=found.to_role)
+    referred_out = found.to_provider_id is not None
+    if referred_out:  # a referral to an organisation: whoever made it, the practice's clinicians, the manager
+        may_change = (found.created_by_id == request.user.pk or can(request.roles, Capability.EDIT_CLINICAL)
+                      or can(request.roles, Capability.MANAGE_PRACTICE))
+    else:
+        may_change = may_close_task(request.roles, user_id=request.user.pk, to_user_id=found.to_user_id,
+                                    to_role=found.to_role)
+    allowed = lifecycle.practice_changes(referred_out=referred_out, in_tandem=found.sent_by == Task.SentBy.TANDEM)
     error, error_field, status, posted = "", "", 200, {}
     if request.method == "POST":
         if not may_change:
@@ -116,6 +129,9 @@ def task(request, task_pk: int):
         change = request.POST.get("do", "")
         if change not in CHANGES:
             error, error_field, status = "Choose what to do with the task.", "", 400
+        elif change not in allowed:
+            error, status = ("Only the organisation it was referred to can do that: they answer it in Tandem."
+                             if referred_out else "Choose what to do with the task."), 400
         else:
             try:
                 _change(request, found, change)
@@ -139,13 +155,16 @@ def task(request, task_pk: int):
     return render(request, "careplans/tasks/task.jinja", _context(
         request, task=found, row=shown, history=[presenters.event_line(e) for e in queries.history(found)],
         may_change=may_change and not shown.finished,
-        can={change: lifecycle.can_move(found.status, change) for change in lifecycle.MOVES},
+        can={change: lifecycle.can_move(found.status, change) and change in allowed for change in lifecycle.MOVES},
+        allowed=allowed, referred_out=referred_out, in_tandem=found.sent_by == Task.SentBy.TANDEM,
         whom_items=[{"value": v, "text": t, "selected": v == (posted.get("whom") or current)}
-                    for v, t in presenters.choices_of_whom(queries.staff(request.practice))] if may_change else [],
+                    for v, t in presenters.choices_of_whom(queries.staff(request.practice))]
+        if may_change and "reassign" in allowed else [],
         error=error, error_field=error_field, posted=posted, today=today,
         named_clinician=named_clinician_text(found.patient),
         person_url=reverse("careplans:plan", args=[found.patient_id]) if can(request.roles, Capability.VIEW_CLINICAL)
         else "",
+        done_at=hooks.task_link(found) if can(request.roles, Capability.VIEW_CLINICAL) else None,
         due_values=posted.get("due") or ({"day": found.due_on.day, "month": found.due_on.month,
                                           "year": found.due_on.year} if found.due_on else {}),
         form_errors=[error] if error else []), status=status)

@@ -68,6 +68,7 @@ class _Person:
     services: list[LocalService]
     staff: list[tuple[int, str, str]]
     clinical_staff: dict[int, str]
+    providers: list[tuple[int, str, str]]  # the organisations outside the practice a referral can go to
     thresholds: risk.Thresholds  # the practice's, for the risk tier
 
     @cached_property
@@ -110,6 +111,7 @@ def _person(request, patient_id: int) -> _Person:
         pack=workspace_queries.sent_pack(conversation), latest=latest,
         latest_plan=queries.plan_of(latest), earlier=earlier, services=queries.services(request.practice),
         staff=workspace_queries.referral_staff_of(members), clinical_staff=actions.clinical_staff_of(members),
+        providers=workspace_queries.referral_providers(request.practice),
         thresholds=register_queries.thresholds_for(request.practice))
 
 
@@ -145,7 +147,7 @@ def _options(person: _Person, plan: Plan) -> presenters.Options:
     return presenters.options(
         conditions=[(g.slug, g.name) for g in person.summary.conditions.current],
         medicines=_medicine_names(person), services=person.services, staff=person.staff, plan=plan,
-        clinicians=person.clinical_staff)
+        clinicians=person.clinical_staff, providers=person.providers)
 
 
 def _offer(request, person: _Person) -> carry.Offer:
@@ -384,7 +386,9 @@ def row(request, patient_id: int):
         _patient_for_draft(request, patient_id)
         conditions = []
     staff = workspace_queries.referral_staff(request.practice) if add == "referrals" else []
-    options = presenters.options(conditions=conditions, medicines=[], services=[], staff=staff, plan=Plan())
+    providers = workspace_queries.referral_providers(request.practice) if add == "referrals" else []
+    options = presenters.options(conditions=conditions, medicines=[], services=[], staff=staff, plan=Plan(),
+                                 providers=providers)
     form = presenters.new_row(add, index)
     return render(request, "careplans/workspace/_row.jinja", {
         "add": add, "index": index, "goal": int(add.split(".")[1]) if add.startswith("goals.") else None,

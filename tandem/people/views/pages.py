@@ -20,9 +20,12 @@ from django.views.decorators.http import require_http_methods
 
 from tandem.careplans.actions import written as written_pdfs
 from tandem.careplans.presenters import written as written_plans
+from tandem.careteam import presenters as careteam_presenters
+from tandem.careteam import queries as careteam_queries
 from tandem.core import clock
 from tandem.core.models import AuditEvent
 from tandem.messaging import letters
+from tandem.patients.presenters.base import named_clinician_text
 from tandem.prepare.rules.pack import SHOWN
 
 from .. import presenters, queries
@@ -185,6 +188,16 @@ def contact(request, viewer):
     return _page(request, viewer, "contact", contact=presenters.contact(viewer, queries.patient(viewer), written))
 
 
+@person_page(Purpose.PLAN)
+def care_team(request, viewer):
+    """Who is in their care team: the named clinician at the practice, and the professionals and teams outside
+    it that the practice added with their agreement (tandem.careteam)."""
+    patient = queries.patient(viewer)
+    queries.read(viewer, what="people.care_team")
+    return _page(request, viewer, "care_team", named=named_clinician_text(patient) if patient.named_clinician_id
+                 else "", members=[careteam_presenters.member_card(m) for m in careteam_queries.members_of(patient)])
+
+
 urlpatterns = [
     path("plan/", plan, name="plan"),
     path("plan/versions/<int:number>/", plan_version, name="plan_version"),
@@ -194,5 +207,6 @@ urlpatterns = [
     path("appointments/", appointments, name="appointments"),
     path("check-ins/", checkins, name="checkins"),
     path("goals/", goals, name="goals"),
+    path("care-team/", care_team, name="care_team"),
     path("contact/", contact, name="contact"),
 ]

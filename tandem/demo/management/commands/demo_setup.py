@@ -137,6 +137,9 @@ class Command(BaseCommand):
         self._clinics(practices[0], users, seed)
         self._sessions(practices[0], users)
         self._carer(practices[0])
+        from tandem.demo import care_team
+
+        self.stdout.write(care_team.set_up(practices[0], password=DEMO_PASSWORD))
         # Everything was written in bulk: planner statistics for every table before anyone signs in.
         refresh_statistics()
 
@@ -147,6 +150,8 @@ class Command(BaseCommand):
             self.stdout.write(f"  {username:<11} {first} {last}, {ROLE_LABELS[role]} at {at}")
         self.stdout.write(f"  {'pcnlead':<11} Ruth Amadi, lead of Riverside Primary Care Network (both practices "
                           "side by side on Learn)")
+        self.stdout.write(f"  {'matron':<11} Jo Marsh, community matron at Riverside Community Nursing, outside the "
+                          "practice (sees only the people whose care team she is in)")
         self.stdout.write("People's own pages: /my/sign-in/, through the demo's NHS login, which lists who can sign "
                           "in (demo people with a plan, and Sarah Brooke, a carer whose invitation is in the demo "
                           "mailbox)")

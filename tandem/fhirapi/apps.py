@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+
+
+class FhirApiConfig(AppConfig):
+    name = "tandem.fhirapi"
+    label = "fhirapi"
+    verbose_name = "FHIR API"
+    default_auto_field = "django.db.models.BigAutoField"

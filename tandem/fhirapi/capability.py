@@ -1,0 +1,183 @@
+"""What the API says about itself, all made from tandem.fhirapi.rules.TYPES: the CapabilityStatement
+(GET /fhir/metadata), the SMART configuration (GET /fhir/.well-known/smart-configuration) and an
+OpenAPI 3 description (GET /fhir/openapi.json). Pure: no Django; the caller gives the addresses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from . import rules
+
+SMART_OAUTH_URIS = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris"
+SEARCH_TYPE_OF = {rules.Kind.TOKEN: "token", rules.Kind.DATE: "date", rules.Kind.REFERENCE: "reference"}
+PUBLISHED = dt.date(2026, 12, 6)  # when this statement's content last changed
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    base: str  # https://host/fhir
+    authorize: str
+    token: str
+    revoke: str
+    issuer: str = ""  # the authorisation server's issuer (the site's address): the `iss` its redirects carry
+
+
+def _date_note(param: rules.Param) -> str:
+    return param.doc + ("" if param.kind is not rules.Kind.DATE else
+                        ". Prefixes eq, lt, le, gt, ge; partial dates (2026, 2026-05)"
+                        + ("; or an instant with a time zone" if param.instant else ""))
+
+
+def capability_statement(endpoints: Endpoints) -> dict:
+    resources = []
+    for rtype in rules.TYPES.values():
+        resources.append({
+            "type": rtype.name,
+            "profile": f"http://hl7.org/fhir/StructureDefinition/{rtype.name}",
+            "documentation": rtype.doc + (". A search must name the person (patient, subject or _id) unless the token is for one person."
+                                          if rtype.needs_patient else "."),
+            "interaction": [{"code": "read"}, {"code": "search-type"}],
+            "versioning": "no-version",
+            "readHistory": False,
+            "updateCreate": False,
+            "conditionalCreate": False,
+            "conditionalRead": "not-supported",
+            "conditionalUpdate": False,
+            "conditionalDelete": "not-supported",
+            "searchParam": [{"name": p.name, "type": SEARCH_TYPE_OF[p.kind], "documentation": _date_note(p)}
+                            for p in rtype.params],
+        })
+    return {
+        "resourceType": "CapabilityStatement",
+        "status": "active",
+        "date": PUBLISHED.isoformat(),
+        "publisher": "Tandem",
+        "kind": "instance",
+        "software": {"name": "Tandem"},
+        "implementation": {"description": "Tandem FHIR API (read and search)", "url": endpoints.base},
+        "fhirVersion": rules.FHIR_VERSION,
+        "format": ["json"],
+        "rest": [{
+            "mode": "server",
+            "documentation": (
+                f"Read and search only. Results in pages of _count (default {rules.DEFAULT_COUNT}, at most "
+                f"{rules.MAX_COUNT}; 0 for the total alone) up to _offset {rules.MAX_OFFSET}, ordered as stored; follow the Bundle's "
+                "next link. _lastUpdated is offered only where Tandem keeps when a resource changed (Patient, "
+                "CarePlan, QuestionnaireResponse). An unknown or malformed parameter is refused (400)."),
+            "security": {
+                "cors": False,
+                "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
+                                         "code": "SMART-on-FHIR"}], "text": "OAuth 2.0 with SMART scopes"}],
+                "description": ("Authorization code with PKCE (S256), for registered applications. Scopes "
+                                "user/<Type>.rs, patient/<Type>.rs (and the SMART v1 .read forms), launch/patient."),
+                "extension": [{"url": SMART_OAUTH_URIS, "extension": [
+                    {"url": "authorize", "valueUri": endpoints.authorize},
+                    {"url": "token", "valueUri": endpoints.token},
+                    {"url": "revoke", "valueUri": endpoints.revoke},
+                ]}],
+            },
+            "resource": resources,
+            "interaction": [],
+        }],
+    }
+
+
+def smart_configuration(endpoints: Endpoints) -> dict:
+    return {
+        "issuer": endpoints.issuer or endpoints.base,
+        "authorization_endpoint": endpoints.authorize,
+        "token_endpoint": endpoints.token,
+        "revocation_endpoint": endpoints.revoke,
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "scopes_supported": sorted(rules.all_scopes()),
+        "capabilities": ["launch-standalone", "client-public", "client-confidential-symmetric",
+                         "context-standalone-patient", "permission-patient", "permission-user",
+                         "permission-v1", "permission-v2"],
+    }
+
+
+# --- OpenAPI -------------------------------------------------------------------------------------
+
+_RESOURCE = {"type": "object", "required": ["resourceType"],
+             "properties": {"resourceType": {"type": "string"}, "id": {"type": "string"}}}
+_OUTCOME = {"type": "object", "required": ["resourceType", "issue"],
+            "properties": {"resourceType": {"type": "string", "enum": ["OperationOutcome"]},
+                           "issue": {"type": "array", "minItems": 1, "items": {
+                               "type": "object", "required": ["severity", "code"],
+                               "properties": {"severity": {"type": "string"}, "code": {"type": "string"},
+                                              "diagnostics": {"type": "string"}}}}}}
+_BUNDLE = {"type": "object", "required": ["resourceType", "type", "total", "link"],
+           "properties": {"resourceType": {"type": "string", "enum": ["Bundle"]},
+                          "type": {"type": "string", "enum": ["searchset"]},
+                          "total": {"type": "integer", "minimum": 0},
+                          "link": {"type": "array", "items": {"type": "object", "required": ["relation", "url"]}},
+                          "entry": {"type": "array", "items": {
+                              "type": "object", "required": ["fullUrl", "resource", "search"],
+                              "properties": {"fullUrl": {"type": "string"},
+                                             "resource": {"$ref": "#/components/schemas/Resource"},
+                                             "search": {"type": "object", "required": ["mode"]}}}}}}
+FHIR_JSON = "application/fhir+json"
+
+
+def _content(ref: str) -> dict:
+    return {FHIR_JSON: {"schema": {"$ref": f"#/components/schemas/{ref}"}}}
+
+
+def _errors(*codes: int) -> dict:
+    words = {400: "The search is not one this server can answer", 401: "No valid access token",
+             403: "The token's scopes do not allow this type", 404: "No such resource, or not visible",
+             406: "This server answers application/fhir+json only"}
+    return {str(c): {"description": words[c], "content": _content("OperationOutcome")} for c in codes}
+
+
+def _query_param(param: rules.Param) -> dict:
+    schema: dict = {"type": "string", "maxLength": rules.MAX_VALUE}
+    if param.kind is rules.Kind.DATE:
+        schema["pattern"] = r"^(eq|lt|le|gt|ge)?[0-9]{4}(-[0-9]{2}(-[0-9]{2})?)?$"
+    return {"name": param.name, "in": "query", "required": False, "description": _date_note(param),
+            "schema": schema}
+
+
+def openapi(endpoints: Endpoints) -> dict:
+    paths: dict = {}
+    paging = [
+        {"name": "_count", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 0, "maximum": rules.MAX_COUNT}},
+        {"name": "_offset", "in": "query", "required": False,
+         "schema": {"type": "integer", "minimum": 0, "maximum": rules.MAX_OFFSET}},
+    ]
+    for rtype in rules.TYPES.values():
+        name = rtype.name
+        params = [_query_param(p) for p in rtype.params] + paging
+        paths[f"/{name}"] = {"get": {
+            "operationId": f"search{name}", "summary": f"Search {name}: {rtype.doc}", "parameters": params,
+            "responses": {"200": {"description": "A searchset Bundle", "content": _content("Bundle")},
+                          **_errors(400, 401, 403, 406)}}}
+        paths[f"/{name}/{{id}}"] = {"get": {
+            "operationId": f"read{name}", "summary": f"Read one {name}",
+            "parameters": [{"name": "id", "in": "path", "required": True,
+                            "schema": {"type": "string", "pattern": "^[A-Za-z0-9\\-\\.]{1,64}$"}}],
+            "responses": {"200": {"description": f"The {name}", "content": _content("Resource")},
+                          **_errors(401, 403, 404, 406)}}}
+    paths["/metadata"] = {"get": {"operationId": "capabilities", "summary": "The CapabilityStatement",
+                                  "security": [],
+                                  "responses": {"200": {"description": "CapabilityStatement",
+                                                        "content": _content("Resource")}}}}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Tandem FHIR API", "version": rules.FHIR_VERSION,
+                 "description": "FHIR R4 read and search; made from the same table as /fhir/metadata."},
+        "servers": [{"url": endpoints.base}],
+        "security": [{"smart": []}],
+        "paths": paths,
+        "components": {
+            "schemas": {"Resource": _RESOURCE, "Bundle": _BUNDLE, "OperationOutcome": _OUTCOME},
+            "securitySchemes": {"smart": {"type": "oauth2", "flows": {"authorizationCode": {
+                "authorizationUrl": endpoints.authorize, "tokenUrl": endpoints.token,
+                "refreshUrl": endpoints.token, "scopes": rules.all_scopes()}}}},
+        },
+    }
