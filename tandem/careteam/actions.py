@@ -16,6 +16,7 @@ from tandem.careplans import actions as plan_actions
 from tandem.careplans import queries as plan_queries
 from tandem.careplans.actions import tasks as task_actions
 from tandem.careplans.models import CarePlan, Task
+from tandem.careplans.rules.tasks import can_move
 from tandem.core import audit, clock
 from tandem.core.models import AuditEvent, Practice, Provider, ProviderStaff, User
 from tandem.core.rules import Role
@@ -158,7 +159,8 @@ def add_member(*, patient: Patient, by: User | None, provider: Provider, profess
         with transaction.atomic():
             member = Member.objects.create(
                 practice=patient.practice, patient=patient, provider=provider, professional=professional,
-                role=role, scopes=list(rules.scopes_of(scopes)), agreed_how=agreed_how, agreed_on=agreed_on,
+                role=role, sees_results=rules.RESULTS in scopes, adds_to_plan=rules.CONTRIBUTE in scopes,
+                agreed_how=agreed_how, agreed_on=agreed_on,
                 agreed_note=agreed_note, added_at=clock.now(), added_by=by)
     except IntegrityError:
         who = professional.user.display_name if professional is not None else provider.name
@@ -231,8 +233,18 @@ def _decide(contribution: Contribution, *, by: User | None, status: str, outcome
     _bump(Contribution, contribution.pk, contribution.version, "this addition", status=status,
           decided_at=clock.now(), decided_by=by, reason=reason, added_in=added_in)
     task = Task.objects.filter(patient_id=contribution.patient_id, referral_id=review_key(contribution.pk)).first()
-    if task is not None and task.status not in ("completed", "declined", "cancelled"):
+    if task is None or task.status in ("completed", "declined", "cancelled"):
+        return
+    # the review task ends as the addition did: added (completed), not added (declined, with the reason), or
+    # withdrawn (cancelled), so a list of tasks, and the FHIR API's Task, say which
+    if status == Contribution.Status.ACCEPTED:
         task_actions.complete_task(task=task, by=by, outcome=outcome[:1000], expected_revision=task.revision)
+    elif status == Contribution.Status.DECLINED and can_move(task.status, "decline"):
+        task_actions.decline_task(task=task, by=by, reason=reason[:500], expected_revision=task.revision)
+    elif status == Contribution.Status.DECLINED:  # the reviewer had started it: it ends done, saying why not
+        task_actions.complete_task(task=task, by=by, outcome=outcome[:1000], expected_revision=task.revision)
+    else:
+        task_actions.cancel_task(task=task, by=by, expected_revision=task.revision)
 
 
 @dataclass(frozen=True)

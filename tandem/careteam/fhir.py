@@ -1,4 +1,5 @@
-"""A person's care team as a FHIR R4 CareTeam (UK Core CareTeam where it applies). Pure: no Django.
+"""A person's care team as a FHIR R4 CareTeam. Pure: no Django. It claims no UK Core profile: UK Core's CareTeam
+is a draft (tandem/fhirapi/README.md, "UK Core"), and Tandem claims only active ones.
 
 - status active; subject the Patient; managingOrganization the practice (ODS code).
 - participant, in this order: the named clinician (Practitioner; Tandem role "named-clinician"); then each
@@ -34,7 +35,6 @@ CS_PROVIDER_KIND = f"{BASE}/CodeSystem/organisation-kind"
 NAMED_CLINICIAN = "named-clinician"
 OUTSIDE = "outside-the-practice"
 ROLE_LABELS = {NAMED_CLINICIAN: "Named clinician", OUTSIDE: "Care team member outside the practice"}
-PROFILE = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-CareTeam"
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def care_team(*, patient_key: int, patient_display: str, practice_ods: str, prac
     return compact({
         "resourceType": "CareTeam",
         "id": stable_id("careteam", patient_key),
-        "meta": compact({"profile": [PROFILE], "lastUpdated": updated.isoformat() if updated else None}),
+        "meta": {"lastUpdated": updated.isoformat()} if updated else None,
         "status": "active",
         "name": f"{patient_display}'s care team",
         "subject": {"reference": f"Patient/{stable_id('patient', patient_key)}", "display": patient_display},

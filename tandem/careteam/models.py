@@ -27,7 +27,10 @@ class Member(models.Model):
     professional = models.ForeignKey(ProviderStaff, null=True, blank=True, on_delete=models.PROTECT,
                                      related_name="members", help_text="empty: the whole team")
     role = models.CharField(max_length=rules.MAX_ROLE, help_text="their part in this person's care")
-    scopes = models.JSONField(default=list, help_text="tandem.careteam.rules.SCOPES keys")
+    # What they may do beyond seeing the shared plan (tandem.careteam.rules.SCOPES): columns of their own, so a
+    # read can ask the database "who may see results" in the statement itself (the FHIR API's scoping).
+    sees_results = models.BooleanField(default=False)
+    adds_to_plan = models.BooleanField(default=False)
     agreed_how = models.CharField(max_length=14, choices=list(rules.AGREED_HOW.items()))
     agreed_on = models.DateField()
     agreed_note = models.CharField(max_length=rules.MAX_NOTE, blank=True)
@@ -51,6 +54,12 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return f"Care team member {self.pk}"
+
+    @property
+    def scopes(self) -> list[str]:
+        """What they may do, as tandem.careteam.rules.SCOPES keys: always the plan, then those chosen."""
+        return [rules.PLAN, *([rules.RESULTS] if self.sees_results else []),
+                *([rules.CONTRIBUTE] if self.adds_to_plan else [])]
 
 
 class Contribution(models.Model):

@@ -35,9 +35,21 @@ def memberships_of(user: User, roles: list[ProviderStaff] | None = None) -> Quer
     return Member.objects.filter(_in_force(), mine | teams)
 
 
-def visible_patient_ids(user: User) -> QuerySet:
-    """Ids of the people whose care team the user is in now (for the FHIR API's scoping too)."""
-    return memberships_of(user).values("patient_id")
+def visible_patient_ids(user: User, *, results: bool = False) -> QuerySet:
+    """Ids of the people whose care team the user is in now, as a subquery (no query of its own): the FHIR API
+    joins it into each read. `results`: only those whose results they may see."""
+    staff = ProviderStaff.objects.filter(user_id=user.pk, left_on__isnull=True, provider__active=True)
+    rows = Member.objects.filter(_in_force(), Q(professional_id__in=staff.values("pk"))
+                                 | Q(professional__isnull=True, provider_id__in=staff.values("provider_id")))
+    if results:
+        rows = rows.filter(sees_results=True)
+    return rows.values("patient_id")
+
+
+def provider_ids(user: User) -> QuerySet:
+    """Ids of the organisations the user works for now, as a subquery (referrals to them are theirs to see)."""
+    return ProviderStaff.objects.filter(user_id=user.pk, left_on__isnull=True, provider__active=True).values(
+        "provider_id")
 
 
 def member_for(user: User, patient_id: int, roles: list[ProviderStaff] | None = None) -> Member:

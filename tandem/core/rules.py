@@ -79,6 +79,9 @@ class Open(StrEnum):
     # a professional of an organisation outside the practice (tandem.core.models.ProviderStaff, in force), no
     # practice needed: which people they may see is decided by the view (tandem.careteam: their care teams only)
     CARE_TEAM = "care_team"
+    # either: a clinician of the chosen practice (view clinical), or a professional of an organisation outside
+    # the practice (CARE_TEAM): allowing another system to read records through the FHIR API for them
+    CLINICAL_OR_CARE_TEAM = "clinical_or_care_team"
 
 
 Need = Open | Capability
@@ -371,7 +374,7 @@ URL_ACCESS: dict[str, Access] = {
     # who may read clinical records, and a person can be chosen only among those they may see.
     **{f"fhirapi:{name}": _PUBLIC for name in ("metadata", "smart_configuration", "openapi", "read", "search",
                                                  "search_post", "token", "revoke", "unknown")},
-    "fhirapi:authorize": _CLINICAL_READ,
+    "fhirapi:authorize": _both(Open.CLINICAL_OR_CARE_TEAM),
     # The wider care team (tandem.careteam): a person's care team and the additions to their plan waiting for
     # review are clinical (adding or ending a member and deciding an addition change the record); the practice's
     # list of organisations outside it is read by anyone there and kept by the manager, as local services are.
@@ -417,9 +420,11 @@ def decide(need: Need, *, signed_in: bool, has_practice: bool, roles: frozenset[
     if need is Open.GROUP_LEAD:
         leads = leads_a_group() if callable(leads_a_group) else leads_a_group
         return Decision.ALLOW if leads else Decision.FORBIDDEN
-    if need is Open.CARE_TEAM:
+    if need in (Open.CARE_TEAM, Open.CLINICAL_OR_CARE_TEAM):
         works = works_for_provider() if callable(works_for_provider) else works_for_provider
-        return Decision.ALLOW if works else Decision.FORBIDDEN
+        if works or need is Open.CARE_TEAM:
+            return Decision.ALLOW if works else Decision.FORBIDDEN
+        need = Capability.VIEW_CLINICAL
     if need is Open.MANAGER_OR_GROUP_LEAD:
         if has_practice and can(roles, Capability.MANAGE_PRACTICE):
             return Decision.ALLOW

@@ -387,7 +387,7 @@ def _prepare(plan: planning.Plan, report: FileReport, *, practice: Practice) -> 
             ):
                 existing[found["source_id"]] = found
         new, new_getters = _inserting(model)
-        changed, changed_getters = _updating(model, fields)
+        changed, changed_getters = _updating(model, [*fields, "recorded_at"])
         for row in rows:
             patient_id = pks.get(row.nhs_number)  # None: a patient this file creates
             before = existing.get(row.source_id)
@@ -396,14 +396,14 @@ def _prepare(plan: planning.Plan, report: FileReport, *, practice: Practice) -> 
                 continue
             if before is None:
                 _add(new, new_getters, {"practice_id": practice.pk, "patient_id": patient_id,
-                                        "source_id": row.source_id, **row.fields},
+                                        "source_id": row.source_id, "recorded_at": now, **row.fields},
                      new_patient=row.nhs_number if patient_id is None else None)
                 report.created[table] += 1
             elif all(_same(before[f], v) for f, v in row.fields.items()):
                 report.unchanged[table] += 1
                 continue
             else:
-                _add(changed, changed_getters, row.fields, key=(before["pk"], practice.pk))
+                _add(changed, changed_getters, {**row.fields, "recorded_at": now}, key=(before["pk"], practice.pk))
                 report.updated[table] += 1
             what = f"fhir.{row.resource_type.lower()}"
             if patient_id is None:

@@ -6,3 +6,6 @@ class FhirApiConfig(AppConfig):
     label = "fhirapi"
     verbose_name = "FHIR API"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401 - registers the daily task

@@ -29,16 +29,35 @@ def _date_note(param: rules.Param) -> str:
                         + ("; or an instant with a time zone" if param.instant else ""))
 
 
+WRITE_NOTE = (" Update (PUT with If-Match: W/\"<versionId>\"; 412 when stale, 428 without): the organisation a "
+              "referral is to answers it (status accepted, in-progress, completed with output[].valueString, "
+              "rejected with statusReason.text); who added something to a plan withdraws it (cancelled). Create "
+              "(POST): a care team member adds to a person's plan (intent proposal, code change, input kind and "
+              "fields), for the named clinician to review. Scopes Task.c, Task.u, Task.cu.")
+
+
+UK_CORE_NOTE = (f"{', '.join(rules.CLAIMED)} meet UK Core's profiles (meta.profile, supportedProfile); the other "
+                "types base FHIR R4, UK Core's profiles of them being drafts or absent.")
+
+
+def _uk_core(type_name: str) -> str:
+    claimed = rules.CLAIMED.get(type_name)
+    return "" if claimed is None else f" Meets {claimed.url.rsplit('/', 1)[1]} {claimed.version}."
+
+
 def capability_statement(endpoints: Endpoints) -> dict:
     resources = []
     for rtype in rules.TYPES.values():
         resources.append({
             "type": rtype.name,
-            "profile": f"http://hl7.org/fhir/StructureDefinition/{rtype.name}",
+            # every resource of the type meets this profile: UK Core's where claimed (rules.CLAIMED), else R4's
+            "profile": rules.profile_of(rtype.name),
+            **({"supportedProfile": [rules.CLAIMED[rtype.name].url]} if rtype.name in rules.CLAIMED else {}),
             "documentation": rtype.doc + (". A search must name the person (patient, subject or _id) unless the token is for one person."
-                                          if rtype.needs_patient else "."),
-            "interaction": [{"code": "read"}, {"code": "search-type"}],
-            "versioning": "no-version",
+                                          if rtype.needs_patient else ".") + (WRITE_NOTE if rtype.name in rules.WRITABLE else "") + _uk_core(rtype.name),
+            "interaction": [{"code": "read"}, {"code": "search-type"},
+                            *([{"code": "update"}, {"code": "create"}] if rtype.name in rules.WRITABLE else [])],
+            "versioning": "versioned-update" if rtype.name in rules.WRITABLE else "no-version",
             "readHistory": False,
             "updateCreate": False,
             "conditionalCreate": False,
@@ -55,16 +74,19 @@ def capability_statement(endpoints: Endpoints) -> dict:
         "publisher": "Tandem",
         "kind": "instance",
         "software": {"name": "Tandem"},
-        "implementation": {"description": "Tandem FHIR API (read and search)", "url": endpoints.base},
+        "implementation": {"description": "Tandem FHIR API (read and search; Task answered and proposed)",
+                           "url": endpoints.base},
         "fhirVersion": rules.FHIR_VERSION,
         "format": ["json"],
         "rest": [{
             "mode": "server",
             "documentation": (
-                f"Read and search only. Results in pages of _count (default {rules.DEFAULT_COUNT}, at most "
+                "Read and search; a Task is also updated (its status, with If-Match) and created (an addition to a "
+                f"care plan). Results in pages of _count (default {rules.DEFAULT_COUNT}, at most "
                 f"{rules.MAX_COUNT}; 0 for the total alone) up to _offset {rules.MAX_OFFSET}, ordered as stored; follow the Bundle's "
-                "next link. _lastUpdated is offered only where Tandem keeps when a resource changed (Patient, "
-                "CarePlan, QuestionnaireResponse). An unknown or malformed parameter is refused (400)."),
+                "next link. _lastUpdated is offered on every type but Goal and CareTeam (which are worked out "
+                "from the plan and the care team as they are now). An unknown or malformed parameter is refused "
+                "(400). " + UK_CORE_NOTE),
             "security": {
                 "cors": False,
                 "service": [{"coding": [{"system": "http://terminology.hl7.org/CodeSystem/restful-security-service",
@@ -120,6 +142,14 @@ _BUNDLE = {"type": "object", "required": ["resourceType", "type", "total", "link
                               "properties": {"fullUrl": {"type": "string"},
                                              "resource": {"$ref": "#/components/schemas/Resource"},
                                              "search": {"type": "object", "required": ["mode"]}}}}}}
+_TASK = {"type": "object", "required": ["resourceType"],
+         "properties": {"resourceType": {"type": "string", "enum": ["Task"]}, "id": {"type": "string"},
+                        "status": {"type": "string", "enum": ["requested", "accepted", "rejected", "in-progress",
+                                                              "completed", "cancelled"]},
+                        "intent": {"type": "string"}, "statusReason": {"type": "object"},
+                        "for": {"type": "object"}, "code": {"type": "object"},
+                        "input": {"type": "array", "items": {"type": "object"}},
+                        "output": {"type": "array", "items": {"type": "object"}}}}
 FHIR_JSON = "application/fhir+json"
 
 
@@ -128,9 +158,11 @@ def _content(ref: str) -> dict:
 
 
 def _errors(*codes: int) -> dict:
-    words = {400: "The search is not one this server can answer", 401: "No valid access token",
-             403: "The token's scopes do not allow this type", 404: "No such resource, or not visible",
-             406: "This server answers application/fhir+json only"}
+    words = {400: "The request is not one this server can answer", 401: "No valid access token",
+             403: "The token's scopes do not allow this", 404: "No such resource, or not visible",
+             406: "This server answers application/fhir+json only", 412: "The resource changed since it was read",
+             413: "The resource is too large", 415: "Send application/fhir+json",
+             422: "The change is not one that can be made", 428: "A change needs If-Match"}
     return {str(c): {"description": words[c], "content": _content("OperationOutcome")} for c in codes}
 
 
@@ -163,6 +195,21 @@ def openapi(endpoints: Endpoints) -> dict:
                             "schema": {"type": "string", "pattern": "^[A-Za-z0-9\\-\\.]{1,64}$"}}],
             "responses": {"200": {"description": f"The {name}", "content": _content("Resource")},
                           **_errors(401, 403, 404, 406)}}}
+        if name in rules.WRITABLE:
+            body = {"required": True, "content": {FHIR_JSON: {"schema": {"$ref": "#/components/schemas/Task"}}}}
+            paths[f"/{name}"]["post"] = {
+                "operationId": f"create{name}", "summary": "Add to a person's care plan (a Task proposing the change)",
+                "requestBody": body,
+                "responses": {"201": {"description": "The Task made", "content": _content("Resource")},
+                              **_errors(400, 401, 403, 404, 406, 413, 415, 422)}}
+            paths[f"/{name}/{{id}}"]["put"] = {
+                "operationId": f"update{name}", "summary": "Answer a referral, or withdraw an addition (status)",
+                "parameters": [paths[f"/{name}/{{id}}"]["get"]["parameters"][0],
+                               {"name": "If-Match", "in": "header", "required": True,
+                                "schema": {"type": "string", "pattern": '^W/"[0-9]{1,9}"$'}}],
+                "requestBody": body,
+                "responses": {"200": {"description": "The Task as it is now", "content": _content("Resource")},
+                              **_errors(400, 401, 403, 404, 406, 412, 413, 415, 422, 428)}}
     paths["/metadata"] = {"get": {"operationId": "capabilities", "summary": "The CapabilityStatement",
                                   "security": [],
                                   "responses": {"200": {"description": "CapabilityStatement",
@@ -175,7 +222,7 @@ def openapi(endpoints: Endpoints) -> dict:
         "security": [{"smart": []}],
         "paths": paths,
         "components": {
-            "schemas": {"Resource": _RESOURCE, "Bundle": _BUNDLE, "OperationOutcome": _OUTCOME},
+            "schemas": {"Resource": _RESOURCE, "Bundle": _BUNDLE, "OperationOutcome": _OUTCOME, "Task": _TASK},
             "securitySchemes": {"smart": {"type": "oauth2", "flows": {"authorizationCode": {
                 "authorizationUrl": endpoints.authorize, "tokenUrl": endpoints.token,
                 "refreshUrl": endpoints.token, "scopes": rules.all_scopes()}}}},

@@ -16,10 +16,11 @@ from oauth2_provider.models import get_application_model
 from oauth2_provider.views.base import BaseAuthorizationView
 
 from tandem.core import audit, clock
+from tandem.core.access import works_for_provider
 from tandem.core.models import AuditEvent
 from tandem.core.parsing import read_id
 from tandem.core.permissions import practice_required
-from tandem.core.rules import Capability
+from tandem.core.rules import Capability, can
 from tandem.patients.rules import InvalidNHSNumber, format_nhs_number, normalise_nhs_number
 
 from . import actions, rules
@@ -37,6 +38,11 @@ class Authorise(BaseAuthorizationView):
     decision=deny: refuse (the application is told access_denied)."""
 
     def dispatch(self, request, *args, **kwargs):
+        # a professional of an organisation outside the practice allows access for the people whose care team
+        # they are in (tandem.fhirapi.scope); anyone else needs to read clinical records at the chosen practice
+        if request.user.is_authenticated and works_for_provider(request.user) and not (
+                request.practice is not None and can(request.roles, Capability.VIEW_CLINICAL)):
+            return super().dispatch(request, *args, **kwargs)
         return practice_required(Capability.VIEW_CLINICAL)(super().dispatch)(request, *args, **kwargs)
 
     def _checked(self, request):

@@ -21,7 +21,7 @@ import zlib
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 TAGS = {"Patient": 1, "Condition": 2, "Observation": 3, "MedicationStatement": 4, "CarePlan": 5, "Goal": 6,
-        "QuestionnaireResponse": 7}
+        "QuestionnaireResponse": 7, "CareTeam": 8, "Task": 9, "ServiceRequest": 10}
 _HEX = re.compile(r"[0-9a-f]{32}")
 MAX_KEY = 2**56 - 1
 

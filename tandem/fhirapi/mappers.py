@@ -6,6 +6,11 @@ own, so here each is made by the same mapper, given its API id (tandem.fhirapi.i
 references are rewritten to `Patient/<id>`, `Goal/<id>`: a reference to something the API does not
 serve (the plan's CareTeam, its Tasks and ServiceRequests, its needs) keeps only its display text, or
 is left out. Nothing here changes what the exports themselves contain.
+
+Each resource of a type that claims a UK Core profile (rules.CLAIMED) names it in `meta.profile`. What the
+API serves differs from the export in two places, both for UK Core and FHIR R4 (README, "UK Core"): an
+Observation's unit code is its UCUM code (`mm[Hg]`, not the `mmHg` shown: tandem.careplans.fhir.goal.UCUM_CODES,
+as every export says it), and a vital sign coded with LOINC carries the R4 category `vital-signs`.
 """
 
 from __future__ import annotations
@@ -34,14 +39,28 @@ from tandem.privacy import fhir as record_mapper
 from tandem.privacy.fhir import Medicine, Result
 
 from .ids import item_key
+from .rules import CLAIMED
 
 
 def _patient_ref(pid: str) -> dict:
     return {"reference": f"Patient/{pid}"}
 
 
-def _meta(updated: dt.datetime | None) -> dict:
-    return {"meta": {"lastUpdated": instant(updated)}} if updated is not None else {}
+def _meta(updated: dt.datetime | None, type_name: str = "") -> dict:
+    """`meta`: the UK Core profile the type claims (if it does), and when it last changed (if known)."""
+    meta = {}
+    if type_name in CLAIMED:
+        meta["profile"] = [CLAIMED[type_name].url]
+    if updated is not None:
+        meta["lastUpdated"] = instant(updated)
+    return {"meta": meta} if meta else {}
+
+
+# FHIR R4's vital signs (the LOINC codes of its vital signs profiles, observation-vitalsigns.html): an
+# Observation with one of these codes SHALL carry the category vital-signs.
+VITAL_SIGNS = frozenset({"85353-1", "9279-1", "8867-4", "2708-6", "59408-5", "8310-5", "8302-2", "9843-4",
+                         "29463-7", "39156-5", "85354-9", "8480-6", "8462-4"})
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 
 
 def rewrite(value: Any, targets: Mapping[str, str]) -> Any:
@@ -70,23 +89,31 @@ def patient(person: Person, practice: Organisation, *, pid: str, updated: dt.dat
     resource["id"] = pid
     resource["generalPractitioner"] = [{"identifier": {"system": ODS, "value": practice.ods_code},
                                         "display": practice.name}]
-    return {"resourceType": "Patient", "id": pid, **_meta(updated),
+    return {"resourceType": "Patient", "id": pid, **_meta(updated, "Patient"),
             **{k: v for k, v in resource.items() if k not in ("resourceType", "id")}}
 
 
+def _served(resource: dict, *, rid: str, pid: str) -> dict:
+    """An export's resource with its API id, its meta and its subject the API's Patient."""
+    rest = {k: v for k, v in resource.items() if k not in ("resourceType", "id", "meta")}
+    return {"resourceType": resource["resourceType"], "id": rid, **_meta(None, resource["resourceType"]),
+            **rest, "subject": _patient_ref(pid)}
+
+
 def condition(row: Diagnosis, *, rid: str, pid: str) -> dict:
-    resource = condition_mapper.diagnosis(row, {"id": pid})
-    return {**resource, "id": rid, "subject": _patient_ref(pid)}
+    return _served(condition_mapper.diagnosis(row, {"id": pid}), rid=rid, pid=pid)
 
 
 def observation(row: Result, *, rid: str, pid: str) -> dict:
-    resource = record_mapper.observation(row, {"id": pid})
-    return {**resource, "id": rid, "subject": _patient_ref(pid)}
+    resource = _served(record_mapper.observation(row, {"id": pid}), rid=rid, pid=pid)
+    if row.system == "loinc" and row.code in VITAL_SIGNS:
+        resource["category"] = [{"coding": [{"system": OBSERVATION_CATEGORY, "code": "vital-signs",
+                                             "display": "Vital Signs"}], "text": "Vital Signs"}]
+    return resource
 
 
 def medication_statement(row: Medicine, *, rid: str, pid: str) -> dict:
-    resource = record_mapper.medication_statement(row, {"id": pid})
-    return {**resource, "id": rid, "subject": _patient_ref(pid)}
+    return _served(record_mapper.medication_statement(row, {"id": pid}), rid=rid, pid=pid)
 
 
 def questionnaire_response(stored: Mapping[str, Any], *, rid: str, pid: str, answered_at: dt.datetime) -> dict:

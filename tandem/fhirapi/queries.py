@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from tandem.careplans.fhir.common import Clinician, Diagnosis, Organisation, Person, Source
+from tandem.careplans.fhir.common import Clinician, Diagnosis, Organisation, Person, Source, instant
 from tandem.careplans.models import PlanVersion
 from tandem.careplans.rules.document import Plan
 from tandem.checkins.models import Answer
@@ -26,7 +26,7 @@ from tandem.patients.rules import InvalidNHSNumber, normalise_nhs_number
 from tandem.privacy.fhir import Medicine, Result
 from tandem.terminology import observations
 
-from . import mappers, rules
+from . import mappers, rules, team_queries
 from .auth import Caller, id_codec
 from .ids import IdCodec
 from .scope import visible, visible_patients
@@ -142,7 +142,7 @@ def _map_patient(p: Patient, codec: IdCodec) -> dict:
 
 def _with_patients(model_qs: QuerySet, caller: Caller, search: rules.Search, codec: IdCodec,
                    field: str = "patient_id") -> QuerySet:
-    qs = model_qs.filter(visible(caller.user, patient=field))
+    qs = model_qs.filter(visible(caller.user, patient=field, type_name=search.type))
     if caller.patient_id is not None:
         qs = qs.filter(**{field: caller.patient_id})
     for ors in search.patients:
@@ -162,8 +162,8 @@ def _condition_qs(caller: Caller, search: rules.Search, codec: IdCodec) -> Query
                 qs = qs.filter(_token_q(ors, _clinical_status))
             elif name == "category":
                 qs = qs.filter(_token_q(ors, _fixed("problem-list-item", rules.CONDITION_CATEGORY)))
-    for ranges in search.dates.values():
-        qs = qs.filter(_date_q("onset_date", ranges))
+    for name, ranges in search.dates.items():
+        qs = qs.filter(_date_q("recorded_at" if name == "_lastUpdated" else "onset_date", ranges))
     return qs
 
 
@@ -174,9 +174,15 @@ def _clinical_status(token: rules.Token) -> Q | None:
             None: Q()}.get(token.code)
 
 
+def _recorded(resource: dict, row) -> dict:
+    """The resource with when Tandem last wrote its row (meta.lastUpdated), beside what meta already says."""
+    return {**resource, "meta": {**resource.get("meta", {}), "lastUpdated": instant(row.recorded_at)}}
+
+
 def _map_condition(row: Condition, codec: IdCodec) -> dict:
     d = Diagnosis(key=row.pk, code=row.code, term=row.term, onset=row.onset_date, resolved=row.resolved_date)
-    return mappers.condition(d, rid=codec.encode("Condition", row.pk), pid=codec.encode("Patient", row.patient_id))
+    return _recorded(mappers.condition(d, rid=codec.encode("Condition", row.pk),
+                                       pid=codec.encode("Patient", row.patient_id)), row)
 
 
 _OBS_SYSTEMS = {rules.LOINC: "loinc", rules.SNOMED: "snomed"}
@@ -192,8 +198,8 @@ def _observation_qs(caller: Caller, search: rules.Search, codec: IdCodec) -> Que
                 qs = qs.filter(_token_q(ors, _code("code", _OBS_SYSTEMS, "code_system")))
             elif name == "status":
                 qs = qs.filter(_token_q(ors, _fixed("final")))
-    for ranges in search.dates.values():
-        qs = qs.filter(_date_q("effective_date", ranges))
+    for name, ranges in search.dates.items():
+        qs = qs.filter(_date_q("recorded_at" if name == "_lastUpdated" else "effective_date", ranges))
     return qs
 
 
@@ -201,8 +207,8 @@ def _map_observation(row: Observation, codec: IdCodec) -> dict:
     found = observations.BY_KEY.get(row.concept)
     result = Result(key=row.pk, name=found.name if found else row.concept, system=row.code_system, code=row.code,
                     on=row.effective_date, value=row.value, unit=row.unit, value_code=row.value_code)
-    return mappers.observation(result, rid=codec.encode("Observation", row.pk),
-                               pid=codec.encode("Patient", row.patient_id))
+    return _recorded(mappers.observation(result, rid=codec.encode("Observation", row.pk),
+                                         pid=codec.encode("Patient", row.patient_id)), row)
 
 
 def _medication_qs(caller: Caller, search: rules.Search, codec: IdCodec) -> QuerySet:
@@ -216,16 +222,16 @@ def _medication_qs(caller: Caller, search: rules.Search, codec: IdCodec) -> Quer
             elif name == "status":
                 qs = qs.filter(_token_q(ors, lambda t: Q(status=t.code) if t.system is None and t.code in (
                     "active", "stopped") else None))
-    for ranges in search.dates.values():
-        qs = qs.filter(_date_q("start_date", ranges))
+    for name, ranges in search.dates.items():
+        qs = qs.filter(_date_q("recorded_at" if name == "_lastUpdated" else "start_date", ranges))
     return qs
 
 
 def _map_medication(row: Medication, codec: IdCodec) -> dict:
     medicine = Medicine(key=row.pk, name=row.name, code=row.dmd_code, dose=row.dose, status=row.status,
                         start=row.start_date, end=row.end_date)
-    return mappers.medication_statement(medicine, rid=codec.encode("MedicationStatement", row.pk),
-                                        pid=codec.encode("Patient", row.patient_id))
+    return _recorded(mappers.medication_statement(medicine, rid=codec.encode("MedicationStatement", row.pk),
+                                                  pid=codec.encode("Patient", row.patient_id)), row)
 
 
 def _latest_versions(caller: Caller, search: rules.Search, codec: IdCodec) -> QuerySet:
@@ -300,6 +306,8 @@ ROWS: dict[str, tuple[Callable, Callable]] = {
     "MedicationStatement": (_medication_qs, _map_medication),
     "CarePlan": (_careplan_qs, _map_careplan),
     "QuestionnaireResponse": (_answer_qs, _map_answer),
+    "CareTeam": (team_queries.careteam_qs, team_queries.map_careteam),
+    "ServiceRequest": (team_queries.service_request_qs, team_queries.map_service_request),
 }
 
 
@@ -325,12 +333,12 @@ def search(caller: Caller, query: rules.Search) -> Found:
     codec = id_codec()
     if query.type == "Goal":
         return _search_goals(caller, query, codec)
-    build, mapper = ROWS[query.type]
+    build, mapper = ROWS[query.type] if query.type != "Task" else (team_queries.task_qs, None)
     qs = build(caller, query, codec)
     total = qs.count()
     page = list(qs.order_by(*(qs.query.order_by or ("pk",)))[query.offset:query.offset + query.count]) \
         if total > query.offset and query.count else []
-    resources = [mapper(row, codec) for row in page]
+    resources = team_queries.map_tasks(page, codec) if query.type == "Task" else [mapper(row, codec) for row in page]
     _audit(caller, action=AuditEvent.Action.SEARCH, type_name=query.type,
            rows=[(_practice_of(row), _patient_of(row)) for row in page], count=len(page))
     return Found(total=total, resources=resources)
@@ -380,11 +388,16 @@ def read(caller: Caller, type_name: str, ident: str) -> dict | None:
         return found.resources[0] if found.resources else None
     if codec.key(type_name, ident) is None:
         return None
-    build, mapper = ROWS[type_name]
-    row = build(caller, query, codec).first()
+    if type_name == "Task":
+        row = team_queries.task_qs(caller, query, codec).first()
+        resource = team_queries.map_tasks([row], codec)[0] if row is not None else None
+    else:
+        build, mapper = ROWS[type_name]
+        row = build(caller, query, codec).first()
+        resource = mapper(row, codec) if row is not None else None
     if row is None:
         return None
     _audit(caller, action=AuditEvent.Action.VIEW, type_name=type_name,
            rows=[(_practice_of(row), _patient_of(row))], count=1)
-    return mapper(row, codec)
+    return resource
 

@@ -36,6 +36,40 @@ CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
 GENDER = "http://hl7.org/fhir/administrative-gender"
 
 
+# --- The profiles the served resources claim -------------------------------------------------------
+# UK Core where its profile of the type is active and what the API serves was checked against it
+# (tandem/fhirapi/README.md, "UK Core"); base FHIR R4 for every other type. UK Core's CarePlan, CareTeam,
+# Task and QuestionnaireResponse are drafts and it has no Goal: those claim nothing beyond R4.
+
+@dataclass(frozen=True)
+class Profile:
+    url: str
+    version: str  # the StructureDefinition's version the resources were checked against
+
+
+UK_CORE = "https://fhir.hl7.org.uk/StructureDefinition"
+# where the StructureDefinitions checked were read: NHS England's UK Core repository, at this commit
+UK_CORE_SOURCE = ("https://github.com/NHSDigital/FHIR-R4-UKCORE-STAGING-MAIN",
+                  "3d2827e3e9918674640d0c14a0f870084397a615")
+CLAIMED: dict[str, Profile] = {
+    "Patient": Profile(f"{UK_CORE}/UKCore-Patient", "2.6.1"),
+    "Condition": Profile(f"{UK_CORE}/UKCore-Condition", "2.6.0"),
+    "Observation": Profile(f"{UK_CORE}/UKCore-Observation", "2.5.0"),
+    "MedicationStatement": Profile(f"{UK_CORE}/UKCore-MedicationStatement", "2.5.0"),
+    "ServiceRequest": Profile(f"{UK_CORE}/UKCore-ServiceRequest", "2.5.1"),
+}
+
+
+def base_profile(type_name: str) -> str:
+    return f"http://hl7.org/fhir/StructureDefinition/{type_name}"
+
+
+def profile_of(type_name: str) -> str:
+    """The profile every served resource of this type meets: UK Core's where claimed, else base R4."""
+    claimed = CLAIMED.get(type_name)
+    return claimed.url if claimed is not None else base_profile(type_name)
+
+
 class Kind(StrEnum):
     TOKEN = "token"  # noqa: S105 - a FHIR search parameter type, not a secret
     DATE = "date"
@@ -94,18 +128,21 @@ TYPES: dict[str, ResourceType] = {t.name: t for t in (
         Param("category", Kind.TOKEN, "problem-list-item (every diagnosis Tandem holds)",
               systems=(CONDITION_CATEGORY,)),
         Param("onset-date", Kind.DATE, "Date of onset"),
+        _updated("When Tandem last recorded or changed it"),
     )),
     ResourceType("Observation", "Results and measurements (LOINC or SNOMED CT)", (
         _id_param(), *_patient_params(),
         Param("code", Kind.TOKEN, f"{LOINC}|4548-4 or {SNOMED}|999791000000106", systems=(LOINC, SNOMED)),
         Param("date", Kind.DATE, "When it was measured (effective date)"),
         Param("status", Kind.TOKEN, "final (every result Tandem holds)"),
+        _updated("When Tandem last recorded or changed it"),
     )),
     ResourceType("MedicationStatement", "Medicines the person takes or took (dm+d)", (
         _id_param(), *_patient_params(),
         Param("code", Kind.TOKEN, f"dm+d: {DMD}|<code>", systems=(DMD,)),
         Param("status", Kind.TOKEN, "active | stopped"),
         Param("effective", Kind.DATE, "When the course started"),
+        _updated("When Tandem last recorded or changed it"),
     )),
     ResourceType("CarePlan", "The person's current personalised care and support plan (latest version)", (
         _id_param(), *_patient_params(),
@@ -123,6 +160,26 @@ TYPES: dict[str, ResourceType] = {t.name: t for t in (
         Param("authored", Kind.DATE, "When the answers were given", instant=True),
         Param("status", Kind.TOKEN, "completed"),
         _updated("When the answers were given (answers never change)"),
+    )),
+    ResourceType("CareTeam", "Who cares for the person: their named clinician and the professionals and teams "
+                             "outside the practice in their care team", (
+        _id_param(), *_patient_params(),
+        Param("status", Kind.TOKEN, "active"),
+    )),
+    ResourceType("Task", "Tasks from care plans: for the practice team, referrals to organisations outside the "
+                         "practice (owned by that organisation), and additions to the plan from the care team "
+                         "(intent proposal, code change)", (
+        _id_param(), *_patient_params(),
+        Param("status", Kind.TOKEN, "requested | accepted | rejected | in-progress | completed | cancelled"),
+        Param("intent", Kind.TOKEN, "order (a task or referral) | proposal (an addition to the plan)"),
+        Param("authored-on", Kind.DATE, "When it was asked for", instant=True),
+        _updated("When it last changed"),
+    )),
+    ResourceType("ServiceRequest", "Referrals from care plans to organisations outside the practice", (
+        _id_param(), *_patient_params(),
+        Param("status", Kind.TOKEN, "active | completed | revoked"),
+        Param("authored", Kind.DATE, "When the referral was made", instant=True),
+        _updated("When it last changed"),
     )),
 )}
 
@@ -143,9 +200,23 @@ EXTRA_SCOPES = {LAUNCH_PATIENT: "Choose one person when you allow access",
                 "online_access": "Keep access while you are signed in"}
 
 
+# What other providers may change through the API (tandem.fhirapi.writes): a Task's status (a referral to
+# their organisation, as they answer it; withdrawing their own addition to a plan), and adding to a plan (a
+# Task proposing the change). SMART v2 permissions c (create) and u (update), and the v1 "write".
+WRITABLE = ("Task",)
+WRITE_SUFFIXES = ("cu", "c", "u", "cruds", "write")
+
+
 def all_scopes() -> dict[str, str]:
     """Every scope the authorisation server accepts, with what it means in plain words."""
     out: dict[str, str] = {}
+    for context in CONTEXTS:
+        whom = ("any person whose records you can see" if context == "user"
+                else "the one person you choose")
+        for suffix in WRITE_SUFFIXES:
+            verb = {"cu": "Answer tasks and referrals, and add to", "c": "Add to", "u": "Answer tasks and referrals in",
+                    "cruds": "Read, search, answer and add to", "write": "Answer tasks and referrals, and add to"}[suffix]
+            out[f"{context}/Task.{suffix}"] = f"{verb} care plans, for {whom}"
     for context in CONTEXTS:
         whom = ("any person whose records you can see" if context == "user"
                 else "the one person you choose")
@@ -161,9 +232,11 @@ def all_scopes() -> dict[str, str]:
 _PLAIN = {"Patient": "who they are (name, NHS number, date of birth)", "Condition": "their diagnoses",
           "Observation": "their results and measurements", "MedicationStatement": "their medicines",
           "CarePlan": "their care and support plan", "Goal": "their goals and agreed targets",
-          "QuestionnaireResponse": "their answers to check-ins"}
+          "QuestionnaireResponse": "their answers to check-ins", "CareTeam": "who is in their care team",
+          "Task": "tasks and referrals from their care plan, and additions to it",
+          "ServiceRequest": "referrals from their care plan"}
 
-_SCOPE = re.compile(r"(user|patient)/([A-Za-z]+|\*)\.(rs|r|s|read)")
+_SCOPE = re.compile(r"(user|patient)/([A-Za-z]+|\*)\.(cruds|cu|rs|r|s|c|u|read|write)")
 
 
 @dataclass(frozen=True)
@@ -174,14 +247,19 @@ class Grant:
     read: frozenset[str]
     search: frozenset[str]
     patient_bound: bool
+    create: frozenset[str] = frozenset()
+    update: frozenset[str] = frozenset()
 
     def allows(self, type_name: str, interaction: str) -> bool:
-        return type_name in (self.read if interaction == "read" else self.search)
+        return type_name in {"read": self.read, "search": self.search, "create": self.create,
+                             "update": self.update}.get(interaction, frozenset())
 
 
 def grant_of(scope: str) -> Grant:
     read: set[str] = set()
     search: set[str] = set()
+    create: set[str] = set()
+    update: set[str] = set()
     bound = False
     for item in scope.split():
         match = _SCOPE.fullmatch(item)
@@ -192,11 +270,15 @@ def grant_of(scope: str) -> Grant:
             continue
         names = set(TYPES) if name == "*" else {name}
         bound = bound or context == "patient"
-        if suffix in ("rs", "r", "read"):
+        if suffix in ("rs", "r", "read", "cruds"):
             read |= names
-        if suffix in ("rs", "s", "read"):
+        if suffix in ("rs", "s", "read", "cruds"):
             search |= names
-    return Grant(frozenset(read), frozenset(search), bound)
+        if suffix in ("cu", "c", "cruds", "write"):
+            create |= names & set(WRITABLE)
+        if suffix in ("cu", "u", "cruds", "write"):
+            update |= names & set(WRITABLE)
+    return Grant(frozenset(read), frozenset(search), bound, frozenset(create), frozenset(update))
 
 
 def scope_lines(scope: str) -> list[str]:

@@ -25,7 +25,7 @@ from oauth2_provider.settings import oauth2_settings
 
 from tandem.core import ratelimits
 
-from . import capability, queries, rules
+from . import capability, queries, rules, writes
 from .auth import Caller, Unauthorised, authenticate
 
 logger = logging.getLogger(__name__)
@@ -124,23 +124,44 @@ def _forbidden(caller: Caller, type_name: str, interaction: str) -> HttpResponse
     return None
 
 
+def _with_etag(resource: dict, status: int = 200) -> HttpResponse:
+    response = _json(resource, status)
+    version = (resource.get("meta") or {}).get("versionId")
+    if version:
+        response["ETag"] = f'W/"{version}"'
+    return response
+
+
 @api
 def read(request, caller: Caller, type_name: str, ident: str):
+    if request.method == "PUT" and type_name in rules.WRITABLE:
+        try:
+            return _with_etag(writes.update_task(request, caller, ident))
+        except writes.Refused as refused:
+            return outcome(refused.status, refused.code, str(refused))
     if request.method not in ("GET", "HEAD"):
-        return outcome(405, "not-supported", "read only: this API does not change records")
+        return outcome(405, "not-supported", "this resource is read only here: GET it (a Task may be PUT)")
     refused = _type_or_404(type_name) or _forbidden(caller, type_name, "read")
     if refused is not None:
         return refused
     resource = queries.read(caller, type_name, ident)
     if resource is None:
         return outcome(404, "not-found", f"no {type_name} with that id")
-    return _json(resource)
+    return _with_etag(resource)
 
 
 @api
 def search(request, caller: Caller, type_name: str):
+    if request.method == "POST" and type_name in rules.WRITABLE:
+        try:
+            resource, ident = writes.create_task(request, caller)
+        except writes.Refused as refused:
+            return outcome(refused.status, refused.code, str(refused))
+        response = _with_etag(resource, 201)
+        response["Location"] = f"{_base(request)}/{type_name}/{ident}"
+        return response
     if request.method not in ("GET", "HEAD"):
-        return outcome(405, "not-supported", "read only: use GET, or POST to _search")
+        return outcome(405, "not-supported", "use GET, or POST to _search (a Task may be POSTed)")
     return _search(request, caller, type_name, lambda: list(request.GET.lists()), request.META.get("QUERY_STRING", ""))
 
 

@@ -127,7 +127,8 @@ def resolve_condition(*, condition: Condition, by: User | None, resolved_date: d
     if resolved_date < condition.onset_date:
         raise PatientError("A condition cannot be resolved before it started.")
     condition.resolved_date = resolved_date
-    condition.save(update_fields=["resolved_date"])
+    condition.recorded_at = clock.now()
+    condition.save(update_fields=["resolved_date", "recorded_at"])
     audit.record(by=by, practice=condition.practice, action="update", what="condition",
                  patient_id=condition.patient_id, object_id=condition.pk, detail={"fields": ["resolved_date"]})
     return condition
@@ -231,7 +232,8 @@ def stop_medication(*, medication: Medication, by: User | None, end_date: dt.dat
         raise PatientError("A medicine cannot stop before it started.")
     medication.status = Medication.Status.STOPPED
     medication.end_date = end_date
-    medication.save(update_fields=["status", "end_date"])
+    medication.recorded_at = clock.now()
+    medication.save(update_fields=["status", "end_date", "recorded_at"])
     audit.record(by=by, practice=medication.practice, action="update", what="medication",
                  patient_id=medication.patient_id, object_id=medication.pk, detail={"fields": ["status", "end_date"]})
     return medication

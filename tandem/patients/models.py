@@ -10,7 +10,9 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Now
 
+from tandem.core import clock
 from tandem.core.models import Practice
 
 from .rules import format_nhs_number
@@ -177,6 +179,9 @@ class ClinicalRow(models.Model):
 
     practice = models.ForeignKey(Practice, on_delete=models.PROTECT, related_name="+")
     source_id = models.CharField(max_length=200, blank=True, default="")
+    # When Tandem last wrote the row (FHIR meta.lastUpdated, the API's _lastUpdated). Set by every writer:
+    # the actions and the FHIR import from the clock; a bulk load that leaves it out gets the database's time.
+    recorded_at = models.DateTimeField(default=clock.now, db_default=Now())
 
     class Meta:
         abstract = True

@@ -25,6 +25,7 @@ from tandem.careplans.fhir.common import (
     stable_id,
     urn,
 )
+from tandem.careplans.fhir.goal import UCUM_CODES  # the units as UCUM codes: one home
 
 SYSTEMS = {"loinc": LOINC, "snomed": SNOMED}
 DMD = "https://dmd.nhs.uk"
@@ -67,7 +68,8 @@ def observation(row: Result, patient: dict) -> dict:
     value: dict = {}
     if row.value is not None:
         value["valueQuantity"] = compact({"value": row.value, "unit": row.unit,
-                                          "system": UCUM if row.unit else None, "code": row.unit or None})
+                                          "system": UCUM if row.unit else None,
+                                          "code": UCUM_CODES.get(row.unit, row.unit) or None})
     elif row.value_code or row.value_text:
         value["valueCodeableConcept"] = {"text": row.value_text or row.value_code}
     return compact({

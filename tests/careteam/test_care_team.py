@@ -285,7 +285,7 @@ def test_declining_needs_a_reason_which_the_matron_sees(client, world):
     assert client.post(url, {"reason": "Already in the plan as a service", "version": "1"}).status_code == 302
     c.refresh_from_db()
     assert (c.status, c.reason, c.decided_by) == ("declined", "Already in the plan as a service", u.gp)
-    assert Task.objects.get(referral_id=f"ct{c.pk}").status == "completed"
+    assert Task.objects.get(referral_id=f"ct{c.pk}").status == "declined"
     client.force_login(u.matron)
     assert "Why not: Already in the plan as a service" in text(client.get(reverse("careteam:plan", args=[u.dorothy.pk])))
 
@@ -326,7 +326,7 @@ def test_ending_membership_withdraws_what_waits_and_closes_the_review(world):
     c = actions.contribute(member=member, by=u.matron, kind="agreed", content=CONTRIBUTIONS["agreed"], based_on=1)
     actions.end_member(member=member, by=u.nurse, reason="Discharged", expected_version=member.version)
     c.refresh_from_db()
-    assert c.status == "withdrawn" and Task.objects.get(referral_id=f"ct{c.pk}").status == "completed"
+    assert c.status == "withdrawn" and Task.objects.get(referral_id=f"ct{c.pk}").status == "cancelled"
     with pytest.raises(actions.CareTeamError, match="no longer in this person's care team"):
         actions.end_member(member=Member.objects.get(), by=u.nurse, reason="again", expected_version=member.version)
 

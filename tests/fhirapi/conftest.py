@@ -14,6 +14,8 @@ from django.core.management import call_command
 from django.test import Client
 from oauth2_provider.models import get_application_model
 
+from tests.careteam.referral_helpers import world  # noqa: F401 - a fixture: the wider care team's people
+
 REDIRECT = "https://client.example.org/callback"
 
 

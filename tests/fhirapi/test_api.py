@@ -474,7 +474,8 @@ def test_the_capability_statement_lists_exactly_what_is_served(record, client):
     rest = statement["rest"][0]
     served = {r["type"]: {p["name"] for p in r["searchParam"]} for r in rest["resource"]}
     assert served == {name: {p.name for p in t.params} for name, t in rules.TYPES.items()}
-    assert "_lastUpdated" in served["Patient"] and "_lastUpdated" not in served["Observation"]
+    assert "_lastUpdated" in served["Patient"] and "_lastUpdated" in served["Observation"]
+    assert "_lastUpdated" not in served["Goal"] and "_lastUpdated" not in served["CareTeam"]
     oauth = rest["security"]["extension"][0]["extension"]
     assert {e["url"]: e["valueUri"] for e in oauth}["token"] == "http://testserver/fhir/auth/token"
     smart = client.get("/fhir/.well-known/smart-configuration").json()

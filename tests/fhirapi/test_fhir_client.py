@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 from fhirpy import SyncFHIRClient
-from fhirpy.base.exceptions import OperationOutcome, ResourceNotFound
+from fhirpy.base.exceptions import MultipleResourcesFound, OperationOutcome, ResourceNotFound
 
 from tandem.fhirapi.auth import id_codec
 from tandem.patients import actions as patient_actions
@@ -19,13 +19,13 @@ from tandem.patients import actions as patient_actions
 from .conftest import REDIRECT, authorize_url, pkce, register
 
 
-def _token_over_http(live_server, universe, app, scope: str) -> dict:
+def _token_over_http(live_server, universe, app, scope: str, *, username: str = "nurse") -> dict:
     session = requests.Session()
-    # sign in as the nurse, as a browser would
+    # sign in as the nurse (or `username`), as a browser would
     login = session.get(f"{live_server.url}/sign-in/", timeout=30)
     assert login.status_code == 200
     answer = session.post(f"{live_server.url}/sign-in/", timeout=30, allow_redirects=False, data={
-        "username": "nurse", "password": "correct-horse-battery", "csrfmiddlewaretoken": session.cookies["csrftoken"]},
+        "username": username, "password": "correct-horse-battery", "csrfmiddlewaretoken": session.cookies["csrftoken"]},
         headers={"Referer": f"{live_server.url}/sign-in/"})
     assert answer.status_code == 302, answer.text[:500]
     verifier, challenge = pkce()
@@ -76,3 +76,55 @@ def test_a_fhir_client_reads_searches_and_pages_with_a_real_token(live_server, u
     with pytest.raises(OperationOutcome) as refused:
         client.resources("Observation").search(date="last-tuesday").fetch()
     assert "must be a date" in str(refused.value)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_community_teams_system_answers_a_referral_and_adds_to_a_plan_through_the_client(live_server, world):
+    """The matron's system, with fhirpy: finds the referral to her team, accepts it with If-Match (a stale one is
+    refused with 412), and proposes an addition to Dorothy's plan (POST Task), which waits for review."""
+    from tandem.careplans.models import Task
+    from tandem.careteam import actions as careteam
+    from tandem.careteam.models import Contribution
+    from tandem.core import clock
+    from tests.careteam.referral_helpers import refer
+
+    u = world
+    careteam.add_member(patient=u.dorothy, by=u.nurse, provider=u.nursing, professional=u.matron.provider_roles.get(),
+                        role="Leg ulcer care", scopes=("contribute",), agreed_how="in_person", agreed_on=clock.today())
+    referral = refer(u, to=u.nursing)
+    app = register("Community Nursing System", public=False)
+    token = _token_over_http(live_server, u, app, "user/*.rs user/Task.cu", username="jmarsh")["access_token"]
+    base = f"{live_server.url}/fhir"
+
+    def client(**headers):
+        return SyncFHIRClient(base, authorization=f"Bearer {token}",
+                              extra_headers={"Accept": "application/fhir+json", **headers})
+
+    task = client().resources("Task").search(status="requested").first()
+    assert task["owner"]["display"] == "Riverside Community Nursing" and task["meta"]["versionId"] == "1"
+    read_as = client(**{"If-Match": 'W/"1"'})  # the version she read, as its ETag said
+    accepted = read_as.resource("Task", **{**task.serialize(), "status": "accepted"})
+    accepted.save()
+    assert accepted["status"] == "accepted" and accepted["meta"]["versionId"] == "2"
+    stale = read_as.resource("Task", **{**task.serialize(), "status": "in-progress"})
+    # the version she read is no longer the task's: 412, which fhirpy raises as MultipleResourcesFound (its
+    # name for a 412 from a conditional update); nothing changes
+    with pytest.raises(MultipleResourcesFound, match="has changed since you read it"):
+        stale.save()
+    referral.refresh_from_db()
+    assert (referral.status, referral.revision, referral.updated_by) == ("accepted", 2, u.matron)
+
+    kind = "https://tandem.example.nhs.uk/fhir/CodeSystem/care-team-contribution-kind"
+    field = "https://tandem.example.nhs.uk/fhir/CodeSystem/care-team-contribution-field"
+    dorothy = id_codec().encode("Patient", u.dorothy.pk)
+    proposal = client().resource(
+        "Task", status="requested", intent="proposal",
+        code={"coding": [{"system": "http://hl7.org/fhir/CodeSystem/task-code", "code": "change"}]},
+        **{"for": {"reference": f"Patient/{dorothy}"}},
+        input=[{"type": {"coding": [{"system": field, "code": "kind"}]}, "valueCoding": {"system": kind, "code": "agreed"}},
+               {"type": {"coding": [{"system": field, "code": "text"}]}, "valueString": "Dressings on Tuesdays."}])
+    proposal.save()
+    assert proposal["intent"] == "proposal" and proposal["status"] == "requested" and proposal.id
+    waiting = Contribution.objects.get()
+    assert (waiting.status, waiting.content, waiting.author) == ("waiting", {"text": "Dressings on Tuesdays."}, u.matron)
+    assert Task.objects.filter(referral_id=f"ct{waiting.pk}", to_user=u.gp).exists()  # Dorothy's named clinician

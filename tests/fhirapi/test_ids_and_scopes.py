@@ -38,7 +38,8 @@ def test_neighbouring_rows_have_unrelated_ids():
     ("user/Observation.r", {"Observation"}, set(), False),
     ("user/Observation.s user/Patient.read", {"Patient"}, {"Observation", "Patient"}, False),
     ("patient/*.rs launch/patient", set(rules.TYPES), set(rules.TYPES), True),
-    ("user/Encounter.rs user/Observation.cruds openid", set(), set(), False),  # unknown or not read-only: nothing
+    ("user/Encounter.rs user/Observation.cruds openid", {"Observation"}, {"Observation"}, False),  # unknown: nothing;
+    # cruds (SMART v2: every permission) reads and searches; only Task is ever written (test_writes.py)
     ("", set(), set(), False),
 ])
 def test_what_scopes_allow(scope, read, search, bound):

@@ -40,7 +40,7 @@ def token(universe, settings):
 
     patient_actions.record_condition(patient=universe.patient, by=universe.nurse, code="44054006",
                                      term="Type 2 diabetes mellitus", onset_date=__import__("datetime").date(2015, 1, 1))
-    token = get_token(register(), universe.nurse, "user/*.rs")["access_token"]
+    token = get_token(register(), universe.nurse, "user/*.rs user/Task.cu")["access_token"]
     # As Django's test client does: a request's start and end must not close the test's database connection
     # (on PostgreSQL it holds the test's transaction).
     for signal in (request_started, request_finished):

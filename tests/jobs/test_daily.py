@@ -13,8 +13,8 @@ from tandem.jobs import actions, registry, worker
 from tandem.jobs.models import Job
 
 pytestmark = pytest.mark.django_db
-DAILY = ["booking.reminders", "checkins.daily", "clinics.extend", "continuity.daily", "people.daily",
-         "surveys.daily"]
+DAILY = ["booking.reminders", "checkins.daily", "clinics.extend", "continuity.daily", "fhirapi.daily",
+         "people.daily", "surveys.daily"]
 
 
 def test_the_daily_tasks_are_the_sessions_and_the_reminders():
