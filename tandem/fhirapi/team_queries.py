@@ -8,7 +8,8 @@ tandem.careplans.models.Task). Scoped as every read is (tandem.fhirapi.scope), a
   organisation's professionals.
 
 Each page is read with what its mapping needs in a fixed number of statements (members and additions are
-prefetched for the page), never one per row.
+prefetched for the page), never one per row. The search helpers shared with the other types are
+tandem.fhirapi.queries's (imported where used: that module registers these readers in its table).
 """
 
 from __future__ import annotations
@@ -38,11 +39,6 @@ def _narrowed(qs: QuerySet, caller, search: rules.Search, codec: IdCodec, field:
     return qs
 
 
-def _ids(codec: IdCodec, type_name: str, tokens) -> list[int]:
-    keys = [codec.key(type_name, t.code or "") for t in tokens if t.system is None]
-    return [k for k in keys if k is not None]
-
-
 def _status_q(ors, values: dict[str, Q]) -> Q:
     q = Q(pk__in=[])
     for token in ors:
@@ -51,16 +47,10 @@ def _status_q(ors, values: dict[str, Q]) -> Q:
     return q
 
 
-def _date_q(field: str, ranges) -> Q:
-    from .queries import _date_q as date_q
-
-    return date_q(field, ranges)
-
-
 # --- CareTeam ---------------------------------------------------------------------------------------
 
 def careteam_qs(caller, search: rules.Search, codec: IdCodec) -> QuerySet:
-    from .queries import _people
+    from .queries import _ids, _people
 
     members = Member.objects.filter(ended_on__isnull=True, provider__active=True)
     qs = _narrowed(_people(caller), caller, search, codec, field="pk")
@@ -105,6 +95,7 @@ def _changed() -> Coalesce:
 
 
 def task_qs(caller, search: rules.Search, codec: IdCodec) -> QuerySet:
+    from .queries import _date_q, _ids
     qs = _narrowed(Task.objects.filter(_tasks_visible(caller)), caller, search, codec)
     proposal = Q(referral_id__startswith=REVIEW_PREFIX)
     for name, alternatives in search.tokens.items():
@@ -175,6 +166,7 @@ def contribution_row(c: Contribution, task: Task, codec: IdCodec, plan_pk: int |
 
 
 def service_request_qs(caller, search: rules.Search, codec: IdCodec) -> QuerySet:
+    from .queries import _date_q, _ids
     user = caller.user
     visible = Q(practice_id__in=clinical_practices(user)) | Q(to_provider_id__in=careteam.provider_ids(user))
     qs = _narrowed(Task.objects.filter(visible, to_provider__isnull=False), caller, search, codec)
