@@ -6,6 +6,8 @@
   rolls the save back).
 - `progress_with(provider)`: `provider(practice_id, patient_id) -> {goal id: [Rated, ...]}` oldest
   first: how each goal has gone, for the plan's pages.
+- `outside_team_with(provider)`: `provider(practice_id, patient_id) -> [OutsideMember, ...]`: the person's care
+  team outside the practice now (tandem.careteam), for the plan's FHIR document.
 - `task_link_with(prefix, link)`: for a task raised by a layer above (its `referral_id` starts with `prefix`),
   `link(task) -> (href, text)`: where on that layer's pages the task is done (tandem.careteam: reviewing an
   addition to the plan from the care team).
@@ -20,6 +22,7 @@ from dataclasses import dataclass
 _listeners: list[Callable[..., None]] = []
 _progress: list[Callable[[int, int], dict[str, list[Rated]]]] = []
 _task_links: dict[str, Callable[[object], tuple[str, str]]] = {}
+_outside_team: list[Callable[[int, int], list]] = []
 
 
 @dataclass(frozen=True)
@@ -62,3 +65,12 @@ def task_link(task) -> tuple[str, str] | None:
         if task.referral_id.startswith(prefix) and task.referral_id[len(prefix):].isdigit():
             return link(task)
     return None
+
+
+def outside_team_with(provider: Callable[[int, int], list]) -> None:
+    if provider not in _outside_team:
+        _outside_team.append(provider)
+
+
+def outside_team(practice_id: int, patient_id: int) -> list:
+    return [member for provider in _outside_team for member in provider(practice_id, patient_id)]

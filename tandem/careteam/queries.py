@@ -131,3 +131,20 @@ def read(*, by: User, member: Member, what: str, object_id: str | int = "", deta
     audit.record(by=by, practice=member.patient.practice, action=AuditEvent.Action.VIEW, what=what,
                  patient_id=member.patient_id, object_id=object_id,
                  detail={"provider": member.provider_id, **(detail or {})})
+
+
+def outside_team(practice_id: int, patient_id: int) -> list:
+    """The person's care team outside the practice now, for the plan's FHIR document (tandem.careplans.hooks)."""
+    from tandem.careplans.fhir.common import OutsideMember, OutsideOrganisation
+
+    kinds = dict(Provider.Kind.choices)
+    rows = (Member.objects.filter(practice_id=practice_id, patient_id=patient_id, ended_on__isnull=True,
+                                  provider__active=True)
+            .select_related("provider", "professional", "professional__user").order_by("added_at", "pk"))
+    return [OutsideMember(
+        organisation=OutsideOrganisation(key=m.provider_id, name=m.provider.name, ods_code=m.provider.ods_code,
+                                         kind_label=str(kinds.get(m.provider.kind, "")), phone=m.provider.phone,
+                                         email=m.provider.email),
+        role=m.role, since=m.agreed_on, professional_key=m.professional.user_id if m.professional else None,
+        professional=m.professional.user.display_name if m.professional else "",
+        job=m.professional.job if m.professional else "") for m in rows]

@@ -487,3 +487,32 @@ def _extensions(resource):
     for activity in resource.get("activity", []):
         found += activity.get("detail", {}).get("extension", [])
     return found
+
+
+def test_the_plans_fhir_document_names_the_care_team_outside_the_practice(world):
+    """The care team in the plan's FHIR document has the matron, acting for her organisation, with her part in
+    Dorothy's care, and the whole team of another organisation; someone taken out of the team is not there."""
+    from fhir.resources.R4B.careteam import CareTeam
+
+    from tandem.careplans.fhir.bundle import document as fhir_document
+    from tandem.careplans.queries.fhir import export_source
+
+    u = world
+    a_plan(u)
+    join(u)
+    falls = actions.add_member(patient=u.dorothy, by=u.nurse, provider=u.falls, professional=None,
+                               role="Strength and balance classes", scopes=(), agreed_how="phone",
+                               agreed_on=clock.today())
+    actions.end_member(member=falls, by=u.nurse, reason="Finished the course", expected_version=falls.version)
+    actions.add_member(patient=u.dorothy, by=u.nurse, provider=u.agewell, professional=None, role="Befriending",
+                       scopes=(), agreed_how="phone", agreed_on=clock.today())
+    document = fhir_document(export_source(practice=u.practice, patient_id=u.dorothy.pk, by=u.gp))
+    resources = {e["fullUrl"]: e["resource"] for e in document["entry"]}
+    team = next(r for r in resources.values() if r["resourceType"] == "CareTeam")
+    CareTeam.model_validate(team)
+    outside = [p for p in team["participant"] if any(
+        c.get("code") == "outside-the-practice" for role in p["role"] for c in role.get("coding", []))]
+    shown = [(resources[p["member"]["reference"]].get("name"), p["role"][1]["text"],
+              resources[p["onBehalfOf"]["reference"]]["name"] if "onBehalfOf" in p else None) for p in outside]
+    assert shown == [([{"text": "Jo Marsh"}], "Weekly leg ulcer dressings at home", "Riverside Community Nursing"),
+                     ("Age Well Leeds", "Befriending", None)]

@@ -165,8 +165,21 @@ def document(source: Source, *, validate: bool = True) -> dict:
         roles = staff_members.setdefault(source.named_clinician.key, careteam.staff_role(source.named_clinician))
         roles.insert(0, careteam.role(careteam.NAMED_CLINICIAN))
     members.extend((practitioners[key], roles) for key, roles in staff_members.items())
+    outside_people: list[dict] = []
+    outside_members = []
+    for m in source.outside_team:
+        organization = outside.setdefault(m.organisation.key, activity.outside_organization(m.organisation))
+        roles = [careteam.role(careteam.OUTSIDE), concept(text=m.role)]
+        if m.professional_key is not None:
+            professional = parties.practitioner(Clinician(key=m.professional_key, name=m.professional))
+            if all(p["id"] != professional["id"] for p in [*outside_people, *practitioners.values()]):
+                outside_people.append(professional)
+            outside_members.append((professional, roles, organization, m.since.isoformat()))
+        else:
+            outside_members.append((organization, roles, None, m.since.isoformat()))
     team = careteam.care_team(plan_key=source.plan_key, patient=patient, practice=practice, members=members,
-                              name=f"Care team for {source.person.given_name} {source.person.family_name}")
+                              name=f"Care team for {source.person.given_name} {source.person.family_name}",
+                              outside=outside_members)
 
     contributors = [ref(patient), author] + [ref(r) for r in took_part]
     the_plan = careplan(
@@ -179,7 +192,8 @@ def document(source: Source, *, validate: bool = True) -> dict:
                                careplan=the_plan, team=team, diagnoses=(diagnoses, diagnosis_resources),
                                needs=need_resources, goals=goal_resources, targets=target_resources,
                                tasks=tasks, requests=requests)
-    resources = [composition, patient, practice, *practitioners.values(), the_plan, team, *took_part, *carers,
+    resources = [composition, patient, practice, *practitioners.values(), *outside_people, the_plan, team,
+                 *took_part, *carers,
                  *diagnosis_resources, *need_resources, *goal_resources, *target_resources, *tasks,
                  *referral_requests, *outside.values(), *requests, *service_resources.values()]
     bundle_id = stable_id("careplan", source.plan_key, "v", source.version, "bundle")

@@ -7,7 +7,10 @@ in this order, each with its roles (CareTeam.participant.role):
   "took-part"; also SNOMED CT 133932002 "Caregiver" when they are a carer on the record);
 - the person's carers on the record who did not take part (RelatedPerson; 133932002 "Caregiver");
 - the clinician who agreed and saved this version (Practitioner; Tandem role "agreed-plan" and their
-  staff role), and the person's named clinician (Tandem role "named-clinician"), one entry if the same.
+  staff role), and the person's named clinician (Tandem role "named-clinician"), one entry if the same;
+- the care team outside the practice as it is when the document is made (tandem.careteam): each professional
+  (Practitioner, onBehalfOf their Organization) or whole team (Organization), Tandem role
+  "outside-the-practice" and their part in the person's care as text, and the day they joined.
 
 Reading it back, Plan.participants are the "took-part" members, in order (careplan import).
 """
@@ -31,7 +34,9 @@ CAREGIVER = concept(coding(SNOMED, "133932002", "Caregiver"), text="Carer")
 TOOK_PART = "took-part"
 AGREED_PLAN = "agreed-plan"
 NAMED_CLINICIAN = "named-clinician"
+OUTSIDE = "outside-the-practice"
 ROLE_LABELS = {
+    OUTSIDE: "Care team member outside the practice",
     TOOK_PART: "Took part in the care planning conversation",
     AGREED_PLAN: "Agreed and saved this version of the plan",
     NAMED_CLINICIAN: "Named clinician",
@@ -49,14 +54,18 @@ def staff_role(clinician: Clinician) -> list[dict]:
 
 
 def care_team(*, plan_key: int, patient: dict, practice: dict, members: list[tuple[dict, list[dict]]],
-              name: str) -> dict:
-    """`members`: (the member's resource, its roles), the person first."""
+              name: str, outside: list[tuple[dict, list[dict], dict | None, str]] = ()) -> dict:
+    """`members`: (the member's resource, its roles), the person first. `outside`: the members from outside the
+    practice, last: (the Practitioner or Organization, its roles, the Organization a professional acts for or
+    None, the day they joined)."""
     return compact({
         "resourceType": "CareTeam",
         "id": stable_id("careplan", plan_key, "care-team"),
         "status": "active",
         "name": name,
         "subject": ref(patient),
-        "participant": [compact({"role": roles, "member": ref(member)}) for member, roles in members],
+        "participant": [compact({"role": roles, "member": ref(member)}) for member, roles in members]
+        + [compact({"role": roles, "member": ref(member), "onBehalfOf": ref(organisation) if organisation else None,
+                    "period": {"start": since}}) for member, roles, organisation, since in outside],
         "managingOrganization": [ref(practice, practice.get("name", ""))],
     })

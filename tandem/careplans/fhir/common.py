@@ -178,6 +178,19 @@ class OutsideOrganisation:
 
 
 @dataclass(frozen=True)
+class OutsideMember:
+    """A member of the person's care team from outside the practice, in force now (tandem.careteam): the
+    organisation, or one of its professionals, and their part in the person's care."""
+
+    organisation: OutsideOrganisation
+    role: str  # their part in the person's care, as typed
+    since: dt.date
+    professional_key: int | None = None  # the user, when one professional rather than the whole team
+    professional: str = ""
+    job: str = ""
+
+
+@dataclass(frozen=True)
 class TeamTask:
     """The task Tandem made for a referral, as it stands now (tandem.careplans.models.Task): its status,
     whom it is for now (it may have been reassigned), when it is due, and the outcome or the reason it
@@ -221,6 +234,7 @@ class Source:
     task_status: Mapping[str, str] = field(default_factory=dict)  # referral id -> careplans Task status
     team_tasks: Mapping[str, TeamTask] = field(default_factory=dict)  # referral id -> its task now
     providers: Mapping[int, OutsideOrganisation] = field(default_factory=dict)  # referred to, by Provider pk
+    outside_team: tuple[OutsideMember, ...] = ()  # the care team outside the practice, now
 
 
 # --- Ids and references ----------------------------------------------------------------------

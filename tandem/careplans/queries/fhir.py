@@ -17,6 +17,7 @@ from tandem.patients.models import Condition, Patient, RelatedPerson
 from tandem.registers.models import RegisterMembership
 from tandem.terminology import codelists
 
+from .. import hooks
 from ..fhir.common import (
     Carer,
     Clinician,
@@ -177,4 +178,5 @@ def export_source(*, practice: Practice, patient_id: int, by: User, number: int 
         carers=carers, diagnoses=diagnoses, registers=registers, register_names=names, services=services,
         staff={pk: c for pk, c in clinicians.items() if pk in referral_users}, task_status=statuses,
         team_tasks=team_tasks, providers=providers,
+        outside_team=tuple(hooks.outside_team(practice.pk, patient.pk)),
     )
