@@ -63,33 +63,36 @@ def set_up(practice: Practice, *, password: str) -> str:
             actions.contribute(member=member, by=user, kind="agreed", based_on=version.version if version else 0,
                                content={"text": "A nurse visits every Tuesday morning to dress the leg ulcer and "
                                                 "check how it is healing."})
-    referred = _referrals(practice, people[:1], nursing)
+    referred = _referrals(practice, people, nursing)
     return (f"{practice.name}: {len(made)} organisations outside the practice on its list; "
             f"{first} {last} ({username}), {job.lower()}, in {len(people)} demo people's care teams; "
             f"{referred} referrals from their plans to organisations outside the practice")
 
 
 def _referrals(practice: Practice, people, nursing: Provider) -> int:
-    """The first demo person's plan refers them to community nursing (in Tandem: the matron's queue) and to a
-    voluntary organisation that does not use Tandem (by secure email, in the demo mailbox)."""
+    """The first demo person whose plan can be saved again today (its review date still to come) is referred to
+    community nursing (in Tandem: the matron's queue) and to a voluntary organisation that does not use Tandem
+    (by secure email, in the demo mailbox)."""
     age_well = Provider.objects.get(practice=practice, name=ORGANISATIONS[3][0])
-    made = 0
+    if Task.objects.filter(practice=practice, to_provider__isnull=False).exists():
+        return 0
+    today = clock.today()
+    referrals = (
+        Referral(id="", what="Assess and dress the leg ulcer at home", why="Slow to heal since the summer",
+                 to_provider_id=nursing.pk, by_when=(today + dt.timedelta(days=10)).isoformat()),
+        Referral(id="", what="Befriending visits: lives alone and has felt lonely this year",
+                 to_provider_id=age_well.pk, by_when=(today + dt.timedelta(days=28)).isoformat()),
+    )
     for patient in people:
-        if Task.objects.filter(patient=patient, to_provider__isnull=False).exists():
-            continue
         version = plan_queries.latest(practice, patient)
         if version is None:
             continue
         plan = plan_queries.plan_of(version)
-        today = clock.today()
-        referrals = (
-            Referral(id="", what="Assess and dress the leg ulcer at home", why="Slow to heal since the summer",
-                     to_provider_id=nursing.pk, by_when=(today + dt.timedelta(days=10)).isoformat()),
-            Referral(id="", what="Befriending visits: lives alone and has felt lonely this year",
-                     to_provider_id=age_well.pk, by_when=(today + dt.timedelta(days=28)).isoformat()),
-        )
-        plan_actions.save_plan(patient=patient, by=patient.named_clinician, plan=replace(
-            plan, referrals=(*plan.referrals, *referrals)), base_version=version.version,
-            note="Referred to community nursing and Age Well")
-        made += len(referrals)
-    return made
+        try:
+            plan_actions.save_plan(patient=patient, by=patient.named_clinician, plan=replace(
+                plan, referrals=(*plan.referrals, *referrals)), base_version=version.version,
+                note="Referred to community nursing and Age Well")
+        except plan_actions.PlanError:  # a plan past its review date waits for its review: try the next person
+            continue
+        return len(referrals)
+    return 0

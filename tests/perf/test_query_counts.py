@@ -79,9 +79,10 @@ def save(client, u, form) -> None:
 # practice a referral can go to (one).
 WORKSPACE_QUERIES = 21
 # The FHIR document: the person, the version with its plan record, everyone it names at the practice
-# (one read), carers, diagnoses, registers, the state of its tasks, and the audit row (and the local
-# services, for a plan that names some).
-FHIR_QUERIES = 8
+# (one read), carers, diagnoses, registers, the state of its tasks, the care team outside the practice (one
+# read, tandem.careteam through careplans.hooks), and the audit row (and the local services, for a plan that
+# names some).
+FHIR_QUERIES = 9
 PACK_QUERIES = 3  # the person, their conversations with the pack sent, the audit row
 
 
