@@ -55,7 +55,7 @@ def member_card(member: Member) -> MemberCard:
         ended = date_format(member.ended_on) + (f" by {member.ended_by.display_name}" if member.ended_by else "")
     return MemberCard(pk=member.pk, version=member.version, who=who_of(member), organisation=provider.name,
                       kind=Provider.Kind(provider.kind).label, phone=provider.phone, email=provider.email,
-                      role=member.role, scopes=tuple(rules.SCOPES[s] for s in rules.scopes_of(member.scopes)),
+                      role=member.role, scopes=tuple(rules.SCOPES[s] for s in member.scopes),
                       agreed=agreed, added=added, ended=ended, end_reason=member.end_reason,
                       in_force=member.ended_on is None, since=date_format(timezone.localtime(member.added_at).date()))
 

@@ -25,22 +25,25 @@ def _in_force() -> Q:
     return Q(ended_on__isnull=True, provider__active=True, patient__registration_status=RegistrationStatus.REGISTERED)
 
 
+def _including(professionals, providers) -> Q:
+    """THE rule of who a membership includes: the professional it names, or, for a whole team, everyone at the
+    organisation (`professionals`, `providers`: ProviderStaff and Provider ids, as lists or subqueries)."""
+    return Q(professional_id__in=professionals) | Q(professional__isnull=True, provider_id__in=providers)
+
+
 def memberships_of(user: User, roles: list[ProviderStaff] | None = None) -> QuerySet[Member]:
     """The care team memberships in force that include the user: as themselves, or as their whole team."""
     roles = roles_of(user) if roles is None else roles
     if not roles:
         return Member.objects.none()
-    mine = Q(professional_id__in=[r.pk for r in roles])
-    teams = Q(professional__isnull=True, provider_id__in=[r.provider_id for r in roles])
-    return Member.objects.filter(_in_force(), mine | teams)
+    return Member.objects.filter(_in_force(), _including([r.pk for r in roles], [r.provider_id for r in roles]))
 
 
 def visible_patient_ids(user: User, *, results: bool = False) -> QuerySet:
     """Ids of the people whose care team the user is in now, as a subquery (no query of its own): the FHIR API
     joins it into each read. `results`: only those whose results they may see."""
     staff = ProviderStaff.objects.filter(user_id=user.pk, left_on__isnull=True, provider__active=True)
-    rows = Member.objects.filter(_in_force(), Q(professional_id__in=staff.values("pk"))
-                                 | Q(professional__isnull=True, provider_id__in=staff.values("provider_id")))
+    rows = Member.objects.filter(_in_force(), _including(staff.values("pk"), staff.values("provider_id")))
     if results:
         rows = rows.filter(sees_results=True)
     return rows.values("patient_id")

@@ -63,11 +63,6 @@ KINDS = {
 }
 
 
-def scopes_of(chosen: list[str] | tuple[str, ...]) -> tuple[str, ...]:
-    """The scopes kept for a member: always the plan, plus those chosen that exist, in a fixed order."""
-    return (PLAN, *(s for s in CHOSEN_SCOPES if s in chosen))
-
-
 def may(scopes, scope: str) -> bool:
     return scope == PLAN or scope in (scopes or ())
 

@@ -298,16 +298,23 @@ def _map_answer(row: Answer, codec: IdCodec) -> dict:
                                           answered_at=row.answered_at)
 
 
-# type -> (its rows for a search, one row to its resource)
+def _each(mapper: Callable) -> Callable:
+    """A page mapper from a mapper of one row."""
+    return lambda rows, codec: [mapper(row, codec) for row in rows]
+
+
+# type -> (its rows for a search, a page of rows to their resources: a page mapper may read what the whole page
+# needs at once, as Task's does for the additions to plans among its rows)
 ROWS: dict[str, tuple[Callable, Callable]] = {
-    "Patient": (_patient_qs, _map_patient),
-    "Condition": (_condition_qs, _map_condition),
-    "Observation": (_observation_qs, _map_observation),
-    "MedicationStatement": (_medication_qs, _map_medication),
-    "CarePlan": (_careplan_qs, _map_careplan),
-    "QuestionnaireResponse": (_answer_qs, _map_answer),
-    "CareTeam": (team_queries.careteam_qs, team_queries.map_careteam),
-    "ServiceRequest": (team_queries.service_request_qs, team_queries.map_service_request),
+    "Patient": (_patient_qs, _each(_map_patient)),
+    "Condition": (_condition_qs, _each(_map_condition)),
+    "Observation": (_observation_qs, _each(_map_observation)),
+    "MedicationStatement": (_medication_qs, _each(_map_medication)),
+    "CarePlan": (_careplan_qs, _each(_map_careplan)),
+    "QuestionnaireResponse": (_answer_qs, _each(_map_answer)),
+    "CareTeam": (team_queries.careteam_qs, _each(team_queries.map_careteam)),
+    "Task": (team_queries.task_qs, team_queries.map_tasks),
+    "ServiceRequest": (team_queries.service_request_qs, _each(team_queries.map_service_request)),
 }
 
 
@@ -333,12 +340,12 @@ def search(caller: Caller, query: rules.Search) -> Found:
     codec = id_codec()
     if query.type == "Goal":
         return _search_goals(caller, query, codec)
-    build, mapper = ROWS[query.type] if query.type != "Task" else (team_queries.task_qs, None)
+    build, map_page = ROWS[query.type]
     qs = build(caller, query, codec)
     total = qs.count()
     page = list(qs.order_by(*(qs.query.order_by or ("pk",)))[query.offset:query.offset + query.count]) \
         if total > query.offset and query.count else []
-    resources = team_queries.map_tasks(page, codec) if query.type == "Task" else [mapper(row, codec) for row in page]
+    resources = map_page(page, codec)
     _audit(caller, action=AuditEvent.Action.SEARCH, type_name=query.type,
            rows=[(_practice_of(row), _patient_of(row)) for row in page], count=len(page))
     return Found(total=total, resources=resources)
@@ -388,16 +395,11 @@ def read(caller: Caller, type_name: str, ident: str) -> dict | None:
         return found.resources[0] if found.resources else None
     if codec.key(type_name, ident) is None:
         return None
-    if type_name == "Task":
-        row = team_queries.task_qs(caller, query, codec).first()
-        resource = team_queries.map_tasks([row], codec)[0] if row is not None else None
-    else:
-        build, mapper = ROWS[type_name]
-        row = build(caller, query, codec).first()
-        resource = mapper(row, codec) if row is not None else None
+    build, map_page = ROWS[type_name]
+    row = build(caller, query, codec).first()
     if row is None:
         return None
     _audit(caller, action=AuditEvent.Action.VIEW, type_name=type_name,
            rows=[(_practice_of(row), _patient_of(row))], count=1)
-    return resource
+    return map_page([row], codec)[0]
 

@@ -76,10 +76,6 @@ def expected_version(request) -> int:
     return int(match.group(1))
 
 
-def _text(value, limit: int) -> str:
-    return str(value or "").strip()[:limit + 1] if isinstance(value, str | int | float) else ""
-
-
 def _outcome(data: dict) -> str:
     for item in data.get("output") or []:
         if isinstance(item, dict) and isinstance(item.get("valueString"), str) and item["valueString"].strip():
