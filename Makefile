@@ -61,14 +61,15 @@ test: lint test-sqlite
 	@if [ "$$TANDEM_TEST_POSTGRES" = "1" ]; then $(MAKE) --no-print-directory test-postgres; \
 	 else echo "PostgreSQL leg not run (set TANDEM_TEST_POSTGRES=1 to run it)."; fi
 
+# --dist loadgroup: tests in xdist_group("spark") share one worker, so one SparkSession starts per leg.
 test-sqlite: install
 	@echo "== Tests on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) -q
+	env -u DATABASE_URL $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q
 
 test-postgres: install
 	@echo "== Tests on PostgreSQL ($(PG_URL)) =="
 	@rm -f var/postgres-leg.ok
-	DATABASE_URL=$(PG_URL) TANDEM_EXPECT_DB=postgresql $(BIN)/pytest -n $(PYTEST_WORKERS) -q -m "not browser"
+	DATABASE_URL=$(PG_URL) TANDEM_EXPECT_DB=postgresql $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup -q -m "not browser"
 	@mkdir -p var && touch var/postgres-leg.ok
 
 clean:

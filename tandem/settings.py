@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "tandem.surveys",
     "tandem.team",
     "tandem.demo",
+    "tandem.population",
     "oauth2_provider",  # the FHIR API's OAuth 2.0 authorisation server (OAUTH2_PROVIDER below)
     "tandem.fhirapi",
 ]

@@ -183,3 +183,32 @@ def condition_count_band(n: int) -> str:
 
 
 SEX_LABELS: dict[str, str] = {"female": "Female", "male": "Male", "other": "Other", "unknown": "Not known"}
+
+
+# --- The care planning funnel's steps (counted by tandem.learn.funnel_queries and tandem.population.rules) --------
+
+STEPS: tuple[tuple[str, str], ...] = (
+    ("on_register", "On a register"),
+    ("due", "Due a review"),
+    ("invited", "Invited"),
+    ("tests_done", "Tests done"),
+    ("pack_sent", "Pack sent"),
+    ("agenda", "Agenda returned"),
+    ("held", "Conversation held"),
+    ("agreed", "Written plan agreed"),
+    ("copy", "Copy of the plan given"),
+    ("checkin", "Check-in answered"),
+)
+STEP_LABELS = dict(STEPS)
+STEP_HELP: dict[str, str] = {
+    "on_register": "Registered here now and on at least one long-term condition register, as the registers stand today.",
+    "due": "Has a review this year that is still needed.",
+    "invited": "At least one invitation or reminder was sent for this year's review.",
+    "tests_done": "Came to the tests appointment for this year's review.",
+    "pack_sent": "A preparation pack was sent before the care planning conversation.",
+    "agenda": "Sent back what they want to talk about before the conversation.",
+    "held": "Had a care planning conversation in the year (a plan was saved with its date in the year).",
+    "agreed": "A plan from a conversation in the year was agreed with the person.",
+    "copy": "Was given a copy of that agreed plan.",
+    "checkin": "Answered a check-in agreed in a plan from a conversation in the year.",
+}
