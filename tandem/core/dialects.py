@@ -162,6 +162,10 @@ class Dialect:
         whole numbers as whole numbers, so the numerator is made a double first."""
         return f"(CAST({numerator} AS DOUBLE{' PRECISION' if self.name == 'postgresql' else ''}) / NULLIF({denominator}, 0))"
 
+    def whole(self, value: str) -> str:
+        """A number as a 64-bit whole number (truncating: round first)."""
+        return f"CAST({value} AS BIGINT)"
+
     def round_half_up(self, value: str, places: int) -> str:
         """`value` rounded to `places` decimal places, halves upwards, the same on every engine. Each engine's
         own ROUND differs: PostgreSQL rounds a double's halves to even, SQLite, DuckDB and Spark away from zero."""

@@ -263,6 +263,13 @@ def outcomes(practice: Practice, *, today: dt.date, register_names) -> Outcomes:
             for split, keys in person.groups(register_names).items():
                 for key in keys:
                     cells[(split, key, group)].add(person, targets)
+    return Outcomes(today=today, median=c.median, too_recent=c.too_recent, cells=dict(cells),
+                    rows=rows_of(cells, register_names))
+
+
+def rows_of(cells, register_names) -> dict[str, list[tuple[str, str]]]:
+    """Each split's rows (key, label) in order: every group of a split whose groups add up to everyone, and the
+    conditions somebody has."""
     labels = {"everyone": {"everyone": "Everyone"}, "condition": dict(register_names),
               "conditions": rules.CONDITION_COUNTS, "age": rules.AGE_LABELS, "sex": rules.SEX_LABELS,
               "imd": {**{str(q): t for q, t in rules.QUINTILE_LABELS.items()}, rules.NOT_RECORDED: "Not recorded"},
@@ -272,13 +279,15 @@ def outcomes(practice: Practice, *, today: dt.date, register_names) -> Outcomes:
         present = {key for (s, key, _g) in cells if s == split}
         rows[split] = [(key, label) for key, label in labels[split].items()
                        if key in present or split in PARTITIONS or split == "everyone"]
-    return Outcomes(today=today, median=c.median, too_recent=c.too_recent, cells=dict(cells), rows=rows)
+    return rows
 
 
 # --- As shown: small numbers hidden ----------------------------------------------------------------------
 
 def _fmt(value: float, places: int = 1) -> str:
-    return f"{value:+.{places}f}" if value else f"{0:.{places}f}"
+    """A change with its sign; one that rounds to nothing is 0 (not "-0.0")."""
+    rounded = round(value, places)
+    return f"{rounded:+.{places}f}" if rounded else f"{0:.{places}f}"
 
 
 @dataclass(frozen=True)

@@ -283,9 +283,19 @@ SELECT x.practice, x.person, x.cohort, x.start_on,
 FROM pr x"""
 
 
+OUTCOME_SUMMARY_COLUMNS = (
+    "split", "group_key", "cohort", "people",
+    *[f"m_{c}_{x}" for c in MEASURES for x in ("n", "before", "after")],
+    *[f"t_{t}_{x}" for t in TARGETS for x in ("n", "in0", "in1")],
+    *[f"r_{r}_{p}" for r in RATES for p in (0, 1)],
+)
+
+
 def outcome_summary(d: Dialect, *, people: str = "outcome_person", members: str = "register_member") -> str:
     """split, key, cohort, people and the sums each Learn outcome figure is worked out from (tandem.learn.outcomes
-    Cell): for each result, people with one in both years (m_<c>_n) and the sums before and after; for each target,
+    Cell): for each result, people with one in both years (m_<c>_n) and the sums of their results before and after,
+    in thousandths of the unit (whole numbers, so the sums are exact and the same on every engine, whatever order
+    an engine adds them in); for each target,
     people with a target and result in both years (t_<t>_n) and those in it each year; each kind of event each
     year."""
     groups = [("everyone", d.text("everyone")), ("conditions", "o.conditions"), ("age", "o.age_band"),
@@ -298,8 +308,8 @@ def outcome_summary(d: Dialect, *, people: str = "outcome_person", members: str 
     for c in MEASURES:
         both = f"o.{c}_0 IS NOT NULL AND o.{c}_1 IS NOT NULL"
         sums += [f"SUM(CASE WHEN {both} THEN 1 ELSE 0 END) AS m_{c}_n",
-                 f"SUM(CASE WHEN {both} THEN o.{c}_0 END) AS m_{c}_before",
-                 f"SUM(CASE WHEN {both} THEN o.{c}_1 END) AS m_{c}_after"]
+                 f"SUM(CASE WHEN {both} THEN {d.whole(d.round_half_up(f'o.{c}_0 * 1000', 0))} END) AS m_{c}_before",
+                 f"SUM(CASE WHEN {both} THEN {d.whole(d.round_half_up(f'o.{c}_1 * 1000', 0))} END) AS m_{c}_after"]
     for t in TARGETS:
         both = f"o.in_{t}_0 IS NOT NULL AND o.in_{t}_1 IS NOT NULL"
         sums += [f"SUM(CASE WHEN {both} THEN 1 ELSE 0 END) AS t_{t}_n",
