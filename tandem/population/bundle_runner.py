@@ -140,8 +140,8 @@ def _parquet_table(spark, root, name: str, columns: list[tuple[str, str]]):
         if not (root / name).is_dir():
             raise BundleError(f"{root} is not a population extract: it has no {name} folder")
         if not any((root / name).rglob("*.parquet")):
-            return spark.sql("SELECT " + ", ".join(f"CAST(NULL AS {SPARK_TYPES[kind]}) AS `{name}`"
-                                                   for name, kind in columns) + " WHERE 1 = 0")
+            return spark.sql("SELECT " + ", ".join(f"CAST(NULL AS {SPARK_TYPES[kind]}) AS `{column}`"
+                                                   for column, kind in columns) + " WHERE 1 = 0")
     frame = spark.read.option("basePath", directory).schema(_ddl(columns, SPARK_TYPES)).parquet(directory)
     return frame.select(*(name for name, _ in columns))
 
@@ -162,7 +162,16 @@ def register_rules(spark, manifest: dict, rules_dir: str | Path) -> None:
             "SELECT r.* FROM (SELECT from_csv(line, :ddl) AS r "
             "FROM (SELECT posexplode(split(:text, '\\n')) AS (pos, line)) WHERE pos > 0 AND line <> '')",
             args={"ddl": _ddl(columns, RULE_TYPES), "text": text})
-        frame.createOrReplaceTempView(name)
+        _kept(frame).createOrReplaceTempView(name)
+
+
+def _kept(frame):
+    """The frame's rows worked out once and kept, so the statements do not split the text again at every use;
+    the frame as it is where the workspace offers no checkpoints."""
+    try:
+        return frame.localCheckpoint()
+    except Exception:  # Spark raises its own errors here, which differ by workspace and version
+        return frame
 
 
 def statement(path: Path) -> str:
@@ -229,6 +238,8 @@ def main(argv: list[str] | None = None) -> int:
             mapping = json.loads(Path(args.tables).read_text(encoding="utf-8"))
             if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
                 raise BundleError(f"{args.tables} must hold one JSON object of extract table to table name")
+        root = args.bundle or Path(__file__).resolve().parent
+        check_files(root, read_manifest(root))  # before Spark starts: a changed bundle is refused at once
         spark = SparkSession.builder.appName("tandem-bundle").getOrCreate()
         run(spark, mapping, args.database, out=args.out, extract=args.extract, bundle=args.bundle, schema=args.schema)
     except (BundleError, OSError, json.JSONDecodeError) as exc:

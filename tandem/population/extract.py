@@ -214,10 +214,10 @@ def _care_events(pid: int) -> Iterator[tuple]:
             if year is not None:
                 yield patient_id, kind, year, None
     held = (Conversation.objects.filter(practice_id=pid, state=Conversation.State.HELD)
-            .values_list("patient_id", "starts_at__date"))  # the day in the practice's time zone, as the funnel
-    for patient_id, on in held.order_by().iterator(chunk_size=CHUNK):
-        if on is not None:
-            yield patient_id, "conversation_held", None, on
+            .values_list("patient_id", "review__review_year", "starts_at__date"))  # the day as the funnel reads it
+    for patient_id, year, on in held.order_by().iterator(chunk_size=CHUNK):
+        if on is not None and year is not None:
+            yield patient_id, "conversation_held", year, on
     versions = plans.recording_a_conversation(PlanVersion.objects.filter(practice_id=pid)).annotate(
         held=plans.held_on())
     by_day = {

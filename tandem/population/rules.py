@@ -64,7 +64,8 @@ WITH {d.values("funnel_event", ("step", "kind", "dated"), rows)},
 hit AS (
     SELECT ce.practice, ce.person, fe.step
     FROM {prefix}care_event ce JOIN funnel_event fe ON fe.kind = ce.kind
-    WHERE (fe.dated = 'year' AND ce.review_year = {d.integer(year)})
+    WHERE (fe.dated IN ('year', 'both') AND ce.review_year = {d.integer(year)}
+           AND (fe.dated = 'year' OR (ce.on_date >= {first} AND ce.on_date <= {last})))
        OR (fe.dated = 'day' AND ce.on_date >= {first} AND ce.on_date <= {last})
     UNION ALL
     SELECT m.practice, m.person, 'on_register'

@@ -68,14 +68,16 @@ OBSERVATION_CONCEPTS: tuple[str, ...] = ("hba1c", "systolic_bp", "diastolic_bp",
                                          "mrc_dyspnoea")
 
 #: The care planning cycle's events (`care_event.kind`), what each is, and whether it is dated by the review year
-#: it belongs to ("year") or by the day of the conversation it comes from ("day").
+#: it belongs to ("year"), by the day of the conversation it comes from ("day"), or both ("both": a conversation
+#: counts in the funnel of its own review's year only, and only when held within that year).
 CARE_EVENTS: dict[str, tuple[str, str]] = {
     "review_due": ("year", "A review for the review year that is still needed (not withdrawn)."),
     "invited": ("year", "An invitation or reminder was sent for the review year's review."),
     "tests_attended": ("year", "The review's tests appointment is recorded as attended."),
     "pack_sent": ("year", "A preparation pack was sent for a conversation of the review year's review."),
     "agenda_returned": ("year", "The person returned their agenda for a conversation of the review year's review."),
-    "conversation_held": ("day", "A care planning conversation was recorded as held; on_date is its day."),
+    "conversation_held": ("both", "A care planning conversation of the review year's review was recorded as held; "
+                                  "on_date is its day."),
     "plan_saved": ("day", "A care plan version was saved from a conversation; on_date is the conversation's day."),
     "plan_agreed": ("day", "A care plan version was agreed with the person; on_date is its conversation's day."),
     "copy_given": ("day", "A copy of an agreed plan was given to the person; on_date is its conversation's day."),
@@ -139,8 +141,8 @@ TABLES: tuple[Table, ...] = (
     Table("care_event", "The care planning cycle, one row per event (see the values of kind).", (
         PRACTICE, PERSON,
         Column("kind", "text", "What happened.", values="; ".join(f"{k} ({what})" for k, (_, what) in CARE_EVENTS.items())),
-        Column("review_year", "int32", "The review year (1 April to 31 March, named by its first year) of a review's "
-               "events; empty for the conversation's events.", nullable=True),
+        Column("review_year", "int32", "The review year (1 April to 31 March, named by its first year) of the "
+               "review the event belongs to; empty for a plan's events.", nullable=True),
         Column("on_date", "date", "The day of the conversation the event comes from; empty for a review's events.",
                nullable=True),
     )),

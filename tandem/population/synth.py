@@ -601,13 +601,15 @@ class _Practice:
                 who = np.flatnonzero(alive)
                 if CARE_EVENT_DATING[kind] == "year":
                     self.rows["care_event"].add(who, kind=kind, review_year=year, on_date=NO_DATE)
+                elif CARE_EVENT_DATING[kind] == "both":
+                    self.rows["care_event"].add(who, kind=kind, review_year=year, on_date=conversation[who])
                 else:
                     self.rows["care_event"].add(who, kind=kind, review_year=-1, on_date=conversation[who])
 
 
 #: concept -> its plausible (low, high) range: results are clipped to it
 OBSERVATION_RANGE = {concept: BY_KEY[concept].plausible for concept in OBSERVATION_CONCEPTS}
-CARE_EVENT_DATING = {kind: dating for kind, (dating, _) in CARE_EVENTS.items()}  # "year" or "day"
+CARE_EVENT_DATING = {kind: dating for kind, (dating, _) in CARE_EVENTS.items()}  # "year", "day" or "both"
 
 
 def draw_practice(*, seed: int, practice_number: int, patients: int, today: dt.date) -> dict[str, pa.Table]:

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tandem.population import engines
+from tandem.population.schema import CARE_EVENTS
 
 from .conftest import POSTGRESQL, SPARK, _postgresql_leg, _test_database_conninfo
 from .spec import medicine, only, python_answers, run, tables
@@ -72,10 +73,11 @@ def practice(draw, code: str) -> dict[str, list[dict]]:
                 "agreed_on": agreed, "ended_on": draw(st.none() | st.dates(agreed, D(2027, 1, 1)))})
         for _ in range(draw(st.integers(0, 6))):
             kind = draw(st.sampled_from(KINDS))
-            dated = kind in KINDS[5:]
+            dating = CARE_EVENTS[kind][0]
             rows.setdefault("care_event", []).append({
-                **key, "kind": kind, "review_year": None if dated else draw(st.sampled_from([2024, 2025, 2026])),
-                "on_date": draw(st.dates(D(2023, 1, 1), D(2026, 6, 1))) if dated else None})
+                **key, "kind": kind,
+                "review_year": None if dating == "day" else draw(st.sampled_from([2024, 2025, 2026])),
+                "on_date": draw(st.dates(D(2023, 1, 1), D(2026, 6, 1))) if dating != "year" else None})
     return rows
 
 

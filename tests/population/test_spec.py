@@ -91,7 +91,8 @@ add(patient=[person("F1", i) for i in range(1, 4)],
     care_event=[event("F1", 1, "review_due", 2025), event("F1", 1, "review_due", 2024),
                 event("F1", 1, "invited", 2025), event("F1", 1, "invited", 2025),
                 event("F1", 1, "plan_saved", on=D(2026, 3, 31)), event("F1", 1, "plan_agreed", on=D(2026, 3, 31)),
-                event("F1", 2, "plan_saved", on=D(2026, 4, 1)), event("F1", 2, "conversation_held", on=D(2025, 4, 1)),
+                event("F1", 2, "plan_saved", on=D(2026, 4, 1)), event("F1", 2, "conversation_held", 2025, D(2025, 4, 1)),
+                event("F1", 3, "conversation_held", 2024, D(2025, 4, 2)),  # last year's review: not this year's
                 event("F1", 3, "checkin_answered", on=D(2025, 6, 1))])
 # O1: outcomes. Care planned: first conversations 10 Jan 2024, 1 Mar 2024 and 1 Jan 2025 (a year or more before
 # 15 June 2026); their median (the lower middle one) is 1 Mar 2024. Person 4 has had none: compared from

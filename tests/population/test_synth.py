@@ -160,6 +160,8 @@ def test_care_events_fall_through_the_funnel_in_the_two_review_years(small):
     for kind, year, day in zip(kinds, years, days, strict=True):
         if CARE_EVENTS[kind][0] == "year":
             assert year in (2025, 2026) and day is None
+        elif CARE_EVENTS[kind][0] == "both":
+            assert year in (2025, 2026) and dt.date(year, 4, 1) <= day <= min(TODAY, dt.date(year + 1, 3, 31))
         else:
             assert year is None and dt.date(2025, 4, 1) <= day <= TODAY
     for year in (2025, 2026):
