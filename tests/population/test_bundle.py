@@ -243,7 +243,21 @@ def test_the_runner_on_spark_gives_the_duckdb_analysis_answers(made, tmp_path, l
             assert (columns, rows) == rows_of(tmp_path / "duckdb" / f"{st.name}.parquet"), st.name
             assert counts[st.name] == len(rows)
         assert counts["register_member"] > 1_000 and counts["outcome_summary"] > 0
+
+        # An analyst's own tables, mapped: columns in another order and another type are read as the schema's.
+        typed = {name: session.table(name).schema for name in schema.TABLE_NAMES}
+        for name in schema.TABLE_NAMES:
+            frame = session.table(name).withColumn("person", session.table(name)["person"].cast("string"))
+            frame.select(*reversed(frame.columns)).createOrReplaceTempView(f"mine_{name}")
+        manifest = runner.read_manifest(made)
+        runner.register_extract(session, manifest, tables={name: f"mine_{name}" for name in schema.TABLE_NAMES})
+        assert {name: session.table(name).schema for name in schema.TABLE_NAMES} == typed
+        session.table("mine_patient").drop("sex").createOrReplaceTempView("mine_patient")
+        with pytest.raises(runner.BundleError, match="mine_patient has no column sex"):
+            runner.register_extract(session, manifest, tables={name: f"mine_{name}" for name in schema.TABLE_NAMES})
     finally:
+        for name in schema.TABLE_NAMES:
+            session.catalog.dropTempView(f"mine_{name}")
         session.sql("DROP DATABASE IF EXISTS tandem_bundle_test CASCADE")
         for name in (*schema.TABLE_NAMES, *compiled.RULE_TABLES):
             session.catalog.dropTempView(name)
