@@ -7,7 +7,6 @@ with the summary tables the Learn pages show (tandem.population.analyse). A prog
 
 from __future__ import annotations
 
-import sys
 import time
 from pathlib import Path
 
@@ -87,7 +86,7 @@ class Command(BaseCommand):
         runner = engines.engine(engine, **options)
         try:
             result = analyse.analyse(runner, Path(path), Path(out), as_of=day, year=review_year,
-                                     progress=Progress(sys.stderr))
+                                     progress=Progress(self.stderr._out))  # the raw stream: the bar redraws in place
         except analyse.AnalysisError as exc:
             raise CommandError(str(exc)) from None
         except OSError as exc:
