@@ -134,14 +134,13 @@ _PLAIN_TYPES = (("VARCHAR", "text"), ("INT", "whole number"), ("SMALLINT", "whol
                 ("DOUBLE", "number"), ("DECIMAL", "number"), ("DATE", "date"), ("BOOLEAN", "true or false"))
 
 
-def result_columns(*, as_of: dt.date, year: int, thresholds: risk.Thresholds | None = None,
-                   ) -> dict[str, list[tuple[str, str]]]:
+def result_columns(*, as_of: dt.date, year: int) -> dict[str, list[tuple[str, str]]]:
     """Each result table's columns and their kind (text, whole number, number, date), read by running the
     statements (compiled for DuckDB) over empty tables on DuckDB in memory, so they cannot drift from the SQL."""
     from .engines import engine
 
     duck = Dialect("duckdb")
-    statements = rules.statements(duck, as_of=as_of, year=year, thresholds=thresholds)
+    statements = rules.statements(duck, as_of=as_of, year=year)
     with engine("duckdb", threads=1) as db:
         db.load_tables({name: arrow_schema(name).empty_table() for name in schema.TABLE_NAMES})
         db.load_tables({name: pa.table({c: pa.array([], pa.int32() if kind == "int" else pa.string())
@@ -250,6 +249,7 @@ without installing Tandem.
 - Extract schema version: **{schema.SCHEMA_VERSION}**
 - Worked out as of: **{as_of.isoformat()}** (registers, tiers and outcomes)
 - Review year of the cycle: **{label}** (1 April {year} to 31 March {year + 1})
+- Risk tiers placed with Tandem's default thresholds
 
 Every date is written into the SQL, so these are the answers for that day whenever you run it. For another day or
 year, make another bundle: `tandem bundle --out DIR --as-of YYYY-MM-DD --year YYYY`.
@@ -266,8 +266,8 @@ year, make another bundle: `tandem bundle --out DIR --as-of YYYY-MM-DD --year YY
 
 ## Your tables
 
-The rules read eight tables: {", ".join(f"`{t}`" for t in schema.TABLE_NAMES)} (data_dictionary.md has every column,
-its type and its values). Give the runner one of:
+The rules read the extract's tables, {", ".join(f"`{t}`" for t in schema.TABLE_NAMES)}
+(data_dictionary.md has every column, its type and its values). Give the runner one of:
 
 - a mapping file, `tables.json`: `{{"patient": "catalog.schema.patients_view", "condition": "...", ...}}`, one
   entry for each of the eight tables. Views you create over your own tables, with the columns renamed and recoded
@@ -283,10 +283,11 @@ Upload this folder to your workspace (for example `/Workspace/Users/<you>/tandem
 notebook cell on a cluster:
 
 ```python
-import sys
+import json, sys
 sys.path.insert(0, "/Workspace/Users/<you>/tandem-bundle")
 import bundle_runner
-bundle_runner.run(spark, tables={{"patient": "main.gp.patient", ...}}, schema="main.tandem_results",
+tables = json.load(open("/Workspace/Users/<you>/tandem-bundle/tables.json"))
+bundle_runner.run(spark, tables=tables, schema="main.tandem_results",
                   out="/Volumes/main/tandem_results/files/{as_of.isoformat()}")
 ```
 
@@ -311,9 +312,10 @@ apply the rule Tandem's own pages apply: {learn_rules.SUPPRESSION_RULE}
 # --- The whole bundle --------------------------------------------------------------------------------------
 
 
-def files(*, as_of: dt.date, year: int, thresholds: risk.Thresholds | None = None) -> dict[str, bytes]:
-    """Every file of the bundle but the manifest, by its path in the bundle, and the manifest last."""
-    statements = rules.statements(DIALECT, as_of=as_of, year=year, thresholds=thresholds)
+def files(*, as_of: dt.date, year: int) -> dict[str, bytes]:
+    """Every file of the bundle by its path in it, the manifest last. Risk tiers use the default thresholds (a
+    practice's own thresholds are the app's; the bundle serves many practices at once)."""
+    statements = rules.statements(DIALECT, as_of=as_of, year=year)
     out: dict[str, bytes] = {}
     steps = []
     for number, st in enumerate(statements, start=1):
@@ -323,7 +325,7 @@ def files(*, as_of: dt.date, year: int, thresholds: risk.Thresholds | None = Non
     for name in compiled.RULE_TABLES:
         out[f"rules/{name}.csv"] = rule_csv(name).encode()
     out["codelists.md"] = codelists_markdown().encode()
-    out["data_dictionary.md"] = data_dictionary(statements, result_columns(as_of=as_of, year=year, thresholds=thresholds)).encode()
+    out["data_dictionary.md"] = data_dictionary(statements, result_columns(as_of=as_of, year=year)).encode()
     out["bundle_runner.py"] = RUNNER.read_bytes()
     out["README.md"] = readme(as_of=as_of, year=year, statements=statements).encode()
     manifest = {
@@ -338,12 +340,12 @@ def files(*, as_of: dt.date, year: int, thresholds: risk.Thresholds | None = Non
     return out
 
 
-def write(out: Path, *, as_of: dt.date, year: int, thresholds: risk.Thresholds | None = None) -> dict:
+def write(out: Path, *, as_of: dt.date, year: int) -> dict:
     """Write the bundle into the new (or empty) folder `out` and return its manifest. Written beside it first and
     renamed when complete, so a failure leaves nothing half-written."""
     out = Path(out)
     check_destination(out)
-    contents = files(as_of=as_of, year=year, thresholds=thresholds)
+    contents = files(as_of=as_of, year=year)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".partial", dir=out.parent))
     try:

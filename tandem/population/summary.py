@@ -50,16 +50,15 @@ def tier_table(engine: Engine) -> list[list[str]]:
 
 
 def funnel_table(engine: Engine) -> list[list[str]]:
-    """People at each step: all practices, then each practice."""
+    """People at each step (columns): all practices, then each practice (one row each, however many)."""
     by_practice: dict[str, dict[str, int]] = defaultdict(dict)
     for practice, step, people in engine.rows("SELECT practice, step, people FROM funnel"):
         by_practice[str(practice)][step] = int(people)
-    practices = sorted(by_practice)
-    out = [["Step", "All practices", *practices]]
-    for key, label in learn_rules.STEPS:
-        cells = [_count(sum(p.get(key, 0) for p in by_practice.values()))]
-        cells += [_count(by_practice[p].get(key, 0)) for p in practices]
-        out.append([label, *cells])
+    out = [["Practice", *[label for _key, label in learn_rules.STEPS]]]
+    out.append(["All practices", *[_count(sum(p.get(key, 0) for p in by_practice.values()))
+                                   for key, _label in learn_rules.STEPS]])
+    for practice in sorted(by_practice):
+        out.append([practice, *[_count(by_practice[practice].get(key, 0)) for key, _label in learn_rules.STEPS]])
     return out
 
 
