@@ -56,15 +56,20 @@ def read_manifest(bundle: str | Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-def check_files(bundle: str | Path, manifest: dict) -> None:
-    """Refuse a bundle whose SQL or rule files differ from what `tandem bundle` wrote (the manifest's SHA-256):
-    results from changed rules would not be the published rules' results."""
+def check_files(bundle: str | Path, manifest: dict, *, sql_dir: str | Path | None = None,
+                rules_dir: str | Path | None = None) -> None:
+    """Refuse a bundle whose SQL or rule files (in `sql_dir` and `rules_dir` when given, else the bundle's own
+    folders) differ from what `tandem bundle` wrote (the manifest's SHA-256): results from changed rules would not
+    be the published rules' results."""
     root = Path(bundle)
+    folders = {"sql": Path(sql_dir) if sql_dir is not None else root / "sql",
+               "rules": Path(rules_dir) if rules_dir is not None else root / "rules"}
     changed, missing = [], []
     for name, digest in manifest["files"].items():
-        if not (name.startswith("sql/") or name.startswith("rules/")):
+        folder, _, file = name.partition("/")
+        if folder not in folders:
             continue
-        path = root / name
+        path = folders[folder] / file
         if not path.is_file():
             missing.append(name)
         elif hashlib.sha256(path.read_bytes()).hexdigest() != digest:
@@ -190,9 +195,9 @@ def run(spark, tables: dict[str, str] | None = None, database: str | None = None
     the one this script is in); `sql_dir` and `rules_dir` default to its `sql` and `rules` folders."""
     root = Path(bundle) if bundle is not None else Path(__file__).resolve().parent
     manifest = read_manifest(root)
-    check_files(root, manifest)
     sql_dir = Path(sql_dir) if sql_dir is not None else root / "sql"
     rules_dir = Path(rules_dir) if rules_dir is not None else root / "rules"
+    check_files(root, manifest, sql_dir=sql_dir, rules_dir=rules_dir)
     if schema:
         if not _QUALIFIED.match(schema):
             raise BundleError(f"{schema!r} is not a schema name (catalog.schema or schema)")

@@ -135,7 +135,7 @@ def _age_band(d: Dialect, age: str) -> str:
 OUTCOME_PERSON_COLUMNS = (
     "practice", "person", "cohort", "start_on", "age_band", "sex", "imd", "ethnicity", "conditions",
     *[f"{c}_{p}" for c in CONCEPTS for p in (0, 1)],
-    *[f"in_{t}_{p}" for t in TARGETS for p in (0, 1)],
+    *[f"in_{t}_{p}" for p in (0, 1) for t in TARGETS],  # as the statement gives them
     *[f"{r}_{p}" for r in RATES for p in (0, 1)],
 )
 

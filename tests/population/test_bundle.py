@@ -195,6 +195,16 @@ def test_a_changed_sql_file_is_refused_before_spark_starts(made, tmp_path, capsy
     assert "changed: sql/02_risk_tier.sql" in capsys.readouterr().err
 
 
+def test_sql_from_another_folder_is_checked_too(made, tmp_path):
+    elsewhere = tmp_path / "sql"
+    shutil.copytree(made / "sql", elsewhere)
+    path = elsewhere / "03_funnel.sql"
+    path.write_text(path.read_text().replace("review_year = 2026", "review_year = 2025"))
+    runner = load_runner(made)
+    with pytest.raises(runner.BundleError, match=r"changed: sql/03_funnel\.sql"):
+        runner.run(None, extract=str(tmp_path), bundle=made, sql_dir=elsewhere)
+
+
 def test_a_missing_rule_file_is_refused(made, tmp_path):
     folder = copy_of(made, tmp_path)
     (folder / "rules" / "feature_code.csv").unlink()

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tandem.core import clock, parsing
+from tandem.core import parsing
 from tandem.population import analyse, engines
-from tandem.recall.rules.dates import review_year_label, review_year_of
+from tandem.recall.rules.dates import review_year_label
+
+from ..options import AS_OF_HELP, YEAR_HELP, as_of_and_year
 
 ENGINES = ("duckdb", "spark")
 BAR = 30
@@ -48,26 +50,14 @@ class Command(BaseCommand):
         parser.add_argument("path", help="the extract's folder (as tandem extract writes it)")
         parser.add_argument("--engine", required=True, choices=ENGINES, help="duckdb (one machine) or spark")
         parser.add_argument("--out", required=True, help="the folder to write the results to (new, or empty)")
-        parser.add_argument("--as-of", default="", help="the day the rules are worked out for (default: today)")
-        parser.add_argument("--year", default="", help="the review year of the funnel, by its first year "
-                                                      "(2026 for 1 April 2026 to 31 March 2027; default: the "
-                                                      "review year of --as-of)")
+        parser.add_argument("--as-of", default="", help=AS_OF_HELP)
+        parser.add_argument("--year", default="", help=YEAR_HELP)
         parser.add_argument("--cores", default="", help="cores to use (default: all)")
         parser.add_argument("--memory", default="4g", help="Spark's driver memory (default 4g)")
 
     def handle(self, *args, path: str, engine: str, out: str, as_of: str = "", year: str = "", cores: str = "",
                memory: str = "4g", **options):
-        day = clock.today()
-        if as_of:
-            day = parsing.read_iso_date(as_of)
-            if day is None:
-                raise CommandError(f"--as-of must be a date written as YYYY-MM-DD, like 2026-12-06, not {as_of[:20]!r}.")
-        review_year = review_year_of(day)
-        if year:
-            read = parsing.read_int(year, label="--year", minimum=2000, maximum=2100)
-            if read.error:
-                raise CommandError(f"{read.error}.")
-            review_year = read.value
+        day, review_year = as_of_and_year(as_of, year)
         n_cores = None
         if cores:
             read = parsing.read_int(cores, label="--cores", minimum=1, maximum=1024)
