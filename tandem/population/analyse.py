@@ -1,4 +1,5 @@
-"""Run the population rules over an extract on one engine and write the results. Pure: no Django.
+"""Run the population rules over an extract on one engine and write the results (the summary tables use the Learn
+pages' own presentation, so Django is set up first, as the `tandem analyse` command does).
 
 `analyse(engine, extract, out, as_of=..., year=...)` loads the extract (`tandem extract`, or the synthetic
 population) and the rule tables, runs every statement of `rules.statements` in order (each kept as a table for the
