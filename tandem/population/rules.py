@@ -81,7 +81,7 @@ YEAR_DAYS = 365
 MEASURES = ("hba1c", "systolic_bp", "total_cholesterol", "ldl", "bmi")  # tandem.learn.outcomes.MEASURES
 CONCEPTS = ("hba1c", "systolic_bp", "diastolic_bp", "total_cholesterol", "ldl", "bmi")
 TARGETS = ("hba1c", "blood_pressure", "ldl")
-RATES: dict[str, str] = {"appointments": "", "ae": "ae", "emergency": "emergency"}  # rate -> hospital kind ("" visits)
+RATES = ("appointments", "ae", "emergency")  # tandem.learn.outcomes.RATES; ae and emergency are hospital_event kinds
 
 
 def _registers_any(d: Dialect, slugs) -> str:

@@ -88,7 +88,7 @@ def run(engine: Engine, data: dict[str, pa.Table], *, as_of: dt.date = AS_OF, ye
     out = {}
     for st in rules.statements(d, as_of=as_of, year=year):
         engine.execute(d.create_table_as(st.name, st.sql))
-        names = _columns(engine, st.name)
+        names = COLUMNS[st.name]
         out[st.name] = sorted(({k: normalise(v) for k, v in zip(names, row, strict=True)}
                                for row in engine.rows(f"SELECT {', '.join(names)} FROM {st.name}")), key=_key)
     return out
@@ -106,10 +106,6 @@ COLUMNS = {
     "outcome_person": rules.OUTCOME_PERSON_COLUMNS,
     "outcome_summary": rules.OUTCOME_SUMMARY_COLUMNS,
 }
-
-
-def _columns(engine: Engine, name: str) -> tuple[str, ...]:
-    return COLUMNS[name]
 
 
 # --- The per-patient path over the same rows ------------------------------------------------------------------

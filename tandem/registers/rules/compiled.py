@@ -422,7 +422,6 @@ def tiers(d: Dialect, src: Source, *, today: dt.date, thresholds: risk.Threshold
         f" ELSE {d.text(frailty_bands()[-1][1])} END"
     rank = "CASE frailty " + " ".join(f"WHEN {d.text(cat)} THEN {FRAILTY_ORDER[cat]}" for _, cat in frailty_bands()) + \
         " ELSE -1 END"
-    day = today
     return f"""
 WITH {cte("member", memberships(d, src, today=today, scope=scope, inline=inline))},
 {cte("feature", features(d, src, today=today, scope=scope, inline=inline))},
@@ -459,7 +458,7 @@ deficit AS (SELECT practice, person, COUNT(*) AS deficits FROM deficit_hit GROUP
 factors AS (
     SELECT i.practice, i.person, ltc.ltc_count, COALESCE(cms.cms_hundredths, 0) AS cms_hundredths,
            COALESCE(deficit.deficits, 0) AS deficits, i.regular_medicines, i.emergency_admissions,
-           i.ae_attendances, i.appointments, {d.age_on("i.born", day)} AS age
+           i.ae_attendances, i.appointments, {d.age_on("i.born", today)} AS age
     FROM inputs i
     JOIN ltc ON ltc.practice = i.practice AND ltc.person = i.person
     LEFT JOIN cms ON cms.practice = i.practice AND cms.person = i.person
